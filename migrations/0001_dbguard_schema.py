@@ -1,0 +1,4 @@
+"""dbguard's schemas and bookkeeping tables."""
+from dbguard import steps
+
+step(*steps.schema("0001_dbguard_schema"))

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS dbguard.source_mappings;
+DROP TABLE IF EXISTS dbguard.vocabularies;

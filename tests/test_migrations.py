@@ -1,0 +1,160 @@
+"""Migrations: idempotent, reversible, safe to run on a live database."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+import dbguard
+from dbguard import migrator
+from dbguard.errors import MigrationFailed
+
+from .catalog import diff, snapshot
+
+quiet = {"notify": lambda _msg: None}
+
+
+def _catalog(dsn: str) -> dict:
+    with psycopg.connect(dsn) as conn:
+        return snapshot(conn)
+
+
+def test_migrate_twice_is_a_noop(blank_dsn):
+    first = dbguard.migrate(blank_dsn, **quiet)
+    assert first.applied == [m.id for m in migrator.load_migrations()]
+    before = _catalog(blank_dsn)
+
+    second = dbguard.migrate(blank_dsn, **quiet)
+
+    assert second.applied == []
+    assert diff(before, _catalog(blank_dsn)) == []
+
+
+def test_rollback_all_then_migrate_gives_the_same_catalog(blank_dsn):
+    dbguard.migrate(blank_dsn, **quiet)
+    once = _catalog(blank_dsn)
+
+    rolled = dbguard.rollback(blank_dsn, count=None, **quiet)
+    assert rolled.rolled_back == [m.id for m in reversed(migrator.load_migrations())]
+    emptied = _catalog(blank_dsn)
+    assert not [t for t in emptied["tables"] if t.startswith("dbguard.")]
+    assert "public.calls" not in emptied["tables"]
+
+    dbguard.migrate(blank_dsn, **quiet)
+    assert diff(once, _catalog(blank_dsn)) == []
+
+
+def test_each_migration_rolls_back_cleanly_one_at_a_time(blank_dsn):
+    ids = [m.id for m in migrator.load_migrations()]
+    dbguard.migrate(blank_dsn, **quiet)
+    for expected in reversed(ids):
+        assert dbguard.rollback(blank_dsn, count=1, **quiet).rolled_back == [expected]
+    assert dbguard.rollback(blank_dsn, count=1, **quiet).rolled_back == []
+
+
+def test_dry_run_prints_the_sql_and_changes_nothing(blank_dsn):
+    before = _catalog(blank_dsn)
+
+    result = dbguard.migrate(blank_dsn, dry_run=True)
+
+    assert result.applied == [m.id for m in migrator.load_migrations()]
+    text = "\n".join(result.sql)
+    assert "CREATE TABLE IF NOT EXISTS public.calls" in text
+    assert "CREATE OR REPLACE FUNCTION dbguard.tg_calls__direction_default()" in text
+    assert diff(before, _catalog(blank_dsn)) == []
+
+
+def test_rollback_dry_run_prints_revert_sql(dsn):
+    result = dbguard.rollback(dsn, count=1, dry_run=True)
+    assert result.rolled_back == ["0007_rule_call_direction_default_v1"]
+    assert "DROP FUNCTION IF EXISTS dbguard.tg_calls__direction_default()" in result.sql[0]
+
+
+def test_migration_edited_after_apply_is_reported(conn):
+    # Simulates the file changing: the stored checksum no longer matches the shipped content.
+    conn.execute("UPDATE dbguard.migration_checksums SET checksum = 'old' WHERE migration_id = '0004_domain_tables'")
+    conn.commit()
+
+    report = dbguard.status(conn)
+
+    assert {m["id"]: m["checksum"] for m in report["migrations"]}["0004_domain_tables"] == "modified"
+    assert any("0004_domain_tables was edited" in p for p in report["problems"])
+    assert report["ok"] is False
+
+
+def test_stale_yoyo_lock_row_of_a_killed_migrator_does_not_block(blank_dsn):
+    dbguard.migrate(blank_dsn, **quiet)
+    dbguard.rollback(blank_dsn, count=1, **quiet)
+    with psycopg.connect(blank_dsn, autocommit=True) as other:
+        other.execute("INSERT INTO yoyo_lock (locked, ctime, pid) VALUES (1, now(), 999999)")
+
+    assert dbguard.migrate(blank_dsn, **quiet).applied == ["0007_rule_call_direction_default_v1"]
+
+
+def test_killed_migrator_leaves_no_advisory_lock(blank_dsn):
+    holder = psycopg.connect(blank_dsn, autocommit=True)
+    holder.execute("SELECT pg_advisory_lock(%s)", (migrator.ADVISORY_LOCK_KEY,))
+    pid = holder.info.backend_pid
+    with psycopg.connect(blank_dsn, autocommit=True) as killer:
+        killer.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    holder.close()
+
+    assert len(dbguard.migrate(blank_dsn, **quiet).applied) == len(migrator.load_migrations())
+
+
+def test_lock_timeout_gives_up_behind_a_long_transaction_and_keeps_nothing(blank_dsn):
+    with psycopg.connect(blank_dsn, autocommit=True) as setup:
+        setup.execute("CREATE TABLE public.calls (id bigserial PRIMARY KEY, retell_call_id text)")
+    long_tx = psycopg.connect(blank_dsn)
+    long_tx.execute("SELECT * FROM public.calls")  # holds ACCESS SHARE until commit
+
+    with pytest.raises(MigrationFailed) as err:
+        dbguard.migrate(blank_dsn, lock_timeout="300ms", **quiet)
+
+    assert "0004_domain_tables" in str(err.value)
+    assert "lock" in str(err.value)
+    with psycopg.connect(blank_dsn) as check:
+        cols = {r[0] for r in check.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'calls'")}
+        assert cols == {"id", "retell_call_id"}, "the failed migration must leave nothing behind"
+        assert check.execute("SELECT to_regclass('public.appointments')").fetchone()[0] is None
+    long_tx.close()
+
+    assert "0004_domain_tables" in dbguard.migrate(blank_dsn, **quiet).applied
+
+
+def test_duplicate_provider_keys_fail_with_a_clear_message_and_no_invalid_index(blank_dsn):
+    with psycopg.connect(blank_dsn, autocommit=True) as setup:
+        setup.execute("CREATE TABLE public.calls (id bigserial PRIMARY KEY, retell_call_id text)")
+        setup.execute("INSERT INTO public.calls (retell_call_id) VALUES ('call_A'), ('call_A'), ('call_B')")
+
+    with pytest.raises(MigrationFailed) as err:
+        dbguard.migrate(blank_dsn, **quiet)
+
+    message = str(err.value)
+    assert "0006_domain_indexes" in message
+    assert "public.calls" in message and "retell_call_id" in message and "call_A" in message
+    assert "HINT" in message
+    with psycopg.connect(blank_dsn, autocommit=True) as fix:
+        assert fix.execute("SELECT count(*) FROM pg_index WHERE NOT indisvalid").fetchone()[0] == 0
+        fix.execute("UPDATE public.calls SET retell_call_id = 'call_A2' WHERE id = 2")
+
+    result = dbguard.migrate(blank_dsn, **quiet)
+    assert result.applied[0] == "0006_domain_indexes"
+    with psycopg.connect(blank_dsn) as check:
+        assert check.execute("SELECT count(*) FROM public.calls").fetchone()[0] == 3
+
+
+def test_interrupted_concurrent_index_build_is_rebuilt(blank_dsn):
+    dbguard.migrate(blank_dsn, **quiet)
+    with psycopg.connect(blank_dsn, autocommit=True) as conn:
+        # What a killed CREATE INDEX CONCURRENTLY leaves behind.
+        conn.execute("UPDATE pg_index SET indisvalid = false "
+                     "WHERE indexrelid = 'public.dbguard_calls_created_at_idx'::regclass")
+        conn.execute("DELETE FROM public._yoyo_migration WHERE migration_id = '0006_domain_indexes'")
+
+    dbguard.migrate(blank_dsn, **quiet)
+
+    with psycopg.connect(blank_dsn) as conn:
+        assert conn.execute("SELECT indisvalid FROM pg_index "
+                            "WHERE indexrelid = 'public.dbguard_calls_created_at_idx'::regclass").fetchone()[0]

@@ -1,0 +1,90 @@
+"""Versioned rules: what is installed, its mode, and drift from hand edits."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import dbguard
+from dbguard import steps
+
+
+def _rule(report: dict, name: str) -> dict:
+    return next(r for r in report["rules"] if r["rule"] == name)
+
+
+def test_installed_rule_is_recorded_with_version_checksum_and_default_mode(conn):
+    row = conn.execute("SELECT version, function_name, source_sha256, description FROM dbguard.installed_rules "
+                       "WHERE rule = 'call_direction_default'").fetchone()
+    assert row[0] == 1
+    assert row[1] == "dbguard.tg_calls__direction_default()"
+    assert row[2] == dbguard.resources.sha256(steps.RuleVersion.load("call_direction_default", 1).source)
+    assert "inbound" in row[3]
+    assert dbguard.rules(conn)[0]["mode"] == "correct"
+
+
+def test_clean_install_reports_no_drift(conn):
+    report = dbguard.status(conn)
+    assert report["ok"], report["problems"]
+    assert _rule(report, "call_direction_default")["drift"] == "none"
+    assert _rule(report, "call_direction_default")["source"] == "ok"
+
+
+def test_hand_edited_rule_function_is_reported_as_drift(conn, dsn):
+    conn.execute("""CREATE OR REPLACE FUNCTION dbguard.tg_calls__direction_default() RETURNS trigger
+                    LANGUAGE plpgsql SET search_path = '' AS $$ BEGIN NEW.direction := 'outbound'; RETURN NEW; END $$""")
+    conn.commit()
+
+    report = dbguard.status(conn)
+    assert _rule(report, "call_direction_default")["drift"] == "modified"
+    assert report["drift"] == ["call_direction_default"]
+
+    out = subprocess.run([sys.executable, "-m", "dbguard", "--dsn", dsn, "status", "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    machine = json.loads(out)
+    assert machine["drift"] == ["call_direction_default"]
+    assert machine["ok"] is False
+    check = subprocess.run([sys.executable, "-m", "dbguard", "--dsn", dsn, "status", "--check"],
+                           capture_output=True, text=True)
+    assert check.returncode == 1 and "drift (modified)" in check.stdout
+
+
+def test_reinstall_undoes_drift(conn):
+    conn.execute("""CREATE OR REPLACE FUNCTION dbguard.tg_calls__direction_default() RETURNS trigger
+                    LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$""")
+    conn.commit()
+
+    dbguard.reinstall(conn, "call_direction_default")
+
+    assert _rule(dbguard.status(conn), "call_direction_default")["drift"] == "none"
+    assert conn.execute("INSERT INTO public.calls DEFAULT VALUES RETURNING direction").fetchone()[0] == "inbound"
+
+
+@pytest.mark.parametrize("sabotage, drift", [
+    ("ALTER TABLE public.calls DISABLE TRIGGER dbguard_100_call_direction_default", "trigger_disabled"),
+    ("DROP TRIGGER dbguard_100_call_direction_default ON public.calls", "trigger_missing"),
+    ("DROP FUNCTION dbguard.tg_calls__direction_default() CASCADE", "missing"),
+])
+def test_disabled_or_dropped_rule_is_reported(conn, sabotage, drift):
+    conn.execute(sabotage)
+    conn.commit()
+    assert _rule(dbguard.status(conn), "call_direction_default")["drift"] == drift
+
+
+def test_set_mode_is_stored_and_validated(conn):
+    dbguard.set_mode(conn, "call_direction_default", "off")
+    assert conn.execute("SELECT dbguard.rule_mode('call_direction_default')").fetchone()[0] == "off"
+    with pytest.raises(dbguard.DbguardError, match="unknown rule 'nope'"):
+        dbguard.set_mode(conn, "nope", "off")
+    with pytest.raises(dbguard.DbguardError, match="unknown mode"):
+        dbguard.set_mode(conn, "call_direction_default", "loud")
+
+
+def test_rule_header_must_match_the_file_it_is_loaded_as():
+    with pytest.raises(FileNotFoundError):
+        steps.RuleVersion.load("call_direction_default", 99)
+    rv = steps.RuleVersion.load("call_direction_default", 1)
+    assert "register_rule('call_direction_default', 1" in rv.install_sql()
