@@ -5,6 +5,8 @@ The library functions behind the ``dbguard`` commands::
     from dbguard import migrate, rollback, status, rules, set_mode
 """
 
+from . import errors
+from .acting import acting
 from .connection import connect, resolve_dsn
 from .errors import ConnectionFailed, DbguardError, MigrationFailed
 from .migrator import migrate, rollback
@@ -12,6 +14,6 @@ from .rules import reinstall, rules, set_mode
 from .status import status
 
 __all__ = [
-    "ConnectionFailed", "DbguardError", "MigrationFailed",
+    "acting", "errors", "ConnectionFailed", "DbguardError", "MigrationFailed",
     "connect", "migrate", "reinstall", "resolve_dsn", "rollback", "rules", "set_mode", "status",
 ]

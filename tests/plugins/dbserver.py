@@ -51,7 +51,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.option.postgresql_port = str(params.get("port", 5432))
     config.option.postgresql_user = params.get("user", "postgres")
     config.option.postgresql_password = params.get("password") or None
-    config.option.postgresql_dbname = "dbguard_tests"
+    # One name per run, so that runs sharing an external server do not collide.
+    config.option.postgresql_dbname = f"dbguard_tests_{os.getpid()}"
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS dbguard.data_consistency_alerts;
