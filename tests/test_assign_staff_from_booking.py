@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import psycopg
 import pytest
@@ -117,3 +118,29 @@ def test_appointment_without_company_is_a_clear_error(conn, world, clinic):
     appt = world.appointment(None)
     with pytest.raises(psycopg.errors.InvalidParameterValue, match=f"row {appt}: company_id is NULL"):
         dbguard.assign_staff_from_booking(conn, appt, booking({"id": 7, "email": "anna@example.com"}))
+
+
+def test_concurrent_assignment_of_one_appointment_agrees_on_one_staff_and_one_mapping(conn, world, clinic, connect):
+    appt = world.appointment(clinic["company"])
+    conn.commit()
+    sessions = 6
+    barrier = threading.Barrier(sessions)
+    results, errors = [], []
+
+    def worker(c):
+        try:
+            barrier.wait(timeout=30)
+            results.append(dbguard.assign_staff_from_booking(c, appt, booking({"id": 7, "email": "anna@example.com"})))
+            c.commit()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(connect(),)) for _ in range(sessions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert errors == [] and results == [clinic["anna"]] * sessions
+    assert world.appointment_staff(appt) == clinic["anna"]
+    assert len(world.mappings(7)) == 1 and [a["action"] for a in world.audits()] == ["auto_matched"]

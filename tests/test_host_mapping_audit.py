@@ -9,7 +9,7 @@ import pytest
 from psycopg import sql
 
 import dbguard
-from dbguard.errors import GenericRuleViolation
+from dbguard.errors import GenericRuleViolation, InvalidActingSetting
 
 
 @pytest.fixture
@@ -173,3 +173,17 @@ def test_application_role_without_insert_on_audits_still_leaves_a_trail(conn, wo
         conn.execute(sql.SQL("DROP OWNED BY {}").format(ident))
         conn.execute(sql.SQL("DROP ROLE {}").format(ident))
         conn.commit()
+
+
+def test_mapping_with_null_columns_is_audited(conn, world):
+    mapping = conn.execute("INSERT INTO public.calcom_host_mappings DEFAULT VALUES RETURNING id").fetchone()[0]
+    conn.execute("UPDATE public.calcom_host_mappings SET calcom_host_id = 5 WHERE id = %s", (mapping,))
+    assert [(a["action"], a["new_values"]["staff_id"]) for a in world.audits(mapping)] \
+        == [("created", None), ("updated", None)]
+
+
+def test_a_user_id_that_is_not_an_integer_is_refused_not_dropped_from_the_trail(conn, world, anna):
+    company, staff = anna
+    conn.execute("SET LOCAL dbguard.user_id = 'bob'")
+    with pytest.raises(InvalidActingSetting):
+        world.mapping(staff, 101, company)

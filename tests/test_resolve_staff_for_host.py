@@ -221,6 +221,14 @@ def test_malformed_host_is_a_clear_error(conn, world, bad, message):
     assert '"id": 123' in err.value.diag.message_hint
 
 
+def test_malformed_host_error_names_the_keys_but_not_the_values(conn, world):
+    company = world.company()
+    with pytest.raises(psycopg.errors.InvalidParameterValue) as err:
+        dbguard.resolve_staff_for_host(conn, company, {"email": "zoe.secret@mail.example", "name": "Zoe"})
+    assert err.value.diag.message_detail == "host keys: email, name"
+    assert "zoe.secret" not in str(err.value)
+
+
 def test_text_that_is_not_json_is_refused_by_postgresql(conn, world):
     company = world.company()
     with pytest.raises(psycopg.errors.InvalidTextRepresentation):

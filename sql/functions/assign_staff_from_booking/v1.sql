@@ -35,7 +35,7 @@ BEGIN
     IF pg_catalog.jsonb_typeof(v_booking -> 'hosts') IS DISTINCT FROM 'array' THEN
         RAISE EXCEPTION 'dbguard: booking "hosts" must be an array, got %',
                         coalesce(pg_catalog.jsonb_typeof(v_booking -> 'hosts'), 'no "hosts" key')
-            USING ERRCODE = '22023', DETAIL = pg_catalog.left(p_booking::text, 200), HINT = c_hint;
+            USING ERRCODE = '22023', HINT = c_hint;
     END IF;
 
     SELECT a.id, a.company_id, a.branch_id, a.staff_id, a.calcom_host_id INTO v_appt

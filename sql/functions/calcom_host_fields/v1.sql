@@ -1,7 +1,8 @@
 -- Reads one calendar host ({"id", "email", "name", "username", "timeZone"}) of
 -- a provider booking into typed fields. Malformed input gets an error that
 -- says which key is wrong and what a host looks like (SQLSTATE 22023), never
--- a bare cast error: the JSON comes from an outside system.
+-- a bare cast error: the JSON comes from an outside system. The DETAIL names
+-- the keys the host has, not its values: no e-mail addresses in server logs.
 CREATE OR REPLACE FUNCTION dbguard.calcom_host_fields(
     p_host         jsonb,
     OUT host_id    integer,
@@ -20,13 +21,16 @@ DECLARE
     v_type text;
     v_id   numeric;
     v_text text;
+    v_keys text;
 BEGIN
     IF pg_catalog.jsonb_typeof(p_host) IS DISTINCT FROM 'object' THEN
         RAISE EXCEPTION 'dbguard: a calendar host must be a JSON object, got %',
                         coalesce(pg_catalog.jsonb_typeof(p_host), 'SQL NULL')
-            USING ERRCODE = '22023', DETAIL = pg_catalog.left(coalesce(p_host::text, 'NULL'), 200), HINT = c_hint;
+            USING ERRCODE = '22023', HINT = c_hint;
     END IF;
 
+    v_keys := 'host keys: ' || coalesce((SELECT pg_catalog.string_agg(k, ', ' ORDER BY k)
+                                           FROM pg_catalog.jsonb_object_keys(p_host) AS k), '(none)');
     v_type := pg_catalog.jsonb_typeof(p_host -> 'id');
     IF v_type = 'number' THEN
         v_id := (p_host ->> 'id')::numeric;
@@ -36,7 +40,7 @@ BEGIN
     IF v_id IS NULL OR v_id <> pg_catalog.trunc(v_id) OR v_id NOT BETWEEN 1 AND 2147483647 THEN
         RAISE EXCEPTION 'dbguard: calendar host "id" must be a positive integer, got %',
                         coalesce((p_host -> 'id')::text, 'no "id" key')
-            USING ERRCODE = '22023', DETAIL = pg_catalog.left(p_host::text, 200), HINT = c_hint;
+            USING ERRCODE = '22023', DETAIL = v_keys, HINT = c_hint;
     END IF;
     host_id := v_id::integer;
 
@@ -45,7 +49,7 @@ BEGIN
         v_type := pg_catalog.jsonb_typeof(p_host -> v_key);
         IF v_type IS NOT NULL AND v_type NOT IN ('string', 'null') THEN
             RAISE EXCEPTION 'dbguard: calendar host "%" must be a string, got %', v_key, v_type
-                USING ERRCODE = '22023', DETAIL = pg_catalog.left(p_host::text, 200), HINT = c_hint;
+                USING ERRCODE = '22023', DETAIL = v_keys, HINT = c_hint;
         END IF;
         v_text := NULLIF(pg_catalog.btrim(p_host ->> v_key), '');
         CASE v_key
