@@ -11,9 +11,11 @@ from .connection import connect, resolve_dsn
 from .errors import ConnectionFailed, DbguardError, MigrationFailed
 from .migrator import migrate, rollback
 from .rules import reinstall, rules, set_mode
+from .staff import assign_staff_from_booking, resolve_staff_for_host
 from .status import status
 
 __all__ = [
     "acting", "errors", "ConnectionFailed", "DbguardError", "MigrationFailed",
     "connect", "migrate", "reinstall", "resolve_dsn", "rollback", "rules", "set_mode", "status",
+    "assign_staff_from_booking", "resolve_staff_for_host",
 ]
