@@ -95,6 +95,29 @@ $_$;
 
 
 --
+-- Name: active_host_mapping(bigint, integer); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.active_host_mapping(p_company_id bigint, p_host_id integer) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    SELECT m.id
+      FROM public.calcom_host_mappings m
+      JOIN public.staff s ON s.id = m.staff_id
+     WHERE m.calcom_host_id = p_host_id
+       AND m.is_active
+       AND s.is_active
+       AND s.company_id = p_company_id
+       AND (m.company_id IS NULL OR m.company_id = p_company_id)
+     ORDER BY coalesce(m.mapping_source IN ('admin', 'manual'), false) DESC,
+              m.confidence_score DESC NULLS LAST,
+              m.id DESC
+     LIMIT 1
+$$;
+
+
+--
 -- Name: add_constraint_if_missing(regclass, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -137,6 +160,138 @@ BEGIN
                   DETAIL = 'dbguard makes these columns unique so that replayed provider webhooks cannot create duplicates.',
                   HINT = pg_catalog.format('List them with: SELECT %1$s, count(*) FROM %2$s GROUP BY %1$s HAVING count(*) > 1; merge or clear the duplicates, then run dbguard migrate again.', v_cols, p_table);
     END IF;
+END
+$_$;
+
+
+--
+-- Name: assign_staff_from_booking(bigint, jsonb); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.assign_staff_from_booking(p_appointment_id bigint, p_booking jsonb) RETURNS uuid
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    c_hint constant text := 'Pass the booking as the provider returns it: {"hosts": [{"id": 123, "email": ..., "name": ...}, ...]} '
+                            'or {"status": "success", "data": {"hosts": [...]}}.';
+    v_booking   jsonb := p_booking;
+    v_appt      record;
+    v_host      record;
+    v_first_id  integer;
+    v_staff_id  uuid;
+BEGIN
+    IF p_appointment_id IS NULL THEN
+        RAISE EXCEPTION 'dbguard: assign_staff_from_booking needs an appointment id' USING ERRCODE = '22023';
+    END IF;
+    IF pg_catalog.jsonb_typeof(v_booking) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'dbguard: booking must be a JSON object, got %', coalesce(pg_catalog.jsonb_typeof(v_booking), 'SQL NULL')
+            USING ERRCODE = '22023', HINT = c_hint;
+    END IF;
+    IF NOT v_booking ? 'hosts' AND pg_catalog.jsonb_typeof(v_booking -> 'data') = 'object' THEN
+        v_booking := v_booking -> 'data';
+    END IF;
+    IF pg_catalog.jsonb_typeof(v_booking -> 'hosts') IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'dbguard: booking "hosts" must be an array, got %',
+                        coalesce(pg_catalog.jsonb_typeof(v_booking -> 'hosts'), 'no "hosts" key')
+            USING ERRCODE = '22023', HINT = c_hint;
+    END IF;
+
+    SELECT a.id, a.company_id, a.branch_id, a.staff_id, a.calcom_host_id INTO v_appt
+      FROM public.appointments a WHERE a.id = p_appointment_id
+       FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'dbguard: appointment % not found', p_appointment_id
+            USING ERRCODE = 'P0002', HINT = 'Create the appointment first, then assign its staff from the booking.';
+    END IF;
+    IF v_appt.staff_id IS NOT NULL THEN
+        RETURN v_appt.staff_id;
+    END IF;
+    IF v_appt.company_id IS NULL THEN
+        RAISE EXCEPTION 'dbguard: public.appointments row %: company_id is NULL; hosts are matched to staff of the appointment''s company only',
+                        p_appointment_id
+            USING ERRCODE = '22023', HINT = 'Set the appointment''s company_id, then assign its staff.';
+    END IF;
+
+    -- Every host is parsed (and a malformed one refused) before anything is written.
+    FOR v_host IN
+        SELECT t.host, t.host_id
+          FROM (SELECT h.value AS host, (dbguard.calcom_host_fields(h.value)).host_id AS host_id, h.n
+                  FROM pg_catalog.jsonb_array_elements(v_booking -> 'hosts') WITH ORDINALITY AS h(value, n)) t
+         ORDER BY t.host_id IS NOT DISTINCT FROM v_appt.calcom_host_id DESC, t.n
+    LOOP
+        v_first_id := coalesce(v_first_id, v_host.host_id);
+        v_staff_id := dbguard.resolve_staff_for_host(v_appt.company_id, v_appt.branch_id, v_host.host);
+        IF v_staff_id IS NOT NULL THEN
+            UPDATE public.appointments a
+               SET staff_id = v_staff_id, calcom_host_id = coalesce(a.calcom_host_id, v_host.host_id)
+             WHERE a.id = p_appointment_id;
+            -- Rules may have changed what was written (staff_tenant_isolation).
+            RETURN (SELECT a.staff_id FROM public.appointments a WHERE a.id = p_appointment_id);
+        END IF;
+    END LOOP;
+
+    IF v_appt.calcom_host_id IS NULL AND v_first_id IS NOT NULL THEN
+        UPDATE public.appointments a SET calcom_host_id = v_first_id WHERE a.id = p_appointment_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: calcom_host_fields(jsonb); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.calcom_host_fields(p_host jsonb, OUT host_id integer, OUT email text, OUT name text, OUT username text, OUT timezone text) RETURNS record
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    c_hint constant text := 'A host looks like {"id": 123, "email": "anna@example.com", "name": "Anna Meier", '
+                            '"username": "anna", "timeZone": "Europe/Berlin"}; only "id" is required.';
+    v_key  text;
+    v_type text;
+    v_id   numeric;
+    v_text text;
+    v_keys text;
+BEGIN
+    IF pg_catalog.jsonb_typeof(p_host) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'dbguard: a calendar host must be a JSON object, got %',
+                        coalesce(pg_catalog.jsonb_typeof(p_host), 'SQL NULL')
+            USING ERRCODE = '22023', HINT = c_hint;
+    END IF;
+
+    v_keys := 'host keys: ' || coalesce((SELECT pg_catalog.string_agg(k, ', ' ORDER BY k)
+                                           FROM pg_catalog.jsonb_object_keys(p_host) AS k), '(none)');
+    v_type := pg_catalog.jsonb_typeof(p_host -> 'id');
+    IF v_type = 'number' THEN
+        v_id := (p_host ->> 'id')::numeric;
+    ELSIF v_type = 'string' AND (p_host ->> 'id') ~ '^\s*[0-9]{1,10}\s*$' THEN
+        v_id := pg_catalog.btrim(p_host ->> 'id')::numeric;
+    END IF;
+    IF v_id IS NULL OR v_id <> pg_catalog.trunc(v_id) OR v_id NOT BETWEEN 1 AND 2147483647 THEN
+        RAISE EXCEPTION 'dbguard: calendar host "id" must be a positive integer, got %',
+                        coalesce((p_host -> 'id')::text, 'no "id" key')
+            USING ERRCODE = '22023', DETAIL = v_keys, HINT = c_hint;
+    END IF;
+    host_id := v_id::integer;
+
+    -- Optional text keys: a string (blank = absent), null or missing; anything else is refused.
+    FOREACH v_key IN ARRAY ARRAY['email', 'name', 'username', 'timeZone'] LOOP
+        v_type := pg_catalog.jsonb_typeof(p_host -> v_key);
+        IF v_type IS NOT NULL AND v_type NOT IN ('string', 'null') THEN
+            RAISE EXCEPTION 'dbguard: calendar host "%" must be a string, got %', v_key, v_type
+                USING ERRCODE = '22023', DETAIL = v_keys, HINT = c_hint;
+        END IF;
+        v_text := NULLIF(pg_catalog.btrim(p_host ->> v_key), '');
+        CASE v_key
+            WHEN 'email' THEN email := v_text;
+            WHEN 'name' THEN name := v_text;
+            WHEN 'username' THEN username := v_text;
+            ELSE timezone := v_text;
+        END CASE;
+    END LOOP;
 END
 $_$;
 
@@ -301,6 +456,131 @@ $$;
 
 
 --
+-- Name: resolve_staff_for_host(bigint, uuid, jsonb); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.resolve_staff_for_host(p_company_id bigint, p_branch_id uuid, p_host jsonb) RETURNS uuid
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_host        record;
+    v_cached      public.calcom_host_mappings;
+    v_stale       record;
+    v_source      text;
+    v_count       integer;
+    v_staff_id    uuid;
+    v_ambiguous   jsonb := '{}'::jsonb;
+BEGIN
+    IF p_host IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF p_company_id IS NULL THEN
+        RAISE EXCEPTION 'dbguard: resolve_staff_for_host needs a company_id'
+            USING ERRCODE = '22023',
+                  HINT = 'Pass the company of the booking: a host is only ever matched to staff of that company.';
+    END IF;
+    SELECT * INTO v_host FROM dbguard.calcom_host_fields(p_host);
+
+    SELECT m.* INTO v_cached FROM public.calcom_host_mappings m
+     WHERE m.id = dbguard.active_host_mapping(p_company_id, v_host.host_id);
+    IF FOUND THEN
+        -- Keep the cached host details current; a lookup alone writes nothing.
+        IF (coalesce(v_host.email, v_cached.calcom_email), coalesce(v_host.name, v_cached.calcom_name),
+            coalesce(v_host.username, v_cached.calcom_username), coalesce(v_host.timezone, v_cached.calcom_timezone))
+           IS DISTINCT FROM
+           (v_cached.calcom_email, v_cached.calcom_name, v_cached.calcom_username, v_cached.calcom_timezone) THEN
+            PERFORM pg_catalog.set_config('dbguard.resolver', 'host details changed at the calendar provider', true);
+            UPDATE public.calcom_host_mappings m
+               SET calcom_email = coalesce(v_host.email, m.calcom_email),
+                   calcom_name = coalesce(v_host.name, m.calcom_name),
+                   calcom_username = coalesce(v_host.username, m.calcom_username),
+                   calcom_timezone = coalesce(v_host.timezone, m.calcom_timezone),
+                   last_synced_at = pg_catalog.now(),
+                   updated_at = pg_catalog.now()
+             WHERE m.id = v_cached.id;
+            PERFORM pg_catalog.set_config('dbguard.resolver', '', true);
+        END IF;
+        RETURN v_cached.staff_id;
+    END IF;
+
+    -- Active mappings of this company's host that can no longer be used.
+    FOR v_stale IN
+        SELECT m.id, m.staff_id, s.company_id AS staff_company_id, s.is_active AS staff_is_active
+          FROM public.calcom_host_mappings m
+          JOIN public.staff s ON s.id = m.staff_id
+         WHERE m.calcom_host_id = v_host.host_id
+           AND m.is_active
+           AND coalesce(m.company_id, s.company_id) = p_company_id
+           AND (NOT s.is_active OR s.company_id IS DISTINCT FROM p_company_id)
+    LOOP
+        PERFORM dbguard.raise_alert(
+            'stale_host_mapping', 'warning', 'calcom_host_mapping', v_stale.id::text,
+            pg_catalog.format('host mapping %s (calendar host %s) points to staff %s, which is %s; not used',
+                              v_stale.id, v_host.host_id, v_stale.staff_id,
+                              CASE WHEN NOT v_stale.staff_is_active THEN 'inactive'
+                                   ELSE 'staff of company ' || coalesce(v_stale.staff_company_id::text, '(none)') END),
+            pg_catalog.jsonb_build_object('mapping_id', v_stale.id, 'calcom_host_id', v_host.host_id,
+                                          'staff_id', v_stale.staff_id, 'staff_company_id', v_stale.staff_company_id,
+                                          'staff_is_active', v_stale.staff_is_active, 'company_id', p_company_id,
+                                          'detected_in', 'dbguard.resolve_staff_for_host'),
+            'trigger', false, NULL);
+    END LOOP;
+
+    FOREACH v_source IN ARRAY ARRAY['auto_email', 'auto_name'] LOOP
+        CONTINUE WHEN (CASE v_source WHEN 'auto_email' THEN v_host.email ELSE v_host.name END) IS NULL;
+        SELECT count(*)::integer, (pg_catalog.array_agg(s.id))[1]
+          INTO v_count, v_staff_id
+          FROM public.staff s
+         WHERE s.company_id = p_company_id
+           AND s.is_active
+           AND (p_branch_id IS NULL OR s.branch_id IS NULL OR s.branch_id = p_branch_id)
+           AND CASE v_source
+                   WHEN 'auto_email' THEN pg_catalog.lower(pg_catalog.btrim(s.email)) = pg_catalog.lower(v_host.email)
+                   ELSE pg_catalog.lower(pg_catalog.regexp_replace(pg_catalog.btrim(s.name), '\s+', ' ', 'g'))
+                      = pg_catalog.lower(pg_catalog.regexp_replace(v_host.name, '\s+', ' ', 'g'))
+               END
+           -- A pair someone deactivated is a decision, not a gap to fill again.
+           AND NOT EXISTS (SELECT 1 FROM public.calcom_host_mappings m
+                            WHERE m.calcom_host_id = v_host.host_id AND m.staff_id = s.id AND NOT m.is_active);
+        IF v_count = 1 THEN
+            PERFORM pg_catalog.set_config('dbguard.resolver',
+                pg_catalog.format('%s: calendar host %s matched by %s', v_source, v_host.host_id,
+                                  CASE v_source WHEN 'auto_email' THEN 'e-mail' ELSE 'full name' END), true);
+            INSERT INTO public.calcom_host_mappings
+                (company_id, staff_id, calcom_host_id, calcom_name, calcom_email, calcom_username, calcom_timezone,
+                 mapping_source, confidence_score, last_synced_at, is_active, metadata)
+            VALUES (p_company_id, v_staff_id, v_host.host_id, v_host.name, v_host.email, v_host.username,
+                    v_host.timezone, v_source, CASE v_source WHEN 'auto_email' THEN 95 ELSE 75 END,
+                    pg_catalog.now(), true,
+                    pg_catalog.jsonb_build_object('matched_by', 'dbguard.resolve_staff_for_host',
+                                                  'branch_id', p_branch_id))
+            ON CONFLICT (calcom_host_id, staff_id) DO NOTHING;
+            PERFORM pg_catalog.set_config('dbguard.resolver', '', true);
+            -- Ours, or the one a concurrent caller committed first (a new snapshot sees it).
+            RETURN (SELECT m.staff_id FROM public.calcom_host_mappings m
+                     WHERE m.id = dbguard.active_host_mapping(p_company_id, v_host.host_id));
+        ELSIF v_count > 1 THEN
+            v_ambiguous := v_ambiguous || pg_catalog.jsonb_build_object(v_source, v_count);
+        END IF;
+    END LOOP;
+
+    IF v_ambiguous <> '{}'::jsonb THEN
+        PERFORM dbguard.raise_alert(
+            'ambiguous_host_match', 'warning', 'calcom_host', v_host.host_id::text,
+            pg_catalog.format('calendar host %s matches several staff of company %s; map it by hand',
+                              v_host.host_id, p_company_id),
+            pg_catalog.jsonb_build_object('company_id', p_company_id, 'branch_id', p_branch_id,
+                                          'calcom_host_id', v_host.host_id, 'candidates', v_ambiguous,
+                                          'detected_in', 'dbguard.resolve_staff_for_host'),
+            'trigger', false, NULL);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+
+--
 -- Name: review_priority(text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -333,6 +613,121 @@ $$;
 
 
 --
+-- Name: tg_appointments__host_staff_assignment(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__host_staff_assignment() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode     text := dbguard.rule_mode('host_staff_assignment');
+    v_mapping  record;
+BEGIN
+    IF v_mode = 'off' OR NEW.company_id IS NULL
+       OR (TG_OP = 'UPDATE' AND (NEW.calcom_host_id, NEW.company_id) IS NOT DISTINCT FROM (OLD.calcom_host_id, OLD.company_id)) THEN
+        RETURN NEW;
+    END IF;
+    SELECT m.id, m.staff_id INTO v_mapping FROM public.calcom_host_mappings m
+     WHERE m.id = dbguard.active_host_mapping(NEW.company_id, NEW.calcom_host_id);
+    IF NOT FOUND THEN
+        RETURN NEW;
+    END IF;
+    IF v_mode = 'alert' THEN
+        PERFORM dbguard.raise_alert(
+            'unassigned_staff', 'info', 'appointment', NEW.id::text,
+            pg_catalog.format('appointment %s has calendar host %s, mapped to staff %s (mapping %s), but no staff_id',
+                              NEW.id, NEW.calcom_host_id, v_mapping.staff_id, v_mapping.id),
+            pg_catalog.jsonb_build_object('calcom_host_id', NEW.calcom_host_id, 'mapping_id', v_mapping.id,
+                                          'staff_id', v_mapping.staff_id, 'company_id', NEW.company_id),
+            'trigger', false, 'host_staff_assignment');
+    ELSE
+        NEW.staff_id := v_mapping.staff_id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_calcom_host_mappings__audit(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_calcom_host_mappings__audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    c_sync_only constant text[] := ARRAY['updated_at', 'last_synced_at'];
+    v_mode      text := dbguard.rule_mode('host_mapping_audit');
+    v_resolver  text := dbguard.acting('resolver');
+    v_actor     text := dbguard.acting('actor');
+    v_user_id   bigint;
+    v_reason    text;
+    v_row       jsonb;
+    v_old       jsonb;
+    v_new       jsonb;
+    v_action    text;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NULL;
+    END IF;
+    v_user_id := dbguard.acting_user_id();
+    v_reason := coalesce(dbguard.acting('reason'), v_resolver);
+    IF TG_OP <> 'INSERT' AND TG_OP <> 'TRUNCATE' THEN
+        v_old := pg_catalog.to_jsonb(OLD);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        v_new := pg_catalog.to_jsonb(NEW);
+    END IF;
+    IF TG_OP = 'UPDATE' AND (v_old - c_sync_only) = (v_new - c_sync_only) THEN
+        RETURN NULL;
+    END IF;
+    v_row := coalesce(v_new, v_old);
+
+    IF v_resolver IS NULL AND v_actor IS NULL AND v_user_id IS NULL AND v_mode <> 'correct' THEN
+        IF v_mode = 'enforce' THEN
+            RAISE EXCEPTION 'dbguard: % on public.calcom_host_mappings% without saying who acts',
+                            TG_OP, coalesce(' row ' || (v_row ->> 'id'), '')
+                USING ERRCODE = 'DG001',
+                      DETAIL = 'Rule host_mapping_audit runs in enforce mode: every change of a host mapping must be attributed.',
+                      HINT = 'SET LOCAL dbguard.user_id = ''<users.id>'' (and dbguard.actor, dbguard.reason) in the same '
+                             'transaction, or use dbguard.acting(conn, user_id=..., actor=..., reason=...) in Python.',
+                      TABLE = 'calcom_host_mappings';
+        END IF;
+        PERFORM dbguard.raise_alert(
+            'unattributed_host_mapping_change', 'warning', 'calcom_host_mapping', v_row ->> 'id',
+            pg_catalog.format('%s on host mapping %s without dbguard.user_id or dbguard.actor (database role %s)',
+                              TG_OP, coalesce(v_row ->> 'id', '(all rows)'), session_user),
+            pg_catalog.jsonb_build_object('operation', TG_OP, 'db_user', session_user),
+            'trigger', false, 'host_mapping_audit');
+    END IF;
+
+    IF TG_OP = 'TRUNCATE' THEN
+        -- TRUNCATE fires no row triggers; this statement trigger runs before it, while the rows are still there.
+        INSERT INTO public.calcom_host_mapping_audits
+            (mapping_id, action, old_values, new_values, changed_by, reason, actor, db_user)
+        SELECT m.id, 'deleted', pg_catalog.to_jsonb(m), NULL, v_user_id, coalesce(v_reason, 'TRUNCATE'), v_actor, session_user
+          FROM public.calcom_host_mappings m;
+        RETURN NULL;
+    END IF;
+
+    v_action := CASE
+        WHEN TG_OP = 'DELETE' THEN 'deleted'
+        WHEN v_resolver IS NOT NULL THEN CASE TG_OP WHEN 'INSERT' THEN 'auto_matched' ELSE 'updated' END
+        WHEN v_actor = 'admin_user' THEN 'manual_override'
+        WHEN TG_OP = 'INSERT' THEN 'created'
+        ELSE 'updated'
+    END;
+    INSERT INTO public.calcom_host_mapping_audits
+        (mapping_id, action, old_values, new_values, changed_by, reason, actor, db_user)
+    VALUES ((v_row ->> 'id')::bigint, v_action, v_old, v_new, v_user_id, v_reason, v_actor, session_user);
+    RETURN NULL;
+END
+$$;
+
+
+--
 -- Name: tg_calls__direction_default(); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -344,6 +739,67 @@ BEGIN
     IF dbguard.rule_mode('call_direction_default') <> 'off' THEN
         NEW.direction := 'inbound';
     END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_staff__tenant_isolation(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_staff__tenant_isolation() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode           text := dbguard.rule_mode('staff_tenant_isolation');
+    v_staff_id       uuid := NEW.staff_id;
+    v_staff_company  bigint;
+    v_is_mapping     boolean := TG_TABLE_NAME = 'calcom_host_mappings';
+    v_fix            text;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    SELECT s.company_id INTO v_staff_company FROM public.staff s WHERE s.id = v_staff_id;
+    IF v_is_mapping AND NEW.company_id IS NULL THEN
+        NEW.company_id := v_staff_company;
+    END IF;
+    IF v_staff_company IS NULL OR NEW.company_id IS NULL OR v_staff_company = NEW.company_id THEN
+        RETURN NEW;
+    END IF;
+
+    IF v_mode = 'enforce' THEN
+        RAISE EXCEPTION 'dbguard: public.% row %: staff_id % is staff of company %, not of company %',
+                        TG_TABLE_NAME, NEW.id, v_staff_id, v_staff_company, NEW.company_id
+            USING ERRCODE = 'DG004',
+                  DETAIL = pg_catalog.format('public.%s.company_id = %s; public.staff.company_id = %s for staff %s',
+                                             TG_TABLE_NAME, NEW.company_id, v_staff_company, v_staff_id),
+                  HINT = 'Assign staff of the same company (public.staff.company_id), or fix the company_id.',
+                  SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'staff_id';
+    END IF;
+    IF v_mode = 'correct' THEN
+        IF v_is_mapping THEN
+            -- Through jsonb: appointments have no is_active, and plpgsql_check
+            -- checks every field reference against every table of the trigger.
+            NEW := pg_catalog.jsonb_populate_record(NEW, '{"is_active": false}'::jsonb);
+            v_fix := 'mapping deactivated';
+        ELSE
+            NEW.staff_id := NULL;
+            v_fix := 'staff_id cleared';
+        END IF;
+    END IF;
+    PERFORM dbguard.raise_alert(
+        'cross_tenant_staff', 'critical',
+        CASE WHEN v_is_mapping THEN 'calcom_host_mapping' ELSE 'appointment' END, NEW.id::text,
+        pg_catalog.format('public.%s row %s of company %s has staff %s of company %s%s',
+                          TG_TABLE_NAME, NEW.id, NEW.company_id, v_staff_id, v_staff_company,
+                          coalesce('; ' || v_fix, '')),
+        pg_catalog.jsonb_build_object('table', TG_TABLE_NAME, 'id', NEW.id, 'company_id', NEW.company_id,
+                                      'staff_id', v_staff_id, 'staff_company_id', v_staff_company,
+                                      'correction', v_fix),
+        'trigger', v_mode = 'correct', 'staff_tenant_isolation');
     RETURN NEW;
 END
 $$;
@@ -689,7 +1145,9 @@ CREATE TABLE public.calcom_host_mapping_audits (
     changed_at timestamp with time zone DEFAULT now() NOT NULL,
     reason text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    actor text,
+    db_user text
 );
 
 
@@ -730,8 +1188,16 @@ CREATE TABLE public.calcom_host_mappings (
     is_active boolean DEFAULT true NOT NULL,
     metadata jsonb,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    company_id bigint
 );
+
+
+--
+-- Name: COLUMN calcom_host_mappings.company_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.calcom_host_mappings.company_id IS 'dbguard: company the calendar host belongs to; staff_id must be staff of this company (rule staff_tenant_isolation). NULL on legacy rows = the staff''s company.';
 
 
 --
@@ -1436,6 +1902,41 @@ CREATE INDEX dbguard_staff_company_email_idx ON public.staff USING btree (compan
 --
 
 CREATE TRIGGER dbguard_100_call_direction_default BEFORE INSERT ON public.calls FOR EACH ROW WHEN ((new.direction IS NULL)) EXECUTE FUNCTION dbguard.tg_calls__direction_default();
+
+
+--
+-- Name: appointments dbguard_450_host_staff_assignment; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_450_host_staff_assignment BEFORE INSERT OR UPDATE OF calcom_host_id, company_id ON public.appointments FOR EACH ROW WHEN (((new.calcom_host_id IS NOT NULL) AND (new.staff_id IS NULL))) EXECUTE FUNCTION dbguard.tg_appointments__host_staff_assignment();
+
+
+--
+-- Name: appointments dbguard_500_staff_tenant_isolation; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_500_staff_tenant_isolation BEFORE INSERT OR UPDATE OF staff_id, company_id, calcom_host_id ON public.appointments FOR EACH ROW WHEN ((new.staff_id IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_staff__tenant_isolation();
+
+
+--
+-- Name: calcom_host_mappings dbguard_500_staff_tenant_isolation; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_500_staff_tenant_isolation BEFORE INSERT OR UPDATE OF staff_id, company_id, is_active ON public.calcom_host_mappings FOR EACH ROW WHEN ((new.staff_id IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_staff__tenant_isolation();
+
+
+--
+-- Name: calcom_host_mappings dbguard_800_host_mapping_audit; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_800_host_mapping_audit AFTER INSERT OR DELETE OR UPDATE ON public.calcom_host_mappings FOR EACH ROW EXECUTE FUNCTION dbguard.tg_calcom_host_mappings__audit();
+
+
+--
+-- Name: calcom_host_mappings dbguard_800_host_mapping_audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_800_host_mapping_audit_truncate BEFORE TRUNCATE ON public.calcom_host_mappings FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_calcom_host_mappings__audit();
 
 
 --
