@@ -12,8 +12,15 @@ from .errors import ConnectionFailed, DbguardError, MigrationFailed
 from .migrator import migrate, rollback
 from .rules import reinstall, rules, set_mode
 from .status import status
+from .backfill import backfill, backfill_appointments, backfill_lead_history, backfill_metadata
+from .circuit_breaker import BreakerOpen, breaker, breaker_configure, breaker_reset, breaker_status
+from .review import review, review_dismiss, review_resolve, review_start
+from .roles import roles
 
 __all__ = [
     "acting", "errors", "ConnectionFailed", "DbguardError", "MigrationFailed",
     "connect", "migrate", "reinstall", "resolve_dsn", "rollback", "rules", "set_mode", "status",
+    "backfill", "backfill_appointments", "backfill_lead_history", "backfill_metadata",
+    "BreakerOpen", "breaker", "breaker_configure", "breaker_reset", "breaker_status",
+    "review", "review_dismiss", "review_resolve", "review_start", "roles",
 ]
