@@ -261,3 +261,28 @@ def test_circuit_breakers_view_measures_outages_and_recovery(conn, circuit_break
                   last_error
              FROM dbguard_audit.circuit_breakers WHERE key = 'retell'""").fetchone()
     assert row == ("open", 3, 1, 0, at(100.2), at(130.2), "boom")
+
+
+def test_concurrent_mixed_reports_keep_the_transition_chain_consistent(conn, dsn):
+    import random
+    conn.execute("SELECT dbguard.breaker_configure('k', 2, '1 second', 2, '1 second')")
+    conn.commit()
+    clock = iter(range(10**6))
+    lock = threading.Lock()
+
+    def work(c):
+        rng = random.Random()
+        for _ in range(20):
+            with lock:
+                t = next(clock) * 0.25
+            if allow(c, "k", t):
+                (success if rng.random() < 0.5 else failure)(c, "k", t + 0.1)
+        return True
+
+    assert _concurrently(dsn, 10, work) == [True] * 10
+    chain = transitions(conn, "k")
+    assert chain, "the breaker opened at least once"
+    assert chain[0][0] == "closed"
+    for before, after in zip(chain, chain[1:]):
+        assert after[0] == before[1], f"{before} then {after}"
+    assert state(conn, "k")[0] == chain[-1][1]

@@ -174,6 +174,20 @@ def test_an_application_role_that_owns_a_table_is_refused(conn, make_role):
         dbguard.roles(conn, app=app)
 
 
+def test_an_owner_role_takes_the_tables_over_from_a_brownfield_application_role(conn, make_role):
+    app, owner = make_role("app"), make_role("owner")
+    conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(app)))
+    conn.execute(sql.SQL("ALTER TABLE public.calls OWNER TO {}").format(sql.Identifier(app)))
+    conn.commit()
+    dbguard.roles(conn, app=app, owner=owner)
+    conn.commit()
+    assert conn.execute("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'public.calls'::regclass"
+                        ).fetchone()[0] == owner
+    as_role(conn, app)
+    assert refused(conn, "ALTER TABLE public.calls DISABLE TRIGGER USER")
+    conn.execute("INSERT INTO public.calls (retell_call_id) VALUES ('r1')")
+
+
 def test_roles_needs_distinct_names(conn, make_role):
     name = make_role("x")
     with pytest.raises(DbguardError, match="must be different"):

@@ -96,11 +96,14 @@ def migrate(ctx: Context, dry_run: bool, lock_timeout: str, as_json: bool, app_r
 
     With --app-role / --analyst-role / --owner-role, then create or grant those roles (as dbguard roles)."""
     result = migrator.migrate(ctx.dsn, dry_run=dry_run, lock_timeout=lock_timeout)
+    granted = None
     if not dry_run and (app_role or analyst_role or owner_role):
         with ctx.connect() as conn:
-            roles_fn(conn, app=app_role, analyst=analyst_role, owner=owner_role)
+            granted = roles_fn(conn, app=app_role, analyst=analyst_role, owner=owner_role)
+        names = ", ".join(f"{k} {granted[k]}" for k in ("app", "analyst", "owner") if granted[k])
+        click.echo(f"dbguard: roles granted: {names}", err=True)
     if as_json:
-        emit_json({"dry_run": dry_run, "applied": result.applied, "sql": result.sql})
+        emit_json({"dry_run": dry_run, "applied": result.applied, "sql": result.sql, "roles": granted})
     elif dry_run:
         click.echo("\n\n".join(result.sql) if result.sql else "-- nothing to apply")
     else:

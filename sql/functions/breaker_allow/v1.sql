@@ -13,8 +13,16 @@ SET search_path = ''
 AS $$
 DECLARE
     v_now timestamptz := dbguard.breaker_now(p_now);
-    v_row dbguard.circuit_breaker_states := dbguard.breaker_lock(p_key);
+    v_row dbguard.circuit_breaker_states;
 BEGIN
+    -- The common case, closed, needs neither the row lock nor a write: every
+    -- server would otherwise queue on the key's row for each call. Seeing
+    -- 'closed' just as another session opens the breaker is the same as
+    -- having called a moment earlier.
+    IF EXISTS (SELECT 1 FROM dbguard.circuit_breaker_states s WHERE s.key = p_key AND s.state = 'closed') THEN
+        RETURN true;
+    END IF;
+    v_row := dbguard.breaker_lock(p_key);
     IF v_row.state = 'closed' THEN
         RETURN true;
     ELSIF v_row.state = 'open' THEN
