@@ -232,6 +232,7 @@ def test_cli_breaker_status_and_reset(conn, dsn):
     assert status.returncode == 0, status.stderr
     assert '"state": "open"' in status.stdout and '"key": "calcom"' in status.stdout
     assert "calcom  open" in run("breaker").stdout
+    assert '"state": "open"' in run("breaker", "status", "--key", "calcom", "--json").stdout
     reset = run("breaker", "reset", "calcom")
     assert reset.returncode == 0 and "calcom: closed" in reset.stdout
     assert state(conn, "calcom") == ("closed", 0, 0)

@@ -280,15 +280,26 @@ BREAKER_COLUMNS = ["key", "state", "failure_count", "success_count", "failure_th
 @click.pass_context
 def breaker(click_ctx: click.Context, key: str | None, as_json: bool) -> None:
     """Circuit breakers: state, failures, thresholds; reset or configure one."""
-    if click_ctx.invoked_subcommand is not None:
-        return
-    ctx: Context = click_ctx.obj
+    if click_ctx.invoked_subcommand is None:
+        _show_breakers(click_ctx.obj, key, as_json)
+
+
+def _show_breakers(ctx: Context, key: str | None, as_json: bool) -> None:
     with ctx.connect() as conn:
         rows = breaker_lib.breaker_status(conn, key)
     if as_json:
         emit_json(rows)
     else:
         emit_table(rows, BREAKER_COLUMNS)
+
+
+@breaker.command("status")
+@click.option("--key", help="Only this breaker.")
+@json_option
+@pass_ctx
+def breaker_status(ctx: Context, key: str | None, as_json: bool) -> None:
+    """The same as plain `dbguard breaker`."""
+    _show_breakers(ctx, key, as_json)
 
 
 @breaker.command("reset")
