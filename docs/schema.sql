@@ -240,6 +240,247 @@ $$;
 
 
 --
+-- Name: breaker_allow(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_allow(p_key text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_now timestamptz := dbguard.breaker_now(p_now);
+    v_row dbguard.circuit_breaker_states;
+BEGIN
+    -- The common case, closed, needs neither the row lock nor a write: every
+    -- server would otherwise queue on the key's row for each call. Seeing
+    -- 'closed' just as another session opens the breaker is the same as
+    -- having called a moment earlier.
+    IF EXISTS (SELECT 1 FROM dbguard.circuit_breaker_states s WHERE s.key = p_key AND s.state = 'closed') THEN
+        RETURN true;
+    END IF;
+    v_row := dbguard.breaker_lock(p_key);
+    IF v_row.state = 'closed' THEN
+        RETURN true;
+    ELSIF v_row.state = 'open' THEN
+        IF v_now < v_row.opened_at + v_row.cooldown THEN
+            RETURN false;
+        END IF;
+        PERFORM dbguard.breaker_log_transition(p_key, 'open', 'half_open', 'cooldown_elapsed', NULL, v_now);
+    ELSIF v_row.trial_started_at IS NOT NULL AND v_now < v_row.trial_started_at + v_row.trial_timeout THEN
+        RETURN false;
+    END IF;
+    UPDATE dbguard.circuit_breaker_states SET trial_started_at = v_now, updated_at = v_now WHERE key = p_key;
+    RETURN true;
+END
+$$;
+
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: circuit_breaker_states; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.circuit_breaker_states (
+    key text NOT NULL,
+    state text DEFAULT 'closed'::text NOT NULL,
+    failure_count integer DEFAULT 0 NOT NULL,
+    success_count integer DEFAULT 0 NOT NULL,
+    failure_threshold integer DEFAULT 3 NOT NULL,
+    success_threshold integer DEFAULT 2 NOT NULL,
+    cooldown interval DEFAULT '00:00:30'::interval NOT NULL,
+    trial_timeout interval DEFAULT '00:00:30'::interval NOT NULL,
+    trial_started_at timestamp with time zone,
+    opened_at timestamp with time zone,
+    state_changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_failure_at timestamp with time zone,
+    last_success_at timestamp with time zone,
+    last_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT circuit_breaker_states_cooldown_check CHECK ((cooldown >= '00:00:00'::interval)),
+    CONSTRAINT circuit_breaker_states_failure_threshold_check CHECK ((failure_threshold > 0)),
+    CONSTRAINT circuit_breaker_states_key_check CHECK ((btrim(key) <> ''::text)),
+    CONSTRAINT circuit_breaker_states_state_check CHECK ((state = ANY (ARRAY['closed'::text, 'open'::text, 'half_open'::text]))),
+    CONSTRAINT circuit_breaker_states_success_threshold_check CHECK ((success_threshold > 0)),
+    CONSTRAINT circuit_breaker_states_trial_timeout_check CHECK ((trial_timeout > '00:00:00'::interval))
+);
+
+
+--
+-- Name: TABLE circuit_breaker_states; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.circuit_breaker_states IS 'Circuit breaker per key; change it through dbguard.breaker_allow/record_success/record_failure (thresholds: UPDATE or dbguard.breaker_configure)';
+
+
+--
+-- Name: breaker_configure(text, integer, interval, integer, interval); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_configure(p_key text, p_failure_threshold integer DEFAULT NULL::integer, p_cooldown interval DEFAULT NULL::interval, p_success_threshold integer DEFAULT NULL::integer, p_trial_timeout interval DEFAULT NULL::interval) RETURNS dbguard.circuit_breaker_states
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_row dbguard.circuit_breaker_states := dbguard.breaker_lock(p_key);
+BEGIN
+    UPDATE dbguard.circuit_breaker_states s
+       SET failure_threshold = coalesce(p_failure_threshold, s.failure_threshold),
+           cooldown = coalesce(p_cooldown, s.cooldown),
+           success_threshold = coalesce(p_success_threshold, s.success_threshold),
+           trial_timeout = coalesce(p_trial_timeout, s.trial_timeout),
+           updated_at = pg_catalog.now()
+     WHERE s.key = p_key
+    RETURNING * INTO v_row;
+    RETURN v_row;
+END
+$$;
+
+
+--
+-- Name: breaker_lock(text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_lock(p_key text) RETURNS dbguard.circuit_breaker_states
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_row dbguard.circuit_breaker_states;
+BEGIN
+    IF p_key IS NULL OR pg_catalog.btrim(p_key) = '' THEN
+        RAISE EXCEPTION 'dbguard: a circuit breaker needs a key'
+            USING ERRCODE = 'DG001', HINT = 'name the protected dependency, e.g. ''calcom''';
+    END IF;
+    INSERT INTO dbguard.circuit_breaker_states (key) VALUES (p_key) ON CONFLICT (key) DO NOTHING;
+    SELECT * INTO v_row FROM dbguard.circuit_breaker_states s WHERE s.key = p_key FOR UPDATE;
+    RETURN v_row;
+END
+$$;
+
+
+--
+-- Name: breaker_log_transition(text, text, text, text, text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_log_transition(p_key text, p_from text, p_to text, p_reason text, p_error text, p_at timestamp with time zone) RETURNS void
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+    UPDATE dbguard.circuit_breaker_states
+       SET state = p_to, state_changed_at = p_at, updated_at = p_at,
+           opened_at = CASE WHEN p_to = 'open' THEN p_at WHEN p_to = 'closed' THEN NULL ELSE opened_at END,
+           failure_count = CASE WHEN p_to = 'closed' THEN 0 ELSE failure_count END,
+           success_count = 0,
+           trial_started_at = NULL
+     WHERE key = p_key;
+    INSERT INTO dbguard.circuit_breaker_transitions (key, from_state, to_state, reason, error, occurred_at)
+    VALUES (p_key, p_from, p_to, p_reason, p_error, p_at);
+$$;
+
+
+--
+-- Name: breaker_now(timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_now(p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+    SELECT coalesce(p_now,
+                    NULLIF(pg_catalog.current_setting('dbguard.now', true), '')::timestamptz,
+                    pg_catalog.clock_timestamp())
+$$;
+
+
+--
+-- Name: breaker_record_failure(text, text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_record_failure(p_key text, p_error text DEFAULT NULL::text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_now timestamptz := dbguard.breaker_now(p_now);
+    v_row dbguard.circuit_breaker_states := dbguard.breaker_lock(p_key);
+    v_error text := pg_catalog.left(p_error, 2000);
+BEGIN
+    UPDATE dbguard.circuit_breaker_states s
+       SET last_failure_at = v_now, last_error = coalesce(v_error, s.last_error), updated_at = v_now,
+           failure_count = s.failure_count + 1
+     WHERE s.key = p_key;
+    IF v_row.state = 'half_open' THEN
+        PERFORM dbguard.breaker_log_transition(p_key, 'half_open', 'open', 'trial_failed', v_error, v_now);
+        RETURN 'open';
+    ELSIF v_row.state = 'closed' AND v_row.failure_count + 1 >= v_row.failure_threshold THEN
+        PERFORM dbguard.breaker_log_transition(p_key, 'closed', 'open', 'failure_threshold', v_error, v_now);
+        RETURN 'open';
+    END IF;
+    RETURN v_row.state;
+END
+$$;
+
+
+--
+-- Name: breaker_record_success(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_record_success(p_key text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_now timestamptz := dbguard.breaker_now(p_now);
+    v_row dbguard.circuit_breaker_states := dbguard.breaker_lock(p_key);
+BEGIN
+    UPDATE dbguard.circuit_breaker_states s
+       SET last_success_at = v_now, updated_at = v_now,
+           failure_count = CASE WHEN s.state = 'closed' THEN 0 ELSE s.failure_count END,
+           success_count = CASE WHEN s.state = 'half_open' THEN s.success_count + 1 ELSE s.success_count END,
+           trial_started_at = CASE WHEN s.state = 'half_open' THEN NULL ELSE s.trial_started_at END
+     WHERE s.key = p_key;
+    IF v_row.state = 'half_open' AND v_row.success_count + 1 >= v_row.success_threshold THEN
+        PERFORM dbguard.breaker_log_transition(p_key, 'half_open', 'closed', 'recovered', NULL, v_now);
+        RETURN 'closed';
+    END IF;
+    RETURN v_row.state;
+END
+$$;
+
+
+--
+-- Name: breaker_reset(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_reset(p_key text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_now timestamptz := dbguard.breaker_now(p_now);
+    v_row dbguard.circuit_breaker_states;
+BEGIN
+    SELECT * INTO v_row FROM dbguard.circuit_breaker_states s WHERE s.key = p_key FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'dbguard: no circuit breaker %', pg_catalog.quote_literal(coalesce(p_key, 'NULL'))
+            USING ERRCODE = 'DG001', HINT = 'list the breakers with: dbguard breaker';
+    END IF;
+    IF v_row.state <> 'closed' THEN
+        PERFORM dbguard.breaker_log_transition(p_key, v_row.state, 'closed', 'reset', NULL, v_now);
+    END IF;
+    UPDATE dbguard.circuit_breaker_states
+       SET failure_count = 0, success_count = 0, trial_started_at = NULL, updated_at = v_now
+     WHERE key = p_key;
+    RETURN 'closed';
+END
+$$;
+
+
+--
 -- Name: calcom_host_fields(jsonb); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -818,9 +1059,39 @@ CREATE FUNCTION dbguard.unregister_rule(p_rule text) RETURNS void
 $$;
 
 
-SET default_tablespace = '';
+--
+-- Name: circuit_breaker_transitions; Type: TABLE; Schema: dbguard; Owner: -
+--
 
-SET default_table_access_method = heap;
+CREATE TABLE dbguard.circuit_breaker_transitions (
+    id bigint NOT NULL,
+    key text NOT NULL,
+    from_state text NOT NULL,
+    to_state text NOT NULL,
+    reason text NOT NULL,
+    error text,
+    occurred_at timestamp with time zone NOT NULL
+);
+
+
+--
+-- Name: circuit_breaker_transitions_id_seq; Type: SEQUENCE; Schema: dbguard; Owner: -
+--
+
+CREATE SEQUENCE dbguard.circuit_breaker_transitions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: circuit_breaker_transitions_id_seq; Type: SEQUENCE OWNED BY; Schema: dbguard; Owner: -
+--
+
+ALTER SEQUENCE dbguard.circuit_breaker_transitions_id_seq OWNED BY dbguard.circuit_breaker_transitions.id;
+
 
 --
 -- Name: data_consistency_alerts; Type: TABLE; Schema: dbguard; Owner: -
@@ -1461,6 +1732,13 @@ ALTER SEQUENCE public.users_id_seq OWNED BY public.users.id;
 
 
 --
+-- Name: circuit_breaker_transitions id; Type: DEFAULT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.circuit_breaker_transitions ALTER COLUMN id SET DEFAULT nextval('dbguard.circuit_breaker_transitions_id_seq'::regclass);
+
+
+--
 -- Name: data_consistency_alerts id; Type: DEFAULT; Schema: dbguard; Owner: -
 --
 
@@ -1542,6 +1820,22 @@ ALTER TABLE ONLY public.services ALTER COLUMN id SET DEFAULT nextval('public.ser
 --
 
 ALTER TABLE ONLY public.users ALTER COLUMN id SET DEFAULT nextval('public.users_id_seq'::regclass);
+
+
+--
+-- Name: circuit_breaker_states circuit_breaker_states_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.circuit_breaker_states
+    ADD CONSTRAINT circuit_breaker_states_pkey PRIMARY KEY (key);
+
+
+--
+-- Name: circuit_breaker_transitions circuit_breaker_transitions_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.circuit_breaker_transitions
+    ADD CONSTRAINT circuit_breaker_transitions_pkey PRIMARY KEY (id);
 
 
 --
@@ -1734,6 +2028,13 @@ ALTER TABLE ONLY public.staff
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: circuit_breaker_transitions_key_idx; Type: INDEX; Schema: dbguard; Owner: -
+--
+
+CREATE INDEX circuit_breaker_transitions_key_idx ON dbguard.circuit_breaker_transitions USING btree (key, occurred_at, id);
 
 
 --

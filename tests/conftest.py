@@ -1,1 +1,5 @@
-pytest_plugins = ["tests.plugins.dbserver", "tests.plugins.staff"]
+pytest_plugins = [
+    "tests.plugins.dbserver",
+    "tests.plugins.staff",
+    "tests.plugins.operations",
+]
