@@ -7,6 +7,7 @@ The library functions behind the ``dbguard`` commands::
 
 from . import errors
 from .acting import acting
+from .bookings import ValidationResult, enqueue_review, rollback_booking_flags, validate_appointment_creation
 from .connection import connect, resolve_dsn
 from .errors import ConnectionFailed, DbguardError, MigrationFailed
 from .migrator import migrate, rollback
@@ -16,4 +17,5 @@ from .status import status
 __all__ = [
     "acting", "errors", "ConnectionFailed", "DbguardError", "MigrationFailed",
     "connect", "migrate", "reinstall", "resolve_dsn", "rollback", "rules", "set_mode", "status",
+    "ValidationResult", "enqueue_review", "rollback_booking_flags", "validate_appointment_creation",
 ]

@@ -15,11 +15,17 @@ SET search_path = ''
 AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('booking_confirmed_requires_appointment');
-    v_call_id bigint := CASE WHEN TG_TABLE_NAME = 'calls' THEN NEW.id ELSE OLD.call_id END;
+    v_call_id bigint;
     v_call public.calls;
     v_alert_type text;
     v_seen text;
 BEGIN
+    -- Separate branches: OLD.call_id does not even parse for a calls row.
+    IF TG_TABLE_NAME = 'calls' THEN
+        v_call_id := NEW.id;
+    ELSE
+        v_call_id := OLD.call_id;
+    END IF;
     IF v_mode = 'off' OR v_call_id IS NULL THEN
         RETURN NULL;
     END IF;

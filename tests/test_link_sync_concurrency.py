@@ -1,0 +1,100 @@
+"""appointment_link_sync under real parallel sessions: flags match appointments, no deadlock."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+import pytest
+
+from .plugins.calls import call, new_appointment, new_call
+
+
+def _expected(conn, call_id):
+    newest = conn.execute("SELECT max(id) FROM public.appointments WHERE call_id = %s", (call_id,)).fetchone()[0]
+    return (newest, newest is not None, "linked" if newest else "unlinked")
+
+
+def _actual(conn, call_id):
+    row = call(conn, call_id)
+    return (row["appointment_id"], row["appointment_made"], row["appointment_link_status"])
+
+
+def _wait_until_blocked(conn, pid):
+    for _ in range(500):
+        waiting = conn.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+        if waiting and waiting[0] == "Lock":
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"session {pid} never waited for the call's lock")
+
+
+def test_a_delete_that_waited_for_the_call_sees_the_appointment_committed_meanwhile(conn, connect):
+    """The READ COMMITTED trap: the waiting statement's snapshot predates the
+    other session's insert; only a fresh query after the lock sees it."""
+    call_id = new_call(conn)
+    first = new_appointment(conn, call_id)
+    conn.commit()
+
+    inserter, deleter, watcher = connect(), connect(), connect(autocommit=True)
+    second = new_appointment(inserter, call_id)            # holds the call's lock
+    errors: list[BaseException] = []
+
+    def delete_first():
+        try:
+            deleter.execute("DELETE FROM public.appointments WHERE id = %s", (first,))
+            deleter.commit()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=delete_first)
+    thread.start()
+    _wait_until_blocked(watcher, deleter.info.backend_pid)
+    inserter.commit()
+    thread.join(30)
+    assert not errors, errors
+
+    assert _actual(watcher, call_id) == (second, True, "linked")
+
+
+@pytest.mark.parametrize("n_calls", [1, 3])
+def test_parallel_inserts_moves_and_deletes_leave_every_call_matching_its_appointments(conn, connect, n_calls):
+    calls = [new_call(conn) for _ in range(n_calls)]
+    conn.commit()
+    sessions, rounds = 6, 40
+    barrier = threading.Barrier(sessions)
+    failures: list[BaseException] = []
+
+    def work(seed: int) -> None:
+        rnd = random.Random(seed)
+        session = connect()
+        try:
+            barrier.wait()
+            for _ in range(rounds):
+                target = rnd.choice(calls)
+                action = rnd.random()
+                if action < 0.45:
+                    new_appointment(session, target)
+                elif action < 0.75:
+                    session.execute("DELETE FROM public.appointments WHERE id = (SELECT id FROM public.appointments "
+                                    "WHERE call_id = %s ORDER BY random() LIMIT 1)", (target,))
+                else:
+                    session.execute("UPDATE public.appointments SET call_id = %s WHERE id = (SELECT id FROM "
+                                    "public.appointments WHERE call_id <> %s ORDER BY random() LIMIT 1)",
+                                    (target, target))
+                session.commit()
+        except BaseException as exc:  # a deadlock or anything else fails the test
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(sessions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not failures, failures
+
+    conn.rollback()
+    for call_id in calls:
+        assert _actual(conn, call_id) == _expected(conn, call_id), f"call {call_id}"
+    assert conn.execute("SELECT count(*) FROM dbguard.data_consistency_alerts").fetchone()[0] == 0
