@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import psycopg
 import pytest
 
 from dbguard.errors import BookingWithoutAppointment
 
-from .plugins.calls import START, alerts, call, new_appointment, new_call, reviews, update
+from .plugins.calls import START, alerts, call, new_appointment, new_call, reviews, update, wait_until_blocked
 
 RULE = "booking_confirmed_requires_appointment"
 CLAIM = {"booking_confirmed": True, "appointment_made": True, "session_outcome": "appointment_booked"}
@@ -153,3 +155,33 @@ def test_a_cancelled_appointment_still_counts(conn, set_mode):
     new_appointment(conn, call_id, status="cancelled")
     conn.commit()
     assert call(conn, call_id)["booking_confirmed"] is True
+
+
+def test_enforce_a_confirmation_and_a_parallel_delete_of_the_last_appointment_cannot_both_commit(
+        conn, connect, set_mode):
+    set_mode(RULE, "enforce")
+    call_id = new_call(conn)
+    appointment = new_appointment(conn, call_id)
+    conn.commit()
+
+    confirmer, deleter, watcher = connect(), connect(), connect(autocommit=True)
+    update(confirmer, "calls", call_id, booking_confirmed=True)  # holds the call's lock
+    outcome: list[BaseException | None] = []
+
+    def delete_and_commit():
+        try:
+            deleter.execute("DELETE FROM public.appointments WHERE id = %s", (appointment,))
+            deleter.commit()
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=delete_and_commit)
+    thread.start()
+    wait_until_blocked(watcher, deleter.info.backend_pid)  # the delete's trigger waits for the call
+    confirmer.commit()  # its check still sees the appointment: fine
+    thread.join(30)
+
+    assert len(outcome) == 1 and isinstance(outcome[0], BookingWithoutAppointment), outcome
+    assert watcher.execute("SELECT count(*) FROM public.appointments WHERE call_id = %s", (call_id,)).fetchone()[0] == 1
+    assert call(watcher, call_id)["booking_confirmed"] is True

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 
 import pytest
 
-from .plugins.calls import call, new_appointment, new_call
+from .plugins.calls import call, new_appointment, new_call, wait_until_blocked
 
 
 def _expected(conn, call_id):
@@ -19,15 +18,6 @@ def _expected(conn, call_id):
 def _actual(conn, call_id):
     row = call(conn, call_id)
     return (row["appointment_id"], row["appointment_made"], row["appointment_link_status"])
-
-
-def _wait_until_blocked(conn, pid):
-    for _ in range(500):
-        waiting = conn.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
-        if waiting and waiting[0] == "Lock":
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"session {pid} never waited for the call's lock")
 
 
 def test_a_delete_that_waited_for_the_call_sees_the_appointment_committed_meanwhile(conn, connect):
@@ -50,7 +40,7 @@ def test_a_delete_that_waited_for_the_call_sees_the_appointment_committed_meanwh
 
     thread = threading.Thread(target=delete_first)
     thread.start()
-    _wait_until_blocked(watcher, deleter.info.backend_pid)
+    wait_until_blocked(watcher, deleter.info.backend_pid)
     inserter.commit()
     thread.join(30)
     assert not errors, errors

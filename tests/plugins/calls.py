@@ -71,3 +71,15 @@ def set_mode(conn):
         dbguard.set_mode(conn, rule, mode)
         conn.commit()
     return _set
+
+
+def wait_until_blocked(watcher: psycopg.Connection, pid: int) -> None:
+    """Return once session ``pid`` waits for a lock (polls pg_stat_activity)."""
+    import time
+
+    for _ in range(1000):
+        state = watcher.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+        if state and state[0] == "Lock":
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"session {pid} never waited for a lock")

@@ -21,7 +21,7 @@ BEGIN
         -- a deliberate write, reported by the call_missing_direction scan.
         IF TG_OP = 'INSERT' THEN
             IF v_mode = 'alert' THEN
-                PERFORM dbguard.raise_alert('call_missing_direction', 'info', 'call', NEW.id::text,
+                PERFORM dbguard.raise_alert('call_missing_direction', 'warning', 'call', NEW.id::text,
                     pg_catalog.format('call %s was inserted without a direction (correct mode would store inbound)', NEW.id),
                     '{}'::jsonb, 'trigger', false, 'call_direction_default');
             ELSE
