@@ -58,7 +58,7 @@ def test_booking_id_mismatch(conn, booked):
     assert dbguard.validate_appointment_creation(conn, call_id, appointment).reason == "booking_id_mismatch"
 
 
-def test_stale_when_the_appointment_predates_the_call(conn):
+def test_stale_when_the_appointment_predates_the_call_by_more_than_an_hour(conn):
     old = new_appointment(conn, None)
     conn.commit()
     conn.execute("UPDATE public.appointments SET created_at = created_at - interval '1 day' WHERE id = %s", (old,))
@@ -67,6 +67,16 @@ def test_stale_when_the_appointment_predates_the_call(conn):
     result = dbguard.validate_appointment_creation(conn, call_id, old, None)
     assert (result.success, result.reason) == (False, "stale_timestamps")
     assert result.details["created_before_call"] is True
+
+
+def test_an_appointment_created_shortly_before_the_call_row_is_not_stale(conn):
+    appointment = new_appointment(conn, None)
+    conn.commit()
+    conn.execute("UPDATE public.appointments SET created_at = created_at - interval '20 minutes' WHERE id = %s",
+                 (appointment,))
+    call_id = new_call(conn)  # the application saved the call when it ended
+    update(conn, "appointments", appointment, call_id=call_id)
+    assert dbguard.validate_appointment_creation(conn, call_id, appointment).success
 
 
 def test_stale_when_the_slot_is_in_the_past(conn):

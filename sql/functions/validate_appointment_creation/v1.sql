@@ -46,15 +46,17 @@ BEGIN
         RETURN;
     END IF;
 
-    -- Stale: the appointment existed before the call began (so this call did
-    -- not create it), or it starts before it was booked (a past slot).
-    IF v_appointment.created_at < v_call.created_at
+    -- Stale: the appointment already existed well before the call (so this
+    -- call did not create it: an old row matched by mistake, or a replayed
+    -- booking), or it starts before it was booked (a past slot). The hour of
+    -- grace covers applications that insert the call row when the call ends.
+    IF v_appointment.created_at < v_call.created_at - interval '1 hour'
        OR v_appointment.starts_at < v_appointment.created_at THEN
         RETURN QUERY SELECT false, 'stale_timestamps',
             v_details || pg_catalog.jsonb_build_object(
                 'appointment_created_at', v_appointment.created_at, 'call_created_at', v_call.created_at,
                 'starts_at', v_appointment.starts_at,
-                'created_before_call', v_appointment.created_at < v_call.created_at,
+                'created_before_call', v_appointment.created_at < v_call.created_at - interval '1 hour',
                 'starts_before_booked', v_appointment.starts_at < v_appointment.created_at);
         RETURN;
     END IF;
