@@ -17,7 +17,9 @@ def _expected(conn, call_id):
 
 def _actual(conn, call_id):
     row = call(conn, call_id)
-    return (row["appointment_id"], row["appointment_made"], row["appointment_link_status"])
+    # A confirmed call that lost its last appointment was rolled back to creation_failed.
+    status = "unlinked" if row["appointment_link_status"] == "creation_failed" else row["appointment_link_status"]
+    return (row["appointment_id"], row["appointment_made"], status)
 
 
 def test_a_delete_that_waited_for_the_call_sees_the_appointment_committed_meanwhile(conn, connect):
@@ -48,9 +50,14 @@ def test_a_delete_that_waited_for_the_call_sees_the_appointment_committed_meanwh
     assert _actual(watcher, call_id) == (second, True, "linked")
 
 
-@pytest.mark.parametrize("n_calls", [1, 3])
-def test_parallel_inserts_moves_and_deletes_leave_every_call_matching_its_appointments(conn, connect, n_calls):
-    calls = [new_call(conn) for _ in range(n_calls)]
+@pytest.mark.parametrize("n_calls, confirmed", [(1, False), (3, False), (3, True)])
+def test_parallel_inserts_moves_and_deletes_leave_every_call_matching_its_appointments(conn, connect, n_calls,
+                                                                                       confirmed):
+    """With confirmed calls, the commit-time check (correct mode) runs in every
+    transaction too, taking its lock on the call at commit."""
+    calls = [new_call(conn, booking_confirmed=confirmed) for _ in range(n_calls)]
+    for call_id in calls:
+        new_appointment(conn, call_id)
     conn.commit()
     sessions, rounds = 6, 40
     barrier = threading.Barrier(sessions)
@@ -87,4 +94,7 @@ def test_parallel_inserts_moves_and_deletes_leave_every_call_matching_its_appoin
     conn.rollback()
     for call_id in calls:
         assert _actual(conn, call_id) == _expected(conn, call_id), f"call {call_id}"
-    assert conn.execute("SELECT count(*) FROM dbguard.data_consistency_alerts").fetchone()[0] == 0
+        row = call(conn, call_id)
+        assert not row["booking_confirmed"] or row["appointment_made"], f"call {call_id} claims without appointment"
+    alert_types = {r[0] for r in conn.execute("SELECT DISTINCT alert_type FROM dbguard.data_consistency_alerts")}
+    assert alert_types <= ({"confirmed_without_appointment"} if confirmed else set())
