@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 
+import psycopg
 import pytest
 
 from .plugins.calls import call, new_appointment, new_call, wait_until_blocked
@@ -98,3 +99,20 @@ def test_parallel_inserts_moves_and_deletes_leave_every_call_matching_its_appoin
         assert not row["booking_confirmed"] or row["appointment_made"], f"call {call_id} claims without appointment"
     alert_types = {r[0] for r in conn.execute("SELECT DISTINCT alert_type FROM dbguard.data_consistency_alerts")}
     assert alert_types <= ({"confirmed_without_appointment"} if confirmed else set())
+
+
+def test_under_repeatable_read_a_concurrent_change_of_the_call_is_a_retryable_error_not_a_stale_flag(conn, connect):
+    call_id = new_call(conn)
+    first = new_appointment(conn, call_id)
+    conn.commit()
+
+    late = connect()
+    late.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    late.execute("SELECT 1")  # its snapshot is taken now
+    second = new_appointment(conn, call_id)
+    conn.commit()
+
+    with pytest.raises(psycopg.errors.SerializationFailure):
+        late.execute("DELETE FROM public.appointments WHERE id = %s", (first,))
+    late.rollback()
+    assert _actual(conn, call_id) == (second, True, "linked")
