@@ -185,3 +185,11 @@ def test_enforce_a_confirmation_and_a_parallel_delete_of_the_last_appointment_ca
     assert len(outcome) == 1 and isinstance(outcome[0], BookingWithoutAppointment), outcome
     assert watcher.execute("SELECT count(*) FROM public.appointments WHERE call_id = %s", (call_id,)).fetchone()[0] == 1
     assert call(watcher, call_id)["booking_confirmed"] is True
+
+
+def test_set_constraints_immediate_checks_at_the_statement(conn, set_mode):
+    set_mode(RULE, "enforce")
+    call_id = new_call(conn)
+    conn.execute("SET CONSTRAINTS dbguard_900_booking_confirmed_requires_appointment IMMEDIATE")
+    with pytest.raises(BookingWithoutAppointment):
+        update(conn, "calls", call_id, booking_confirmed=True)

@@ -39,14 +39,15 @@ BEGIN
 
     IF v_mode = 'enforce' THEN
         RAISE EXCEPTION 'dbguard: call % claims a booking (booking_confirmed = %, appointment_made = %) but has no appointment',
-                v_call_id, v_call.booking_confirmed, v_call.appointment_made
+                v_call_id, v_call.booking_confirmed::text, v_call.appointment_made::text
             USING ERRCODE = 'DG003',
                   DETAIL = pg_catalog.format('Checked at commit by rule booking_confirmed_requires_appointment: no row of public.appointments '
-                                             'has call_id = %s (booking_id %s). The transaction was rolled back.',
+                                             'has call_id = %s (booking_id %s). Nothing of this transaction is kept.',
                                              v_call_id, coalesce(pg_catalog.quote_literal(v_call.booking_id), 'NULL')),
                   HINT = pg_catalog.format('Create the appointment with call_id = %1$s in the same transaction, or take the claim back: '
                                            'SELECT dbguard.rollback_booking_flags(%1$s, ''appointment_validation_failed''); '
-                                           '(or UPDATE public.calls SET booking_confirmed = false, appointment_made = false WHERE id = %1$s).',
+                                           '(or UPDATE public.calls SET booking_confirmed = false, appointment_made = false, '
+                                           'session_outcome = ''creation_failed'' WHERE id = %1$s).',
                                            v_call_id),
                   TABLE = 'calls';
     ELSIF v_mode = 'correct' THEN
@@ -64,7 +65,7 @@ BEGIN
         v_alert_type := CASE WHEN v_call.booking_confirmed THEN 'confirmed_without_appointment' ELSE 'made_without_appointment' END;
         PERFORM dbguard.raise_alert(v_alert_type, 'critical', 'call', v_call_id::text,
             pg_catalog.format('call %s claims a booking (booking_confirmed = %s, appointment_made = %s) but has no appointment',
-                              v_call_id, v_call.booking_confirmed, v_call.appointment_made),
+                              v_call_id, v_call.booking_confirmed::text, v_call.appointment_made::text),
             pg_catalog.jsonb_build_object('booking_confirmed', v_call.booking_confirmed,
                 'appointment_made', v_call.appointment_made, 'session_outcome', v_call.session_outcome,
                 'booking_id', v_call.booking_id, 'actor', dbguard.acting('actor'), 'source', dbguard.acting('source')),

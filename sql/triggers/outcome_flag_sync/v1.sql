@@ -61,7 +61,7 @@ BEGIN
 
     IF v_mode = 'enforce' AND NEW.session_outcome IS NOT NULL THEN
         RAISE EXCEPTION 'dbguard: public.calls row % has session_outcome = % but appointment_made = %',
-                NEW.id, pg_catalog.quote_literal(NEW.session_outcome), NEW.appointment_made
+                NEW.id, pg_catalog.quote_literal(NEW.session_outcome), NEW.appointment_made::text
             USING ERRCODE = 'DG006',
                   DETAIL = 'rule outcome_flag_sync: session_outcome is ''appointment_booked'' exactly when appointment_made is true.',
                   HINT = 'Write both together: appointment_made = true with session_outcome = ''appointment_booked'', '
@@ -74,7 +74,7 @@ BEGIN
                  WHEN NEW.session_outcome = 'appointment_booked' THEN 'critical' ELSE 'warning' END,
             'call', NEW.id::text,
             pg_catalog.format('call %s: session_outcome %s disagrees with appointment_made %s; %s %s',
-                              NEW.id, pg_catalog.quote_nullable(NEW.session_outcome), NEW.appointment_made, v_fixed,
+                              NEW.id, pg_catalog.quote_nullable(NEW.session_outcome), NEW.appointment_made::text, v_fixed,
                               CASE WHEN v_mode = 'alert' THEN 'would be repaired' ELSE 'repaired' END),
             pg_catalog.jsonb_build_object(
                 'written', pg_catalog.jsonb_build_object('session_outcome', NEW.session_outcome, 'appointment_made', NEW.appointment_made),
