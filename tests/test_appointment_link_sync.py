@@ -132,6 +132,13 @@ def test_correct_mode_derives_an_unknown_link_status_from_the_appointments(conn)
     assert [a["alert_type"] for a in alerts(conn, RULE)] == ["vocabulary_violation"]
 
 
+def test_a_new_call_without_link_status_is_unlinked(conn, set_mode):
+    assert call(conn, new_call(conn, appointment_link_status=None))["appointment_link_status"] == "unlinked"
+    set_mode(RULE, "alert")
+    assert call(conn, new_call(conn, appointment_link_status=None))["appointment_link_status"] is None
+    assert [a["alert_type"] for a in alerts(conn, RULE)] == ["link_status_mismatch"]
+
+
 def test_nulls_do_not_break_the_rule(conn):
     call_id = new_call(conn, appointment_link_status=None, session_outcome=None)
     appointment = new_appointment(conn, None, starts_at=None, ends_at=None, status=None)

@@ -6,7 +6,7 @@
 -- On appointments (after insert, update of call_id, delete): brings every
 -- call that gained or lost an appointment in line with the appointments it
 -- has now. On calls (before insert/update of appointment_link_status): keeps
--- the status inside its vocabulary. See docs/rules/appointment_link_sync.md.
+-- the status inside its vocabulary; a new call without one is 'unlinked'. See docs/rules/appointment_link_sync.md.
 CREATE OR REPLACE FUNCTION dbguard.tg_appointments__link_sync()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -27,7 +27,16 @@ BEGIN
     END IF;
 
     IF TG_TABLE_NAME = 'calls' THEN
-        IF NOT dbguard.in_vocabulary('link_status', NEW.appointment_link_status) THEN
+        IF TG_OP = 'INSERT' AND NEW.appointment_link_status IS NULL THEN
+            -- A new call has no appointment yet (the foreign key guarantees it).
+            IF v_mode = 'alert' THEN
+                PERFORM dbguard.raise_alert('link_status_mismatch', 'info', 'call', NEW.id::text,
+                    pg_catalog.format('call %s was inserted without appointment_link_status (correct mode would store unlinked)', NEW.id),
+                    '{}'::jsonb, 'trigger', false, 'appointment_link_sync');
+            ELSE
+                NEW.appointment_link_status := 'unlinked';
+            END IF;
+        ELSIF NOT dbguard.in_vocabulary('link_status', NEW.appointment_link_status) THEN
             -- An unknown status is treated as not given: derived from the appointments.
             NEW.appointment_link_status := dbguard.vocabulary_value('appointment_link_sync', v_mode, 'link_status',
                 NEW.appointment_link_status,
