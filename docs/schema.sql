@@ -840,6 +840,64 @@ $$;
 
 
 --
+-- Name: rollback_booking_flags(bigint, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.rollback_booking_flags(p_call_id bigint, p_reason text DEFAULT 'appointment_validation_failed'::text, p_rule text DEFAULT NULL::text) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_call public.calls;
+    v_appointments bigint[];
+    v_context jsonb;
+    v_alert_type text;
+BEGIN
+    IF p_reason IS NULL OR pg_catalog.btrim(p_reason) = '' THEN
+        RAISE EXCEPTION 'dbguard: rollback_booking_flags needs a reason'
+            USING ERRCODE = 'DG001', HINT = 'e.g. appointment_validation_failed, calcom_booking_failed';
+    END IF;
+    SELECT c.* INTO v_call FROM public.calls c WHERE c.id = p_call_id FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'dbguard: rollback_booking_flags: no call with id %', coalesce(p_call_id::text, 'NULL')
+            USING ERRCODE = 'DG001', HINT = 'Pass the id of an existing row of public.calls.';
+    END IF;
+    v_appointments := ARRAY(SELECT a.id FROM public.appointments a WHERE a.call_id = p_call_id ORDER BY a.id);
+
+    UPDATE public.calls c
+       SET appointment_made = false,
+           booking_confirmed = false,
+           session_outcome = 'creation_failed',
+           appointment_link_status = 'creation_failed',
+           -- A link to an appointment that does not exist is cleared too.
+           appointment_id = CASE WHEN pg_catalog.cardinality(v_appointments) > 0 THEN c.appointment_id END,
+           appointment_linked_at = CASE WHEN pg_catalog.cardinality(v_appointments) > 0 THEN c.appointment_linked_at END,
+           updated_at = pg_catalog.now()
+     WHERE c.id = p_call_id;
+
+    v_context := pg_catalog.jsonb_build_object(
+        'reason', p_reason,
+        'rule', p_rule,
+        'previous', pg_catalog.jsonb_build_object(
+            'booking_confirmed', v_call.booking_confirmed, 'appointment_made', v_call.appointment_made,
+            'session_outcome', v_call.session_outcome, 'appointment_link_status', v_call.appointment_link_status,
+            'appointment_id', v_call.appointment_id, 'booking_id', v_call.booking_id),
+        'appointments', pg_catalog.to_jsonb(v_appointments),
+        'actor', dbguard.acting('actor'),
+        'source', dbguard.acting('source'));
+    v_alert_type := CASE WHEN pg_catalog.cardinality(v_appointments) > 0 THEN 'booking_flags_rolled_back'
+                         WHEN v_call.booking_confirmed THEN 'confirmed_without_appointment'
+                         WHEN v_call.appointment_made THEN 'made_without_appointment'
+                         ELSE 'booking_flags_rolled_back' END;
+    PERFORM dbguard.raise_alert(v_alert_type, 'critical', 'call', p_call_id::text,
+        pg_catalog.format('call %s: booking flags rolled back to creation_failed (%s)', p_call_id, p_reason),
+        v_context, 'trigger', true, p_rule);
+    RETURN dbguard.enqueue_review(p_call_id, p_reason, v_context);
+END
+$$;
+
+
+--
 -- Name: rule_mode(text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -886,6 +944,114 @@ BEGIN
         NEW.staff_id := v_mapping.staff_id;
     END IF;
     RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_appointments__link_sync(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__link_sync() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('appointment_link_sync');
+    v_call_ids bigint[];
+    v_call_id bigint;
+    v_call public.calls;
+    v_appointment_id bigint;
+    v_status text;
+    v_linked_at timestamptz;
+    v_outcome text;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    END IF;
+
+    IF TG_TABLE_NAME = 'calls' THEN
+        IF TG_OP = 'INSERT' AND NEW.appointment_link_status IS NULL THEN
+            -- A new call has no appointment yet (the foreign key guarantees it).
+            IF v_mode = 'alert' THEN
+                PERFORM dbguard.raise_alert('link_status_mismatch', 'info', 'call', NEW.id::text,
+                    pg_catalog.format('call %s was inserted without appointment_link_status (correct mode would store unlinked)', NEW.id),
+                    '{}'::jsonb, 'trigger', false, 'appointment_link_sync');
+            ELSE
+                NEW.appointment_link_status := 'unlinked';
+            END IF;
+        ELSIF NOT dbguard.in_vocabulary('link_status', NEW.appointment_link_status) THEN
+            -- An unknown status is treated as not given: derived from the appointments.
+            NEW.appointment_link_status := dbguard.vocabulary_value('appointment_link_sync', v_mode, 'link_status',
+                NEW.appointment_link_status,
+                CASE WHEN EXISTS (SELECT 1 FROM public.appointments a WHERE a.call_id = NEW.id) THEN 'linked' ELSE 'unlinked' END,
+                'call', 'public.calls', 'appointment_link_status', NEW.id::text);
+        END IF;
+        RETURN NEW;
+    END IF;
+
+    -- The calls that gained or lost an appointment, locked in id order so
+    -- that two sessions moving appointments between the same calls cannot
+    -- deadlock. FOR NO KEY UPDATE, not FOR UPDATE: it coexists with the
+    -- FOR KEY SHARE the foreign key takes on the same call.
+    v_call_ids := ARRAY(SELECT DISTINCT x FROM pg_catalog.unnest(ARRAY[
+                      CASE WHEN TG_OP <> 'INSERT' THEN OLD.call_id END,
+                      CASE WHEN TG_OP <> 'DELETE' THEN NEW.call_id END]) x
+                   WHERE x IS NOT NULL ORDER BY x);
+    PERFORM 1 FROM public.calls c WHERE c.id = ANY (v_call_ids) ORDER BY c.id FOR NO KEY UPDATE OF c;
+
+    FOREACH v_call_id IN ARRAY v_call_ids LOOP
+        -- Fresh queries after the lock: under READ COMMITTED a statement that
+        -- waited for it sees what the other session committed meanwhile.
+        SELECT c.* INTO v_call FROM public.calls c WHERE c.id = v_call_id;
+        CONTINUE WHEN NOT FOUND;
+        -- The newest appointment represents the call: deterministic,
+        -- whatever order the appointments were written in.
+        SELECT max(a.id) INTO v_appointment_id FROM public.appointments a WHERE a.call_id = v_call_id;
+
+        IF v_appointment_id IS NOT NULL THEN
+            v_status := 'linked';
+            v_linked_at := CASE WHEN v_call.appointment_id IS NOT DISTINCT FROM v_appointment_id
+                                     AND v_call.appointment_link_status = 'linked'
+                                THEN coalesce(v_call.appointment_linked_at, pg_catalog.now())
+                                ELSE pg_catalog.now() END;
+            v_outcome := 'appointment_booked';
+        ELSE
+            -- A failed creation stays visible as such; any other status unlinks.
+            v_status := CASE WHEN v_call.appointment_link_status = 'creation_failed' THEN 'creation_failed' ELSE 'unlinked' END;
+            v_linked_at := NULL;
+            v_outcome := CASE WHEN v_call.session_outcome = 'appointment_booked' THEN 'no_appointment' ELSE v_call.session_outcome END;
+        END IF;
+
+        CONTINUE WHEN (v_call.appointment_link_status, v_call.appointment_linked_at, v_call.appointment_id,
+                       v_call.appointment_made, v_call.session_outcome)
+            IS NOT DISTINCT FROM (v_status, v_linked_at, v_appointment_id, v_appointment_id IS NOT NULL, v_outcome);
+
+        IF v_mode = 'alert' THEN
+            PERFORM dbguard.raise_alert('link_status_mismatch', 'info', 'call', v_call_id::text,
+                pg_catalog.format('call %s does not reflect its appointments (correct mode would set appointment_id %s, status %s)',
+                                  v_call_id, coalesce(v_appointment_id::text, 'NULL'), v_status),
+                pg_catalog.jsonb_build_object(
+                    'appointment', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END, 'operation', TG_OP,
+                    'written', pg_catalog.jsonb_build_object('appointment_link_status', v_call.appointment_link_status,
+                        'appointment_id', v_call.appointment_id, 'appointment_made', v_call.appointment_made,
+                        'session_outcome', v_call.session_outcome),
+                    'expected', pg_catalog.jsonb_build_object('appointment_link_status', v_status,
+                        'appointment_id', v_appointment_id, 'appointment_made', v_appointment_id IS NOT NULL,
+                        'session_outcome', v_outcome)),
+                'trigger', false, 'appointment_link_sync');
+        ELSE
+            UPDATE public.calls c
+               SET appointment_link_status = v_status,
+                   appointment_linked_at = v_linked_at,
+                   appointment_id = v_appointment_id,
+                   appointment_made = v_appointment_id IS NOT NULL,
+                   session_outcome = v_outcome,
+                   updated_at = pg_catalog.now()
+             WHERE c.id = v_call_id;
+        END IF;
+    END LOOP;
+    RETURN NULL;
 END
 $$;
 
@@ -969,6 +1135,189 @@ $$;
 
 
 --
+-- Name: tg_calls__booking_requires_appointment(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_calls__booking_requires_appointment() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    v_mode text := dbguard.rule_mode('booking_confirmed_requires_appointment');
+    v_call_id bigint;
+    v_call public.calls;
+    v_alert_type text;
+    v_seen text;
+BEGIN
+    -- Separate branches: OLD.call_id does not even parse for a calls row.
+    IF TG_TABLE_NAME = 'calls' THEN
+        v_call_id := NEW.id;
+    ELSE
+        v_call_id := OLD.call_id;
+    END IF;
+    IF v_mode = 'off' OR v_call_id IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- Lock, then read fresh: an appointment deleted by a session that
+    -- committed meanwhile must count as gone.
+    SELECT c.* INTO v_call FROM public.calls c WHERE c.id = v_call_id FOR NO KEY UPDATE;
+    IF NOT FOUND OR NOT (v_call.booking_confirmed OR v_call.appointment_made)
+       OR EXISTS (SELECT 1 FROM public.appointments a WHERE a.call_id = v_call_id) THEN
+        RETURN NULL;
+    END IF;
+
+    IF v_mode = 'enforce' THEN
+        RAISE EXCEPTION 'dbguard: call % claims a booking (booking_confirmed = %, appointment_made = %) but has no appointment',
+                v_call_id, v_call.booking_confirmed::text, v_call.appointment_made::text
+            USING ERRCODE = 'DG003',
+                  DETAIL = pg_catalog.format('Checked at commit by rule booking_confirmed_requires_appointment: no row of public.appointments '
+                                             'has call_id = %s (booking_id %s). Nothing of this transaction is kept.',
+                                             v_call_id, coalesce(pg_catalog.quote_literal(v_call.booking_id), 'NULL')),
+                  HINT = pg_catalog.format('Create the appointment with call_id = %1$s in the same transaction, or take the claim back: '
+                                           'SELECT dbguard.rollback_booking_flags(%1$s, ''appointment_validation_failed''); '
+                                           '(or UPDATE public.calls SET booking_confirmed = false, appointment_made = false, '
+                                           'session_outcome = ''creation_failed'' WHERE id = %1$s).',
+                                           v_call_id),
+                  TABLE = 'calls';
+    ELSIF v_mode = 'correct' THEN
+        PERFORM dbguard.rollback_booking_flags(v_call_id, 'appointment_validation_failed',
+                                               'booking_confirmed_requires_appointment');
+    ELSE
+        -- Alert mode: one alert per call and transaction, however many
+        -- writes to the call queued a check.
+        v_seen := coalesce(pg_catalog.current_setting('dbguard.booking_alerted_calls', true), '');
+        IF pg_catalog.strpos(v_seen, ',' || v_call_id || ',') > 0 THEN
+            RETURN NULL;
+        END IF;
+        PERFORM pg_catalog.set_config('dbguard.booking_alerted_calls',
+                                      coalesce(NULLIF(v_seen, ''), ',') || v_call_id || ',', true);
+        v_alert_type := CASE WHEN v_call.booking_confirmed THEN 'confirmed_without_appointment' ELSE 'made_without_appointment' END;
+        PERFORM dbguard.raise_alert(v_alert_type, 'critical', 'call', v_call_id::text,
+            pg_catalog.format('call %s claims a booking (booking_confirmed = %s, appointment_made = %s) but has no appointment',
+                              v_call_id, v_call.booking_confirmed::text, v_call.appointment_made::text),
+            pg_catalog.jsonb_build_object('booking_confirmed', v_call.booking_confirmed,
+                'appointment_made', v_call.appointment_made, 'session_outcome', v_call.session_outcome,
+                'booking_id', v_call.booking_id, 'actor', dbguard.acting('actor'), 'source', dbguard.acting('source')),
+            'trigger', false, 'booking_confirmed_requires_appointment');
+    END IF;
+    RETURN NULL;
+END
+$_$;
+
+
+--
+-- Name: tg_calls__customer_link_sync(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_calls__customer_link_sync() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('customer_link_sync');
+    v_insert boolean := TG_OP = 'INSERT';
+    v_customer_changed boolean;
+    v_status_given boolean;
+    v_target public.calls;
+    v_contradiction boolean := false;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    v_customer_changed := v_insert OR NEW.customer_id IS DISTINCT FROM OLD.customer_id;
+    -- "Given" = written by this statement: on insert any non-NULL value, on
+    -- update a value that differs from the stored one.
+    v_status_given := NOT v_insert AND NEW.customer_link_status IS DISTINCT FROM OLD.customer_link_status;
+
+    IF v_insert OR NEW.customer_link_method IS DISTINCT FROM OLD.customer_link_method THEN
+        NEW.customer_link_method := dbguard.vocabulary_value('customer_link_sync', v_mode, 'customer_link_method',
+            NEW.customer_link_method, NULL, 'call', 'public.calls', 'customer_link_method', NEW.id::text);
+    END IF;
+    IF v_insert OR v_status_given THEN
+        -- An unknown status is treated as not given: derived below.
+        NEW.customer_link_status := dbguard.vocabulary_value('customer_link_sync', v_mode, 'link_status',
+            NEW.customer_link_status, NULL, 'call', 'public.calls', 'customer_link_status', NEW.id::text);
+    END IF;
+
+    v_target := NEW;
+    IF NEW.customer_id IS NOT NULL THEN
+        IF v_customer_changed THEN
+            v_target.customer_link_status := 'linked';
+            IF v_insert OR NEW.customer_linked_at IS NOT DISTINCT FROM OLD.customer_linked_at THEN
+                v_target.customer_linked_at := coalesce(CASE WHEN v_insert THEN NEW.customer_linked_at END, pg_catalog.now());
+            END IF;
+            IF NOT v_insert AND NEW.customer_link_method IS NOT DISTINCT FROM OLD.customer_link_method THEN
+                v_target.customer_link_method := NULL;
+            END IF;
+            IF NOT v_insert AND NEW.customer_link_confidence IS NOT DISTINCT FROM OLD.customer_link_confidence THEN
+                v_target.customer_link_confidence := NULL;
+            END IF;
+            v_target.customer_link_method := coalesce(v_target.customer_link_method, 'phone_match');
+            v_target.customer_link_confidence := coalesce(v_target.customer_link_confidence, 100.00);
+        ELSIF NEW.customer_link_status IS DISTINCT FROM 'linked' THEN
+            -- The customer stayed but the status is not linked: a written
+            -- status contradicts customer_id; a NULL one is just not known.
+            v_target.customer_link_status := 'linked';
+            v_target.customer_linked_at := coalesce(NEW.customer_linked_at, pg_catalog.now());
+            v_contradiction := NEW.customer_link_status IS NOT NULL;
+        END IF;
+    ELSE
+        IF NEW.customer_link_status = 'linked' THEN
+            -- Unless this statement cleared the customer, a link is claimed without one.
+            v_target.customer_link_status := 'unlinked';
+            v_contradiction := v_insert OR v_status_given OR NOT v_customer_changed;
+        ELSIF NEW.customer_link_status IS NULL THEN
+            v_target.customer_link_status := 'unlinked';
+        END IF;
+        IF NOT v_insert AND v_customer_changed THEN
+            -- The old link's details describe a link that no longer exists.
+            v_target.customer_linked_at := NULL;
+            v_target.customer_link_method := NULL;
+            v_target.customer_link_confidence := NULL;
+        END IF;
+    END IF;
+    IF v_mode = 'alert' AND NOT dbguard.in_vocabulary('link_status', NEW.customer_link_status) THEN
+        -- Already alerted as a vocabulary violation.
+        v_target.customer_link_status := NEW.customer_link_status;
+        v_contradiction := false;
+    END IF;
+
+    IF (v_target.customer_link_status, v_target.customer_linked_at, v_target.customer_link_method, v_target.customer_link_confidence)
+       IS NOT DISTINCT FROM (NEW.customer_link_status, NEW.customer_linked_at, NEW.customer_link_method, NEW.customer_link_confidence) THEN
+        RETURN NEW;
+    END IF;
+
+    IF v_contradiction AND v_mode = 'enforce' THEN
+        RAISE EXCEPTION 'dbguard: public.calls row % has customer_link_status = % but customer_id = %',
+                NEW.id, pg_catalog.quote_nullable(NEW.customer_link_status), coalesce(NEW.customer_id::text, 'NULL')
+            USING ERRCODE = 'DG001',
+                  DETAIL = 'rule customer_link_sync: a call is linked exactly when customer_id is set.',
+                  HINT = 'Set customer_id to link a customer (the status follows), or clear customer_id to unlink; do not write customer_link_status by itself.',
+                  TABLE = 'calls', COLUMN = 'customer_link_status';
+    END IF;
+    IF v_mode = 'alert' OR v_contradiction THEN
+        PERFORM dbguard.raise_alert('customer_link_mismatch', CASE WHEN v_contradiction THEN 'warning' ELSE 'info' END,
+            'call', NEW.id::text,
+            pg_catalog.format('call %s: customer link columns disagree with customer_id %s', NEW.id, coalesce(NEW.customer_id::text, 'NULL')),
+            pg_catalog.jsonb_build_object(
+                'customer_id', NEW.customer_id,
+                'written', pg_catalog.jsonb_build_object('customer_link_status', NEW.customer_link_status,
+                    'customer_linked_at', NEW.customer_linked_at, 'customer_link_method', NEW.customer_link_method,
+                    'customer_link_confidence', NEW.customer_link_confidence),
+                'expected', pg_catalog.jsonb_build_object('customer_link_status', v_target.customer_link_status,
+                    'customer_linked_at', v_target.customer_linked_at, 'customer_link_method', v_target.customer_link_method,
+                    'customer_link_confidence', v_target.customer_link_confidence)),
+            'trigger', v_mode <> 'alert', 'customer_link_sync');
+    END IF;
+    IF v_mode = 'alert' THEN
+        RETURN NEW;
+    END IF;
+    RETURN v_target;
+END
+$$;
+
+
+--
 -- Name: tg_calls__direction_default(); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -976,9 +1325,117 @@ CREATE FUNCTION dbguard.tg_calls__direction_default() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('call_direction_default');
 BEGIN
-    IF dbguard.rule_mode('call_direction_default') <> 'off' THEN
-        NEW.direction := 'inbound';
+    IF v_mode = 'off' OR (TG_OP = 'UPDATE' AND NEW.direction IS NOT DISTINCT FROM OLD.direction) THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.direction IS NULL THEN
+        -- Only a new call gets the default: clearing the direction later is
+        -- a deliberate write, reported by the call_missing_direction scan.
+        IF TG_OP = 'INSERT' THEN
+            IF v_mode = 'alert' THEN
+                PERFORM dbguard.raise_alert('call_missing_direction', 'warning', 'call', NEW.id::text,
+                    pg_catalog.format('call %s was inserted without a direction (correct mode would store inbound)', NEW.id),
+                    '{}'::jsonb, 'trigger', false, 'call_direction_default');
+            ELSE
+                NEW.direction := 'inbound';
+            END IF;
+        END IF;
+        RETURN NEW;
+    END IF;
+    -- A direction nobody recognises is "not known", like NULL: inbound.
+    NEW.direction := dbguard.vocabulary_value('call_direction_default', v_mode, 'call_direction', NEW.direction,
+                                              'inbound', 'call', 'public.calls', 'direction', NEW.id::text);
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_calls__outcome_flag_sync(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_calls__outcome_flag_sync() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('outcome_flag_sync');
+    v_made_changed boolean;
+    v_outcome_changed boolean;
+    v_made_wins boolean;
+    v_fixed text;          -- the column that is (or would be) repaired
+    v_outcome text;
+    v_made boolean;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    v_made_changed := TG_OP = 'INSERT' OR NEW.appointment_made IS DISTINCT FROM OLD.appointment_made;
+    v_outcome_changed := TG_OP = 'INSERT' OR NEW.session_outcome IS DISTINCT FROM OLD.session_outcome;
+    IF v_outcome_changed THEN
+        -- An unknown outcome is treated as not given (NULL).
+        NEW.session_outcome := dbguard.vocabulary_value('outcome_flag_sync', v_mode, 'session_outcome',
+            NEW.session_outcome, NULL, 'call', 'public.calls', 'session_outcome', NEW.id::text);
+    END IF;
+
+    IF (NEW.session_outcome = 'appointment_booked') IS NOT DISTINCT FROM NEW.appointment_made
+       OR (NEW.session_outcome IS NULL AND NOT NEW.appointment_made)
+       OR NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
+        RETURN NEW;
+    END IF;
+
+    IF NEW.session_outcome IS NULL THEN
+        -- appointment_made without an outcome: the outcome is not known, fill it in.
+        v_made_wins := true;
+    ELSIF v_made_changed <> v_outcome_changed THEN
+        -- This statement changed one side only: it is the newest statement of intent.
+        v_made_wins := v_made_changed;
+    ELSE
+        -- A new row, or both written: the booking claim wins; the claim is
+        -- then checked against the appointments at commit
+        -- (booking_confirmed_requires_appointment).
+        v_made_wins := NEW.appointment_made;
+    END IF;
+
+    IF v_made_wins THEN
+        v_fixed := 'session_outcome';
+        v_outcome := CASE WHEN NEW.appointment_made THEN 'appointment_booked' ELSE 'no_appointment' END;
+        v_made := NEW.appointment_made;
+    ELSE
+        v_fixed := 'appointment_made';
+        v_outcome := NEW.session_outcome;
+        v_made := NEW.session_outcome = 'appointment_booked';
+    END IF;
+
+    IF v_mode = 'enforce' AND NEW.session_outcome IS NOT NULL THEN
+        RAISE EXCEPTION 'dbguard: public.calls row % has session_outcome = % but appointment_made = %',
+                NEW.id, pg_catalog.quote_literal(NEW.session_outcome), NEW.appointment_made::text
+            USING ERRCODE = 'DG006',
+                  DETAIL = 'rule outcome_flag_sync: session_outcome is ''appointment_booked'' exactly when appointment_made is true.',
+                  HINT = 'Write both together: appointment_made = true with session_outcome = ''appointment_booked'', '
+                         'or appointment_made = false with another outcome (e.g. ''no_appointment'', ''creation_failed'').',
+                  TABLE = 'calls', COLUMN = v_fixed;
+    END IF;
+    IF v_mode = 'alert' OR NEW.session_outcome IS NOT NULL THEN
+        PERFORM dbguard.raise_alert(v_fixed || '_mismatch',
+            CASE WHEN NEW.session_outcome IS NULL THEN 'info'
+                 WHEN NEW.session_outcome = 'appointment_booked' THEN 'critical' ELSE 'warning' END,
+            'call', NEW.id::text,
+            pg_catalog.format('call %s: session_outcome %s disagrees with appointment_made %s; %s %s',
+                              NEW.id, pg_catalog.quote_nullable(NEW.session_outcome), NEW.appointment_made::text, v_fixed,
+                              CASE WHEN v_mode = 'alert' THEN 'would be repaired' ELSE 'repaired' END),
+            pg_catalog.jsonb_build_object(
+                'written', pg_catalog.jsonb_build_object('session_outcome', NEW.session_outcome, 'appointment_made', NEW.appointment_made),
+                'expected', pg_catalog.jsonb_build_object('session_outcome', v_outcome, 'appointment_made', v_made),
+                'repaired_column', v_fixed),
+            'trigger', v_mode <> 'alert', 'outcome_flag_sync');
+    END IF;
+    IF v_mode <> 'alert' THEN
+        NEW.session_outcome := v_outcome;
+        NEW.appointment_made := v_made;
     END IF;
     RETURN NEW;
 END
@@ -1056,6 +1513,101 @@ CREATE FUNCTION dbguard.unregister_rule(p_rule text) RETURNS void
     AS $$
     DELETE FROM dbguard.installed_rules WHERE rule = p_rule;
     DELETE FROM dbguard.rule_settings WHERE rule = p_rule;
+$$;
+
+
+--
+-- Name: validate_appointment_creation(bigint, bigint, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.validate_appointment_creation(p_call_id bigint, p_appointment_id bigint, p_booking_id text DEFAULT NULL::text) RETURNS TABLE(success boolean, reason text, details jsonb)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_appointment public.appointments;
+    v_call public.calls;
+    v_booking_id text;
+    v_keys jsonb;
+    v_details jsonb := pg_catalog.jsonb_build_object('call_id', p_call_id, 'appointment_id', p_appointment_id);
+BEGIN
+    SELECT a.* INTO v_appointment FROM public.appointments a WHERE a.id = p_appointment_id;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT false, 'appointment_not_found', v_details;
+        RETURN;
+    END IF;
+
+    SELECT c.* INTO v_call FROM public.calls c WHERE c.id = p_call_id;
+    IF v_appointment.call_id IS DISTINCT FROM p_call_id THEN
+        RETURN QUERY SELECT false, 'appointment_not_linked',
+            v_details || pg_catalog.jsonb_build_object('appointment_call_id', v_appointment.call_id,
+                                                       'call_exists', v_call.id IS NOT NULL);
+        RETURN;
+    END IF;
+
+    -- The booking id to compare: the one given, else the one the call recorded.
+    v_booking_id := coalesce(p_booking_id, v_call.booking_id);
+    v_keys := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'calcom_v2_booking_id', v_appointment.calcom_v2_booking_id, 'external_id', v_appointment.external_id,
+        'ghl_appointment_id', v_appointment.ghl_appointment_id, 'calendly_invitee_uri', v_appointment.calendly_invitee_uri));
+    IF v_booking_id IS NOT NULL AND v_booking_id NOT IN (
+           SELECT k.value FROM pg_catalog.jsonb_each_text(v_keys) k) THEN
+        RETURN QUERY SELECT false, 'booking_id_mismatch',
+            v_details || pg_catalog.jsonb_build_object('booking_id', v_booking_id, 'appointment_keys', v_keys);
+        RETURN;
+    END IF;
+
+    -- Stale: the appointment already existed well before the call (so this
+    -- call did not create it: an old row matched by mistake, or a replayed
+    -- booking), or it starts before it was booked (a past slot). The hour of
+    -- grace covers applications that insert the call row when the call ends.
+    IF v_appointment.created_at < v_call.created_at - interval '1 hour'
+       OR v_appointment.starts_at < v_appointment.created_at THEN
+        RETURN QUERY SELECT false, 'stale_timestamps',
+            v_details || pg_catalog.jsonb_build_object(
+                'appointment_created_at', v_appointment.created_at, 'call_created_at', v_call.created_at,
+                'starts_at', v_appointment.starts_at,
+                'created_before_call', v_appointment.created_at < v_call.created_at - interval '1 hour',
+                'starts_before_booked', v_appointment.starts_at < v_appointment.created_at);
+        RETURN;
+    END IF;
+
+    RETURN QUERY SELECT true, NULL::text, v_details || pg_catalog.jsonb_build_object('booking_id', v_booking_id);
+END
+$$;
+
+
+--
+-- Name: vocabulary_value(text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.vocabulary_value(p_rule text, p_mode text, p_vocabulary text, p_value text, p_fallback text, p_entity_type text, p_table text, p_column text, p_row_id text) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_normalised text := pg_catalog.lower(pg_catalog.btrim(p_value));
+    v_new text;
+BEGIN
+    IF p_mode = 'off' OR dbguard.in_vocabulary(p_vocabulary, p_value) THEN
+        RETURN p_value;
+    END IF;
+    IF p_mode = 'enforce' THEN
+        PERFORM dbguard.raise_vocabulary_error(p_vocabulary, p_value, p_table, p_column, p_row_id);
+    END IF;
+    v_new := CASE WHEN dbguard.in_vocabulary(p_vocabulary, v_normalised) THEN v_normalised ELSE p_fallback END;
+    PERFORM dbguard.raise_alert(
+        'vocabulary_violation', 'warning', p_entity_type, p_row_id,
+        pg_catalog.format('%s.%s = %L is not an allowed %s', p_table, p_column, p_value, p_vocabulary)
+            || CASE WHEN p_mode = 'correct' THEN pg_catalog.format('; stored %L instead', v_new) ELSE '' END,
+        pg_catalog.jsonb_build_object(
+            'table', p_table, 'column', p_column, 'value', p_value, 'vocabulary', p_vocabulary,
+            'allowed', (SELECT pg_catalog.jsonb_agg(v.code ORDER BY v.code)
+                          FROM dbguard.vocabularies v WHERE v.vocabulary = p_vocabulary),
+            'corrected_to', CASE WHEN p_mode = 'correct' THEN v_new END),
+        'trigger', p_mode = 'correct', p_rule);
+    RETURN CASE WHEN p_mode = 'correct' THEN v_new ELSE p_value END;
+END
 $$;
 
 
@@ -2202,7 +2754,21 @@ CREATE INDEX dbguard_staff_company_email_idx ON public.staff USING btree (compan
 -- Name: calls dbguard_100_call_direction_default; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_100_call_direction_default BEFORE INSERT ON public.calls FOR EACH ROW WHEN ((new.direction IS NULL)) EXECUTE FUNCTION dbguard.tg_calls__direction_default();
+CREATE TRIGGER dbguard_100_call_direction_default BEFORE INSERT OR UPDATE OF direction ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_calls__direction_default();
+
+
+--
+-- Name: calls dbguard_200_customer_link_sync; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_200_customer_link_sync BEFORE INSERT OR UPDATE OF customer_id, customer_link_status, customer_linked_at, customer_link_method, customer_link_confidence ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_calls__customer_link_sync();
+
+
+--
+-- Name: calls dbguard_300_outcome_flag_sync; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_300_outcome_flag_sync BEFORE INSERT OR UPDATE OF session_outcome, appointment_made ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_calls__outcome_flag_sync();
 
 
 --
@@ -2227,6 +2793,20 @@ CREATE TRIGGER dbguard_500_staff_tenant_isolation BEFORE INSERT OR UPDATE OF sta
 
 
 --
+-- Name: appointments dbguard_600_appointment_link_sync; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_600_appointment_link_sync AFTER INSERT OR DELETE OR UPDATE OF call_id ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__link_sync();
+
+
+--
+-- Name: calls dbguard_600_appointment_link_sync; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_600_appointment_link_sync BEFORE INSERT OR UPDATE OF appointment_link_status ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__link_sync();
+
+
+--
 -- Name: calcom_host_mappings dbguard_800_host_mapping_audit; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2238,6 +2818,20 @@ CREATE TRIGGER dbguard_800_host_mapping_audit AFTER INSERT OR DELETE OR UPDATE O
 --
 
 CREATE TRIGGER dbguard_800_host_mapping_audit_truncate BEFORE TRUNCATE ON public.calcom_host_mappings FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_calcom_host_mappings__audit();
+
+
+--
+-- Name: appointments dbguard_900_booking_confirmed_requires_appointment; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFTER DELETE OR UPDATE OF call_id ON public.appointments DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((old.call_id IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
+
+
+--
+-- Name: calls dbguard_900_booking_confirmed_requires_appointment; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFTER INSERT OR UPDATE ON public.calls DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.booking_confirmed OR new.appointment_made)) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
 
 
 --

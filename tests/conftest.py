@@ -2,4 +2,5 @@ pytest_plugins = [
     "tests.plugins.dbserver",
     "tests.plugins.staff",
     "tests.plugins.operations",
+    "tests.plugins.calls",
 ]

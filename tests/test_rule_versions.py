@@ -10,6 +10,7 @@ import pytest
 
 import dbguard
 from dbguard import steps
+from dbguard.rules import shipped_rules
 
 
 def _rule(report: dict, name: str) -> dict:
@@ -19,9 +20,10 @@ def _rule(report: dict, name: str) -> dict:
 def test_installed_rule_is_recorded_with_version_checksum_and_default_mode(conn):
     row = conn.execute("SELECT version, function_name, source_sha256, description FROM dbguard.installed_rules "
                        "WHERE rule = 'call_direction_default'").fetchone()
-    assert row[0] == 1
+    latest = shipped_rules()["call_direction_default"]
+    assert row[0] == latest
     assert row[1] == "dbguard.tg_calls__direction_default()"
-    assert row[2] == dbguard.resources.sha256(steps.RuleVersion.load("call_direction_default", 1).source)
+    assert row[2] == dbguard.resources.sha256(steps.RuleVersion.load("call_direction_default", latest).source)
     assert "inbound" in row[3]
     assert dbguard.rules(conn)[0]["mode"] == "correct"
 

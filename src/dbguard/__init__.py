@@ -7,6 +7,7 @@ The library functions behind the ``dbguard`` commands::
 
 from . import errors
 from .acting import acting
+from .bookings import ValidationResult, enqueue_review, rollback_booking_flags, validate_appointment_creation
 from .connection import connect, resolve_dsn
 from .errors import ConnectionFailed, DbguardError, MigrationFailed
 from .migrator import migrate, rollback
@@ -25,4 +26,5 @@ __all__ = [
     "backfill", "backfill_appointments", "backfill_lead_history", "backfill_metadata",
     "BreakerOpen", "breaker", "breaker_configure", "breaker_reset", "breaker_status",
     "review", "review_dismiss", "review_resolve", "review_start", "roles",
+    "ValidationResult", "enqueue_review", "rollback_booking_flags", "validate_appointment_creation",
 ]
