@@ -679,15 +679,16 @@ CREATE FUNCTION dbguard.register_rule(p_rule text, p_version integer, p_function
     AS $$
 BEGIN
     INSERT INTO dbguard.installed_rules AS r
-        (rule, version, function_name, definition_md5, source_sha256, description)
+        (rule, version, function_name, definition_md5, source_sha256, description, triggers)
     VALUES (p_rule, p_version, p_function::text, dbguard.function_fingerprint(p_function),
-            p_source_sha256, p_description)
+            p_source_sha256, p_description, dbguard.rule_triggers(p_function))
     ON CONFLICT (rule) DO UPDATE
        SET version = EXCLUDED.version,
            function_name = EXCLUDED.function_name,
            definition_md5 = EXCLUDED.definition_md5,
            source_sha256 = EXCLUDED.source_sha256,
            description = EXCLUDED.description,
+           triggers = EXCLUDED.triggers,
            installed_at = now();
 
     INSERT INTO dbguard.rule_settings (rule) VALUES (p_rule)
@@ -908,6 +909,20 @@ CREATE FUNCTION dbguard.rule_mode(p_rule text) RETURNS text
     SELECT coalesce(
         (SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = p_rule),
         'correct')
+$$;
+
+
+--
+-- Name: rule_triggers(regprocedure); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.rule_triggers(p_function regprocedure) RETURNS text[]
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    SELECT pg_catalog.array_agg(t.tgrelid::regclass::text || '.' || t.tgname ORDER BY 1)
+      FROM pg_catalog.pg_trigger t
+     WHERE t.tgfoid = p_function AND NOT t.tgisinternal
 $$;
 
 
@@ -1699,6 +1714,7 @@ CREATE TABLE dbguard.installed_rules (
     source_sha256 text NOT NULL,
     description text,
     installed_at timestamp with time zone DEFAULT now() NOT NULL,
+    triggers text[],
     CONSTRAINT installed_rules_version_check CHECK ((version > 0))
 );
 
@@ -1793,16 +1809,20 @@ CREATE VIEW dbguard.rule_status AS
         CASE
             WHEN (f.oid IS NULL) THEN 'missing'::text
             WHEN (dbguard.function_fingerprint((f.oid)::regprocedure) <> r.definition_md5) THEN 'modified'::text
-            WHEN (t.triggers IS NULL) THEN 'trigger_missing'::text
+            WHEN ((t.triggers IS NULL) OR (NOT (t.triggers @> COALESCE(r.triggers, '{}'::text[])))) THEN 'trigger_missing'::text
             WHEN t.disabled THEN 'trigger_disabled'::text
             ELSE 'none'::text
-        END AS drift
+        END AS drift,
+    ARRAY( SELECT unnest(r.triggers) AS unnest
+        EXCEPT
+         SELECT unnest(t.triggers) AS unnest
+  ORDER BY 1) AS missing_triggers
    FROM ((dbguard.installed_rules r
      LEFT JOIN pg_proc f ON ((f.oid = (to_regprocedure(r.function_name))::oid)))
-     LEFT JOIN LATERAL ( SELECT array_agg(((((tg.tgrelid)::regclass)::text || '.'::text) || (tg.tgname)::text) ORDER BY tg.tgname) AS triggers,
-            bool_or((tg.tgenabled = 'D'::"char")) AS disabled
-           FROM pg_trigger tg
-          WHERE ((tg.tgfoid = f.oid) AND (NOT tg.tgisinternal))) t ON (true));
+     LEFT JOIN LATERAL ( SELECT dbguard.rule_triggers((f.oid)::regprocedure) AS triggers,
+            (EXISTS ( SELECT 1
+                   FROM pg_trigger tg
+                  WHERE ((tg.tgfoid = f.oid) AND (NOT tg.tgisinternal) AND (tg.tgenabled = 'D'::"char")))) AS disabled) t ON (true));
 
 
 --

@@ -90,3 +90,21 @@ def test_rule_header_must_match_the_file_it_is_loaded_as():
         steps.RuleVersion.load("call_direction_default", 99)
     rv = steps.RuleVersion.load("call_direction_default", 1)
     assert "register_rule('call_direction_default', 1" in rv.install_sql()
+
+
+def test_losing_one_of_several_triggers_of_a_rule_is_drift(conn):
+    row = conn.execute("SELECT rule, triggers FROM dbguard.installed_rules WHERE cardinality(triggers) > 1 "
+                       "ORDER BY rule LIMIT 1").fetchone()
+    assert row is not None, "expected a rule with more than one trigger"
+    rule, triggers = row
+    table, trigger = triggers[0].rsplit(".", 1)
+    conn.execute(f'DROP TRIGGER "{trigger}" ON {table}')
+    conn.commit()
+
+    status = _rule(dbguard.status(conn), rule)
+    assert status["drift"] == "trigger_missing"
+    assert conn.execute("SELECT missing_triggers FROM dbguard.rule_status WHERE rule = %s", (rule,)).fetchone()[0] \
+        == [triggers[0]]
+
+    dbguard.reinstall(conn, rule)
+    assert _rule(dbguard.status(conn), rule)["drift"] == "none"
