@@ -7,6 +7,7 @@ import pytest
 import dbguard
 
 EXPECTED = {
+    # Trigger names are schema-qualified whatever the session's search_path.
     "call_direction_default": (2, ["calls.dbguard_100_call_direction_default"]),
     "customer_link_sync": (1, ["calls.dbguard_200_customer_link_sync"]),
     "outcome_flag_sync": (1, ["calls.dbguard_300_outcome_flag_sync"]),
@@ -22,7 +23,7 @@ def test_each_rule_is_installed_with_its_version_triggers_and_default_mode(conn)
     for rule, (version, triggers) in EXPECTED.items():
         got = rules[rule]
         assert (got["version"], sorted(got["triggers"]), got["mode"], got["drift"], got["source"]) == \
-            (version, triggers, "correct", "none", "ok"), rule
+            (version, [f"public.{t}" for t in triggers], "correct", "none", "ok"), rule
 
 
 def test_commit_time_check_is_a_deferred_constraint_trigger(conn):
@@ -41,4 +42,4 @@ def test_reinstall_restores_dropped_triggers(conn, rule):
     assert next(r for r in dbguard.rules(conn) if r["rule"] == rule)["drift"] == "trigger_missing"
     dbguard.reinstall(conn, rule)
     got = next(r for r in dbguard.rules(conn) if r["rule"] == rule)
-    assert (got["drift"], sorted(got["triggers"])) == ("none", triggers)
+    assert (got["drift"], sorted(got["triggers"])) == ("none", [f"public.{t}" for t in triggers])
