@@ -1,0 +1,3 @@
+-- transactional: false
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_appointments_external_id_idx;
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_leads_created_at_idx;
