@@ -118,25 +118,31 @@ def check(conn: psycopg.Connection, *, since: str | timedelta | None = None, rul
                                    + (" LIMIT %(limit)s" if limit is not None else ""), {**params, "limit": limit})
                 cols = [d.name for d in cur.description]
                 result.violations += [dict(zip(cols, r)) for r in cur.fetchall()]
+            if record and window is None:
+                # Resolve first, then raise: the anti-join then only meets alerts
+                # of earlier checks, whose statistics are known (see ANALYZE below).
+                summary.resolved_alerts = conn.execute(
+                    # Anti-join against the offenders computed once: `NOT IN (subquery)`
+                    # re-runs the detection per alert when the set exceeds work_mem.
+                    f"""WITH still AS MATERIALIZED (SELECT o.entity_id::text AS entity_id FROM ({offenders}) o)
+                        UPDATE dbguard.data_consistency_alerts a
+                           SET resolved_at = now(), resolved_by = 'scan'
+                         WHERE a.detected_by = 'scan' AND a.resolved_at IS NULL
+                           AND a.rule = %(rule)s AND a.alert_type = %(rule)s AND a.entity_type = %(entity)s
+                           AND NOT EXISTS (SELECT 1 FROM still s WHERE s.entity_id = a.entity_id)""",
+                    {**params, "rule": rule.name, "entity": rule.entity}).rowcount
             if record:
                 summary.new_alerts = conn.execute(
                     f"""SELECT count(dbguard.raise_alert(o.rule, o.severity, o.entity_type, o.entity_id::text,
                                                         o.description, o.details, 'scan', false, o.rule))
                           FROM ({offenders}) o""", params).fetchone()[0]
-                if window is None:
-                    summary.resolved_alerts = conn.execute(
-                        f"""UPDATE dbguard.data_consistency_alerts a
-                               SET resolved_at = now(), resolved_by = 'scan'
-                             WHERE a.detected_by = 'scan' AND a.resolved_at IS NULL
-                               AND a.rule = %(rule)s AND a.alert_type = %(rule)s AND a.entity_type = %(entity)s
-                               AND a.entity_id NOT IN (SELECT o.entity_id::text FROM ({offenders}) o)""",
-                        {**params, "rule": rule.name, "entity": rule.entity}).rowcount
+            if summary.new_alerts >= ANALYZE_AFTER:
+                # Many new alerts at once (a first check of a legacy database):
+                # refresh the statistics now, or later statements (the next rule,
+                # reconcile's alert lookups) are planned for the near-empty table
+                # autovacuum last saw -- a linear scan per row or batch.
+                conn.execute("ANALYZE dbguard.data_consistency_alerts")
         result.rules.append(summary)
-    if sum(r.new_alerts for r in result.rules) >= ANALYZE_AFTER:
-        # Many new alerts at once (a first check of a legacy database): refresh
-        # the statistics now, or reconcile's alert lookups would be planned for
-        # the near-empty table autovacuum last saw (a linear scan per batch).
-        conn.execute("ANALYZE dbguard.data_consistency_alerts")
     return result
 
 
