@@ -4,6 +4,7 @@ when changed, GRANTs kept across a re-creation, the docs generated from the cata
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 import uuid
 from pathlib import Path
 
@@ -132,3 +133,44 @@ def test_every_contract_rule_is_in_the_catalog_with_its_severity():
     assert rules["call_missing_direction"] == "warning" and rules["orphaned_appointment"] == "warning"
     assert {"link_status_mismatch", "missing_lifecycle_metadata", "lead_rollup_drift", "unassigned_staff",
             "pii_in_metadata"} <= rules.keys()
+
+
+def test_view_figures_on_known_data(conn):
+    from tests.legacy_data import appointment, call, insert
+    conn.execute("SET session_replication_role = replica")
+    company = insert(conn, "companies", name="c")
+    call(conn, company, session_outcome="appointment_booked", appointment_made=True)
+    call(conn, company, session_outcome="appointment_booked")           # disagrees
+    call(conn, company)
+    call(conn, company, appointment_made=True)                          # disagrees the other way
+    late = appointment(conn, company, status="cancelled", cancelled_by="customer_phone")
+    early = appointment(conn, company, status="cancelled", cancelled_by="customer_phone")
+    conn.execute("UPDATE public.appointments SET starts_at = now() + interval '30 days', "
+                 "cancelled_at = now() + interval '29 days 12 hours' WHERE id = %s", (late,))
+    conn.execute("UPDATE public.appointments SET starts_at = now() + interval '30 days', "
+                 "cancelled_at = now() + interval '27 days' WHERE id = %s", (early,))
+    appointment(conn, company, status="confirmed", booking_source="retell_webhook", created_by="retell_ai")
+    appointment(conn, company, status="cancelled", booking_source="retell_webhook", created_by="retell_ai",
+                cancelled_at="2029-12-31 00:00+00", cancelled_by=None)
+    conn.execute("RESET session_replication_role")
+    for days_ago, n in ((0, 3), (7, 1)):
+        for i in range(n):
+            conn.execute("""INSERT INTO dbguard.data_consistency_alerts
+                                (alert_type, severity, entity_type, entity_id, description, detected_by,
+                                 auto_corrected, detected_at)
+                            VALUES ('x', 'warning', 'calls', %s, 'd', 'trigger', %s, now() - make_interval(days => %s))""",
+                         (f"{days_ago}-{i}", i == 0, days_ago))
+
+    assert conn.execute("SELECT calls, consistent_calls, booked_outcome_without_flag, flag_without_booked_outcome, "
+                        "consistency_rate_pct FROM dbguard_audit.consistency_rate_daily").fetchall() \
+        == [(4, 2, 1, 1, 50)]
+    assert conn.execute("SELECT cancellations, late_cancellations, avg_notice_hours FROM dbguard_audit.cancellations "
+                        "WHERE cancelled_by = 'customer_phone'").fetchone() == (2, 1, 42)
+    assert conn.execute("SELECT total, confirmed, cancelled, success_rate_pct FROM dbguard_audit.channel_performance "
+                        "WHERE booking_source = 'retell_webhook' AND created_by = 'retell_ai'").fetchone() \
+        == (2, 1, 1, 50)
+    assert conn.execute("SELECT cancelled, cancelled_at_pct, cancelled_by_pct FROM dbguard_audit.metadata_completeness"
+                        ).fetchone() == (3, 100, Decimal("66.67"))
+    today = conn.execute("SELECT alerts, auto_corrected_pct, alerts_week_before, week_over_week_pct, trend "
+                         "FROM dbguard_audit.alert_summary WHERE day = (now() AT TIME ZONE 'UTC')::date").fetchone()
+    assert today == (3, Decimal("33.33"), 1, 200, "up")

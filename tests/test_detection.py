@@ -205,3 +205,37 @@ def test_reconcile_command_dry_run_and_summary(conn, dsn):
     assert "call_missing_direction" in real.stderr  # the progress bar's label
     unknown = run_cli("--dsn", dsn, "reconcile", "--rule", "no_such_rule")
     assert unknown.returncode == 1 and "unknown detection rule(s) no_such_rule" in unknown.stderr
+
+
+def test_lead_rollup_follows_the_primary_appointment_rule(conn, connect):
+    from tests.legacy_data import appointment
+    conn.execute("SET session_replication_role = replica")
+    company = insert(conn, "companies", name="c")
+    leads = {k: insert(conn, "leads", company_id=company, name=k)
+             for k in ("upcoming", "latest_active", "cancelled", "none_left")}
+
+    ids = {}
+    for lead, status, days in [("upcoming", "confirmed", -3), ("upcoming", "scheduled", 5),
+                               ("upcoming", "scheduled", 9), ("upcoming", "cancelled", 2),
+                               ("latest_active", "confirmed", -9), ("latest_active", "scheduled", -2),
+                               ("latest_active", "cancelled", 4),
+                               ("cancelled", "cancelled", -5), ("cancelled", "cancelled", -1),
+                               ("none_left", "completed", -1)]:
+        a = appointment(conn, company, lead_id=leads[lead], status=status)
+        conn.execute("UPDATE public.appointments SET starts_at = now() + make_interval(days => %s), "
+                     "ends_at = now() + make_interval(days => %s, hours => 1) WHERE id = %s", (days, days, a))
+        ids[(lead, status, days)] = a
+    conn.execute("UPDATE public.leads SET appointment_id = 999999, appointment_status = 'scheduled' "
+                 "WHERE id = %s", (leads["none_left"],))
+    conn.execute("RESET session_replication_role")
+    conn.commit()
+
+    dbguard.reconcile(connect(autocommit=True), rules=["lead_rollup_drift"])
+    rollup = dict(conn.execute("SELECT name, appointment_id FROM public.leads").fetchall())
+    assert rollup == {"upcoming": ids[("upcoming", "scheduled", 5)],
+                      "latest_active": ids[("latest_active", "scheduled", -2)],
+                      "cancelled": ids[("cancelled", "cancelled", -1)],
+                      "none_left": None}
+    assert conn.execute("SELECT appointment_status, appointment_start_at IS NULL FROM public.leads "
+                        "WHERE name = 'none_left'").fetchone() == (None, True)
+    assert dbguard.check(conn, rules=["lead_rollup_drift"], record=False).total == 0

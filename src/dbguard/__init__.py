@@ -3,6 +3,7 @@
 The library functions behind the ``dbguard`` commands::
 
     from dbguard import migrate, rollback, status, rules, set_mode
+    from dbguard import check, reconcile, report, metrics, watch, render
 """
 
 from . import errors
