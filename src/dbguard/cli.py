@@ -245,7 +245,8 @@ def check(ctx: Context, since: str | None, rule_names: tuple[str, ...], no_alert
         emit_table([r.__dict__ for r in result.rules], ["rule", "severity", "entity", "count", "new_alerts"])
         if result.violations:
             click.echo("")
-            emit_table(result.violations, ["rule", "severity", "entity_type", "entity_id", "company_id", "details"])
+            emit_table([{**v, "details": json.dumps(v["details"], default=str)} for v in result.violations],
+                       ["rule", "severity", "entity_type", "entity_id", "company_id", "details"])
         click.echo(f"\n{result.total} violation(s), {result.critical} critical"
                    + (f" (rows created within {since})" if since else ""))
     if result.critical:
