@@ -198,3 +198,17 @@ def test_render_command_prints_and_writes_the_views(tmp_path):
     assert target.read_text().count("CREATE OR REPLACE VIEW") >= 12
     unknown = run_cli("render", "--view", "nope")
     assert unknown.returncode == 1 and "unknown view(s) nope" in unknown.stderr
+
+
+def test_report_for_a_given_day_covers_that_utc_day_only(conn, dsn):
+    conn.execute("""INSERT INTO dbguard.data_consistency_alerts
+                        (alert_type, severity, entity_type, entity_id, description, detected_by, detected_at)
+                    VALUES ('x', 'warning', 'calls', '1', 'd', 'trigger', '2026-01-10 23:59+00'),
+                           ('x', 'warning', 'calls', '2', 'd', 'trigger', '2026-01-11 00:00+00'),
+                           ('x', 'warning', 'calls', '3', 'd', 'trigger', '2026-01-03 12:00+00')""")
+    conn.commit()
+    data = dbguard.report(conn, day="2026-01-10")
+    assert data["period"]["start"].startswith("2026-01-10T00:00:00")
+    assert (data["alerts"]["total"], data["alerts"]["week_before"], data["alerts"]["trend"]) == (1, 1, "flat")
+    bad = run_cli("--dsn", dsn, "report", "--date", "10.01.2026")
+    assert bad.returncode == 1 and "invalid --date '10.01.2026'" in bad.stderr and "Traceback" not in bad.stderr

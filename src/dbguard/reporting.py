@@ -9,6 +9,7 @@ from datetime import date, datetime, time as dtime, timedelta, timezone
 import psycopg
 
 from .detection import check
+from .errors import DbguardError
 
 TOP_ISSUES = 5
 
@@ -18,7 +19,10 @@ def _period(day: date | str | None) -> tuple[datetime, datetime]:
         end = datetime.now(timezone.utc)
         return end - timedelta(days=1), end
     if isinstance(day, str):
-        day = date.fromisoformat(day)
+        try:
+            day = date.fromisoformat(day)
+        except ValueError:
+            raise DbguardError(f"invalid --date {day!r}: use YYYY-MM-DD (a UTC day)") from None
     start = datetime.combine(day, dtime.min, tzinfo=timezone.utc)
     return start, start + timedelta(days=1)
 
