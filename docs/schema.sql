@@ -619,10 +619,18 @@ CREATE FUNCTION dbguard.raise_alert(p_alert_type text, p_severity text, p_entity
 DECLARE
     v_id bigint;
 BEGIN
-    IF p_detected_by = 'scan' AND EXISTS (
+    -- entity_id = ... / IS NULL (not IS NOT DISTINCT FROM, which no index can
+    -- serve): a scan raising 100 000 alerts must not read the table each time.
+    IF p_detected_by = 'scan' AND p_entity_id IS NOT NULL AND EXISTS (
         SELECT 1 FROM dbguard.data_consistency_alerts a
-         WHERE a.alert_type = p_alert_type AND a.entity_type = p_entity_type
-           AND a.entity_id IS NOT DISTINCT FROM p_entity_id AND a.resolved_at IS NULL) THEN
+         WHERE a.entity_type = p_entity_type AND a.entity_id = p_entity_id
+           AND a.alert_type = p_alert_type AND a.resolved_at IS NULL) THEN
+        RETURN NULL;
+    END IF;
+    IF p_detected_by = 'scan' AND p_entity_id IS NULL AND EXISTS (
+        SELECT 1 FROM dbguard.data_consistency_alerts a
+         WHERE a.entity_type = p_entity_type AND a.entity_id IS NULL
+           AND a.alert_type = p_alert_type AND a.resolved_at IS NULL) THEN
         RETURN NULL;
     END IF;
 
@@ -1720,6 +1728,17 @@ CREATE TABLE dbguard.installed_rules (
 
 
 --
+-- Name: installed_views; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.installed_views (
+    view_name text NOT NULL,
+    sha256 text NOT NULL,
+    installed_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
 -- Name: manual_review_queue; Type: TABLE; Schema: dbguard; Owner: -
 --
 
@@ -1856,6 +1875,47 @@ COMMENT ON TABLE dbguard.vocabularies IS 'Allowed values per vocabulary (booking
 
 
 --
+-- Name: alert_summary; Type: VIEW; Schema: dbguard_audit; Owner: -
+--
+
+CREATE VIEW dbguard_audit.alert_summary AS
+ WITH daily AS (
+         SELECT a.alert_type,
+            ((a.detected_at AT TIME ZONE 'UTC'::text))::date AS day,
+            count(*) AS alerts,
+            count(*) FILTER (WHERE (a.severity = 'critical'::text)) AS critical,
+            count(*) FILTER (WHERE a.auto_corrected) AS auto_corrected,
+            count(*) FILTER (WHERE (a.resolved_at IS NULL)) AS still_open,
+            count(*) FILTER (WHERE (a.detected_by = 'scan'::text)) AS from_scans
+           FROM dbguard.data_consistency_alerts a
+          WHERE (a.detected_at >= (now() - make_interval(days => (90 + 7))))
+          GROUP BY a.alert_type, (((a.detected_at AT TIME ZONE 'UTC'::text))::date)
+        )
+ SELECT d.alert_type,
+    d.day,
+    d.alerts,
+    d.critical,
+    d.auto_corrected,
+    round(((100.0 * (d.auto_corrected)::numeric) / (d.alerts)::numeric), 2) AS auto_corrected_pct,
+    d.still_open,
+    d.from_scans,
+    COALESCE(w.alerts, (0)::bigint) AS alerts_week_before,
+        CASE
+            WHEN (w.alerts > 0) THEN round(((100.0 * ((d.alerts - w.alerts))::numeric) / (w.alerts)::numeric), 2)
+            ELSE NULL::numeric
+        END AS week_over_week_pct,
+        CASE
+            WHEN (w.alerts IS NULL) THEN 'new'::text
+            WHEN (d.alerts > w.alerts) THEN 'up'::text
+            WHEN (d.alerts < w.alerts) THEN 'down'::text
+            ELSE 'flat'::text
+        END AS trend
+   FROM (daily d
+     LEFT JOIN daily w ON (((w.alert_type = d.alert_type) AND (w.day = (d.day - 7)))))
+  WHERE (d.day >= (((now() AT TIME ZONE 'UTC'::text))::date - 90));
+
+
+--
 -- Name: appointment_events; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1877,25 +1937,6 @@ CREATE TABLE public.appointment_events (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
-
-
---
--- Name: appointment_events_id_seq; Type: SEQUENCE; Schema: public; Owner: -
---
-
-CREATE SEQUENCE public.appointment_events_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-
---
--- Name: appointment_events_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
---
-
-ALTER SEQUENCE public.appointment_events_id_seq OWNED BY public.appointment_events.id;
 
 
 --
@@ -1940,6 +1981,711 @@ CREATE TABLE public.appointments (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
+
+
+--
+-- Name: appointment_history; Type: VIEW; Schema: dbguard_audit; Owner: -
+--
+
+CREATE VIEW dbguard_audit.appointment_history AS
+ SELECT a.lead_id,
+    a.id AS appointment_id,
+    a.rescheduled_from_id,
+    ch.chain_root_id,
+    ch.chain_position,
+    t.event,
+    t.occurred_at,
+    t.actor,
+    t.source,
+    t.old_status,
+    t.new_status,
+    t.old_starts_at,
+    t.new_starts_at,
+    t.from_history
+   FROM ((public.appointments a
+     CROSS JOIN LATERAL ( WITH RECURSIVE up AS (
+                 SELECT a.id,
+                    a.rescheduled_from_id,
+                    0 AS depth
+                UNION ALL
+                 SELECT p.id,
+                    p.rescheduled_from_id,
+                    (up_1.depth + 1)
+                   FROM (up up_1
+                     JOIN public.appointments p ON ((p.id = up_1.rescheduled_from_id)))
+                  WHERE (up_1.depth < 1000)
+                )
+         SELECT up.id AS chain_root_id,
+            up.depth AS chain_position
+           FROM up
+          ORDER BY up.depth DESC
+         LIMIT 1) ch)
+     CROSS JOIN LATERAL ( SELECT e.event,
+            e.occurred_at,
+            e.actor,
+            e.source,
+            e.old_status,
+            e.new_status,
+            e.old_starts_at,
+            e.new_starts_at,
+            true AS from_history
+           FROM public.appointment_events e
+          WHERE (e.appointment_id = a.id)
+        UNION ALL
+         SELECT d.event,
+            d.occurred_at,
+            d.actor,
+            d.source,
+            NULL::text,
+            d.new_status,
+            NULL::timestamp with time zone,
+            d.new_starts_at,
+            false
+           FROM ( VALUES ('created'::text,a.created_at,a.created_by,a.booking_source,a.status,a.starts_at), ('cancelled'::text,a.cancelled_at,a.cancelled_by,NULL::text,'cancelled'::text,NULL::timestamp with time zone), ('rescheduled'::text,a.rescheduled_at,a.rescheduled_by,NULL::text,NULL::text,a.starts_at)) d(event, occurred_at, actor, source, new_status, new_starts_at)
+          WHERE ((d.occurred_at IS NOT NULL) AND (NOT (EXISTS ( SELECT 1
+                   FROM public.appointment_events e
+                  WHERE (e.appointment_id = a.id)))))) t)
+  WHERE (a.lead_id IS NOT NULL);
+
+
+--
+-- Name: booking_sources; Type: VIEW; Schema: dbguard_audit; Owner: -
+--
+
+CREATE VIEW dbguard_audit.booking_sources AS
+ SELECT COALESCE(booking_source, '(none)'::text) AS booking_source,
+    count(*) AS appointments,
+    round(((100.0 * (count(*))::numeric) / sum(count(*)) OVER ()), 2) AS share_pct,
+    min(created_at) AS first_used_at,
+    max(created_at) AS last_used_at,
+    round((avg(EXTRACT(epoch FROM (starts_at - created_at))) / (3600)::numeric), 2) AS avg_lead_time_hours
+   FROM public.appointments a
+  WHERE (created_at >= (now() - make_interval(days => 90)))
+  GROUP BY COALESCE(booking_source, '(none)'::text);
+
+
+--
+-- Name: cancellations; Type: VIEW; Schema: dbguard_audit; Owner: -
+--
+
+CREATE VIEW dbguard_audit.cancellations AS
+ SELECT COALESCE(cancelled_by, '(unknown)'::text) AS cancelled_by,
+    count(*) AS cancellations,
+    round((avg(EXTRACT(epoch FROM (starts_at - cancelled_at))) / (3600)::numeric), 2) AS avg_notice_hours,
+    count(*) FILTER (WHERE ((starts_at - cancelled_at) < '24:00:00'::interval)) AS late_cancellations,
+    round(((100.0 * (count(*) FILTER (WHERE ((starts_at - cancelled_at) < '24:00:00'::interval)))::numeric) / (count(*))::numeric), 2) AS late_cancellation_pct,
+    count(*) FILTER (WHERE (cancelled_at IS NULL)) AS without_cancelled_at
+   FROM public.appointments a
+  WHERE ((created_at >= (now() - make_interval(days => 90))) AND ((status = 'cancelled'::text) OR (cancelled_at IS NOT NULL)))
+  GROUP BY COALESCE(cancelled_by, '(unknown)'::text);
+
+
+--
+-- Name: channel_performance; Type: VIEW; Schema: dbguard_audit; Owner: -
+--
+
+CREATE VIEW dbguard_audit.channel_performance AS
+ SELECT COALESCE(booking_source, '(none)'::text) AS booking_source,
+    COALESCE(created_by, '(unknown)'::text) AS created_by,
+    count(*) AS total,
+    count(*) FILTER (WHERE (status = ANY (ARRAY['confirmed'::text, 'completed'::text]))) AS confirmed,
+    count(*) FILTER (WHERE (status = 'cancelled'::text)) AS cancelled,
+    count(*) FILTER (WHERE (status = 'no_show'::text)) AS no_show,
+    round(((100.0 * (count(*) FILTER (WHERE (status = ANY (ARRAY['confirmed'::text, 'completed'::text]))))::numeric) / (count(*))::numeric), 2) AS success_rate_pct
+   FROM public.appointments a
+  WHERE (created_at >= (now() - make_interval(days => 90)))
+  GROUP BY COALESCE(booking_source, '(none)'::text), COALESCE(created_by, '(unknown)'::text);
+
+
+--
+-- Name: circuit_breakers; Type: VIEW; Schema: dbguard_audit; Owner: -
+--
+
+CREATE VIEW dbguard_audit.circuit_breakers AS
+ WITH numbered AS (
+         SELECT t.key,
+            t.from_state,
+            t.to_state,
+            t.reason,
+            t.error,
+            t.occurred_at,
+            t.id,
+            count(*) FILTER (WHERE ((t.from_state = 'closed'::text) AND (t.to_state = 'open'::text))) OVER (PARTITION BY t.key ORDER BY t.occurred_at, t.id) AS outage
+           FROM dbguard.circuit_breaker_transitions t
+        ), outages AS (
+         SELECT n.key,
+            n.outage,
+            min(n.occurred_at) AS opened_at,
+            min(n.occurred_at) FILTER (WHERE (n.to_state = 'closed'::text)) AS closed_at
+           FROM numbered n
+          WHERE (n.outage > 0)
+          GROUP BY n.key, n.outage
+        ), outage_stats AS (
+         SELECT o.key,
+            count(*) AS times_opened,
+            count(o.closed_at) AS recoveries,
+            (avg(EXTRACT(epoch FROM (o.closed_at - o.opened_at))))::numeric(12,3) AS avg_recovery_seconds,
+            (max(EXTRACT(epoch FROM (o.closed_at - o.opened_at))))::numeric(12,3) AS max_recovery_seconds,
+            ((array_agg(EXTRACT(epoch FROM (o.closed_at - o.opened_at)) ORDER BY o.outage DESC) FILTER (WHERE (o.closed_at IS NOT NULL)))[1])::numeric(12,3) AS last_recovery_seconds,
+            (sum(EXTRACT(epoch FROM (COALESCE(o.closed_at, now()) - o.opened_at))))::numeric(14,3) AS total_seconds_not_closed,
+            max(o.opened_at) FILTER (WHERE (o.closed_at IS NULL)) AS current_outage_since
+           FROM outages o
+          GROUP BY o.key
+        ), last_transition AS (
+         SELECT DISTINCT ON (t.key) t.key,
+            t.from_state,
+            t.to_state,
+            t.reason,
+            t.occurred_at
+           FROM dbguard.circuit_breaker_transitions t
+          ORDER BY t.key, t.occurred_at DESC, t.id DESC
+        )
+ SELECT s.key,
+    s.state,
+    s.failure_count AS consecutive_failures,
+    s.success_count AS half_open_successes,
+    s.failure_threshold,
+    s.success_threshold,
+    s.cooldown,
+    s.trial_timeout,
+    ((s.trial_started_at IS NOT NULL) AND (s.state = 'half_open'::text)) AS trial_in_flight,
+    s.last_failure_at,
+    s.last_error,
+    s.last_success_at,
+    s.state_changed_at,
+    ((lt.from_state || ' -> '::text) || lt.to_state) AS last_transition,
+    lt.reason AS last_transition_reason,
+    lt.occurred_at AS last_transition_at,
+        CASE
+            WHEN (s.state = 'open'::text) THEN (s.opened_at + s.cooldown)
+            ELSE NULL::timestamp with time zone
+        END AS trial_possible_at,
+    COALESCE(os.times_opened, (0)::bigint) AS times_opened,
+    COALESCE(os.recoveries, (0)::bigint) AS recoveries,
+    os.current_outage_since,
+    (EXTRACT(epoch FROM (now() - os.current_outage_since)))::numeric(14,3) AS current_outage_seconds,
+    os.last_recovery_seconds,
+    os.avg_recovery_seconds,
+    os.max_recovery_seconds,
+    COALESCE(os.total_seconds_not_closed, (0)::numeric) AS total_seconds_not_closed
+   FROM ((dbguard.circuit_breaker_states s
+     LEFT JOIN last_transition lt ON ((lt.key = s.key)))
+     LEFT JOIN outage_stats os ON ((os.key = s.key)));
+
+
+--
+-- Name: calls; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.calls (
+    id bigint NOT NULL,
+    company_id bigint,
+    branch_id uuid,
+    customer_id bigint,
+    retell_call_id text,
+    direction text,
+    call_type text,
+    session_outcome text,
+    appointment_made boolean DEFAULT false NOT NULL,
+    booking_confirmed boolean DEFAULT false NOT NULL,
+    call_successful boolean,
+    booking_id text,
+    booking_details jsonb,
+    appointment_id bigint,
+    appointment_link_status text DEFAULT 'unlinked'::text,
+    appointment_linked_at timestamp with time zone,
+    customer_link_status text DEFAULT 'unlinked'::text,
+    customer_linked_at timestamp with time zone,
+    customer_link_method text,
+    customer_link_confidence numeric(5,2),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: consistency_rate_daily; Type: VIEW; Schema: dbguard_audit; Owner: -
+--
+
+CREATE VIEW dbguard_audit.consistency_rate_daily AS
+ SELECT ((created_at AT TIME ZONE 'UTC'::text))::date AS day,
+    count(*) AS calls,
+    count(*) FILTER (WHERE ((NOT (session_outcome IS DISTINCT FROM 'appointment_booked'::text)) = appointment_made)) AS consistent_calls,
+    count(*) FILTER (WHERE ((session_outcome = 'appointment_booked'::text) AND (NOT appointment_made))) AS booked_outcome_without_flag,
+    count(*) FILTER (WHERE (appointment_made AND (session_outcome IS DISTINCT FROM 'appointment_booked'::text))) AS flag_without_booked_outcome,
+    round(((100.0 * (count(*) FILTER (WHERE ((NOT (session_outcome IS DISTINCT FROM 'appointment_booked'::text)) = appointment_made)))::numeric) / (count(*))::numeric), 2) AS consistency_rate_pct
+   FROM public.calls c
+  WHERE (created_at >= (now() - make_interval(days => 90)))
+  GROUP BY (((created_at AT TIME ZONE 'UTC'::text))::date);
+
+
+--
+-- Name: leads; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.leads (
+    id bigint NOT NULL,
+    company_id bigint,
+    customer_id bigint,
+    name text,
+    email text,
+    phone text,
+    appointment_id bigint,
+    appointment_start_at timestamp with time zone,
+    appointment_end_at timestamp with time zone,
+    appointment_status text,
+    appointment_canceled_at timestamp with time zone,
+    appointment_provider text,
+    appointment_source text,
+    appointment_last_checked_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: staff; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.staff (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    company_id bigint,
+    branch_id uuid,
+    name text,
+    email text,
+    is_active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: consistency_violations; Type: VIEW; Schema: dbguard_audit; Owner: -
+--
+
+CREATE VIEW dbguard_audit.consistency_violations AS
+ SELECT 'call_missing_direction'::text AS rule,
+    'warning'::text AS severity,
+    'calls'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'the call has no direction'::text AS description,
+    'direction = ''inbound'' (the default of the call_direction_default rule)'::text AS fix,
+    d.details
+   FROM ( SELECT c.id AS entity_id,
+            c.company_id,
+            c.id AS call_id,
+            c.created_at,
+            jsonb_build_object('call_type', c.call_type) AS details
+           FROM public.calls c
+          WHERE (c.direction IS NULL)) d
+UNION ALL
+ SELECT 'confirmed_without_appointment'::text AS rule,
+    'critical'::text AS severity,
+    'calls'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'booking_confirmed is true but no appointment exists for the call (and no appointment carries its booking id: that case is orphaned_appointment)'::text AS description,
+    'flags rolled back (appointment_made = false, booking_confirmed = false, session_outcome and appointment_link_status ''creation_failed'') and a manual review entry; a call with booking_details is left for `dbguard backfill appointments` (manual review entry only)'::text AS fix,
+    d.details
+   FROM ( SELECT c.id AS entity_id,
+            c.company_id,
+            c.id AS call_id,
+            c.created_at,
+            jsonb_build_object('booking_id', c.booking_id, 'appointment_made', c.appointment_made, 'session_outcome', c.session_outcome, 'has_booking_details', (c.booking_details IS NOT NULL)) AS details
+           FROM public.calls c
+          WHERE (c.booking_confirmed AND (NOT (EXISTS ( SELECT 1
+                   FROM public.appointments a
+                  WHERE (a.call_id = c.id)))) AND (NOT (EXISTS ( SELECT 1
+                   FROM public.appointments a
+                  WHERE ((a.call_id IS NULL) AND (c.booking_id IS NOT NULL) AND ((a.calcom_v2_booking_id = c.booking_id) OR (a.external_id = c.booking_id)))))))) d
+UNION ALL
+ SELECT 'cross_tenant_staff'::text AS rule,
+    'critical'::text AS severity,
+    'appointments'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'the appointment''s staff member belongs to another company'::text AS description,
+    'manual review (which staff member was meant cannot be derived); reconcile queues each one'::text AS fix,
+    d.details
+   FROM ( SELECT a.id AS entity_id,
+            a.company_id,
+            a.call_id,
+            a.created_at,
+            jsonb_build_object('staff_id', a.staff_id, 'staff_company_id', s.company_id) AS details
+           FROM (public.appointments a
+             JOIN public.staff s ON ((s.id = a.staff_id)))
+          WHERE (s.company_id IS DISTINCT FROM a.company_id)) d
+UNION ALL
+ SELECT 'lead_rollup_drift'::text AS rule,
+    'warning'::text AS severity,
+    'leads'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'a lead''s rollup columns (appointment_id, _start_at, _end_at, _status, _canceled_at, _provider, _source) differ from its primary appointment: the next upcoming active one, else the latest active, else the latest cancelled; all empty when none. Leads without any appointment are left alone (their rollup is the input of `dbguard backfill lead-history`)'::text AS description,
+    'the rollup columns are recomputed from the primary appointment (appointment_last_checked_at = now())'::text AS fix,
+    d.details
+   FROM ( SELECT l.id AS entity_id,
+            l.company_id,
+            NULL::bigint AS call_id,
+            l.created_at,
+            jsonb_build_object('rollup_appointment_id', l.appointment_id, 'primary_appointment_id', p.id, 'rollup_status', l.appointment_status, 'primary_status', p.status) AS details
+           FROM (public.leads l
+             LEFT JOIN LATERAL ( SELECT a.id,
+                    a.starts_at,
+                    a.ends_at,
+                    a.status,
+                    a.cancelled_at,
+                    a.provider,
+                    a.source
+                   FROM (public.appointments a
+                     LEFT JOIN dbguard.vocabularies v ON (((v.vocabulary = 'appointment_status'::text) AND (v.code = a.status) AND v.is_active)))
+                  WHERE ((a.lead_id = l.id) AND ((v.code IS NOT NULL) OR (a.status = 'cancelled'::text)))
+                  ORDER BY
+                        CASE
+                            WHEN ((v.code IS NOT NULL) AND (a.starts_at >= now())) THEN 0
+                            WHEN (v.code IS NOT NULL) THEN 1
+                            ELSE 2
+                        END,
+                        CASE
+                            WHEN ((v.code IS NOT NULL) AND (a.starts_at >= now())) THEN a.starts_at
+                            ELSE NULL::timestamp with time zone
+                        END, a.starts_at DESC NULLS LAST, a.id DESC
+                 LIMIT 1) p ON (true))
+          WHERE ((EXISTS ( SELECT 1
+                   FROM public.appointments a
+                  WHERE (a.lead_id = l.id))) AND ((l.appointment_id IS DISTINCT FROM p.id) OR (l.appointment_start_at IS DISTINCT FROM p.starts_at) OR (l.appointment_end_at IS DISTINCT FROM p.ends_at) OR (l.appointment_status IS DISTINCT FROM p.status) OR (l.appointment_canceled_at IS DISTINCT FROM p.cancelled_at) OR (l.appointment_provider IS DISTINCT FROM p.provider) OR (l.appointment_source IS DISTINCT FROM p.source)))) d
+UNION ALL
+ SELECT 'link_status_mismatch'::text AS rule,
+    'warning'::text AS severity,
+    'calls'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'appointment_link_status / appointment_id disagree with the appointments that exist for the call (''linked'' without an appointment, or an appointment but not ''linked'' or no appointment_id)'::text AS description,
+    'an appointment exists → ''linked'', appointment_id = the latest appointment if unset or not the call''s, appointment_linked_at set; none exists → ''unlinked'', appointment_id and appointment_linked_at cleared'::text AS fix,
+    d.details
+   FROM ( SELECT c.id AS entity_id,
+            c.company_id,
+            c.id AS call_id,
+            c.created_at,
+            jsonb_build_object('appointment_link_status', c.appointment_link_status, 'appointment_id', c.appointment_id, 'appointment_exists', (x.latest_id IS NOT NULL)) AS details
+           FROM (public.calls c
+             CROSS JOIN LATERAL ( SELECT max(a.id) AS latest_id,
+                    bool_or((a.id = c.appointment_id)) AS points_to_own
+                   FROM public.appointments a
+                  WHERE (a.call_id = c.id)) x)
+          WHERE (((x.latest_id IS NOT NULL) AND ((c.appointment_link_status IS DISTINCT FROM 'linked'::text) OR (NOT COALESCE(x.points_to_own, false)))) OR ((x.latest_id IS NULL) AND (c.appointment_link_status = 'linked'::text)))) d
+UNION ALL
+ SELECT 'made_without_appointment'::text AS rule,
+    'critical'::text AS severity,
+    'calls'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'appointment_made is true but no appointment exists for the call (and no appointment carries its booking id: that case is orphaned_appointment)'::text AS description,
+    'flags rolled back (appointment_made = false, booking_confirmed = false, session_outcome and appointment_link_status ''creation_failed'') and a manual review entry; a call with booking_details is left for `dbguard backfill appointments` (manual review entry only)'::text AS fix,
+    d.details
+   FROM ( SELECT c.id AS entity_id,
+            c.company_id,
+            c.id AS call_id,
+            c.created_at,
+            jsonb_build_object('booking_id', c.booking_id, 'booking_confirmed', c.booking_confirmed, 'session_outcome', c.session_outcome, 'has_booking_details', (c.booking_details IS NOT NULL)) AS details
+           FROM public.calls c
+          WHERE (c.appointment_made AND (NOT (EXISTS ( SELECT 1
+                   FROM public.appointments a
+                  WHERE (a.call_id = c.id)))) AND (NOT (EXISTS ( SELECT 1
+                   FROM public.appointments a
+                  WHERE ((a.call_id IS NULL) AND (c.booking_id IS NOT NULL) AND ((a.calcom_v2_booking_id = c.booking_id) OR (a.external_id = c.booking_id)))))))) d
+UNION ALL
+ SELECT 'missing_lifecycle_metadata'::text AS rule,
+    'warning'::text AS severity,
+    'appointments'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'a lifecycle column is empty: created_by or booking_source; cancelled_at or cancelled_by on a cancelled appointment; rescheduled_by on a rescheduled one'::text AS description,
+    'none automatic here (the actor cannot be known afterwards): run `dbguard backfill metadata`, which derives it from `source`'::text AS fix,
+    d.details
+   FROM ( SELECT a.id AS entity_id,
+            a.company_id,
+            a.call_id,
+            a.created_at,
+            jsonb_build_object('missing', to_jsonb(array_remove(ARRAY[
+                CASE
+                    WHEN (a.created_by IS NULL) THEN 'created_by'::text
+                    ELSE NULL::text
+                END,
+                CASE
+                    WHEN (a.booking_source IS NULL) THEN 'booking_source'::text
+                    ELSE NULL::text
+                END,
+                CASE
+                    WHEN ((a.status = 'cancelled'::text) AND (a.cancelled_at IS NULL)) THEN 'cancelled_at'::text
+                    ELSE NULL::text
+                END,
+                CASE
+                    WHEN ((a.status = 'cancelled'::text) AND (a.cancelled_by IS NULL)) THEN 'cancelled_by'::text
+                    ELSE NULL::text
+                END,
+                CASE
+                    WHEN ((a.rescheduled_at IS NOT NULL) AND (a.rescheduled_by IS NULL)) THEN 'rescheduled_by'::text
+                    ELSE NULL::text
+                END], NULL::text)), 'source', a.source) AS details
+           FROM public.appointments a
+          WHERE ((a.created_by IS NULL) OR (a.booking_source IS NULL) OR ((a.status = 'cancelled'::text) AND ((a.cancelled_at IS NULL) OR (a.cancelled_by IS NULL))) OR ((a.rescheduled_at IS NOT NULL) AND (a.rescheduled_by IS NULL)))) d
+UNION ALL
+ SELECT 'orphaned_appointment'::text AS rule,
+    'warning'::text AS severity,
+    'appointments'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'the appointment has no call, but a call carries its booking id (calls.booking_id = calcom_v2_booking_id or external_id)'::text AS description,
+    'the appointment is linked to that call (the oldest one if several) and the call''s appointment_id, appointment_link_status = ''linked'' and appointment_linked_at are set'::text AS fix,
+    d.details
+   FROM ( SELECT a.id AS entity_id,
+            a.company_id,
+            m.call_id,
+            a.created_at,
+            jsonb_build_object('booking_id', m.booking_id, 'call_id', m.call_id) AS details
+           FROM (public.appointments a
+             CROSS JOIN LATERAL ( SELECT c.id AS call_id,
+                    c.booking_id
+                   FROM public.calls c
+                  WHERE (c.booking_id = ANY (ARRAY[a.calcom_v2_booking_id, a.external_id]))
+                  ORDER BY c.id
+                 LIMIT 1) m)
+          WHERE (a.call_id IS NULL)) d
+UNION ALL
+ SELECT 'phantom_booking'::text AS rule,
+    'critical'::text AS severity,
+    'calls'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'the call''s session_outcome says ''appointment_booked'' but appointment_made is false'::text AS description,
+    'an appointment exists for the call → appointment_made = true; none exists → the claimed outcome is rolled back (session_outcome and appointment_link_status ''creation_failed'', booking_confirmed false) and the call is queued for manual review'::text AS fix,
+    d.details
+   FROM ( SELECT c.id AS entity_id,
+            c.company_id,
+            c.id AS call_id,
+            c.created_at,
+            jsonb_build_object('session_outcome', c.session_outcome, 'appointment_made', c.appointment_made, 'booking_confirmed', c.booking_confirmed) AS details
+           FROM public.calls c
+          WHERE ((c.session_outcome = 'appointment_booked'::text) AND (NOT c.appointment_made))) d
+UNION ALL
+ SELECT 'pii_in_metadata'::text AS rule,
+    'warning'::text AS severity,
+    'appointments'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'appointments.metadata contains an e-mail address or an international phone number (a + followed by 7 or more digits and separators)'::text AS description,
+    'each e-mail address is replaced by ''[redacted-email]'' and each phone number by ''[redacted-phone]'' inside the JSON text'::text AS fix,
+    d.details
+   FROM ( SELECT a.id AS entity_id,
+            a.company_id,
+            a.call_id,
+            a.created_at,
+            jsonb_build_object('email', ((a.metadata)::text ~ '[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}'::text), 'phone', ((a.metadata)::text ~ '\+[0-9][0-9 ()/.-]{5,}[0-9]'::text)) AS details
+           FROM public.appointments a
+          WHERE ((a.metadata IS NOT NULL) AND ((a.metadata)::text ~ '([A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})|(\+[0-9][0-9 ()/.-]{5,}[0-9])'::text))) d
+UNION ALL
+ SELECT 'unassigned_staff'::text AS rule,
+    'warning'::text AS severity,
+    'appointments'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'the appointment has a cal.com host but no staff member'::text AS description,
+    'staff_id = the staff of an active host mapping for that host whose staff is active and of the appointment''s company (highest confidence first); hosts without such a mapping stay for manual review (see dbguard_audit.staff_assignment)'::text AS fix,
+    d.details
+   FROM ( SELECT a.id AS entity_id,
+            a.company_id,
+            a.call_id,
+            a.created_at,
+            jsonb_build_object('calcom_host_id', a.calcom_host_id) AS details
+           FROM public.appointments a
+          WHERE ((a.staff_id IS NULL) AND (a.calcom_host_id IS NOT NULL))) d;
+
+
+--
+-- Name: link_status; Type: VIEW; Schema: dbguard_audit; Owner: -
+--
+
+CREATE VIEW dbguard_audit.link_status AS
+ SELECT 'appointment'::text AS link,
+    COALESCE(c.appointment_link_status, '(not known)'::text) AS status,
+    count(*) AS calls,
+    round(((100.0 * (count(*))::numeric) / sum(count(*)) OVER ()), 2) AS share_pct,
+    count(c.appointment_id) AS with_target,
+    min(c.created_at) AS oldest_call_at,
+    max(c.created_at) AS newest_call_at
+   FROM public.calls c
+  WHERE (c.created_at >= (now() - make_interval(days => 90)))
+  GROUP BY 'appointment'::text, COALESCE(c.appointment_link_status, '(not known)'::text)
+UNION ALL
+ SELECT 'customer'::text AS link,
+    COALESCE(c.customer_link_status, '(not known)'::text) AS status,
+    count(*) AS calls,
+    round(((100.0 * (count(*))::numeric) / sum(count(*)) OVER ()), 2) AS share_pct,
+    count(c.customer_id) AS with_target,
+    min(c.created_at) AS oldest_call_at,
+    max(c.created_at) AS newest_call_at
+   FROM public.calls c
+  WHERE (c.created_at >= (now() - make_interval(days => 90)))
+  GROUP BY 'customer'::text, COALESCE(c.customer_link_status, '(not known)'::text);
+
+
+--
+-- Name: metadata_completeness; Type: VIEW; Schema: dbguard_audit; Owner: -
+--
+
+CREATE VIEW dbguard_audit.metadata_completeness AS
+ SELECT ((created_at AT TIME ZONE 'UTC'::text))::date AS day,
+    count(*) AS appointments,
+    round(((100.0 * (count(created_by))::numeric) / (count(*))::numeric), 2) AS created_by_pct,
+    round(((100.0 * (count(booking_source))::numeric) / (count(*))::numeric), 2) AS booking_source_pct,
+    count(*) FILTER (WHERE (status = 'cancelled'::text)) AS cancelled,
+    round(((100.0 * (count(cancelled_at) FILTER (WHERE (status = 'cancelled'::text)))::numeric) / (NULLIF(count(*) FILTER (WHERE (status = 'cancelled'::text)), 0))::numeric), 2) AS cancelled_at_pct,
+    round(((100.0 * (count(cancelled_by) FILTER (WHERE (status = 'cancelled'::text)))::numeric) / (NULLIF(count(*) FILTER (WHERE (status = 'cancelled'::text)), 0))::numeric), 2) AS cancelled_by_pct,
+    round(((100.0 * (count(cancelled_by_user_id) FILTER (WHERE (status = 'cancelled'::text)))::numeric) / (NULLIF(count(*) FILTER (WHERE (status = 'cancelled'::text)), 0))::numeric), 2) AS cancelled_by_user_id_pct,
+    count(*) FILTER (WHERE ((rescheduled_at IS NOT NULL) OR (status = 'rescheduled'::text))) AS rescheduled,
+    round(((100.0 * (count(rescheduled_at) FILTER (WHERE ((rescheduled_at IS NOT NULL) OR (status = 'rescheduled'::text))))::numeric) / (NULLIF(count(*) FILTER (WHERE ((rescheduled_at IS NOT NULL) OR (status = 'rescheduled'::text))), 0))::numeric), 2) AS rescheduled_at_pct,
+    round(((100.0 * (count(rescheduled_by) FILTER (WHERE ((rescheduled_at IS NOT NULL) OR (status = 'rescheduled'::text))))::numeric) / (NULLIF(count(*) FILTER (WHERE ((rescheduled_at IS NOT NULL) OR (status = 'rescheduled'::text))), 0))::numeric), 2) AS rescheduled_by_pct,
+    round(((100.0 * (count(rescheduled_by_user_id) FILTER (WHERE ((rescheduled_at IS NOT NULL) OR (status = 'rescheduled'::text))))::numeric) / (NULLIF(count(*) FILTER (WHERE ((rescheduled_at IS NOT NULL) OR (status = 'rescheduled'::text))), 0))::numeric), 2) AS rescheduled_by_user_id_pct
+   FROM public.appointments a
+  WHERE (created_at >= (now() - make_interval(days => 90)))
+  GROUP BY (((created_at AT TIME ZONE 'UTC'::text))::date);
+
+
+--
+-- Name: reschedules; Type: VIEW; Schema: dbguard_audit; Owner: -
+--
+
+CREATE VIEW dbguard_audit.reschedules AS
+ SELECT COALESCE(rescheduled_by, '(unknown)'::text) AS rescheduled_by,
+    (EXTRACT(isodow FROM (rescheduled_at AT TIME ZONE 'UTC'::text)))::integer AS weekday,
+    TRIM(BOTH FROM to_char((rescheduled_at AT TIME ZONE 'UTC'::text), 'Day'::text)) AS weekday_name,
+    (EXTRACT(hour FROM (rescheduled_at AT TIME ZONE 'UTC'::text)))::integer AS hour,
+    count(*) AS reschedules
+   FROM public.appointments a
+  WHERE ((created_at >= (now() - make_interval(days => 90))) AND (rescheduled_at IS NOT NULL))
+  GROUP BY COALESCE(rescheduled_by, '(unknown)'::text), ((EXTRACT(isodow FROM (rescheduled_at AT TIME ZONE 'UTC'::text)))::integer), (TRIM(BOTH FROM to_char((rescheduled_at AT TIME ZONE 'UTC'::text), 'Day'::text))), ((EXTRACT(hour FROM (rescheduled_at AT TIME ZONE 'UTC'::text)))::integer);
+
+
+--
+-- Name: review_queue; Type: VIEW; Schema: dbguard_audit; Owner: -
+--
+
+CREATE VIEW dbguard_audit.review_queue AS
+ SELECT q.id,
+    q.call_id,
+    c.company_id,
+    q.reason,
+    q.priority,
+    q.status,
+    (q.status = ANY (ARRAY['pending'::text, 'in_progress'::text])) AS is_open,
+    q.created_at,
+    q.updated_at,
+    q.resolved_at,
+    q.resolved_by,
+    q.resolution_note,
+    round((EXTRACT(epoch FROM (COALESCE(q.resolved_at, now()) - q.created_at)) / (3600)::numeric), 2) AS age_hours,
+    q.context
+   FROM (dbguard.manual_review_queue q
+     LEFT JOIN public.calls c ON ((c.id = q.call_id)));
+
+
+--
+-- Name: calcom_host_mappings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.calcom_host_mappings (
+    id bigint NOT NULL,
+    staff_id uuid,
+    calcom_host_id integer,
+    calcom_name text,
+    calcom_email text,
+    calcom_username text,
+    calcom_timezone text,
+    mapping_source text,
+    confidence_score smallint,
+    last_synced_at timestamp with time zone,
+    is_active boolean DEFAULT true NOT NULL,
+    metadata jsonb,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    company_id bigint
+);
+
+
+--
+-- Name: COLUMN calcom_host_mappings.company_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.calcom_host_mappings.company_id IS 'dbguard: company the calendar host belongs to; staff_id must be staff of this company (rule staff_tenant_isolation). NULL on legacy rows = the staff''s company.';
+
+
+--
+-- Name: staff_assignment; Type: VIEW; Schema: dbguard_audit; Owner: -
+--
+
+CREATE VIEW dbguard_audit.staff_assignment AS
+ SELECT a.company_id,
+    count(*) AS appointments,
+    count(a.staff_id) AS assigned,
+    round(((100.0 * (count(a.staff_id))::numeric) / (count(*))::numeric), 2) AS assignment_rate_pct,
+    count(*) FILTER (WHERE (a.calcom_host_id IS NOT NULL)) AS with_host,
+    count(*) FILTER (WHERE (m.mapping_source = 'auto_email'::text)) AS via_auto_email,
+    count(*) FILTER (WHERE (m.mapping_source = 'auto_name'::text)) AS via_auto_name,
+    count(*) FILTER (WHERE (m.mapping_source = 'manual'::text)) AS via_manual,
+    count(*) FILTER (WHERE (m.mapping_source = 'admin'::text)) AS via_admin,
+    count(*) FILTER (WHERE ((a.staff_id IS NOT NULL) AND (a.calcom_host_id IS NOT NULL) AND (m.mapping_source IS NULL))) AS without_mapping,
+    count(*) FILTER (WHERE ((a.staff_id IS NULL) AND (a.calcom_host_id IS NOT NULL))) AS unresolved_appointments,
+    count(DISTINCT a.calcom_host_id) FILTER (WHERE ((a.staff_id IS NULL) AND (a.calcom_host_id IS NOT NULL))) AS unresolved_hosts
+   FROM (public.appointments a
+     LEFT JOIN LATERAL ( SELECT hm.mapping_source
+           FROM public.calcom_host_mappings hm
+          WHERE ((hm.calcom_host_id = a.calcom_host_id) AND (hm.staff_id = a.staff_id))
+         LIMIT 1) m ON (true))
+  WHERE (a.created_at >= (now() - make_interval(days => 90)))
+  GROUP BY a.company_id;
+
+
+--
+-- Name: appointment_events_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.appointment_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: appointment_events_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.appointment_events_id_seq OWNED BY public.appointment_events.id;
 
 
 --
@@ -2014,36 +2760,6 @@ ALTER SEQUENCE public.calcom_host_mapping_audits_id_seq OWNED BY public.calcom_h
 
 
 --
--- Name: calcom_host_mappings; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.calcom_host_mappings (
-    id bigint NOT NULL,
-    staff_id uuid,
-    calcom_host_id integer,
-    calcom_name text,
-    calcom_email text,
-    calcom_username text,
-    calcom_timezone text,
-    mapping_source text,
-    confidence_score smallint,
-    last_synced_at timestamp with time zone,
-    is_active boolean DEFAULT true NOT NULL,
-    metadata jsonb,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    company_id bigint
-);
-
-
---
--- Name: COLUMN calcom_host_mappings.company_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.calcom_host_mappings.company_id IS 'dbguard: company the calendar host belongs to; staff_id must be staff of this company (rule staff_tenant_isolation). NULL on legacy rows = the staff''s company.';
-
-
---
 -- Name: calcom_host_mappings_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -2060,36 +2776,6 @@ CREATE SEQUENCE public.calcom_host_mappings_id_seq
 --
 
 ALTER SEQUENCE public.calcom_host_mappings_id_seq OWNED BY public.calcom_host_mappings.id;
-
-
---
--- Name: calls; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.calls (
-    id bigint NOT NULL,
-    company_id bigint,
-    branch_id uuid,
-    customer_id bigint,
-    retell_call_id text,
-    direction text,
-    call_type text,
-    session_outcome text,
-    appointment_made boolean DEFAULT false NOT NULL,
-    booking_confirmed boolean DEFAULT false NOT NULL,
-    call_successful boolean,
-    booking_id text,
-    booking_details jsonb,
-    appointment_id bigint,
-    appointment_link_status text DEFAULT 'unlinked'::text,
-    appointment_linked_at timestamp with time zone,
-    customer_link_status text DEFAULT 'unlinked'::text,
-    customer_linked_at timestamp with time zone,
-    customer_link_method text,
-    customer_link_confidence numeric(5,2),
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
-);
 
 
 --
@@ -2177,30 +2863,6 @@ ALTER SEQUENCE public.customers_id_seq OWNED BY public.customers.id;
 
 
 --
--- Name: leads; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.leads (
-    id bigint NOT NULL,
-    company_id bigint,
-    customer_id bigint,
-    name text,
-    email text,
-    phone text,
-    appointment_id bigint,
-    appointment_start_at timestamp with time zone,
-    appointment_end_at timestamp with time zone,
-    appointment_status text,
-    appointment_canceled_at timestamp with time zone,
-    appointment_provider text,
-    appointment_source text,
-    appointment_last_checked_at timestamp with time zone,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
-);
-
-
---
 -- Name: leads_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -2252,22 +2914,6 @@ CREATE SEQUENCE public.services_id_seq
 --
 
 ALTER SEQUENCE public.services_id_seq OWNED BY public.services.id;
-
-
---
--- Name: staff; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.staff (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    company_id bigint,
-    branch_id uuid,
-    name text,
-    email text,
-    is_active boolean DEFAULT true NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
-);
 
 
 --
@@ -2424,6 +3070,14 @@ ALTER TABLE ONLY dbguard.data_consistency_alerts
 
 ALTER TABLE ONLY dbguard.installed_rules
     ADD CONSTRAINT installed_rules_pkey PRIMARY KEY (rule);
+
+
+--
+-- Name: installed_views installed_views_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.installed_views
+    ADD CONSTRAINT installed_views_pkey PRIMARY KEY (view_name);
 
 
 --
@@ -2631,6 +3285,13 @@ CREATE UNIQUE INDEX data_consistency_alerts_open_scan_key ON dbguard.data_consis
 
 
 --
+-- Name: manual_review_queue_entity_idx; Type: INDEX; Schema: dbguard; Owner: -
+--
+
+CREATE INDEX manual_review_queue_entity_idx ON dbguard.manual_review_queue USING btree (reason, ((context ->> 'entity_type'::text)), ((context ->> 'entity_id'::text))) WHERE ((status = 'pending'::text) AND (call_id IS NULL));
+
+
+--
 -- Name: manual_review_queue_open_idx; Type: INDEX; Schema: dbguard; Owner: -
 --
 
@@ -2691,6 +3352,13 @@ CREATE INDEX dbguard_appointments_created_at_idx ON public.appointments USING bt
 --
 
 CREATE INDEX dbguard_appointments_customer_id_idx ON public.appointments USING btree (customer_id);
+
+
+--
+-- Name: dbguard_appointments_external_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dbguard_appointments_external_id_idx ON public.appointments USING btree (external_id);
 
 
 --
@@ -2761,6 +3429,13 @@ CREATE UNIQUE INDEX dbguard_host_mappings_host_staff_key ON public.calcom_host_m
 --
 
 CREATE INDEX dbguard_host_mappings_staff_id_idx ON public.calcom_host_mappings USING btree (staff_id);
+
+
+--
+-- Name: dbguard_leads_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dbguard_leads_created_at_idx ON public.leads USING btree (created_at);
 
 
 --

@@ -3,6 +3,7 @@
 The library functions behind the ``dbguard`` commands::
 
     from dbguard import migrate, rollback, status, rules, set_mode
+    from dbguard import check, reconcile, report, metrics, watch, render
 """
 
 from . import errors
@@ -18,6 +19,10 @@ from .backfill import backfill, backfill_appointments, backfill_lead_history, ba
 from .circuit_breaker import BreakerOpen, breaker, breaker_configure, breaker_reset, breaker_status
 from .review import review, review_dismiss, review_resolve, review_start
 from .roles import roles
+from .detection import check, reconcile
+from .reporting import metrics, report
+from .views import install_views, render
+from .watch import watch
 
 __all__ = [
     "acting", "errors", "ConnectionFailed", "DbguardError", "MigrationFailed",
@@ -27,4 +32,5 @@ __all__ = [
     "BreakerOpen", "breaker", "breaker_configure", "breaker_reset", "breaker_status",
     "review", "review_dismiss", "review_resolve", "review_start", "roles",
     "ValidationResult", "enqueue_review", "rollback_booking_flags", "validate_appointment_creation",
+    "check", "reconcile", "report", "metrics", "watch", "render", "install_views",
 ]

@@ -375,6 +375,152 @@ def embedded_status(as_json: bool) -> None:
         click.echo(f"{'running' if info['running'] else 'stopped'}  {info['pgdata']}  {info['dsn'] or ''}".rstrip())
 
 
+
+# --- operations: render, check, reconcile, report, metrics, watch -------------
+
+def catalog_options(fn):
+    """--catalog-dir and --domain-schema, shared by the commands that run the rule catalog."""
+    fn = click.option("--domain-schema", default="public", show_default=True, metavar="SCHEMA",
+                      help="Schema of the booking tables.")(fn)
+    return click.option("--catalog-dir", envvar="DBGUARD_CATALOG_DIR", metavar="DIR",
+                        type=click.Path(file_okay=False),
+                        help="Extra detection rules, one file each (also $DBGUARD_CATALOG_DIR).")(fn)
+
+
+@cli.command()
+@click.option("--docs", is_flag=True, help="Print docs/detection-rules.md (the rules table) instead of SQL.")
+@click.option("--view", "view_names", multiple=True, metavar="NAME", help="Only this view (repeatable).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@catalog_options
+def render(docs: bool, view_names: tuple[str, ...], output: str | None, catalog_dir: str | None,
+           domain_schema: str) -> None:
+    """Print the rendered SQL of the dbguard_audit views (or, with --docs, the rules table)."""
+    from .catalog import docs_markdown, load_catalog
+    from .views import render as render_fn
+    text = docs_markdown(load_catalog(catalog_dir)) if docs else \
+        render_fn(domain_schema, catalog_dir=catalog_dir, views=view_names)
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.option("--since", metavar="DURATION", help="Only rows created within this window: 30m, 1h, 7d, 2w.")
+@click.option("--rule", "rule_names", multiple=True, metavar="RULE", help="Only this rule (repeatable).")
+@click.option("--no-alerts", is_flag=True, help="Do not record scan alerts.")
+@click.option("--limit", default=100, show_default=True, help="List at most this many offenders per rule.")
+@catalog_options
+@json_option
+@pass_ctx
+def check(ctx: Context, since: str | None, rule_names: tuple[str, ...], no_alerts: bool, limit: int,
+          catalog_dir: str | None, domain_schema: str, as_json: bool) -> None:
+    """Find rows that break a detection rule and record scan alerts.
+    Exit code 2 when a critical violation exists, 0 otherwise."""
+    from .detection import check as check_fn
+    with ctx.connect() as conn:
+        result = check_fn(conn, since=since, rules=list(rule_names), record=not no_alerts, limit=limit,
+                          catalog_dir=catalog_dir, domain_schema=domain_schema)
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        emit_table([r.__dict__ for r in result.rules], ["rule", "severity", "entity", "count", "new_alerts"])
+        if result.violations:
+            click.echo("")
+            emit_table([{**v, "details": json.dumps(v["details"], default=str)} for v in result.violations],
+                       ["rule", "severity", "entity_type", "entity_id", "company_id", "details"])
+        click.echo(f"\n{result.total} violation(s), {result.critical} critical"
+                   + (f" (rows created within {since})" if since else ""))
+    if result.critical:
+        sys.exit(2)
+
+
+@cli.command()
+@click.option("--rule", "rule_names", multiple=True, metavar="RULE", help="Only this rule (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Count what would be repaired; change nothing.")
+@click.option("--batch-size", default=1000, show_default=True, help="Rows per batch (one short transaction each).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@catalog_options
+@json_option
+@pass_ctx
+def reconcile(ctx: Context, rule_names: tuple[str, ...], dry_run: bool, batch_size: int, progress: bool | None,
+              catalog_dir: str | None, domain_schema: str, as_json: bool) -> None:
+    """Repair rule offenders in keyset batches (never deletes rows); the rest goes to manual review."""
+    from .detection import reconcile as reconcile_fn
+    show = sys.stderr.isatty() if progress is None else progress
+    bars: list = []
+
+    def on_rule(rule, found):
+        if bars:
+            bars.pop().render_finish()
+        if show and found and not dry_run and (rule.automatic or rule.review):
+            bar = click.progressbar(length=found, label=rule.name, file=sys.stderr)
+            bar.render_progress()
+            bars.append(bar)
+
+    with ctx.connect(autocommit=True) as conn:
+        result = reconcile_fn(conn, rules=list(rule_names), dry_run=dry_run, batch_size=batch_size,
+                              progress=lambda n: bars and bars[0].update(n), on_rule=on_rule,
+                              catalog_dir=catalog_dir, domain_schema=domain_schema)
+    if bars:
+        bars.pop().render_finish()
+    rows = [r.__dict__ for r in result]
+    if as_json:
+        emit_json({"dry_run": dry_run, "rules": rows})
+        return
+    emit_table(rows, ["rule", "severity", "automatic", "found", "fixed", "queued_for_review", "remaining",
+                      "batches", "longest_batch_seconds"])
+    total = sum(r.found for r in result)
+    if dry_run:
+        click.echo(f"\ndry run: {total} offender(s) found; "
+                   f"{sum(r.found for r in result if r.automatic)} would get an automatic repair")
+    else:
+        click.echo(f"\n{sum(r.fixed for r in result)} of {total} fixed, "
+                   f"{sum(r.queued_for_review for r in result)} queued for manual review, "
+                   f"{sum(r.remaining for r in result)} remaining")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="Report this UTC day (default: the last 24 hours).")
+@catalog_options
+@pass_ctx
+def report(ctx: Context, fmt: str, day: str | None, catalog_dir: str | None, domain_schema: str) -> None:
+    """Daily report: totals, breakdown by type, top issues, week-over-week trend, auto-correction rate."""
+    from .reporting import format_report, report as report_fn
+    with ctx.connect() as conn:
+        data = report_fn(conn, day=day, catalog_dir=catalog_dir, domain_schema=domain_schema)
+    click.echo(format_report(data, fmt), nl=False)
+
+
+@cli.command()
+@catalog_options
+@pass_ctx
+def metrics(ctx: Context, catalog_dir: str | None, domain_schema: str) -> None:
+    """Print metrics in Prometheus text format (violations, alerts, consistency rate, breakers)."""
+    from .reporting import metrics as metrics_fn
+    with ctx.connect() as conn:
+        click.echo(metrics_fn(conn, catalog_dir=catalog_dir, domain_schema=domain_schema), nl=False)
+
+
+@cli.command()
+@click.option("--count", type=int, metavar="N", help="Stop after N alerts.")
+@click.option("--timeout", type=float, metavar="SECONDS", help="Stop after this many seconds.")
+@json_option
+@pass_ctx
+def watch(ctx: Context, count: int | None, timeout: float | None, as_json: bool) -> None:
+    """Print alerts live as they are raised (LISTEN dbguard_alerts)."""
+    from .watch import format_alert, watch as watch_fn
+
+    def show(alert: dict) -> None:
+        click.echo(json.dumps(alert, default=str) if as_json else format_alert(alert))
+        sys.stdout.flush()
+
+    watch_fn(ctx.dsn, count=count, timeout=timeout, on_alert=show,
+             on_ready=lambda: click.echo("listening on dbguard_alerts", err=True))
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="dbguard", standalone_mode=False)

@@ -204,6 +204,7 @@ def migrate(dsn: str, *, dry_run: bool = False, lock_timeout: str = DEFAULT_LOCK
             if m.id not in applied:
                 result.applied.append(m.id)
                 result.sql.append(f"-- migration {m.id}\n" + "\n".join(migration_sql(m)))
+        result.sql += _views_dry_run(dsn)
         return result
 
     lock = _MigrationLock(dsn, notify)
@@ -227,6 +228,7 @@ def migrate(dsn: str, *, dry_run: bool = False, lock_timeout: str = DEFAULT_LOCK
                     notify(f"applied {m.id}")
         finally:
             backend.connection.close()
+        _install_views(dsn, lock_timeout, notify)
     return result
 
 
@@ -250,6 +252,11 @@ def rollback(dsn: str, *, count: int | None = 1, dry_run: bool = False,
             backend.break_lock()
             with backend.lock():
                 targets = list(backend.to_rollback(migrations))[:count]
+                if targets:
+                    # Views are derived; dropped first so none pins a table being dropped.
+                    from . import views
+                    with connect(dsn, autocommit=True) as conn:
+                        views.drop_views(conn)
                 for m in targets:
                     try:
                         with contextlib.redirect_stdout(io.StringIO()):
@@ -259,7 +266,31 @@ def rollback(dsn: str, *, count: int | None = 1, dry_run: bool = False,
                     _forget_checksum(lock_conn, m)
                     result.rolled_back.append(m.id)
                     notify(f"rolled back {m.id}")
+                if targets:
+                    _install_views(dsn, lock_timeout, notify, skip_missing=True)
         finally:
             backend.connection.close()
     return result
 
+
+
+def _views_dry_run(dsn: str) -> list[str]:
+    """The audit views a migrate would (re-)install, as SQL."""
+    from . import views
+
+    with connect(dsn, autocommit=True) as conn:
+        pending = views.pending_views(conn, views.render_views())
+    return [f"-- audit view dbguard_audit.{v.name}\n{v.create_sql()}" for v in pending]
+
+
+def _install_views(dsn: str, lock_timeout: str, notify: Callable[[str], None], *, skip_missing: bool = False) -> None:
+    """Re-install the audit views whose rendered text changed (under the migrator lock)."""
+    from . import views
+
+    with connect(dsn, autocommit=True, options=f"-c lock_timeout={lock_timeout}") as conn:
+        try:
+            done = views.install_views(conn, skip_missing=skip_missing)
+        except psycopg.Error as exc:
+            raise _fail("audit views", "apply", exc) from exc
+    for name, action in done.items():
+        notify(f"audit view dbguard_audit.{name} {action}")

@@ -1,0 +1,250 @@
+"""``check`` and ``reconcile``: the rule catalog run against the data.
+
+check: find the offenders of every catalog rule (optionally only rows created
+within a window), record one scan alert per offender through
+dbguard.raise_alert (never duplicating an open one), close the scan alerts of
+offenders that are gone.
+
+reconcile: apply each rule's repair in keyset batches over the offenders'
+ids, each batch its own short transaction tagged actor 'system_cron', source
+'reconcile_cron'; what the repair cannot fix goes to the manual review queue
+(rules with a ``review`` reason). It never deletes a domain row.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Callable
+
+import psycopg
+from psycopg import sql
+
+from .catalog import Rule, load_catalog, select_rules, violations_sql
+from .errors import DbguardError
+from .steps import split
+
+ACTOR = "system_cron"
+SOURCE = "reconcile_cron"
+DEFAULT_BATCH_SIZE = 1000
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|sec|m|min|h|d|w)\s*$")
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+_MIN_ID = -(2 ** 63)
+ANALYZE_AFTER = 1000
+
+
+def parse_duration(text: str | None) -> timedelta | None:
+    """'90s', '15m', '1h', '7d', '2w' → timedelta; None or 'all' → no window."""
+    if text is None or text.strip().lower() in ("", "all"):
+        return None
+    m = _DURATION.match(text.lower())
+    if not m:
+        raise DbguardError(f"invalid duration {text!r}: use a number and a unit s, m, h, d or w (e.g. 1h, 7d)")
+    return timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
+
+
+def _text(query: sql.Composable) -> str:
+    # Rule SQL may contain '%' (LIKE patterns); we bind our own parameters, so escape it.
+    return query.as_string(None).replace("%", "%%")
+
+
+def _offenders(rule: Rule, domain_schema: str, where: str, columns: str = "*") -> str:
+    return f"SELECT {columns} FROM (\n{_text(violations_sql(rule, domain_schema))}\n) v WHERE {where}"
+
+
+def _window(since: timedelta | None) -> tuple[str, dict]:
+    if since is None:
+        return "true", {}
+    return "v.created_at >= now() - %(since)s", {"since": since}
+
+
+def _run_rule(conn: psycopg.Connection, rule: Rule, query: str, params: dict) -> list[tuple]:
+    try:
+        return conn.execute(query, params).fetchall()
+    except psycopg.errors.UndefinedColumn as exc:
+        raise DbguardError(f"detection rule {rule.name} ({rule.path}): {exc.diag.message_primary}; its @detect "
+                           "query must return entity_id, company_id, call_id, created_at, details") from exc
+
+
+@dataclass
+class RuleCheck:
+    rule: str
+    severity: str
+    entity: str
+    count: int
+    new_alerts: int = 0
+    resolved_alerts: int = 0
+
+
+@dataclass
+class CheckResult:
+    since: str | None
+    rules: list[RuleCheck] = field(default_factory=list)
+    violations: list[dict] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(r.count for r in self.rules)
+
+    @property
+    def critical(self) -> int:
+        return sum(r.count for r in self.rules if r.severity == "critical")
+
+    def as_dict(self) -> dict:
+        return {"since": self.since, "total": self.total, "critical": self.critical,
+                "rules": [asdict(r) for r in self.rules], "violations": self.violations}
+
+
+def check(conn: psycopg.Connection, *, since: str | timedelta | None = None, rules: list[str] | None = None,
+          record: bool = True, limit: int | None = 1000, catalog_dir=None, domain_schema: str = "public") -> CheckResult:
+    """Run the detection rules; record scan alerts (unless ``record`` is false).
+
+    ``since``: only rows whose created_at is within that window ('1h', '7d'...).
+    ``limit``: at most that many offender rows listed per rule (counts are exact).
+    Scan alerts of offenders that are gone are resolved (``resolved_by = 'scan'``)
+    when the whole table was scanned (no ``since``)."""
+    window = parse_duration(since) if not isinstance(since, timedelta) else since
+    where, params = _window(window)
+    result = CheckResult(since=None if window is None else str(window))
+    for rule in select_rules(load_catalog(catalog_dir), rules):
+        offenders = _offenders(rule, domain_schema, where)
+        with conn.transaction():
+            rows = _run_rule(conn, rule, f"SELECT count(*) FROM ({offenders}) o", params)
+            summary = RuleCheck(rule.name, rule.severity, rule.entity, rows[0][0])
+            if limit is None or limit > 0:
+                cur = conn.execute(f"{offenders} ORDER BY v.entity_id"
+                                   + (" LIMIT %(limit)s" if limit is not None else ""), {**params, "limit": limit})
+                cols = [d.name for d in cur.description]
+                result.violations += [dict(zip(cols, r)) for r in cur.fetchall()]
+            if record and window is None:
+                # Resolve first, then raise: the anti-join then only meets alerts
+                # of earlier checks, whose statistics are known (see ANALYZE below).
+                summary.resolved_alerts = conn.execute(
+                    # Anti-join against the offenders computed once: `NOT IN (subquery)`
+                    # re-runs the detection per alert when the set exceeds work_mem.
+                    f"""WITH still AS MATERIALIZED (SELECT o.entity_id::text AS entity_id FROM ({offenders}) o)
+                        UPDATE dbguard.data_consistency_alerts a
+                           SET resolved_at = now(), resolved_by = 'scan'
+                         WHERE a.detected_by = 'scan' AND a.resolved_at IS NULL
+                           AND a.rule = %(rule)s AND a.alert_type = %(rule)s AND a.entity_type = %(entity)s
+                           AND NOT EXISTS (SELECT 1 FROM still s WHERE s.entity_id = a.entity_id)""",
+                    {**params, "rule": rule.name, "entity": rule.entity}).rowcount
+            if record:
+                summary.new_alerts = conn.execute(
+                    f"""SELECT count(dbguard.raise_alert(o.rule, o.severity, o.entity_type, o.entity_id::text,
+                                                        o.description, o.details, 'scan', false, o.rule))
+                          FROM ({offenders}) o""", params).fetchone()[0]
+            if summary.new_alerts >= ANALYZE_AFTER:
+                # Many new alerts at once (a first check of a legacy database):
+                # refresh the statistics now, or later statements (the next rule,
+                # reconcile's alert lookups) are planned for the near-empty table
+                # autovacuum last saw -- a linear scan per row or batch.
+                conn.execute("ANALYZE dbguard.data_consistency_alerts")
+        result.rules.append(summary)
+    return result
+
+
+@dataclass
+class RuleReconcile:
+    rule: str
+    severity: str
+    automatic: bool
+    found: int = 0
+    fixed: int = 0
+    queued_for_review: int = 0
+    remaining: int = 0
+    batches: int = 0
+    longest_batch_seconds: float = 0.0
+    seconds: float = 0.0
+
+
+def _count(conn: psycopg.Connection, rule: Rule, domain_schema: str) -> int:
+    with conn.transaction():
+        return _run_rule(conn, rule, f"SELECT count(*) FROM ({_offenders(rule, domain_schema, 'true')}) o", {})[0][0]
+
+
+def _batch(conn: psycopg.Connection, rule: Rule, domain_schema: str, after: int, batch_size: int,
+           stats: RuleReconcile) -> int | None:
+    """Repair one batch of offenders with ids after ``after``, in one transaction;
+    the last id handled, or None when there is none left."""
+    repair = rule.repair_sql(domain_schema)
+    with conn.transaction():
+        conn.execute("SELECT set_config('dbguard.actor', %s, true), set_config('dbguard.source', %s, true),"
+                     " set_config('dbguard.reason', %s, true)", (ACTOR, SOURCE, f"dbguard reconcile {rule.name}"))
+        ids = [r[0] for r in conn.execute(
+            _offenders(rule, domain_schema, "v.entity_id > %(after)s", "v.entity_id") + " ORDER BY v.entity_id LIMIT %(n)s",
+            {"after": after, "n": batch_size})]
+        if not ids:
+            return None
+        for statement in split(repair) if repair else []:
+            cur = conn.execute(statement, {"ids": ids})
+            if cur.description is not None:  # a SELECT dbguard.enqueue_review(...) row per queued call
+                stats.queued_for_review += cur.rowcount
+        left = [r[0] for r in conn.execute(
+            _offenders(rule, domain_schema, "v.entity_id = ANY(%(ids)s)", "v.entity_id"), {"ids": ids})]
+        fixed = sorted(set(ids) - set(left))
+        if rule.review and left:
+            stats.queued_for_review += conn.execute(
+                f"""SELECT dbguard.enqueue_review(o.call_id, %(reason)s,
+                           jsonb_build_object('rule', o.rule, 'entity_type', o.entity_type,
+                                              'entity_id', o.entity_id, 'details', o.details))
+                      FROM ({_offenders(rule, domain_schema, 'v.entity_id = ANY(%(ids)s)')}) o
+                     WHERE o.call_id IS NOT NULL
+                        OR NOT EXISTS (SELECT 1 FROM dbguard.manual_review_queue q
+                                        WHERE q.status = 'pending' AND q.reason = %(reason)s AND q.call_id IS NULL
+                                          AND q.context->>'entity_type' = o.entity_type
+                                          AND q.context->>'entity_id' = o.entity_id::text)""",
+                {"ids": left, "reason": rule.review}).rowcount
+        if fixed:
+            conn.execute(
+                """UPDATE dbguard.data_consistency_alerts
+                      SET resolved_at = now(), resolved_by = 'reconcile', auto_corrected = true
+                    WHERE resolved_at IS NULL AND entity_type = %(entity)s AND entity_id = ANY(%(ids)s)
+                      AND (rule = %(rule)s OR alert_type = %(rule)s)""",
+                {"entity": rule.entity, "ids": [str(i) for i in fixed], "rule": rule.name})
+        stats.fixed += len(fixed)
+        stats.remaining += len(left)
+        return ids[-1]
+
+
+def reconcile(conn: psycopg.Connection, *, rules: list[str] | None = None, dry_run: bool = False,
+              batch_size: int = DEFAULT_BATCH_SIZE, progress: Callable[[int], None] | None = None,
+              on_rule: Callable[[Rule, int], None] | None = None, catalog_dir=None,
+              domain_schema: str = "public") -> list[RuleReconcile]:
+    """Repair the offenders of the catalog rules, in keyset batches of ``batch_size``.
+
+    Each batch is its own transaction (``conn`` must not be inside one).
+    ``on_rule(rule, found)`` is called before a rule starts, ``progress(n)``
+    after each batch with the number of offenders it handled."""
+    if batch_size < 1:
+        raise DbguardError(f"--batch-size must be at least 1, not {batch_size}")
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        raise DbguardError("reconcile runs its own short transactions: commit or roll back the open one first")
+    out = []
+    for rule in select_rules(load_catalog(catalog_dir), rules):
+        stats = RuleReconcile(rule.name, rule.severity, rule.automatic)
+        stats.found = _count(conn, rule, domain_schema)
+        out.append(stats)
+        if on_rule:
+            on_rule(rule, stats.found)
+        if dry_run or stats.found == 0 or not (rule.automatic or rule.review):
+            stats.remaining = stats.found
+            continue
+        started = time.monotonic()
+        after = _MIN_ID
+        while True:
+            t0 = time.monotonic()
+            before = stats.fixed + stats.remaining
+            last = _batch(conn, rule, domain_schema, after, batch_size, stats)
+            if last is None:
+                break
+            stats.batches += 1
+            stats.longest_batch_seconds = max(stats.longest_batch_seconds, time.monotonic() - t0)
+            if progress:
+                progress(stats.fixed + stats.remaining - before)
+            after = last
+        stats.seconds = round(time.monotonic() - started, 3)
+        stats.longest_batch_seconds = round(stats.longest_batch_seconds, 3)
+    return out

@@ -1,0 +1,169 @@
+"""The dbguard_audit views: rendered from jinja2 templates, installed by migrate.
+
+Each view is one template ``sql/views/<view>.sql.j2`` that renders to the
+view's SELECT body (context: ``domain_schema``, an already-quoted identifier,
+and ``window_days``); ``consistency_violations`` is generated from the rule
+catalog. A view is re-created only when its rendered text changed (sha256 in
+``dbguard.installed_views``), and its GRANTs survive the re-creation.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import jinja2
+import psycopg
+from psycopg import sql
+
+from .catalog import consistency_violations_body, load_catalog, quote_schema
+from .resources import sha256, sql_dir
+
+SCHEMA = "dbguard_audit"
+GENERATED = "consistency_violations"
+DEFAULT_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class RenderedView:
+    name: str
+    body: str
+
+    def create_sql(self, replace: bool = True) -> str:
+        head = sql.SQL("CREATE OR REPLACE VIEW {}.{} AS\n" if replace else "CREATE VIEW {}.{} AS\n").format(
+            sql.Identifier(SCHEMA), sql.Identifier(self.name)).as_string(None)
+        return head + self.body.strip().rstrip(";") + ";\n"
+
+    @property
+    def sha256(self) -> str:
+        return sha256(self.create_sql())
+
+
+def _templates_dir():
+    return sql_dir() / "views"
+
+
+def template_names() -> list[str]:
+    return sorted(p.name[: -len(".sql.j2")] for p in _templates_dir().glob("*.sql.j2") if not p.name.startswith("_"))
+
+
+def render_views(domain_schema: str = "public", *, catalog_dir: str | os.PathLike | None = None,
+                 window_days: int = DEFAULT_WINDOW_DAYS) -> list[RenderedView]:
+    """Every dbguard_audit view, rendered, consistency_violations first."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_templates_dir())),
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    context = {"domain_schema": quote_schema(domain_schema), "window_days": int(window_days)}
+    views = [RenderedView(GENERATED, consistency_violations_body(load_catalog(catalog_dir), domain_schema))]
+    views += [RenderedView(n, env.get_template(f"{n}.sql.j2").render(**context)) for n in template_names()]
+    return views
+
+
+def _exists(conn: psycopg.Connection, name: str) -> bool:
+    return conn.execute("SELECT to_regclass(%s) IS NOT NULL",
+                        (sql.Identifier(SCHEMA, name).as_string(None),)).fetchone()[0]
+
+
+def _installed_hashes(conn: psycopg.Connection) -> dict[str, str] | None:
+    if conn.execute("SELECT to_regclass('dbguard.installed_views')").fetchone()[0] is None:
+        return None
+    return dict(conn.execute("SELECT view_name, sha256 FROM dbguard.installed_views").fetchall())
+
+
+def pending_views(conn: psycopg.Connection, views: list[RenderedView]) -> list[RenderedView]:
+    """The views whose rendered text differs from what is installed (or that are missing)."""
+    stored = _installed_hashes(conn) or {}
+    return [v for v in views if stored.get(v.name) != v.sha256 or not _exists(conn, v.name)]
+
+
+def _grants(conn: psycopg.Connection, name: str) -> list[sql.Composed]:
+    """GRANT statements that re-create the view's current privileges (owner's are implicit)."""
+    rows = conn.execute(
+        """SELECT CASE WHEN a.grantee = 0 THEN NULL ELSE a.grantee::regrole::text END,
+                  a.privilege_type, a.is_grantable
+             FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+            WHERE c.oid = to_regclass(%s) AND a.grantee <> c.relowner""",
+        (sql.Identifier(SCHEMA, name).as_string(None),)).fetchall()
+    out = []
+    for grantee, privilege, grantable in rows:
+        # regrole::text is already quoted where needed.
+        out.append(sql.SQL("GRANT {} ON {}.{} TO {}{}").format(
+            sql.SQL(privilege), sql.Identifier(SCHEMA), sql.Identifier(name),
+            sql.SQL(grantee) if grantee else sql.SQL("PUBLIC"),
+            sql.SQL(" WITH GRANT OPTION") if grantable else sql.SQL("")))
+    return out
+
+
+def install_view(conn: psycopg.Connection, view: RenderedView) -> str:
+    """Create or replace one view in the current transaction; 'created', 'replaced' or 'recreated'."""
+    existed = _exists(conn, view.name)
+    grants = _grants(conn, view.name) if existed else []
+    action = "replaced" if existed else "created"
+    try:
+        with conn.transaction():
+            conn.execute(view.create_sql())
+    except psycopg.errors.InvalidTableDefinition:
+        # Columns renamed, removed or retyped: CREATE OR REPLACE cannot do that.
+        conn.execute(sql.SQL("DROP VIEW {}.{}").format(sql.Identifier(SCHEMA), sql.Identifier(view.name)))
+        conn.execute(view.create_sql(replace=False))
+        action = "recreated"
+    for grant in grants:
+        conn.execute(grant)
+    conn.execute(
+        """INSERT INTO dbguard.installed_views (view_name, sha256) VALUES (%s, %s)
+           ON CONFLICT (view_name) DO UPDATE SET sha256 = EXCLUDED.sha256, installed_at = now()""",
+        (view.name, view.sha256))
+    return action
+
+
+def install_views(conn: psycopg.Connection, domain_schema: str = "public", *,
+                  catalog_dir: str | os.PathLike | None = None, skip_missing: bool = False) -> dict[str, str]:
+    """Install every view whose rendered text changed, in one transaction; {view: action}.
+
+    ``skip_missing``: after a partial rollback some views refer to tables that are gone;
+    those are left out (action 'skipped: ...') instead of failing the whole install.
+    """
+    if _installed_hashes(conn) is None:
+        return {}  # migration 0400 not applied (yet)
+    views = render_views(domain_schema, catalog_dir=catalog_dir)
+    done: dict[str, str] = {}
+    with conn.transaction():
+        for view in pending_views(conn, views):
+            if not skip_missing:
+                done[view.name] = install_view(conn, view)
+                continue
+            try:
+                with conn.transaction():
+                    done[view.name] = install_view(conn, view)
+            except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn,
+                    psycopg.errors.UndefinedFunction) as exc:
+                done[view.name] = f"skipped: {exc.diag.message_primary}"
+    return done
+
+
+def drop_views(conn: psycopg.Connection) -> list[str]:
+    """Drop every installed audit view (they are derived: migrate re-creates them).
+
+    A rollback does this first, so that no view pins a table the rollback drops.
+    """
+    if _installed_hashes(conn) is None:
+        return []
+    with conn.transaction():
+        names = [r[0] for r in conn.execute("SELECT view_name FROM dbguard.installed_views ORDER BY 1")]
+        for name in names:
+            conn.execute(sql.SQL("DROP VIEW IF EXISTS {}.{}").format(sql.Identifier(SCHEMA), sql.Identifier(name)))
+        conn.execute("DELETE FROM dbguard.installed_views")
+    return names
+
+
+def render(domain_schema: str = "public", *, catalog_dir: str | os.PathLike | None = None,
+           views: list[str] | tuple[str, ...] | None = None) -> str:
+    """The CREATE VIEW statements of the audit views (all, or the named ones)."""
+    rendered = render_views(domain_schema, catalog_dir=catalog_dir)
+    if views:
+        known = {v.name for v in rendered}
+        unknown = [v for v in views if v not in known]
+        if unknown:
+            from .errors import DbguardError
+            raise DbguardError(f"unknown view(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        rendered = [v for v in rendered if v.name in views]
+    return "\n".join(f"-- dbguard_audit.{v.name}\n{v.create_sql()}" for v in rendered)
