@@ -521,6 +521,20 @@ def watch(ctx: Context, count: int | None, timeout: float | None, as_json: bool)
              on_ready=lambda: click.echo("listening on dbguard_alerts", err=True))
 
 
+@cli.command()
+@click.option("--database", default="dbguard_demo", show_default=True,
+              help="Demo database to (re)create on the server; your own databases are never touched.")
+@json_option
+@pass_ctx
+def demo(ctx: Context, database: str, as_json: bool) -> None:
+    """Sample data with known inconsistencies -> check -> backfill -> reconcile -> check -> report."""
+    from .demo import demo as demo_fn
+
+    result = demo_fn(ctx.dsn, database=database, echo=(lambda _m: None) if as_json else click.echo)
+    if as_json:
+        emit_json(result)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="dbguard", standalone_mode=False)
