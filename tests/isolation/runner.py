@@ -10,6 +10,9 @@ happen) and is skipped, as isolationtester does.
 
 After each permutation the spec's ``check`` runs on a fresh connection and
 must pass; a deadlock, a hang, or an unexpected error fails the permutation.
+A deadlock (SQLSTATE 40P01) always fails, even where a spec allows other
+errors. Each step's result rows are kept (``Outcome.results``) for a spec's
+``verify(conn, outcome)``, e.g. "exactly one session got the trial call".
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Callable, Iterable
 import psycopg
 
 STEP_TIMEOUT = 20.0
+DEADLOCK = "40P01"
 
 
 @dataclass
@@ -33,6 +37,8 @@ class Spec:
     check: Callable[[psycopg.Connection], None] | None = None
     # step names allowed to fail, and the SQLSTATE classes they may fail with
     allowed_errors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # like check, but also given the permutation's outcome (step results, errors)
+    verify: Callable[[psycopg.Connection, "Outcome"], None] | None = None
 
     def steps(self) -> dict[str, tuple[str, str]]:
         return {step: (session, sql) for session, steps in self.sessions.items() for step, sql in steps}
@@ -43,6 +49,7 @@ class Outcome:
     permutation: tuple[str, ...]
     valid: bool = True
     errors: dict[str, str] = field(default_factory=dict)
+    results: dict[str, list[tuple]] = field(default_factory=dict)
 
 
 def permutations(spec: Spec) -> Iterable[tuple[str, ...]]:
@@ -62,6 +69,11 @@ def _blocked(monitor: psycopg.Connection, pid: int) -> bool:
     return bool(monitor.execute("SELECT cardinality(pg_blocking_pids(%s)) > 0", (pid,)).fetchone()[0])
 
 
+def _execute(conn: psycopg.Connection, sql: str) -> list[tuple]:
+    cur = conn.execute(sql)
+    return cur.fetchall() if cur.description is not None else []
+
+
 def run_permutation(dsn: str, spec: Spec, permutation: tuple[str, ...]) -> Outcome:
     outcome = Outcome(permutation)
     steps = spec.steps()
@@ -71,7 +83,7 @@ def run_permutation(dsn: str, spec: Spec, permutation: tuple[str, ...]) -> Outco
 
     def settle(step: str, fut: Future, timeout: float) -> bool:
         try:
-            fut.result(timeout=timeout)
+            outcome.results[step] = fut.result(timeout=timeout)
         except TimeoutError:
             return False
         except psycopg.Error as exc:
@@ -89,7 +101,7 @@ def run_permutation(dsn: str, spec: Spec, permutation: tuple[str, ...]) -> Outco
                 if session in pending:
                     outcome.valid = False
                     break
-                fut = pool.submit(conns[session].execute, sql)
+                fut = pool.submit(_execute, conns[session], sql)
                 deadline = time.monotonic() + STEP_TIMEOUT
                 while not fut.done():
                     if _blocked(monitor, conns[session].info.backend_pid):
@@ -126,12 +138,15 @@ def run_spec(dsn: str, spec: Spec, reset: Callable[[psycopg.Connection], None]) 
         if not outcome.valid:
             continue
         unexpected = {s: e for s, e in outcome.errors.items()
-                      if not any(e.startswith(code) for code in spec.allowed_errors.get(s, ()))}
+                      if e.startswith(DEADLOCK)
+                      or not any(e.startswith(code) for code in spec.allowed_errors.get(s, ()))}
         assert not unexpected, f"{spec.name} {permutation}: {unexpected}"
-        if spec.check is not None:
-            with psycopg.connect(dsn) as conn:
-                try:
+        with psycopg.connect(dsn) as conn:
+            try:
+                if spec.check is not None:
                     spec.check(conn)
-                except AssertionError as exc:
-                    raise AssertionError(f"{spec.name} {permutation}: {exc}") from exc
+                if spec.verify is not None:
+                    spec.verify(conn, outcome)
+            except AssertionError as exc:
+                raise AssertionError(f"{spec.name} {permutation}: {exc}") from exc
     return outcomes
