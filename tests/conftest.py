@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.plugins.dbserver"]
+pytest_plugins = ["tests.plugins.dbserver", "tests.plugins.lifecycle"]
