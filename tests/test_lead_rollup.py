@@ -268,3 +268,15 @@ def test_writer_that_waited_for_the_lead_sees_the_other_writers_appointment(conn
     assert done, "the second writer must succeed"
     assert row(conn, "leads", lead)["appointment_id"] == soon
     assert_rollups_match(conn, [lead])
+
+
+def test_refresh_lead_rollup_repairs_a_hand_edited_lead_and_reports_it(conn, make_lead):
+    lead = make_lead()
+    a = insert(conn, "appointments", lead_id=lead, starts_at=datetime.now().astimezone() + timedelta(days=1))["id"]
+    conn.execute("UPDATE public.leads SET appointment_status = 'cancelled', appointment_id = NULL WHERE id = %s", (lead,))
+    assert conn.execute("SELECT dbguard.refresh_lead_rollup(%s, false)", (lead,)).fetchone()[0] is True
+    assert row(conn, "leads", lead)["appointment_id"] is None, "a dry comparison writes nothing"
+    assert conn.execute("SELECT dbguard.refresh_lead_rollup(%s)", (lead,)).fetchone()[0] is True
+    assert (row(conn, "leads", lead)["appointment_id"], row(conn, "leads", lead)["appointment_status"]) == (a, "scheduled")
+    assert conn.execute("SELECT dbguard.refresh_lead_rollup(%s)", (lead,)).fetchone()[0] is False
+    assert conn.execute("SELECT dbguard.lead_primary_appointment(%s)", (lead,)).fetchone()[0] == a
