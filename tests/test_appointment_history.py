@@ -122,6 +122,8 @@ def test_application_role_cannot_write_history_but_its_changes_are_recorded(conn
 
 def test_mode_off_records_nothing(conn):
     dbguard.set_mode(conn, "appointment_history", "off")
+    conn.execute("SET LOCAL dbguard.user_id = 'not a number'")  # not read at all when off
     a = insert(conn, "appointments")["id"]
+    conn.execute("RESET dbguard.user_id")
     update(conn, "appointments", a, status="cancelled")
     assert events(conn, a) == []

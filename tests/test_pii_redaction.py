@@ -83,9 +83,11 @@ def test_pii_patterns(conn, text, expected):
 def test_phone_like_keys_redact_bare_numbers_only_when_long_enough(conn):
     got = conn.execute("SELECT dbguard.redact_pii(%s)", (Jsonb(
         {"customerPhone": "5551234567", "mobile": 15112345678, "phone_verified": True, "phone_country": "DE",
-         "phone_ext": 12, "telephone": None}),)).fetchone()[0]
+         "phone_ext": 12, "telephone": None, "phone_verified_at": "2031-03-10T09:00:00Z",
+         "phone_updated_on": "2031-03-10", "mobile_app": "v10.2.3 build 20310310"}),)).fetchone()[0]
     assert got == {"customerPhone": "[phone]", "mobile": "[phone]", "phone_verified": True, "phone_country": "DE",
-                   "phone_ext": 12, "telephone": None}
+                   "phone_ext": 12, "telephone": None, "phone_verified_at": "2031-03-10T09:00:00Z",
+                   "phone_updated_on": "2031-03-10", "mobile_app": "v10.2.3 build 20310310"}
 
 
 def test_scalar_and_empty_json_keep_their_shape(conn):

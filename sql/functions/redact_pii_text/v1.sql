@@ -8,8 +8,8 @@
 --     North American (555) 123-4567, 555-123-4567, 555.123.4567.
 -- Bare digit runs without '+' or a leading 0 (ids, epoch times, amounts), ISO dates
 -- and timestamps, UUIDs and zero-padded ids ('00123') are never touched here;
--- p_phone_key = true (the value sits under a key like "phone") also redacts bare
--- digit runs of 7 or more digits.
+-- p_phone_key = true (the value sits under a key like "phone") also redacts a
+-- value made only of phone characters with 7-15 digits ("5551234567"), dates excepted.
 CREATE OR REPLACE FUNCTION dbguard.redact_pii_text(p_text text, p_phone_key boolean DEFAULT false)
 RETURNS text
 LANGUAGE sql
@@ -19,8 +19,9 @@ SET search_path = ''
 AS $$
     SELECT CASE
         WHEN p_text IS NULL THEN NULL
-        WHEN p_phone_key AND pg_catalog.length(pg_catalog.regexp_replace(p_text, '[^0-9]', '', 'g')) >= 7
-             AND p_text !~ '@' THEN '[phone]'
+        -- under a phone-like key: a value made only of phone characters (not a date)
+        WHEN p_phone_key AND p_text ~ '^\s*\+?[0-9 ().\-/]+\s*$' AND p_text !~ '^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$'
+             AND pg_catalog.length(pg_catalog.regexp_replace(p_text, '[^0-9]', '', 'g')) BETWEEN 7 AND 15 THEN '[phone]'
         ELSE pg_catalog.regexp_replace(
                  pg_catalog.regexp_replace(p_text,
                      '[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}', '[email]', 'g'),

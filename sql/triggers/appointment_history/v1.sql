@@ -19,7 +19,7 @@ DECLARE
     v_mode text := dbguard.rule_mode('appointment_history');
     v_actor text := dbguard.acting('actor');
     v_source text := dbguard.acting('source');
-    v_user bigint := dbguard.acting_user_id();
+    v_user bigint;
     v_reason text := dbguard.acting('reason');
     v_events jsonb := '[]';
     v_row public.appointments;
@@ -28,6 +28,7 @@ BEGIN
     IF v_mode = 'off' THEN
         RETURN NULL;
     END IF;
+    v_user := dbguard.acting_user_id();  -- after the mode check: 'off' must not fail on a bad setting
 
     IF TG_OP = 'INSERT' THEN
         v_row := NEW;
