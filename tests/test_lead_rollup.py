@@ -280,3 +280,17 @@ def test_refresh_lead_rollup_repairs_a_hand_edited_lead_and_reports_it(conn, mak
     assert (row(conn, "leads", lead)["appointment_id"], row(conn, "leads", lead)["appointment_status"]) == (a, "scheduled")
     assert conn.execute("SELECT dbguard.refresh_lead_rollup(%s)", (lead,)).fetchone()[0] is False
     assert conn.execute("SELECT dbguard.lead_primary_appointment(%s)", (lead,)).fetchone()[0] == a
+
+
+def test_legacy_rollup_without_appointment_row_is_kept_in_an_alert_when_replaced(conn, make_lead):
+    legacy_start = datetime(2024, 2, 3, 10, 0).astimezone()
+    lead = make_lead(appointment_start_at=legacy_start, appointment_status="confirmed", appointment_provider="ghl")
+    a = insert(conn, "appointments", lead_id=lead, starts_at=datetime.now().astimezone() + timedelta(days=1))["id"]
+    assert row(conn, "leads", lead)["appointment_id"] == a
+    [alert] = alerts(conn, "lead_rollup")
+    assert alert["alert_type"] == "lead_rollup_legacy_replaced" and alert["entity_id"] == str(lead)
+    old = alert["details"]["old_rollup"]
+    assert datetime.fromisoformat(old.pop("appointment_start_at")) == legacy_start
+    assert old == {"appointment_status": "confirmed", "appointment_provider": "ghl"}
+    update(conn, "appointments", a, status="confirmed")
+    assert len(alerts(conn, "lead_rollup")) == 1, "an ordinary rollup change is silent"
