@@ -294,3 +294,18 @@ def test_legacy_rollup_without_appointment_row_is_kept_in_an_alert_when_replaced
     assert old == {"appointment_status": "confirmed", "appointment_provider": "ghl"}
     update(conn, "appointments", a, status="confirmed")
     assert len(alerts(conn, "lead_rollup")) == 1, "an ordinary rollup change is silent"
+
+
+def test_bulk_statement_across_leads_refreshes_each_lead(conn, make_lead):
+    leads = [make_lead() for _ in range(3)]
+    soon = datetime.now().astimezone() + timedelta(days=1)
+    ids = [insert(conn, "appointments", lead_id=lead, starts_at=soon + timedelta(hours=i))["id"]
+           for i, lead in enumerate(leads * 2)]
+    conn.execute("UPDATE public.appointments SET status = 'cancelled' WHERE id = ANY(%s)", (ids[:4],))
+    conn.execute("UPDATE public.appointments SET lead_id = %s WHERE id = ANY(%s)", (leads[0], ids[4:]))
+    conn.commit()
+    assert_rollups_match(conn, leads)
+    conn.execute("DELETE FROM public.appointments WHERE lead_id = %s", (leads[0],))
+    conn.commit()
+    assert_rollups_match(conn, leads)
+    assert row(conn, "leads", leads[0])["appointment_id"] is None

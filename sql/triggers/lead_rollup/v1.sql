@@ -3,10 +3,12 @@
 -- function: dbguard.tg_appointments__lead_rollup()
 -- guarantees: a lead's rollup columns (appointment_id, appointment_start_at, appointment_end_at, appointment_status, appointment_canceled_at, appointment_provider, appointment_source, appointment_last_checked_at) describe its primary appointment: the next upcoming active one, else the latest active, else the latest cancelled; cleared when there is none.
 
--- Refreshes the rollup of every lead an appointment write touched (the old
--- and the new lead of a move), in lead id order so that two writers never
--- lock the same leads in opposite orders. Locking and the write-only-on-change
--- live in dbguard.refresh_lead_rollup. 'alert' mode only reports drift.
+-- Refreshes the rollup of every lead a statement touched (the old and the new
+-- lead of a move), once per lead and statement, in lead id order: a statement-
+-- level trigger over the transition tables sees all rows first, so two bulk
+-- statements never lock the same leads in opposite orders (row-level triggers
+-- would lock them in row order and could deadlock). Locking and the
+-- write-only-on-change live in dbguard.refresh_lead_rollup. 'alert' only reports.
 CREATE OR REPLACE FUNCTION dbguard.tg_appointments__lead_rollup()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -14,20 +16,31 @@ SET search_path = ''
 AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('lead_rollup');
-    v_leads bigint[] := '{}';
+    v_leads bigint[];
     v_lead bigint;
 BEGIN
     IF v_mode = 'off' THEN
         RETURN NULL;
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        v_leads := v_leads || NEW.lead_id;
-    END IF;
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        v_leads := v_leads || OLD.lead_id;
+    -- Transition tables are named relations of this trigger only; each query
+    -- is planned on first use, so a branch never sees another event's tables.
+    IF TG_OP = 'INSERT' THEN
+        v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
+    ELSIF TG_OP = 'DELETE' THEN
+        v_leads := ARRAY(SELECT DISTINCT o.lead_id FROM dbguard_old_rows o WHERE o.lead_id IS NOT NULL);
+    ELSE
+        v_leads := ARRAY(
+            SELECT DISTINCT x.lead_id
+              FROM dbguard_new_rows n
+              FULL JOIN dbguard_old_rows o ON o.id = n.id
+             CROSS JOIN LATERAL (VALUES (n.lead_id), (o.lead_id)) x (lead_id)
+             WHERE x.lead_id IS NOT NULL
+               AND (n.lead_id, n.status, n.starts_at, n.ends_at, n.cancelled_at, n.provider, n.booking_source)
+                   IS DISTINCT FROM
+                   (o.lead_id, o.status, o.starts_at, o.ends_at, o.cancelled_at, o.provider, o.booking_source));
     END IF;
 
-    FOR v_lead IN SELECT DISTINCT l FROM pg_catalog.unnest(v_leads) l WHERE l IS NOT NULL ORDER BY l LOOP
+    FOR v_lead IN SELECT l FROM pg_catalog.unnest(v_leads) l ORDER BY l LOOP
         IF v_mode <> 'alert' THEN
             PERFORM dbguard.refresh_lead_rollup(v_lead);
         ELSIF dbguard.refresh_lead_rollup(v_lead, false) THEN
@@ -44,16 +57,19 @@ END
 $$;
 
 CREATE OR REPLACE TRIGGER dbguard_700_lead_rollup
-    AFTER INSERT OR DELETE ON public.appointments
-    FOR EACH ROW
+    AFTER INSERT ON public.appointments
+    REFERENCING NEW TABLE AS dbguard_new_rows
+    FOR EACH STATEMENT
     EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup();
 
--- Only updates that can change a rollup.
+CREATE OR REPLACE TRIGGER dbguard_700_lead_rollup_delete
+    AFTER DELETE ON public.appointments
+    REFERENCING OLD TABLE AS dbguard_old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup();
+
 CREATE OR REPLACE TRIGGER dbguard_700_lead_rollup_update
     AFTER UPDATE ON public.appointments
-    FOR EACH ROW
-    WHEN ((NEW.lead_id IS NOT NULL OR OLD.lead_id IS NOT NULL)
-          AND (NEW.lead_id, NEW.status, NEW.starts_at, NEW.ends_at, NEW.cancelled_at, NEW.provider, NEW.booking_source)
-              IS DISTINCT FROM
-              (OLD.lead_id, OLD.status, OLD.starts_at, OLD.ends_at, OLD.cancelled_at, OLD.provider, OLD.booking_source))
+    REFERENCING OLD TABLE AS dbguard_old_rows NEW TABLE AS dbguard_new_rows
+    FOR EACH STATEMENT
     EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup();
