@@ -68,3 +68,19 @@ def test_clean_lifecycle_passes_each_rule_in_each_mode(conn, make_lead, rule, mo
     conn.commit()
     history = conn.execute("SELECT count(*) FROM public.appointment_events").fetchone()[0]
     assert (history == 0) == (rule == "appointment_history" and mode == "off")
+
+
+def test_lifecycle_functions_have_a_fixed_search_path_and_definer_rights_only_for_history(conn):
+    rows = conn.execute("""
+        SELECT p.proname, p.prosecdef, p.proconfig
+          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE n.nspname = 'dbguard'
+           AND p.proname IN ('tg_appointments__creation_metadata', 'tg_json__pii_redaction',
+                             'tg_appointments__cancellation_metadata', 'tg_appointments__reschedule_metadata',
+                             'tg_appointments__reschedule_chain', 'tg_appointments__lead_rollup',
+                             'tg_appointments__history', 'redact_pii', 'redact_pii_text', 'rule_violation',
+                             'vocabulary_checked', 'lead_primary_appointment', 'refresh_lead_rollup')""").fetchall()
+    assert len(rows) == 13
+    for name, definer, config in rows:
+        assert config == ['search_path=""'], name
+        assert definer is (name == "tg_appointments__history"), name

@@ -3,6 +3,7 @@ one lead or customer and never loop."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 import psycopg
@@ -139,3 +140,34 @@ def test_mode_off_links_without_checks_or_side_effects(conn, make_lead):
     new = insert(conn, "appointments", lead_id=make_lead(), rescheduled_from_id=old)
     assert new["rescheduled_from_id"] == old
     assert row(conn, "appointments", old)["status"] == "scheduled"
+
+
+def test_two_links_written_at_once_cannot_close_a_cycle(conn, connect, make_lead):
+    dbguard.set_mode(conn, "reschedule_chain", "enforce")
+    lead = make_lead()
+    a = insert(conn, "appointments", lead_id=lead, status="completed")["id"]
+    b = insert(conn, "appointments", lead_id=lead, status="completed")["id"]
+    conn.commit()
+    t1, t2 = connect(), connect()
+    update(t1, "appointments", a, rescheduled_from_id=b)
+    outcome: list = []
+
+    def second():
+        try:
+            update(t2, "appointments", b, rescheduled_from_id=a)
+            outcome.append("linked")
+        except RescheduleChainViolation as exc:
+            outcome.append(exc)
+        t2.rollback()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    watcher = connect(autocommit=True)
+    pid = t2.info.backend_pid
+    while thread.is_alive() and not watcher.execute(
+            "SELECT wait_event = 'advisory' FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0]:
+        watcher.execute("SELECT pg_sleep(0.01)")
+    t1.commit()
+    thread.join()
+    assert len(outcome) == 1 and isinstance(outcome[0], RescheduleChainViolation), outcome
+    assert "cycle" in outcome[0].diag.message_primary

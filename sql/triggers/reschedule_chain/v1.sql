@@ -21,6 +21,12 @@ BEGIN
     IF v_mode = 'off' THEN
         RETURN NEW;
     END IF;
+    IF TG_OP = 'UPDATE' THEN
+        -- Two links written at once (A -> B, B -> A) would each miss the other
+        -- and close a cycle: changes of existing links take turns, and the
+        -- checks below, as new statements, then see the committed links.
+        PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dbguard.reschedule_chain'));
+    END IF;
 
     SELECT a.id, a.lead_id, a.customer_id, a.status,
            coalesce(v.is_active, false) AS is_active
