@@ -1,1 +1,7 @@
-pytest_plugins = ["tests.plugins.dbserver", "tests.plugins.lifecycle"]
+pytest_plugins = [
+    "tests.plugins.dbserver",
+    "tests.plugins.staff",
+    "tests.plugins.operations",
+    "tests.plugins.calls",
+    "tests.plugins.lifecycle",
+]

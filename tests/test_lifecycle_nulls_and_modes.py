@@ -79,8 +79,8 @@ def test_lifecycle_functions_have_a_fixed_search_path_and_definer_rights_only_fo
                              'tg_appointments__cancellation_metadata', 'tg_appointments__reschedule_metadata',
                              'tg_appointments__reschedule_chain', 'tg_appointments__lead_rollup',
                              'tg_appointments__history', 'redact_pii', 'redact_pii_text', 'rule_violation',
-                             'vocabulary_checked', 'lead_primary_appointment', 'refresh_lead_rollup')""").fetchall()
-    assert len(rows) == 13
+                             'lead_primary_appointment', 'refresh_lead_rollup')""").fetchall()
+    assert len(rows) == 12
     for name, definer, config in rows:
         assert config == ['search_path=""'], name
         assert definer is (name == "tg_appointments__history"), name

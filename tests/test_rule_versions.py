@@ -10,6 +10,7 @@ import pytest
 
 import dbguard
 from dbguard import steps
+from dbguard.rules import shipped_rules
 
 
 def _rule(report: dict, name: str) -> dict:
@@ -19,9 +20,10 @@ def _rule(report: dict, name: str) -> dict:
 def test_installed_rule_is_recorded_with_version_checksum_and_default_mode(conn):
     row = conn.execute("SELECT version, function_name, source_sha256, description FROM dbguard.installed_rules "
                        "WHERE rule = 'call_direction_default'").fetchone()
-    assert row[0] == 1
+    latest = shipped_rules()["call_direction_default"]
+    assert row[0] == latest
     assert row[1] == "dbguard.tg_calls__direction_default()"
-    assert row[2] == dbguard.resources.sha256(steps.RuleVersion.load("call_direction_default", 1).source)
+    assert row[2] == dbguard.resources.sha256(steps.RuleVersion.load("call_direction_default", latest).source)
     assert "inbound" in row[3]
     assert dbguard.rules(conn)[0]["mode"] == "correct"
 
@@ -88,3 +90,21 @@ def test_rule_header_must_match_the_file_it_is_loaded_as():
         steps.RuleVersion.load("call_direction_default", 99)
     rv = steps.RuleVersion.load("call_direction_default", 1)
     assert "register_rule('call_direction_default', 1" in rv.install_sql()
+
+
+def test_losing_one_of_several_triggers_of_a_rule_is_drift(conn):
+    row = conn.execute("SELECT rule, triggers FROM dbguard.installed_rules WHERE cardinality(triggers) > 1 "
+                       "ORDER BY rule LIMIT 1").fetchone()
+    assert row is not None, "expected a rule with more than one trigger"
+    rule, triggers = row
+    table, trigger = triggers[0].rsplit(".", 1)
+    conn.execute(f'DROP TRIGGER "{trigger}" ON {table}')
+    conn.commit()
+
+    status = _rule(dbguard.status(conn), rule)
+    assert status["drift"] == "trigger_missing"
+    assert conn.execute("SELECT missing_triggers FROM dbguard.rule_status WHERE rule = %s", (rule,)).fetchone()[0] \
+        == [triggers[0]]
+
+    dbguard.reinstall(conn, rule)
+    assert _rule(dbguard.status(conn), rule)["drift"] == "none"

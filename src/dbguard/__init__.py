@@ -7,13 +7,24 @@ The library functions behind the ``dbguard`` commands::
 
 from . import errors
 from .acting import acting
+from .bookings import ValidationResult, enqueue_review, rollback_booking_flags, validate_appointment_creation
 from .connection import connect, resolve_dsn
 from .errors import ConnectionFailed, DbguardError, MigrationFailed
 from .migrator import migrate, rollback
 from .rules import reinstall, rules, set_mode
+from .staff import assign_staff_from_booking, resolve_staff_for_host
 from .status import status
+from .backfill import backfill, backfill_appointments, backfill_lead_history, backfill_metadata
+from .circuit_breaker import BreakerOpen, breaker, breaker_configure, breaker_reset, breaker_status
+from .review import review, review_dismiss, review_resolve, review_start
+from .roles import roles
 
 __all__ = [
     "acting", "errors", "ConnectionFailed", "DbguardError", "MigrationFailed",
     "connect", "migrate", "reinstall", "resolve_dsn", "rollback", "rules", "set_mode", "status",
+    "assign_staff_from_booking", "resolve_staff_for_host",
+    "backfill", "backfill_appointments", "backfill_lead_history", "backfill_metadata",
+    "BreakerOpen", "breaker", "breaker_configure", "breaker_reset", "breaker_status",
+    "review", "review_dismiss", "review_resolve", "review_start", "roles",
+    "ValidationResult", "enqueue_review", "rollback_booking_flags", "validate_appointment_creation",
 ]

@@ -35,7 +35,7 @@ def status(conn: psycopg.Connection) -> dict:
         if r["shipped_version"] and r["version"] and r["shipped_version"] > r["version"]:
             problems.append(f"rule {r['rule']}: v{r['version']} installed, v{r['shipped_version']} shipped")
     return {
-        "server_version": conn.info.server_version,
+        "server_version": f"{conn.info.server_version // 10000}.{conn.info.server_version % 10000}",
         "database": conn.info.dbname,
         "migrations": [asdict(m) for m in migrations],
         "pending": pending,

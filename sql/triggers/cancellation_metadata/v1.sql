@@ -89,8 +89,8 @@ BEGIN
         END IF;
     END IF;
     IF v_insert OR NEW.cancelled_by IS DISTINCT FROM OLD.cancelled_by THEN
-        NEW.cancelled_by := dbguard.vocabulary_checked('cancellation_metadata', v_mode, 'actor', NEW.cancelled_by,
-                                                       'public.appointments', 'cancelled_by', 'appointment', v_row);
+        NEW.cancelled_by := dbguard.vocabulary_value('cancellation_metadata', v_mode, 'actor', NEW.cancelled_by, 'unknown',
+                                                     'appointment', 'public.appointments', 'cancelled_by', v_row);
     END IF;
 
     IF v_insert THEN

@@ -29,10 +29,10 @@ BEGIN
     END IF;
     NEW.created_by := coalesce(NEW.created_by, dbguard.acting('actor'), 'unknown');
 
-    NEW.booking_source := dbguard.vocabulary_checked('creation_metadata', v_mode, 'booking_source', NEW.booking_source,
-                                                     'public.appointments', 'booking_source', 'appointment', NEW.id::text);
-    NEW.created_by := dbguard.vocabulary_checked('creation_metadata', v_mode, 'actor', NEW.created_by,
-                                                 'public.appointments', 'created_by', 'appointment', NEW.id::text);
+    NEW.booking_source := dbguard.vocabulary_value('creation_metadata', v_mode, 'booking_source', NEW.booking_source, 'unknown',
+                                                   'appointment', 'public.appointments', 'booking_source', NEW.id::text);
+    NEW.created_by := dbguard.vocabulary_value('creation_metadata', v_mode, 'actor', NEW.created_by, 'unknown',
+                                               'appointment', 'public.appointments', 'created_by', NEW.id::text);
     -- source is the legacy free-text channel: kept as written, else the booking source.
     NEW.source := coalesce(NEW.source, NEW.booking_source);
     RETURN NEW;

@@ -77,9 +77,8 @@ BEGIN
         UPDATE public.appointments a
            SET status = 'rescheduled',
                rescheduled_at = pg_catalog.now(),
-               rescheduled_by = dbguard.vocabulary_checked('reschedule_chain', v_mode, 'actor',
-                                    coalesce(dbguard.acting('actor'), 'system'),
-                                    'public.appointments', 'rescheduled_by', 'appointment', v_pred.id::text),
+               rescheduled_by = dbguard.vocabulary_value('reschedule_chain', v_mode, 'actor', coalesce(dbguard.acting('actor'), 'system'), 'unknown',
+                                                         'appointment', 'public.appointments', 'rescheduled_by', v_pred.id::text),
                rescheduled_by_user_id = dbguard.acting_user_id()
          WHERE a.id = v_pred.id;
     END IF;

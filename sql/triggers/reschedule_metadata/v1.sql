@@ -29,8 +29,8 @@ BEGIN
     IF NEW.ends_at IS NOT DISTINCT FROM OLD.ends_at AND OLD.ends_at IS NOT NULL THEN
         NEW.ends_at := NEW.starts_at + (OLD.ends_at - OLD.starts_at);
     END IF;
-    NEW.rescheduled_by := dbguard.vocabulary_checked('reschedule_metadata', v_mode, 'actor', NEW.rescheduled_by,
-                                                     'public.appointments', 'rescheduled_by', 'appointment', NEW.id::text);
+    NEW.rescheduled_by := dbguard.vocabulary_value('reschedule_metadata', v_mode, 'actor', NEW.rescheduled_by, 'unknown',
+                                                   'appointment', 'public.appointments', 'rescheduled_by', NEW.id::text);
     RETURN NEW;
 END
 $$;

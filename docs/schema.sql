@@ -1,0 +1,3678 @@
+--
+-- PostgreSQL database dump
+--
+
+
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET transaction_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: dbguard; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA dbguard;
+
+
+--
+-- Name: SCHEMA dbguard; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON SCHEMA dbguard IS 'dbguard: rule functions, rule settings, alerts and lookup tables';
+
+
+--
+-- Name: dbguard_audit; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA dbguard_audit;
+
+
+--
+-- Name: SCHEMA dbguard_audit; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON SCHEMA dbguard_audit IS 'dbguard: read-only audit views for analysts';
+
+
+--
+-- Name: public; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA public;
+
+
+--
+-- Name: SCHEMA public; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON SCHEMA public IS 'standard public schema';
+
+
+--
+-- Name: acting(text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.acting(p_key text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    SELECT NULLIF(pg_catalog.current_setting('dbguard.' || p_key, true), '')
+$$;
+
+
+--
+-- Name: acting_user_id(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.acting_user_id() RETURNS bigint
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    v_raw text := dbguard.acting('user_id');
+BEGIN
+    IF v_raw IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF v_raw !~ '^\s*[0-9]{1,18}\s*$' THEN
+        RAISE EXCEPTION 'dbguard: setting dbguard.user_id must be a user id (an integer), got %', pg_catalog.quote_literal(v_raw)
+            USING ERRCODE = 'DG008',
+                  HINT = 'SET LOCAL dbguard.user_id = ''42'' (the users.id of whoever acts), or leave it unset.';
+    END IF;
+    RETURN v_raw::bigint;
+END
+$_$;
+
+
+--
+-- Name: active_host_mapping(bigint, integer); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.active_host_mapping(p_company_id bigint, p_host_id integer) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    SELECT m.id
+      FROM public.calcom_host_mappings m
+      JOIN public.staff s ON s.id = m.staff_id
+     WHERE m.calcom_host_id = p_host_id
+       AND m.is_active
+       AND s.is_active
+       AND s.company_id = p_company_id
+       AND (m.company_id IS NULL OR m.company_id = p_company_id)
+     ORDER BY coalesce(m.mapping_source IN ('admin', 'manual'), false) DESC,
+              m.confidence_score DESC NULLS LAST,
+              m.id DESC
+     LIMIT 1
+$$;
+
+
+--
+-- Name: add_constraint_if_missing(regclass, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.add_constraint_if_missing(p_table regclass, p_name text, p_definition text) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
+                WHERE c.conrelid = p_table AND c.conname = p_name) THEN
+        RETURN false;
+    END IF;
+    EXECUTE pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s', p_table, p_name, p_definition);
+    RETURN true;
+END
+$$;
+
+
+--
+-- Name: assert_unique(regclass, text[]); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.assert_unique(p_table regclass, p_columns text[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    v_cols text := (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ') FROM pg_catalog.unnest(p_columns) c);
+    v_nonnull text := (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c) || ' IS NOT NULL', ' AND ') FROM pg_catalog.unnest(p_columns) c);
+    v_dups bigint;
+    v_example text;
+BEGIN
+    EXECUTE pg_catalog.format(
+        'SELECT count(*), min(k::text) FROM (SELECT (%1$s) AS k FROM %2$s WHERE %3$s GROUP BY %1$s HAVING count(*) > 1) d',
+        v_cols, p_table, v_nonnull)
+    INTO v_dups, v_example;
+    IF v_dups > 0 THEN
+        RAISE EXCEPTION 'dbguard: %.(%) has % duplicated value(s), e.g. %', p_table, v_cols, v_dups, v_example
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = 'dbguard makes these columns unique so that replayed provider webhooks cannot create duplicates.',
+                  HINT = pg_catalog.format('List them with: SELECT %1$s, count(*) FROM %2$s GROUP BY %1$s HAVING count(*) > 1; merge or clear the duplicates, then run dbguard migrate again.', v_cols, p_table);
+    END IF;
+END
+$_$;
+
+
+--
+-- Name: assign_staff_from_booking(bigint, jsonb); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.assign_staff_from_booking(p_appointment_id bigint, p_booking jsonb) RETURNS uuid
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    c_hint constant text := 'Pass the booking as the provider returns it: {"hosts": [{"id": 123, "email": ..., "name": ...}, ...]} '
+                            'or {"status": "success", "data": {"hosts": [...]}}.';
+    v_booking   jsonb := p_booking;
+    v_appt      record;
+    v_host      record;
+    v_first_id  integer;
+    v_staff_id  uuid;
+BEGIN
+    IF p_appointment_id IS NULL THEN
+        RAISE EXCEPTION 'dbguard: assign_staff_from_booking needs an appointment id' USING ERRCODE = '22023';
+    END IF;
+    IF pg_catalog.jsonb_typeof(v_booking) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'dbguard: booking must be a JSON object, got %', coalesce(pg_catalog.jsonb_typeof(v_booking), 'SQL NULL')
+            USING ERRCODE = '22023', HINT = c_hint;
+    END IF;
+    IF NOT v_booking ? 'hosts' AND pg_catalog.jsonb_typeof(v_booking -> 'data') = 'object' THEN
+        v_booking := v_booking -> 'data';
+    END IF;
+    IF pg_catalog.jsonb_typeof(v_booking -> 'hosts') IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'dbguard: booking "hosts" must be an array, got %',
+                        coalesce(pg_catalog.jsonb_typeof(v_booking -> 'hosts'), 'no "hosts" key')
+            USING ERRCODE = '22023', HINT = c_hint;
+    END IF;
+
+    SELECT a.id, a.company_id, a.branch_id, a.staff_id, a.calcom_host_id INTO v_appt
+      FROM public.appointments a WHERE a.id = p_appointment_id
+       FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'dbguard: appointment % not found', p_appointment_id
+            USING ERRCODE = 'P0002', HINT = 'Create the appointment first, then assign its staff from the booking.';
+    END IF;
+    IF v_appt.staff_id IS NOT NULL THEN
+        RETURN v_appt.staff_id;
+    END IF;
+    IF v_appt.company_id IS NULL THEN
+        RAISE EXCEPTION 'dbguard: public.appointments row %: company_id is NULL; hosts are matched to staff of the appointment''s company only',
+                        p_appointment_id
+            USING ERRCODE = '22023', HINT = 'Set the appointment''s company_id, then assign its staff.';
+    END IF;
+
+    -- Every host is parsed (and a malformed one refused) before anything is written.
+    FOR v_host IN
+        SELECT t.host, t.host_id
+          FROM (SELECT h.value AS host, (dbguard.calcom_host_fields(h.value)).host_id AS host_id, h.n
+                  FROM pg_catalog.jsonb_array_elements(v_booking -> 'hosts') WITH ORDINALITY AS h(value, n)) t
+         ORDER BY t.host_id IS NOT DISTINCT FROM v_appt.calcom_host_id DESC, t.n
+    LOOP
+        v_first_id := coalesce(v_first_id, v_host.host_id);
+        v_staff_id := dbguard.resolve_staff_for_host(v_appt.company_id, v_appt.branch_id, v_host.host);
+        IF v_staff_id IS NOT NULL THEN
+            UPDATE public.appointments a
+               SET staff_id = v_staff_id, calcom_host_id = coalesce(a.calcom_host_id, v_host.host_id)
+             WHERE a.id = p_appointment_id;
+            -- Rules may have changed what was written (staff_tenant_isolation).
+            RETURN (SELECT a.staff_id FROM public.appointments a WHERE a.id = p_appointment_id);
+        END IF;
+    END LOOP;
+
+    IF v_appt.calcom_host_id IS NULL AND v_first_id IS NOT NULL THEN
+        UPDATE public.appointments a SET calcom_host_id = v_first_id WHERE a.id = p_appointment_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: breaker_allow(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_allow(p_key text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_now timestamptz := dbguard.breaker_now(p_now);
+    v_row dbguard.circuit_breaker_states;
+BEGIN
+    -- The common case, closed, needs neither the row lock nor a write: every
+    -- server would otherwise queue on the key's row for each call. Seeing
+    -- 'closed' just as another session opens the breaker is the same as
+    -- having called a moment earlier.
+    IF EXISTS (SELECT 1 FROM dbguard.circuit_breaker_states s WHERE s.key = p_key AND s.state = 'closed') THEN
+        RETURN true;
+    END IF;
+    v_row := dbguard.breaker_lock(p_key);
+    IF v_row.state = 'closed' THEN
+        RETURN true;
+    ELSIF v_row.state = 'open' THEN
+        IF v_now < v_row.opened_at + v_row.cooldown THEN
+            RETURN false;
+        END IF;
+        PERFORM dbguard.breaker_log_transition(p_key, 'open', 'half_open', 'cooldown_elapsed', NULL, v_now);
+    ELSIF v_row.trial_started_at IS NOT NULL AND v_now < v_row.trial_started_at + v_row.trial_timeout THEN
+        RETURN false;
+    END IF;
+    UPDATE dbguard.circuit_breaker_states SET trial_started_at = v_now, updated_at = v_now WHERE key = p_key;
+    RETURN true;
+END
+$$;
+
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: circuit_breaker_states; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.circuit_breaker_states (
+    key text NOT NULL,
+    state text DEFAULT 'closed'::text NOT NULL,
+    failure_count integer DEFAULT 0 NOT NULL,
+    success_count integer DEFAULT 0 NOT NULL,
+    failure_threshold integer DEFAULT 3 NOT NULL,
+    success_threshold integer DEFAULT 2 NOT NULL,
+    cooldown interval DEFAULT '00:00:30'::interval NOT NULL,
+    trial_timeout interval DEFAULT '00:00:30'::interval NOT NULL,
+    trial_started_at timestamp with time zone,
+    opened_at timestamp with time zone,
+    state_changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_failure_at timestamp with time zone,
+    last_success_at timestamp with time zone,
+    last_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT circuit_breaker_states_cooldown_check CHECK ((cooldown >= '00:00:00'::interval)),
+    CONSTRAINT circuit_breaker_states_failure_threshold_check CHECK ((failure_threshold > 0)),
+    CONSTRAINT circuit_breaker_states_key_check CHECK ((btrim(key) <> ''::text)),
+    CONSTRAINT circuit_breaker_states_state_check CHECK ((state = ANY (ARRAY['closed'::text, 'open'::text, 'half_open'::text]))),
+    CONSTRAINT circuit_breaker_states_success_threshold_check CHECK ((success_threshold > 0)),
+    CONSTRAINT circuit_breaker_states_trial_timeout_check CHECK ((trial_timeout > '00:00:00'::interval))
+);
+
+
+--
+-- Name: TABLE circuit_breaker_states; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.circuit_breaker_states IS 'Circuit breaker per key; change it through dbguard.breaker_allow/record_success/record_failure (thresholds: UPDATE or dbguard.breaker_configure)';
+
+
+--
+-- Name: breaker_configure(text, integer, interval, integer, interval); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_configure(p_key text, p_failure_threshold integer DEFAULT NULL::integer, p_cooldown interval DEFAULT NULL::interval, p_success_threshold integer DEFAULT NULL::integer, p_trial_timeout interval DEFAULT NULL::interval) RETURNS dbguard.circuit_breaker_states
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_row dbguard.circuit_breaker_states := dbguard.breaker_lock(p_key);
+BEGIN
+    UPDATE dbguard.circuit_breaker_states s
+       SET failure_threshold = coalesce(p_failure_threshold, s.failure_threshold),
+           cooldown = coalesce(p_cooldown, s.cooldown),
+           success_threshold = coalesce(p_success_threshold, s.success_threshold),
+           trial_timeout = coalesce(p_trial_timeout, s.trial_timeout),
+           updated_at = pg_catalog.now()
+     WHERE s.key = p_key
+    RETURNING * INTO v_row;
+    RETURN v_row;
+END
+$$;
+
+
+--
+-- Name: breaker_lock(text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_lock(p_key text) RETURNS dbguard.circuit_breaker_states
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_row dbguard.circuit_breaker_states;
+BEGIN
+    IF p_key IS NULL OR pg_catalog.btrim(p_key) = '' THEN
+        RAISE EXCEPTION 'dbguard: a circuit breaker needs a key'
+            USING ERRCODE = 'DG001', HINT = 'name the protected dependency, e.g. ''calcom''';
+    END IF;
+    INSERT INTO dbguard.circuit_breaker_states (key) VALUES (p_key) ON CONFLICT (key) DO NOTHING;
+    SELECT * INTO v_row FROM dbguard.circuit_breaker_states s WHERE s.key = p_key FOR UPDATE;
+    RETURN v_row;
+END
+$$;
+
+
+--
+-- Name: breaker_log_transition(text, text, text, text, text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_log_transition(p_key text, p_from text, p_to text, p_reason text, p_error text, p_at timestamp with time zone) RETURNS void
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+    UPDATE dbguard.circuit_breaker_states
+       SET state = p_to, state_changed_at = p_at, updated_at = p_at,
+           opened_at = CASE WHEN p_to = 'open' THEN p_at WHEN p_to = 'closed' THEN NULL ELSE opened_at END,
+           failure_count = CASE WHEN p_to = 'closed' THEN 0 ELSE failure_count END,
+           success_count = 0,
+           trial_started_at = NULL
+     WHERE key = p_key;
+    INSERT INTO dbguard.circuit_breaker_transitions (key, from_state, to_state, reason, error, occurred_at)
+    VALUES (p_key, p_from, p_to, p_reason, p_error, p_at);
+$$;
+
+
+--
+-- Name: breaker_now(timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_now(p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+    SELECT coalesce(p_now,
+                    NULLIF(pg_catalog.current_setting('dbguard.now', true), '')::timestamptz,
+                    pg_catalog.clock_timestamp())
+$$;
+
+
+--
+-- Name: breaker_record_failure(text, text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_record_failure(p_key text, p_error text DEFAULT NULL::text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_now timestamptz := dbguard.breaker_now(p_now);
+    v_row dbguard.circuit_breaker_states := dbguard.breaker_lock(p_key);
+    v_error text := pg_catalog.left(p_error, 2000);
+BEGIN
+    UPDATE dbguard.circuit_breaker_states s
+       SET last_failure_at = v_now, last_error = coalesce(v_error, s.last_error), updated_at = v_now,
+           failure_count = s.failure_count + 1
+     WHERE s.key = p_key;
+    IF v_row.state = 'half_open' THEN
+        PERFORM dbguard.breaker_log_transition(p_key, 'half_open', 'open', 'trial_failed', v_error, v_now);
+        RETURN 'open';
+    ELSIF v_row.state = 'closed' AND v_row.failure_count + 1 >= v_row.failure_threshold THEN
+        PERFORM dbguard.breaker_log_transition(p_key, 'closed', 'open', 'failure_threshold', v_error, v_now);
+        RETURN 'open';
+    END IF;
+    RETURN v_row.state;
+END
+$$;
+
+
+--
+-- Name: breaker_record_success(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_record_success(p_key text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_now timestamptz := dbguard.breaker_now(p_now);
+    v_row dbguard.circuit_breaker_states := dbguard.breaker_lock(p_key);
+BEGIN
+    UPDATE dbguard.circuit_breaker_states s
+       SET last_success_at = v_now, updated_at = v_now,
+           failure_count = CASE WHEN s.state = 'closed' THEN 0 ELSE s.failure_count END,
+           success_count = CASE WHEN s.state = 'half_open' THEN s.success_count + 1 ELSE s.success_count END,
+           trial_started_at = CASE WHEN s.state = 'half_open' THEN NULL ELSE s.trial_started_at END
+     WHERE s.key = p_key;
+    IF v_row.state = 'half_open' AND v_row.success_count + 1 >= v_row.success_threshold THEN
+        PERFORM dbguard.breaker_log_transition(p_key, 'half_open', 'closed', 'recovered', NULL, v_now);
+        RETURN 'closed';
+    END IF;
+    RETURN v_row.state;
+END
+$$;
+
+
+--
+-- Name: breaker_reset(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_reset(p_key text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_now timestamptz := dbguard.breaker_now(p_now);
+    v_row dbguard.circuit_breaker_states;
+BEGIN
+    SELECT * INTO v_row FROM dbguard.circuit_breaker_states s WHERE s.key = p_key FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'dbguard: no circuit breaker %', pg_catalog.quote_literal(coalesce(p_key, 'NULL'))
+            USING ERRCODE = 'DG001', HINT = 'list the breakers with: dbguard breaker';
+    END IF;
+    IF v_row.state <> 'closed' THEN
+        PERFORM dbguard.breaker_log_transition(p_key, v_row.state, 'closed', 'reset', NULL, v_now);
+    END IF;
+    UPDATE dbguard.circuit_breaker_states
+       SET failure_count = 0, success_count = 0, trial_started_at = NULL, updated_at = v_now
+     WHERE key = p_key;
+    RETURN 'closed';
+END
+$$;
+
+
+--
+-- Name: calcom_host_fields(jsonb); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.calcom_host_fields(p_host jsonb, OUT host_id integer, OUT email text, OUT name text, OUT username text, OUT timezone text) RETURNS record
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    c_hint constant text := 'A host looks like {"id": 123, "email": "anna@example.com", "name": "Anna Meier", '
+                            '"username": "anna", "timeZone": "Europe/Berlin"}; only "id" is required.';
+    v_key  text;
+    v_type text;
+    v_id   numeric;
+    v_text text;
+    v_keys text;
+BEGIN
+    IF pg_catalog.jsonb_typeof(p_host) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'dbguard: a calendar host must be a JSON object, got %',
+                        coalesce(pg_catalog.jsonb_typeof(p_host), 'SQL NULL')
+            USING ERRCODE = '22023', HINT = c_hint;
+    END IF;
+
+    v_keys := 'host keys: ' || coalesce((SELECT pg_catalog.string_agg(k, ', ' ORDER BY k)
+                                           FROM pg_catalog.jsonb_object_keys(p_host) AS k), '(none)');
+    v_type := pg_catalog.jsonb_typeof(p_host -> 'id');
+    IF v_type = 'number' THEN
+        v_id := (p_host ->> 'id')::numeric;
+    ELSIF v_type = 'string' AND (p_host ->> 'id') ~ '^\s*[0-9]{1,10}\s*$' THEN
+        v_id := pg_catalog.btrim(p_host ->> 'id')::numeric;
+    END IF;
+    IF v_id IS NULL OR v_id <> pg_catalog.trunc(v_id) OR v_id NOT BETWEEN 1 AND 2147483647 THEN
+        RAISE EXCEPTION 'dbguard: calendar host "id" must be a positive integer, got %',
+                        coalesce((p_host -> 'id')::text, 'no "id" key')
+            USING ERRCODE = '22023', DETAIL = v_keys, HINT = c_hint;
+    END IF;
+    host_id := v_id::integer;
+
+    -- Optional text keys: a string (blank = absent), null or missing; anything else is refused.
+    FOREACH v_key IN ARRAY ARRAY['email', 'name', 'username', 'timeZone'] LOOP
+        v_type := pg_catalog.jsonb_typeof(p_host -> v_key);
+        IF v_type IS NOT NULL AND v_type NOT IN ('string', 'null') THEN
+            RAISE EXCEPTION 'dbguard: calendar host "%" must be a string, got %', v_key, v_type
+                USING ERRCODE = '22023', DETAIL = v_keys, HINT = c_hint;
+        END IF;
+        v_text := NULLIF(pg_catalog.btrim(p_host ->> v_key), '');
+        CASE v_key
+            WHEN 'email' THEN email := v_text;
+            WHEN 'name' THEN name := v_text;
+            WHEN 'username' THEN username := v_text;
+            ELSE timezone := v_text;
+        END CASE;
+    END LOOP;
+END
+$_$;
+
+
+--
+-- Name: drop_invalid_index(text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.drop_invalid_index(p_index text) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_index regclass := pg_catalog.to_regclass(p_index);
+BEGIN
+    IF v_index IS NULL OR (SELECT i.indisvalid FROM pg_catalog.pg_index i WHERE i.indexrelid = v_index) THEN
+        RETURN false;
+    END IF;
+    RAISE NOTICE 'dropping invalid index % left by an interrupted migration', v_index;
+    EXECUTE pg_catalog.format('DROP INDEX %s', v_index);
+    RETURN true;
+END
+$$;
+
+
+--
+-- Name: enqueue_review(bigint, text, jsonb); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.enqueue_review(p_call_id bigint, p_reason text, p_context jsonb DEFAULT '{}'::jsonb) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    IF p_reason IS NULL OR pg_catalog.btrim(p_reason) = '' THEN
+        RAISE EXCEPTION 'dbguard: enqueue_review needs a reason'
+            USING ERRCODE = 'DG001', HINT = 'e.g. appointment_validation_failed, calcom_booking_failed, service_not_found';
+    END IF;
+    INSERT INTO dbguard.manual_review_queue AS q (call_id, reason, priority, context)
+    VALUES (p_call_id, p_reason, dbguard.review_priority(p_reason), coalesce(p_context, '{}'::jsonb))
+    ON CONFLICT (call_id, reason) WHERE status = 'pending'
+    DO UPDATE SET context = q.context || EXCLUDED.context, updated_at = pg_catalog.now()
+    RETURNING q.id INTO v_id;
+    RETURN v_id;
+END
+$$;
+
+
+--
+-- Name: function_fingerprint(regprocedure); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.function_fingerprint(p_function regprocedure) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    SELECT md5(pg_catalog.pg_get_functiondef(p_function))
+$$;
+
+
+--
+-- Name: in_vocabulary(text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.in_vocabulary(p_vocabulary text, p_value text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    SELECT p_value IS NULL OR EXISTS (
+        SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = p_vocabulary AND v.code = p_value)
+$$;
+
+
+--
+-- Name: lead_primary_appointment(bigint); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.lead_primary_appointment(p_lead_id bigint) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    SELECT a.id
+      FROM public.appointments a
+      LEFT JOIN dbguard.vocabularies v
+             ON v.vocabulary = 'appointment_status' AND v.code = a.status
+     WHERE a.lead_id = p_lead_id
+       AND (coalesce(v.is_active, false) OR a.status = 'cancelled')
+     ORDER BY CASE WHEN coalesce(v.is_active, false) AND a.starts_at >= pg_catalog.now() THEN 0
+                   WHEN coalesce(v.is_active, false) THEN 1
+                   ELSE 2 END,
+              -- upcoming: the soonest first; the others: the latest first
+              CASE WHEN coalesce(v.is_active, false) AND a.starts_at >= pg_catalog.now() THEN a.starts_at END,
+              a.starts_at DESC NULLS LAST,
+              a.id DESC
+     LIMIT 1
+$$;
+
+
+--
+-- Name: raise_alert(text, text, text, text, text, jsonb, text, boolean, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.raise_alert(p_alert_type text, p_severity text, p_entity_type text, p_entity_id text, p_description text, p_details jsonb DEFAULT '{}'::jsonb, p_detected_by text DEFAULT 'trigger'::text, p_auto_corrected boolean DEFAULT false, p_rule text DEFAULT NULL::text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    IF p_detected_by = 'scan' AND EXISTS (
+        SELECT 1 FROM dbguard.data_consistency_alerts a
+         WHERE a.alert_type = p_alert_type AND a.entity_type = p_entity_type
+           AND a.entity_id IS NOT DISTINCT FROM p_entity_id AND a.resolved_at IS NULL) THEN
+        RETURN NULL;
+    END IF;
+
+    INSERT INTO dbguard.data_consistency_alerts
+        (alert_type, severity, entity_type, entity_id, description, details, detected_by, auto_corrected, rule)
+    VALUES (p_alert_type, p_severity, p_entity_type, p_entity_id, p_description,
+            coalesce(p_details, '{}'::jsonb), p_detected_by, coalesce(p_auto_corrected, false), p_rule)
+    ON CONFLICT (alert_type, entity_type, entity_id) WHERE resolved_at IS NULL AND detected_by = 'scan'
+    DO NOTHING
+    RETURNING id INTO v_id;
+
+    IF v_id IS NOT NULL THEN
+        PERFORM pg_catalog.pg_notify('dbguard_alerts', pg_catalog.jsonb_build_object(
+            'id', v_id, 'alert_type', p_alert_type, 'severity', p_severity,
+            'entity_type', p_entity_type, 'entity_id', p_entity_id,
+            'description', p_description, 'auto_corrected', coalesce(p_auto_corrected, false),
+            'detected_by', p_detected_by, 'rule', p_rule)::text);
+    END IF;
+    RETURN v_id;
+END
+$$;
+
+
+--
+-- Name: raise_vocabulary_error(text, text, text, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.raise_vocabulary_error(p_vocabulary text, p_value text, p_table text, p_column text, p_row_id text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_allowed text := (SELECT pg_catalog.string_agg(v.code, ', ' ORDER BY v.code)
+                         FROM dbguard.vocabularies v WHERE v.vocabulary = p_vocabulary);
+BEGIN
+    RAISE EXCEPTION 'dbguard: %.% = % is not an allowed %', p_table, p_column, pg_catalog.quote_literal(p_value), p_vocabulary
+        USING ERRCODE = 'DG002',
+              DETAIL = pg_catalog.format('row id %s; allowed values: %s', coalesce(p_row_id, '(new row)'), v_allowed),
+              HINT = pg_catalog.format('Use one of the allowed values, or add the value to the vocabulary: '
+                                       'INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES (%L, %L);',
+                                       p_vocabulary, p_value),
+              TABLE = p_table, COLUMN = p_column;
+END
+$$;
+
+
+--
+-- Name: redact_pii(jsonb, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.redact_pii(p_value jsonb, p_key text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    v_phone_key boolean := p_key ~* '(phone|mobile|msisdn|whatsapp|fax)' OR p_key ~* '^tel$';
+    v_email_key boolean := p_key ~* 'e[-_]?mail';
+BEGIN
+    CASE pg_catalog.jsonb_typeof(p_value)
+    WHEN 'object' THEN
+        RETURN coalesce((SELECT pg_catalog.jsonb_object_agg(e.key, dbguard.redact_pii(e.value, e.key))
+                           FROM pg_catalog.jsonb_each(p_value) e), '{}'::jsonb);
+    WHEN 'array' THEN
+        -- Array elements inherit the key: {"phones": ["0301234567", ...]}.
+        RETURN coalesce((SELECT pg_catalog.jsonb_agg(dbguard.redact_pii(e.value, p_key) ORDER BY e.ord)
+                           FROM pg_catalog.jsonb_array_elements(p_value) WITH ORDINALITY e(value, ord)), '[]'::jsonb);
+    WHEN 'string' THEN
+        IF coalesce(v_email_key, false) AND (p_value #>> '{}') ~ '@' THEN
+            RETURN '"[email]"'::jsonb;
+        END IF;
+        RETURN pg_catalog.to_jsonb(dbguard.redact_pii_text(p_value #>> '{}', coalesce(v_phone_key, false)));
+    WHEN 'number' THEN
+        IF coalesce(v_phone_key, false)
+           AND pg_catalog.length(pg_catalog.regexp_replace(p_value::text, '[^0-9]', '', 'g')) >= 7 THEN
+            RETURN '"[phone]"'::jsonb;
+        END IF;
+        RETURN p_value;
+    ELSE
+        RETURN p_value;
+    END CASE;
+END
+$_$;
+
+
+--
+-- Name: redact_pii_text(text, boolean); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.redact_pii_text(p_text text, p_phone_key boolean DEFAULT false) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $_$
+    SELECT CASE
+        WHEN p_text IS NULL THEN NULL
+        -- under a phone-like key: a value made only of phone characters (not a date)
+        WHEN p_phone_key AND p_text ~ '^\s*\+?[0-9 ().\-/]+\s*$' AND p_text !~ '^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$'
+             AND pg_catalog.length(pg_catalog.regexp_replace(p_text, '[^0-9]', '', 'g')) BETWEEN 7 AND 15 THEN '[phone]'
+        ELSE pg_catalog.regexp_replace(
+                 pg_catalog.regexp_replace(p_text,
+                     '[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}', '[email]', 'g'),
+                 '(?<![A-Za-z0-9_\-])('
+                     || '\+[0-9](?:[ ().\-/]{0,2}[0-9]){6,14}'
+                     || '|00[1-9][0-9]{0,2}[ ()\-/]{1,2}[0-9](?:[ ()\-/]{0,2}[0-9]){4,12}'
+                     || '|\(?0[1-9](?:[ ()\-/]{0,2}[0-9]){5,13}'
+                     || '|\(?[2-9][0-9]{2}\)?[ .\-][0-9]{3}[ .\-][0-9]{4}'
+                     || ')(?![0-9A-Za-z_\-])',
+                 '[phone]', 'g')
+    END
+$_$;
+
+
+--
+-- Name: refresh_lead_rollup(bigint, boolean); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.refresh_lead_rollup(p_lead_id bigint, p_write boolean DEFAULT true) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_primary record;
+    v_stored record;
+    v_differs boolean;
+BEGIN
+    IF p_write THEN
+        PERFORM 1 FROM public.leads l WHERE l.id = p_lead_id FOR NO KEY UPDATE;
+    END IF;
+
+    SELECT p.* INTO v_primary
+      FROM (SELECT 1) one
+      LEFT JOIN LATERAL (
+            SELECT a.id, a.starts_at, a.ends_at, a.status, a.cancelled_at, a.provider, a.booking_source
+              FROM public.appointments a
+             WHERE a.id = dbguard.lead_primary_appointment(p_lead_id)) p ON true;
+
+    SELECT l.appointment_id, l.appointment_start_at, l.appointment_end_at, l.appointment_status,
+           l.appointment_canceled_at, l.appointment_provider, l.appointment_source
+      INTO v_stored
+      FROM public.leads l
+     WHERE l.id = p_lead_id;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    v_differs := (v_stored.appointment_id, v_stored.appointment_start_at, v_stored.appointment_end_at,
+                  v_stored.appointment_status, v_stored.appointment_canceled_at, v_stored.appointment_provider,
+                  v_stored.appointment_source)
+                 IS DISTINCT FROM
+                 (v_primary.id, v_primary.starts_at, v_primary.ends_at, v_primary.status,
+                  v_primary.cancelled_at, v_primary.provider, v_primary.booking_source);
+
+    -- A rollup without appointment_id but with data predates dbguard: it may be
+    -- the only record of that appointment (until `dbguard backfill lead-history`
+    -- turns it into a row). Its values go into an alert before they are replaced.
+    IF v_differs AND p_write AND v_stored.appointment_id IS NULL
+       AND pg_catalog.jsonb_strip_nulls(pg_catalog.to_jsonb(v_stored)) <> '{}'::jsonb THEN
+        PERFORM dbguard.raise_alert('lead_rollup_legacy_replaced', 'warning', 'lead', p_lead_id::text,
+            pg_catalog.format('lead %s: rollup data without an appointment row was replaced; the old values are in details', p_lead_id),
+            pg_catalog.jsonb_build_object('lead_id', p_lead_id, 'old_rollup', pg_catalog.jsonb_strip_nulls(pg_catalog.to_jsonb(v_stored)),
+                                          'primary_appointment_id', v_primary.id),
+            'trigger', true, 'lead_rollup');
+    END IF;
+
+    IF v_differs AND p_write THEN
+        UPDATE public.leads l
+           SET appointment_id = v_primary.id,
+               appointment_start_at = v_primary.starts_at,
+               appointment_end_at = v_primary.ends_at,
+               appointment_status = v_primary.status,
+               appointment_canceled_at = v_primary.cancelled_at,
+               appointment_provider = v_primary.provider,
+               appointment_source = v_primary.booking_source,
+               appointment_last_checked_at = pg_catalog.now()
+         WHERE l.id = p_lead_id;
+    END IF;
+    RETURN v_differs;
+END
+$$;
+
+
+--
+-- Name: register_rule(text, integer, regprocedure, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.register_rule(p_rule text, p_version integer, p_function regprocedure, p_source_sha256 text, p_description text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+    INSERT INTO dbguard.installed_rules AS r
+        (rule, version, function_name, definition_md5, source_sha256, description, triggers)
+    VALUES (p_rule, p_version, p_function::text, dbguard.function_fingerprint(p_function),
+            p_source_sha256, p_description, dbguard.rule_triggers(p_function))
+    ON CONFLICT (rule) DO UPDATE
+       SET version = EXCLUDED.version,
+           function_name = EXCLUDED.function_name,
+           definition_md5 = EXCLUDED.definition_md5,
+           source_sha256 = EXCLUDED.source_sha256,
+           description = EXCLUDED.description,
+           triggers = EXCLUDED.triggers,
+           installed_at = now();
+
+    INSERT INTO dbguard.rule_settings (rule) VALUES (p_rule)
+    ON CONFLICT (rule) DO NOTHING;
+END
+$$;
+
+
+--
+-- Name: resolve_staff_for_host(bigint, uuid, jsonb); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.resolve_staff_for_host(p_company_id bigint, p_branch_id uuid, p_host jsonb) RETURNS uuid
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_host        record;
+    v_cached      public.calcom_host_mappings;
+    v_stale       record;
+    v_source      text;
+    v_count       integer;
+    v_staff_id    uuid;
+    v_ambiguous   jsonb := '{}'::jsonb;
+BEGIN
+    IF p_host IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF p_company_id IS NULL THEN
+        RAISE EXCEPTION 'dbguard: resolve_staff_for_host needs a company_id'
+            USING ERRCODE = '22023',
+                  HINT = 'Pass the company of the booking: a host is only ever matched to staff of that company.';
+    END IF;
+    SELECT * INTO v_host FROM dbguard.calcom_host_fields(p_host);
+
+    SELECT m.* INTO v_cached FROM public.calcom_host_mappings m
+     WHERE m.id = dbguard.active_host_mapping(p_company_id, v_host.host_id);
+    IF FOUND THEN
+        -- Keep the cached host details current; a lookup alone writes nothing.
+        IF (coalesce(v_host.email, v_cached.calcom_email), coalesce(v_host.name, v_cached.calcom_name),
+            coalesce(v_host.username, v_cached.calcom_username), coalesce(v_host.timezone, v_cached.calcom_timezone))
+           IS DISTINCT FROM
+           (v_cached.calcom_email, v_cached.calcom_name, v_cached.calcom_username, v_cached.calcom_timezone) THEN
+            PERFORM pg_catalog.set_config('dbguard.resolver', 'host details changed at the calendar provider', true);
+            UPDATE public.calcom_host_mappings m
+               SET calcom_email = coalesce(v_host.email, m.calcom_email),
+                   calcom_name = coalesce(v_host.name, m.calcom_name),
+                   calcom_username = coalesce(v_host.username, m.calcom_username),
+                   calcom_timezone = coalesce(v_host.timezone, m.calcom_timezone),
+                   last_synced_at = pg_catalog.now(),
+                   updated_at = pg_catalog.now()
+             WHERE m.id = v_cached.id;
+            PERFORM pg_catalog.set_config('dbguard.resolver', '', true);
+        END IF;
+        RETURN v_cached.staff_id;
+    END IF;
+
+    -- Active mappings of this company's host that can no longer be used.
+    FOR v_stale IN
+        SELECT m.id, m.staff_id, s.company_id AS staff_company_id, s.is_active AS staff_is_active
+          FROM public.calcom_host_mappings m
+          JOIN public.staff s ON s.id = m.staff_id
+         WHERE m.calcom_host_id = v_host.host_id
+           AND m.is_active
+           AND coalesce(m.company_id, s.company_id) = p_company_id
+           AND (NOT s.is_active OR s.company_id IS DISTINCT FROM p_company_id)
+    LOOP
+        PERFORM dbguard.raise_alert(
+            'stale_host_mapping', 'warning', 'calcom_host_mapping', v_stale.id::text,
+            pg_catalog.format('host mapping %s (calendar host %s) points to staff %s, which is %s; not used',
+                              v_stale.id, v_host.host_id, v_stale.staff_id,
+                              CASE WHEN NOT v_stale.staff_is_active THEN 'inactive'
+                                   ELSE 'staff of company ' || coalesce(v_stale.staff_company_id::text, '(none)') END),
+            pg_catalog.jsonb_build_object('mapping_id', v_stale.id, 'calcom_host_id', v_host.host_id,
+                                          'staff_id', v_stale.staff_id, 'staff_company_id', v_stale.staff_company_id,
+                                          'staff_is_active', v_stale.staff_is_active, 'company_id', p_company_id,
+                                          'detected_in', 'dbguard.resolve_staff_for_host'),
+            'trigger', false, NULL);
+    END LOOP;
+
+    FOREACH v_source IN ARRAY ARRAY['auto_email', 'auto_name'] LOOP
+        CONTINUE WHEN (CASE v_source WHEN 'auto_email' THEN v_host.email ELSE v_host.name END) IS NULL;
+        SELECT count(*)::integer, (pg_catalog.array_agg(s.id))[1]
+          INTO v_count, v_staff_id
+          FROM public.staff s
+         WHERE s.company_id = p_company_id
+           AND s.is_active
+           AND (p_branch_id IS NULL OR s.branch_id IS NULL OR s.branch_id = p_branch_id)
+           AND CASE v_source
+                   WHEN 'auto_email' THEN pg_catalog.lower(pg_catalog.btrim(s.email)) = pg_catalog.lower(v_host.email)
+                   ELSE pg_catalog.lower(pg_catalog.regexp_replace(pg_catalog.btrim(s.name), '\s+', ' ', 'g'))
+                      = pg_catalog.lower(pg_catalog.regexp_replace(v_host.name, '\s+', ' ', 'g'))
+               END
+           -- A pair someone deactivated is a decision, not a gap to fill again.
+           AND NOT EXISTS (SELECT 1 FROM public.calcom_host_mappings m
+                            WHERE m.calcom_host_id = v_host.host_id AND m.staff_id = s.id AND NOT m.is_active);
+        IF v_count = 1 THEN
+            PERFORM pg_catalog.set_config('dbguard.resolver',
+                pg_catalog.format('%s: calendar host %s matched by %s', v_source, v_host.host_id,
+                                  CASE v_source WHEN 'auto_email' THEN 'e-mail' ELSE 'full name' END), true);
+            INSERT INTO public.calcom_host_mappings
+                (company_id, staff_id, calcom_host_id, calcom_name, calcom_email, calcom_username, calcom_timezone,
+                 mapping_source, confidence_score, last_synced_at, is_active, metadata)
+            VALUES (p_company_id, v_staff_id, v_host.host_id, v_host.name, v_host.email, v_host.username,
+                    v_host.timezone, v_source, CASE v_source WHEN 'auto_email' THEN 95 ELSE 75 END,
+                    pg_catalog.now(), true,
+                    pg_catalog.jsonb_build_object('matched_by', 'dbguard.resolve_staff_for_host',
+                                                  'branch_id', p_branch_id))
+            ON CONFLICT (calcom_host_id, staff_id) DO NOTHING;
+            PERFORM pg_catalog.set_config('dbguard.resolver', '', true);
+            -- Ours, or the one a concurrent caller committed first (a new snapshot sees it).
+            RETURN (SELECT m.staff_id FROM public.calcom_host_mappings m
+                     WHERE m.id = dbguard.active_host_mapping(p_company_id, v_host.host_id));
+        ELSIF v_count > 1 THEN
+            v_ambiguous := v_ambiguous || pg_catalog.jsonb_build_object(v_source, v_count);
+        END IF;
+    END LOOP;
+
+    IF v_ambiguous <> '{}'::jsonb THEN
+        PERFORM dbguard.raise_alert(
+            'ambiguous_host_match', 'warning', 'calcom_host', v_host.host_id::text,
+            pg_catalog.format('calendar host %s matches several staff of company %s; map it by hand',
+                              v_host.host_id, p_company_id),
+            pg_catalog.jsonb_build_object('company_id', p_company_id, 'branch_id', p_branch_id,
+                                          'calcom_host_id', v_host.host_id, 'candidates', v_ambiguous,
+                                          'detected_in', 'dbguard.resolve_staff_for_host'),
+            'trigger', false, NULL);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: review_priority(text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.review_priority(p_reason text) RETURNS smallint
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT (CASE p_reason
+                WHEN 'appointment_validation_failed' THEN 1
+                WHEN 'calcom_booking_failed' THEN 2
+                WHEN 'customer_creation_failed' THEN 3
+                WHEN 'service_not_found' THEN 4
+                ELSE 5
+            END)::smallint
+$$;
+
+
+--
+-- Name: rollback_booking_flags(bigint, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.rollback_booking_flags(p_call_id bigint, p_reason text DEFAULT 'appointment_validation_failed'::text, p_rule text DEFAULT NULL::text) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_call public.calls;
+    v_appointments bigint[];
+    v_context jsonb;
+    v_alert_type text;
+BEGIN
+    IF p_reason IS NULL OR pg_catalog.btrim(p_reason) = '' THEN
+        RAISE EXCEPTION 'dbguard: rollback_booking_flags needs a reason'
+            USING ERRCODE = 'DG001', HINT = 'e.g. appointment_validation_failed, calcom_booking_failed';
+    END IF;
+    SELECT c.* INTO v_call FROM public.calls c WHERE c.id = p_call_id FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'dbguard: rollback_booking_flags: no call with id %', coalesce(p_call_id::text, 'NULL')
+            USING ERRCODE = 'DG001', HINT = 'Pass the id of an existing row of public.calls.';
+    END IF;
+    v_appointments := ARRAY(SELECT a.id FROM public.appointments a WHERE a.call_id = p_call_id ORDER BY a.id);
+
+    UPDATE public.calls c
+       SET appointment_made = false,
+           booking_confirmed = false,
+           session_outcome = 'creation_failed',
+           appointment_link_status = 'creation_failed',
+           -- A link to an appointment that does not exist is cleared too.
+           appointment_id = CASE WHEN pg_catalog.cardinality(v_appointments) > 0 THEN c.appointment_id END,
+           appointment_linked_at = CASE WHEN pg_catalog.cardinality(v_appointments) > 0 THEN c.appointment_linked_at END,
+           updated_at = pg_catalog.now()
+     WHERE c.id = p_call_id;
+
+    v_context := pg_catalog.jsonb_build_object(
+        'reason', p_reason,
+        'rule', p_rule,
+        'previous', pg_catalog.jsonb_build_object(
+            'booking_confirmed', v_call.booking_confirmed, 'appointment_made', v_call.appointment_made,
+            'session_outcome', v_call.session_outcome, 'appointment_link_status', v_call.appointment_link_status,
+            'appointment_id', v_call.appointment_id, 'booking_id', v_call.booking_id),
+        'appointments', pg_catalog.to_jsonb(v_appointments),
+        'actor', dbguard.acting('actor'),
+        'source', dbguard.acting('source'));
+    v_alert_type := CASE WHEN pg_catalog.cardinality(v_appointments) > 0 THEN 'booking_flags_rolled_back'
+                         WHEN v_call.booking_confirmed THEN 'confirmed_without_appointment'
+                         WHEN v_call.appointment_made THEN 'made_without_appointment'
+                         ELSE 'booking_flags_rolled_back' END;
+    PERFORM dbguard.raise_alert(v_alert_type, 'critical', 'call', p_call_id::text,
+        pg_catalog.format('call %s: booking flags rolled back to creation_failed (%s)', p_call_id, p_reason),
+        v_context, 'trigger', true, p_rule);
+    RETURN dbguard.enqueue_review(p_call_id, p_reason, v_context);
+END
+$$;
+
+
+--
+-- Name: rule_mode(text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.rule_mode(p_rule text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    SELECT coalesce(
+        (SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = p_rule),
+        'correct')
+$$;
+
+
+--
+-- Name: rule_triggers(regprocedure); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.rule_triggers(p_function regprocedure) RETURNS text[]
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    SELECT pg_catalog.array_agg(t.tgrelid::regclass::text || '.' || t.tgname ORDER BY 1)
+      FROM pg_catalog.pg_trigger t
+     WHERE t.tgfoid = p_function AND NOT t.tgisinternal
+$$;
+
+
+--
+-- Name: rule_violation(text, text, text, text, text, text, text, text, text, jsonb, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.rule_violation(p_rule text, p_mode text, p_sqlstate text, p_alert_type text, p_entity_type text, p_entity_id text, p_message text, p_detail text, p_hint text, p_details jsonb DEFAULT '{}'::jsonb, p_table text DEFAULT NULL::text, p_column text DEFAULT NULL::text) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+    IF p_mode = 'enforce' THEN
+        RAISE EXCEPTION USING MESSAGE = p_message, ERRCODE = p_sqlstate,
+              DETAIL = coalesce(p_detail, ''), HINT = coalesce(p_hint, ''),
+              TABLE = coalesce(p_table, ''), COLUMN = coalesce(p_column, '');
+    END IF;
+    IF p_mode IN ('alert', 'correct') THEN
+        PERFORM dbguard.raise_alert(p_alert_type, 'warning', p_entity_type, p_entity_id, p_message,
+                                    coalesce(p_details, '{}'::jsonb)
+                                        || pg_catalog.jsonb_build_object('detail', p_detail, 'mode', p_mode),
+                                    'trigger', p_mode = 'correct', p_rule);
+    END IF;
+    RETURN p_mode = 'correct';
+END
+$$;
+
+
+--
+-- Name: tg_appointments__cancellation_metadata(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__cancellation_metadata() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('cancellation_metadata');
+    v_insert boolean := TG_OP = 'INSERT';
+    v_was_cancelled boolean := TG_OP = 'UPDATE' AND OLD.status IS NOT DISTINCT FROM 'cancelled';
+    v_at_written boolean;
+    v_row text := NEW.id::text;
+    v_details jsonb;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    v_at_written := NEW.cancelled_at IS NOT NULL
+                    AND (v_insert OR NEW.cancelled_at IS DISTINCT FROM OLD.cancelled_at);
+    v_details := pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'status', NEW.status,
+                                               'cancelled_at', NEW.cancelled_at);
+
+    IF NEW.status IS NOT DISTINCT FROM 'cancelled' AND NEW.cancelled_at IS NULL THEN
+        IF NOT v_was_cancelled THEN
+            NEW.cancelled_at := pg_catalog.now();
+        ELSIF dbguard.rule_violation('cancellation_metadata', v_mode, 'DG007', 'cancelled_without_cancelled_at',
+                  'appointment', v_row,
+                  pg_catalog.format('dbguard: public.appointments row %s: status ''cancelled'' but cancelled_at is NULL', v_row),
+                  'a cancelled appointment records when it was cancelled',
+                  'Keep cancelled_at when the appointment stays cancelled, or change status as well.',
+                  v_details, 'public.appointments', 'cancelled_at') THEN
+            NEW.cancelled_at := coalesce(OLD.cancelled_at, NEW.status_changed_at, pg_catalog.now());
+        END IF;
+    ELSIF NEW.status IS DISTINCT FROM 'cancelled' AND NEW.cancelled_at IS NOT NULL THEN
+        IF v_was_cancelled AND NOT v_at_written THEN
+            -- Reactivation: the cancellation no longer holds; history keeps it.
+            NEW.cancelled_at := NULL;
+            IF NEW.cancelled_by IS NOT DISTINCT FROM OLD.cancelled_by THEN
+                NEW.cancelled_by := NULL;
+            END IF;
+            IF NEW.cancelled_by_user_id IS NOT DISTINCT FROM OLD.cancelled_by_user_id THEN
+                NEW.cancelled_by_user_id := NULL;
+            END IF;
+            IF NEW.cancellation_reason IS NOT DISTINCT FROM OLD.cancellation_reason THEN
+                NEW.cancellation_reason := NULL;
+            END IF;
+        ELSIF v_at_written THEN
+            IF dbguard.rule_violation('cancellation_metadata', v_mode, 'DG007', 'cancelled_at_without_cancelled_status',
+                   'appointment', v_row,
+                   pg_catalog.format('dbguard: public.appointments row %s: cancelled_at is set but status is %L, not ''cancelled''',
+                                     v_row, NEW.status),
+                   'cancelled_at is only set on cancelled appointments',
+                   'Cancel with status = ''cancelled'' (cancelled_at is then filled), or leave cancelled_at NULL.',
+                   v_details, 'public.appointments', 'status') THEN
+                NEW.status := 'cancelled';
+            END IF;
+        ELSIF dbguard.rule_violation('cancellation_metadata', v_mode, 'DG007', 'cancelled_at_without_cancelled_status',
+                  'appointment', v_row,
+                  pg_catalog.format('dbguard: public.appointments row %s: status %L still carries cancelled_at', v_row, NEW.status),
+                  'cancelled_at is only set on cancelled appointments',
+                  'Clear cancelled_at, cancelled_by and cancelled_by_user_id, or set status = ''cancelled''.',
+                  v_details, 'public.appointments', 'cancelled_at') THEN
+            NEW.cancelled_at := NULL;
+            NEW.cancelled_by := NULL;
+            NEW.cancelled_by_user_id := NULL;
+        END IF;
+    END IF;
+
+    -- Who cancelled: only when the row becomes cancelled in this statement, so
+    -- that later edits of a cancelled row never rewrite the cancellation.
+    IF NEW.status IS NOT DISTINCT FROM 'cancelled' AND NOT v_was_cancelled THEN
+        IF v_insert OR NEW.cancelled_by IS NOT DISTINCT FROM OLD.cancelled_by THEN
+            NEW.cancelled_by := coalesce(CASE WHEN v_insert THEN NEW.cancelled_by END, dbguard.acting('actor'), 'system');
+        END IF;
+        IF v_insert OR NEW.cancelled_by_user_id IS NOT DISTINCT FROM OLD.cancelled_by_user_id THEN
+            NEW.cancelled_by_user_id := coalesce(CASE WHEN v_insert THEN NEW.cancelled_by_user_id END, dbguard.acting_user_id());
+        END IF;
+        IF v_insert OR NEW.cancellation_reason IS NOT DISTINCT FROM OLD.cancellation_reason THEN
+            NEW.cancellation_reason := coalesce(CASE WHEN v_insert THEN NEW.cancellation_reason END, dbguard.acting('reason'));
+        END IF;
+    END IF;
+    IF v_insert OR NEW.cancelled_by IS DISTINCT FROM OLD.cancelled_by THEN
+        NEW.cancelled_by := dbguard.vocabulary_value('cancellation_metadata', v_mode, 'actor', NEW.cancelled_by, 'unknown',
+                                                     'appointment', 'public.appointments', 'cancelled_by', v_row);
+    END IF;
+
+    IF v_insert THEN
+        IF NEW.status IS NOT NULL THEN
+            NEW.status_changed_at := coalesce(NEW.status_changed_at, pg_catalog.now());
+        END IF;
+    ELSIF NEW.status IS DISTINCT FROM OLD.status AND NEW.status_changed_at IS NOT DISTINCT FROM OLD.status_changed_at THEN
+        NEW.status_changed_at := pg_catalog.now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_appointments__creation_metadata(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__creation_metadata() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('creation_metadata');
+    v_source text := dbguard.acting('source');
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+
+    IF NEW.booking_source IS NULL THEN
+        -- source_mappings maps every booking source to itself, so a setting or a
+        -- legacy source such as 'cal.com' both come out as a booking source.
+        NEW.booking_source := coalesce(
+            (SELECT m.booking_source FROM dbguard.source_mappings m WHERE m.source = v_source),
+            v_source,
+            (SELECT m.booking_source FROM dbguard.source_mappings m WHERE m.source = NEW.source),
+            'unknown');
+    END IF;
+    NEW.created_by := coalesce(NEW.created_by, dbguard.acting('actor'), 'unknown');
+
+    NEW.booking_source := dbguard.vocabulary_value('creation_metadata', v_mode, 'booking_source', NEW.booking_source, 'unknown',
+                                                   'appointment', 'public.appointments', 'booking_source', NEW.id::text);
+    NEW.created_by := dbguard.vocabulary_value('creation_metadata', v_mode, 'actor', NEW.created_by, 'unknown',
+                                               'appointment', 'public.appointments', 'created_by', NEW.id::text);
+    -- source is the legacy free-text channel: kept as written, else the booking source.
+    NEW.source := coalesce(NEW.source, NEW.booking_source);
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_appointments__history(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__history() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('appointment_history');
+    v_actor text := dbguard.acting('actor');
+    v_source text := dbguard.acting('source');
+    v_user bigint;
+    v_reason text := dbguard.acting('reason');
+    v_events jsonb := '[]';
+    v_row public.appointments;
+    v_event text;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NULL;
+    END IF;
+    v_user := dbguard.acting_user_id();  -- after the mode check: 'off' must not fail on a bad setting
+
+    IF TG_OP = 'INSERT' THEN
+        v_row := NEW;
+        v_events := v_events || pg_catalog.jsonb_build_object(
+            'event', 'created', 'new_status', NEW.status, 'new_starts_at', NEW.starts_at,
+            -- a successor shows the time it replaces
+            'old_starts_at', (SELECT a.starts_at FROM public.appointments a WHERE a.id = NEW.rescheduled_from_id),
+            'actor', coalesce(NEW.created_by, v_actor, 'unknown'),
+            'source', coalesce(v_source, NEW.booking_source),
+            'user_id', v_user,
+            'details', pg_catalog.jsonb_build_object(
+                'booking_source', NEW.booking_source, 'provider', NEW.provider, 'ends_at', NEW.ends_at,
+                'rescheduled_from_id', NEW.rescheduled_from_id));
+    ELSIF TG_OP = 'DELETE' THEN
+        v_row := OLD;
+        v_events := v_events || pg_catalog.jsonb_build_object(
+            'event', 'deleted', 'old_status', OLD.status, 'old_starts_at', OLD.starts_at,
+            'actor', coalesce(v_actor, 'system'), 'source', v_source, 'user_id', v_user,
+            'details', pg_catalog.jsonb_build_object(
+                'booking_source', OLD.booking_source, 'provider', OLD.provider, 'ends_at', OLD.ends_at,
+                'rescheduled_from_id', OLD.rescheduled_from_id));
+    ELSE
+        v_row := NEW;
+        IF NEW.status IS DISTINCT FROM OLD.status THEN
+            v_event := CASE WHEN NEW.status = 'cancelled' THEN 'cancelled'
+                            WHEN OLD.status = 'cancelled' THEN 'reactivated'
+                            ELSE 'status_changed' END;
+            v_events := v_events || pg_catalog.jsonb_build_object(
+                'event', v_event, 'old_status', OLD.status, 'new_status', NEW.status,
+                'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at,
+                'actor', CASE WHEN v_event = 'cancelled' THEN coalesce(NEW.cancelled_by, v_actor, 'system')
+                              ELSE coalesce(v_actor, 'system') END,
+                'source', v_source,
+                'user_id', CASE WHEN v_event = 'cancelled' THEN coalesce(NEW.cancelled_by_user_id, v_user) ELSE v_user END,
+                'details', CASE v_event
+                    WHEN 'cancelled' THEN pg_catalog.jsonb_build_object(
+                        'cancelled_at', NEW.cancelled_at, 'cancellation_reason', NEW.cancellation_reason)
+                    WHEN 'reactivated' THEN pg_catalog.jsonb_build_object(
+                        'previous_cancelled_at', OLD.cancelled_at, 'previous_cancelled_by', OLD.cancelled_by,
+                        'previous_cancelled_by_user_id', OLD.cancelled_by_user_id,
+                        'previous_cancellation_reason', OLD.cancellation_reason)
+                    ELSE '{}'::jsonb END);
+        END IF;
+        IF NEW.starts_at IS DISTINCT FROM OLD.starts_at THEN
+            v_events := v_events || pg_catalog.jsonb_build_object(
+                'event', 'rescheduled', 'old_status', OLD.status, 'new_status', NEW.status,
+                'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at,
+                'actor', CASE WHEN OLD.starts_at IS NOT NULL AND NEW.starts_at IS NOT NULL
+                              THEN coalesce(NEW.rescheduled_by, v_actor, 'system')
+                              ELSE coalesce(v_actor, 'system') END,
+                'source', v_source,
+                'user_id', coalesce(CASE WHEN OLD.starts_at IS NOT NULL AND NEW.starts_at IS NOT NULL
+                                         THEN NEW.rescheduled_by_user_id END, v_user),
+                'details', pg_catalog.jsonb_build_object('old_ends_at', OLD.ends_at, 'new_ends_at', NEW.ends_at));
+        END IF;
+        IF NEW.lead_id IS DISTINCT FROM OLD.lead_id THEN
+            v_events := v_events || pg_catalog.jsonb_build_object(
+                'event', 'lead_changed', 'old_status', OLD.status, 'new_status', NEW.status,
+                'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at,
+                'actor', coalesce(v_actor, 'system'), 'source', v_source, 'user_id', v_user,
+                'details', pg_catalog.jsonb_build_object('old_lead_id', OLD.lead_id, 'new_lead_id', NEW.lead_id));
+        END IF;
+    END IF;
+
+    INSERT INTO public.appointment_events
+        (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
+         actor, source, user_id, details)
+    SELECT v_row.id, v_row.lead_id, v_row.call_id, x.e ->> 'event', x.e ->> 'old_status', x.e ->> 'new_status',
+           (x.e ->> 'old_starts_at')::timestamptz, (x.e ->> 'new_starts_at')::timestamptz,
+           x.e ->> 'actor', x.e ->> 'source', (x.e ->> 'user_id')::bigint,
+           pg_catalog.jsonb_strip_nulls((x.e -> 'details') || pg_catalog.jsonb_build_object('reason', v_reason))
+      FROM pg_catalog.jsonb_array_elements(v_events) WITH ORDINALITY AS x(e, ord)
+     ORDER BY x.ord;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: tg_appointments__host_staff_assignment(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__host_staff_assignment() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode     text := dbguard.rule_mode('host_staff_assignment');
+    v_mapping  record;
+BEGIN
+    IF v_mode = 'off' OR NEW.company_id IS NULL
+       OR (TG_OP = 'UPDATE' AND (NEW.calcom_host_id, NEW.company_id) IS NOT DISTINCT FROM (OLD.calcom_host_id, OLD.company_id)) THEN
+        RETURN NEW;
+    END IF;
+    SELECT m.id, m.staff_id INTO v_mapping FROM public.calcom_host_mappings m
+     WHERE m.id = dbguard.active_host_mapping(NEW.company_id, NEW.calcom_host_id);
+    IF NOT FOUND THEN
+        RETURN NEW;
+    END IF;
+    IF v_mode = 'alert' THEN
+        PERFORM dbguard.raise_alert(
+            'unassigned_staff', 'info', 'appointment', NEW.id::text,
+            pg_catalog.format('appointment %s has calendar host %s, mapped to staff %s (mapping %s), but no staff_id',
+                              NEW.id, NEW.calcom_host_id, v_mapping.staff_id, v_mapping.id),
+            pg_catalog.jsonb_build_object('calcom_host_id', NEW.calcom_host_id, 'mapping_id', v_mapping.id,
+                                          'staff_id', v_mapping.staff_id, 'company_id', NEW.company_id),
+            'trigger', false, 'host_staff_assignment');
+    ELSE
+        NEW.staff_id := v_mapping.staff_id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_appointments__lead_rollup(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__lead_rollup() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('lead_rollup');
+    v_leads bigint[];
+    v_lead bigint;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NULL;
+    END IF;
+    -- Transition tables are named relations of this trigger only; each query
+    -- is planned on first use, so a branch never sees another event's tables.
+    IF TG_OP = 'INSERT' THEN
+        v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
+    ELSIF TG_OP = 'DELETE' THEN
+        v_leads := ARRAY(SELECT DISTINCT o.lead_id FROM dbguard_old_rows o WHERE o.lead_id IS NOT NULL);
+    ELSE
+        v_leads := ARRAY(
+            SELECT DISTINCT x.lead_id
+              FROM dbguard_new_rows n
+              FULL JOIN dbguard_old_rows o ON o.id = n.id
+             CROSS JOIN LATERAL (VALUES (n.lead_id), (o.lead_id)) x (lead_id)
+             WHERE x.lead_id IS NOT NULL
+               AND (n.lead_id, n.status, n.starts_at, n.ends_at, n.cancelled_at, n.provider, n.booking_source)
+                   IS DISTINCT FROM
+                   (o.lead_id, o.status, o.starts_at, o.ends_at, o.cancelled_at, o.provider, o.booking_source));
+    END IF;
+
+    FOR v_lead IN SELECT l FROM pg_catalog.unnest(v_leads) l ORDER BY l LOOP
+        IF v_mode <> 'alert' THEN
+            PERFORM dbguard.refresh_lead_rollup(v_lead);
+        ELSIF dbguard.refresh_lead_rollup(v_lead, false) THEN
+            PERFORM dbguard.raise_alert('lead_rollup_drift', 'warning', 'lead', v_lead::text,
+                pg_catalog.format('lead %s: rollup columns differ from its primary appointment', v_lead),
+                pg_catalog.jsonb_build_object('lead_id', v_lead,
+                                              'primary_appointment_id', dbguard.lead_primary_appointment(v_lead),
+                                              'mode', v_mode),
+                'trigger', false, 'lead_rollup');
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: tg_appointments__link_sync(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__link_sync() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('appointment_link_sync');
+    v_call_ids bigint[];
+    v_call_id bigint;
+    v_call public.calls;
+    v_appointment_id bigint;
+    v_status text;
+    v_linked_at timestamptz;
+    v_outcome text;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    END IF;
+
+    IF TG_TABLE_NAME = 'calls' THEN
+        IF TG_OP = 'INSERT' AND NEW.appointment_link_status IS NULL THEN
+            -- A new call has no appointment yet (the foreign key guarantees it).
+            IF v_mode = 'alert' THEN
+                PERFORM dbguard.raise_alert('link_status_mismatch', 'info', 'call', NEW.id::text,
+                    pg_catalog.format('call %s was inserted without appointment_link_status (correct mode would store unlinked)', NEW.id),
+                    '{}'::jsonb, 'trigger', false, 'appointment_link_sync');
+            ELSE
+                NEW.appointment_link_status := 'unlinked';
+            END IF;
+        ELSIF NOT dbguard.in_vocabulary('link_status', NEW.appointment_link_status) THEN
+            -- An unknown status is treated as not given: derived from the appointments.
+            NEW.appointment_link_status := dbguard.vocabulary_value('appointment_link_sync', v_mode, 'link_status',
+                NEW.appointment_link_status,
+                CASE WHEN EXISTS (SELECT 1 FROM public.appointments a WHERE a.call_id = NEW.id) THEN 'linked' ELSE 'unlinked' END,
+                'call', 'public.calls', 'appointment_link_status', NEW.id::text);
+        END IF;
+        RETURN NEW;
+    END IF;
+
+    -- The calls that gained or lost an appointment, locked in id order so
+    -- that two sessions moving appointments between the same calls cannot
+    -- deadlock. FOR NO KEY UPDATE, not FOR UPDATE: it coexists with the
+    -- FOR KEY SHARE the foreign key takes on the same call.
+    v_call_ids := ARRAY(SELECT DISTINCT x FROM pg_catalog.unnest(ARRAY[
+                      CASE WHEN TG_OP <> 'INSERT' THEN OLD.call_id END,
+                      CASE WHEN TG_OP <> 'DELETE' THEN NEW.call_id END]) x
+                   WHERE x IS NOT NULL ORDER BY x);
+    PERFORM 1 FROM public.calls c WHERE c.id = ANY (v_call_ids) ORDER BY c.id FOR NO KEY UPDATE OF c;
+
+    FOREACH v_call_id IN ARRAY v_call_ids LOOP
+        -- Fresh queries after the lock: under READ COMMITTED a statement that
+        -- waited for it sees what the other session committed meanwhile.
+        SELECT c.* INTO v_call FROM public.calls c WHERE c.id = v_call_id;
+        CONTINUE WHEN NOT FOUND;
+        -- The newest appointment represents the call: deterministic,
+        -- whatever order the appointments were written in.
+        SELECT max(a.id) INTO v_appointment_id FROM public.appointments a WHERE a.call_id = v_call_id;
+
+        IF v_appointment_id IS NOT NULL THEN
+            v_status := 'linked';
+            v_linked_at := CASE WHEN v_call.appointment_id IS NOT DISTINCT FROM v_appointment_id
+                                     AND v_call.appointment_link_status = 'linked'
+                                THEN coalesce(v_call.appointment_linked_at, pg_catalog.now())
+                                ELSE pg_catalog.now() END;
+            v_outcome := 'appointment_booked';
+        ELSE
+            -- A failed creation stays visible as such; any other status unlinks.
+            v_status := CASE WHEN v_call.appointment_link_status = 'creation_failed' THEN 'creation_failed' ELSE 'unlinked' END;
+            v_linked_at := NULL;
+            v_outcome := CASE WHEN v_call.session_outcome = 'appointment_booked' THEN 'no_appointment' ELSE v_call.session_outcome END;
+        END IF;
+
+        CONTINUE WHEN (v_call.appointment_link_status, v_call.appointment_linked_at, v_call.appointment_id,
+                       v_call.appointment_made, v_call.session_outcome)
+            IS NOT DISTINCT FROM (v_status, v_linked_at, v_appointment_id, v_appointment_id IS NOT NULL, v_outcome);
+
+        IF v_mode = 'alert' THEN
+            PERFORM dbguard.raise_alert('link_status_mismatch', 'info', 'call', v_call_id::text,
+                pg_catalog.format('call %s does not reflect its appointments (correct mode would set appointment_id %s, status %s)',
+                                  v_call_id, coalesce(v_appointment_id::text, 'NULL'), v_status),
+                pg_catalog.jsonb_build_object(
+                    'appointment', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END, 'operation', TG_OP,
+                    'written', pg_catalog.jsonb_build_object('appointment_link_status', v_call.appointment_link_status,
+                        'appointment_id', v_call.appointment_id, 'appointment_made', v_call.appointment_made,
+                        'session_outcome', v_call.session_outcome),
+                    'expected', pg_catalog.jsonb_build_object('appointment_link_status', v_status,
+                        'appointment_id', v_appointment_id, 'appointment_made', v_appointment_id IS NOT NULL,
+                        'session_outcome', v_outcome)),
+                'trigger', false, 'appointment_link_sync');
+        ELSE
+            UPDATE public.calls c
+               SET appointment_link_status = v_status,
+                   appointment_linked_at = v_linked_at,
+                   appointment_id = v_appointment_id,
+                   appointment_made = v_appointment_id IS NOT NULL,
+                   session_outcome = v_outcome,
+                   updated_at = pg_catalog.now()
+             WHERE c.id = v_call_id;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: tg_appointments__reschedule_chain(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__reschedule_chain() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('reschedule_chain');
+    v_row text := NEW.id::text;
+    v_pred record;
+    v_problem text;
+    v_detail text;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        -- Two links written at once (A -> B, B -> A) would each miss the other
+        -- and close a cycle: changes of existing links take turns, and the
+        -- checks below, as new statements, then see the committed links.
+        PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dbguard.reschedule_chain'));
+    END IF;
+
+    SELECT a.id, a.lead_id, a.customer_id, a.status,
+           coalesce(v.is_active, false) AS is_active
+      INTO v_pred
+      FROM public.appointments a
+      LEFT JOIN dbguard.vocabularies v ON v.vocabulary = 'appointment_status' AND v.code = a.status
+     WHERE a.id = NEW.rescheduled_from_id;
+
+    IF NEW.rescheduled_from_id = NEW.id THEN
+        v_problem := 'points to itself';
+        v_detail := 'an appointment cannot replace itself';
+    ELSIF NOT FOUND THEN
+        -- A missing predecessor is the foreign key's to refuse.
+        RETURN NEW;
+    ELSIF NOT coalesce(NEW.lead_id = v_pred.lead_id OR NEW.customer_id = v_pred.customer_id, false)
+          AND coalesce(NEW.lead_id <> v_pred.lead_id OR NEW.customer_id <> v_pred.customer_id, false) THEN
+        v_problem := pg_catalog.format('points to appointment %s of another lead/customer', v_pred.id);
+        v_detail := pg_catalog.format('this row: lead %s, customer %s; appointment %s: lead %s, customer %s',
+                                      coalesce(NEW.lead_id::text, 'NULL'), coalesce(NEW.customer_id::text, 'NULL'), v_pred.id,
+                                      coalesce(v_pred.lead_id::text, 'NULL'), coalesce(v_pred.customer_id::text, 'NULL'));
+    ELSIF TG_OP = 'UPDATE' AND EXISTS (
+            WITH RECURSIVE chain (id, rescheduled_from_id) AS (
+                SELECT a.id, a.rescheduled_from_id FROM public.appointments a WHERE a.id = NEW.rescheduled_from_id
+                UNION
+                SELECT a.id, a.rescheduled_from_id FROM public.appointments a JOIN chain c ON a.id = c.rescheduled_from_id)
+            SELECT 1 FROM chain WHERE chain.id = NEW.id) THEN
+        v_problem := pg_catalog.format('makes a cycle through appointment %s', NEW.rescheduled_from_id);
+        v_detail := 'following rescheduled_from_id from this row leads back to it';
+    END IF;
+
+    IF v_problem IS NOT NULL THEN
+        IF dbguard.rule_violation('reschedule_chain', v_mode, 'DG005', 'reschedule_chain_violation', 'appointment', v_row,
+               pg_catalog.format('dbguard: public.appointments row %s: rescheduled_from_id = %s %s',
+                                 v_row, NEW.rescheduled_from_id, v_problem),
+               v_detail,
+               'rescheduled_from_id must name the earlier appointment of the same lead or customer that this one replaces.',
+               pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'rescheduled_from_id', NEW.rescheduled_from_id,
+                                             'problem', v_problem),
+               'public.appointments', 'rescheduled_from_id') THEN
+            NEW.rescheduled_from_id := CASE WHEN TG_OP = 'UPDATE' THEN OLD.rescheduled_from_id END;
+        END IF;
+        RETURN NEW;
+    END IF;
+
+    NEW.lead_id := coalesce(NEW.lead_id, v_pred.lead_id);
+    NEW.customer_id := coalesce(NEW.customer_id, v_pred.customer_id);
+    IF v_pred.is_active THEN
+        UPDATE public.appointments a
+           SET status = 'rescheduled',
+               rescheduled_at = pg_catalog.now(),
+               rescheduled_by = dbguard.vocabulary_value('reschedule_chain', v_mode, 'actor', coalesce(dbguard.acting('actor'), 'system'), 'unknown',
+                                                         'appointment', 'public.appointments', 'rescheduled_by', v_pred.id::text),
+               rescheduled_by_user_id = dbguard.acting_user_id()
+         WHERE a.id = v_pred.id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_appointments__reschedule_metadata(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__reschedule_metadata() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('reschedule_metadata');
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.rescheduled_at IS NOT DISTINCT FROM OLD.rescheduled_at THEN
+        NEW.rescheduled_at := pg_catalog.now();
+    END IF;
+    IF NEW.rescheduled_by IS NOT DISTINCT FROM OLD.rescheduled_by THEN
+        NEW.rescheduled_by := coalesce(dbguard.acting('actor'), 'system');
+    END IF;
+    IF NEW.rescheduled_by_user_id IS NOT DISTINCT FROM OLD.rescheduled_by_user_id THEN
+        -- The user of this reschedule, or NULL: an earlier reschedule's user is not this one.
+        NEW.rescheduled_by_user_id := dbguard.acting_user_id();
+    END IF;
+    IF NEW.ends_at IS NOT DISTINCT FROM OLD.ends_at AND OLD.ends_at IS NOT NULL THEN
+        NEW.ends_at := NEW.starts_at + (OLD.ends_at - OLD.starts_at);
+    END IF;
+    NEW.rescheduled_by := dbguard.vocabulary_value('reschedule_metadata', v_mode, 'actor', NEW.rescheduled_by, 'unknown',
+                                                   'appointment', 'public.appointments', 'rescheduled_by', NEW.id::text);
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_calcom_host_mappings__audit(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_calcom_host_mappings__audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    c_sync_only constant text[] := ARRAY['updated_at', 'last_synced_at'];
+    v_mode      text := dbguard.rule_mode('host_mapping_audit');
+    v_resolver  text := dbguard.acting('resolver');
+    v_actor     text := dbguard.acting('actor');
+    v_user_id   bigint;
+    v_reason    text;
+    v_row       jsonb;
+    v_old       jsonb;
+    v_new       jsonb;
+    v_action    text;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NULL;
+    END IF;
+    v_user_id := dbguard.acting_user_id();
+    v_reason := coalesce(dbguard.acting('reason'), v_resolver);
+    IF TG_OP <> 'INSERT' AND TG_OP <> 'TRUNCATE' THEN
+        v_old := pg_catalog.to_jsonb(OLD);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        v_new := pg_catalog.to_jsonb(NEW);
+    END IF;
+    IF TG_OP = 'UPDATE' AND (v_old - c_sync_only) = (v_new - c_sync_only) THEN
+        RETURN NULL;
+    END IF;
+    v_row := coalesce(v_new, v_old);
+
+    IF v_resolver IS NULL AND v_actor IS NULL AND v_user_id IS NULL AND v_mode <> 'correct' THEN
+        IF v_mode = 'enforce' THEN
+            RAISE EXCEPTION 'dbguard: % on public.calcom_host_mappings% without saying who acts',
+                            TG_OP, coalesce(' row ' || (v_row ->> 'id'), '')
+                USING ERRCODE = 'DG001',
+                      DETAIL = 'Rule host_mapping_audit runs in enforce mode: every change of a host mapping must be attributed.',
+                      HINT = 'SET LOCAL dbguard.user_id = ''<users.id>'' (and dbguard.actor, dbguard.reason) in the same '
+                             'transaction, or use dbguard.acting(conn, user_id=..., actor=..., reason=...) in Python.',
+                      TABLE = 'calcom_host_mappings';
+        END IF;
+        PERFORM dbguard.raise_alert(
+            'unattributed_host_mapping_change', 'warning', 'calcom_host_mapping', v_row ->> 'id',
+            pg_catalog.format('%s on host mapping %s without dbguard.user_id or dbguard.actor (database role %s)',
+                              TG_OP, coalesce(v_row ->> 'id', '(all rows)'), session_user),
+            pg_catalog.jsonb_build_object('operation', TG_OP, 'db_user', session_user),
+            'trigger', false, 'host_mapping_audit');
+    END IF;
+
+    IF TG_OP = 'TRUNCATE' THEN
+        -- TRUNCATE fires no row triggers; this statement trigger runs before it, while the rows are still there.
+        INSERT INTO public.calcom_host_mapping_audits
+            (mapping_id, action, old_values, new_values, changed_by, reason, actor, db_user)
+        SELECT m.id, 'deleted', pg_catalog.to_jsonb(m), NULL, v_user_id, coalesce(v_reason, 'TRUNCATE'), v_actor, session_user
+          FROM public.calcom_host_mappings m;
+        RETURN NULL;
+    END IF;
+
+    v_action := CASE
+        WHEN TG_OP = 'DELETE' THEN 'deleted'
+        WHEN v_resolver IS NOT NULL THEN CASE TG_OP WHEN 'INSERT' THEN 'auto_matched' ELSE 'updated' END
+        WHEN v_actor = 'admin_user' THEN 'manual_override'
+        WHEN TG_OP = 'INSERT' THEN 'created'
+        ELSE 'updated'
+    END;
+    INSERT INTO public.calcom_host_mapping_audits
+        (mapping_id, action, old_values, new_values, changed_by, reason, actor, db_user)
+    VALUES ((v_row ->> 'id')::bigint, v_action, v_old, v_new, v_user_id, v_reason, v_actor, session_user);
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: tg_calls__booking_requires_appointment(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_calls__booking_requires_appointment() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    v_mode text := dbguard.rule_mode('booking_confirmed_requires_appointment');
+    v_call_id bigint;
+    v_call public.calls;
+    v_alert_type text;
+    v_seen text;
+BEGIN
+    -- Separate branches: OLD.call_id does not even parse for a calls row.
+    IF TG_TABLE_NAME = 'calls' THEN
+        v_call_id := NEW.id;
+    ELSE
+        v_call_id := OLD.call_id;
+    END IF;
+    IF v_mode = 'off' OR v_call_id IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- Lock, then read fresh: an appointment deleted by a session that
+    -- committed meanwhile must count as gone.
+    SELECT c.* INTO v_call FROM public.calls c WHERE c.id = v_call_id FOR NO KEY UPDATE;
+    IF NOT FOUND OR NOT (v_call.booking_confirmed OR v_call.appointment_made)
+       OR EXISTS (SELECT 1 FROM public.appointments a WHERE a.call_id = v_call_id) THEN
+        RETURN NULL;
+    END IF;
+
+    IF v_mode = 'enforce' THEN
+        RAISE EXCEPTION 'dbguard: call % claims a booking (booking_confirmed = %, appointment_made = %) but has no appointment',
+                v_call_id, v_call.booking_confirmed::text, v_call.appointment_made::text
+            USING ERRCODE = 'DG003',
+                  DETAIL = pg_catalog.format('Checked at commit by rule booking_confirmed_requires_appointment: no row of public.appointments '
+                                             'has call_id = %s (booking_id %s). Nothing of this transaction is kept.',
+                                             v_call_id, coalesce(pg_catalog.quote_literal(v_call.booking_id), 'NULL')),
+                  HINT = pg_catalog.format('Create the appointment with call_id = %1$s in the same transaction, or take the claim back: '
+                                           'SELECT dbguard.rollback_booking_flags(%1$s, ''appointment_validation_failed''); '
+                                           '(or UPDATE public.calls SET booking_confirmed = false, appointment_made = false, '
+                                           'session_outcome = ''creation_failed'' WHERE id = %1$s).',
+                                           v_call_id),
+                  TABLE = 'calls';
+    ELSIF v_mode = 'correct' THEN
+        PERFORM dbguard.rollback_booking_flags(v_call_id, 'appointment_validation_failed',
+                                               'booking_confirmed_requires_appointment');
+    ELSE
+        -- Alert mode: one alert per call and transaction, however many
+        -- writes to the call queued a check.
+        v_seen := coalesce(pg_catalog.current_setting('dbguard.booking_alerted_calls', true), '');
+        IF pg_catalog.strpos(v_seen, ',' || v_call_id || ',') > 0 THEN
+            RETURN NULL;
+        END IF;
+        PERFORM pg_catalog.set_config('dbguard.booking_alerted_calls',
+                                      coalesce(NULLIF(v_seen, ''), ',') || v_call_id || ',', true);
+        v_alert_type := CASE WHEN v_call.booking_confirmed THEN 'confirmed_without_appointment' ELSE 'made_without_appointment' END;
+        PERFORM dbguard.raise_alert(v_alert_type, 'critical', 'call', v_call_id::text,
+            pg_catalog.format('call %s claims a booking (booking_confirmed = %s, appointment_made = %s) but has no appointment',
+                              v_call_id, v_call.booking_confirmed::text, v_call.appointment_made::text),
+            pg_catalog.jsonb_build_object('booking_confirmed', v_call.booking_confirmed,
+                'appointment_made', v_call.appointment_made, 'session_outcome', v_call.session_outcome,
+                'booking_id', v_call.booking_id, 'actor', dbguard.acting('actor'), 'source', dbguard.acting('source')),
+            'trigger', false, 'booking_confirmed_requires_appointment');
+    END IF;
+    RETURN NULL;
+END
+$_$;
+
+
+--
+-- Name: tg_calls__customer_link_sync(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_calls__customer_link_sync() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('customer_link_sync');
+    v_insert boolean := TG_OP = 'INSERT';
+    v_customer_changed boolean;
+    v_status_given boolean;
+    v_target public.calls;
+    v_contradiction boolean := false;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    v_customer_changed := v_insert OR NEW.customer_id IS DISTINCT FROM OLD.customer_id;
+    -- "Given" = written by this statement: on insert any non-NULL value, on
+    -- update a value that differs from the stored one.
+    v_status_given := NOT v_insert AND NEW.customer_link_status IS DISTINCT FROM OLD.customer_link_status;
+
+    IF v_insert OR NEW.customer_link_method IS DISTINCT FROM OLD.customer_link_method THEN
+        NEW.customer_link_method := dbguard.vocabulary_value('customer_link_sync', v_mode, 'customer_link_method',
+            NEW.customer_link_method, NULL, 'call', 'public.calls', 'customer_link_method', NEW.id::text);
+    END IF;
+    IF v_insert OR v_status_given THEN
+        -- An unknown status is treated as not given: derived below.
+        NEW.customer_link_status := dbguard.vocabulary_value('customer_link_sync', v_mode, 'link_status',
+            NEW.customer_link_status, NULL, 'call', 'public.calls', 'customer_link_status', NEW.id::text);
+    END IF;
+
+    v_target := NEW;
+    IF NEW.customer_id IS NOT NULL THEN
+        IF v_customer_changed THEN
+            v_target.customer_link_status := 'linked';
+            IF v_insert OR NEW.customer_linked_at IS NOT DISTINCT FROM OLD.customer_linked_at THEN
+                v_target.customer_linked_at := coalesce(CASE WHEN v_insert THEN NEW.customer_linked_at END, pg_catalog.now());
+            END IF;
+            IF NOT v_insert AND NEW.customer_link_method IS NOT DISTINCT FROM OLD.customer_link_method THEN
+                v_target.customer_link_method := NULL;
+            END IF;
+            IF NOT v_insert AND NEW.customer_link_confidence IS NOT DISTINCT FROM OLD.customer_link_confidence THEN
+                v_target.customer_link_confidence := NULL;
+            END IF;
+            v_target.customer_link_method := coalesce(v_target.customer_link_method, 'phone_match');
+            v_target.customer_link_confidence := coalesce(v_target.customer_link_confidence, 100.00);
+        ELSIF NEW.customer_link_status IS DISTINCT FROM 'linked' THEN
+            -- The customer stayed but the status is not linked: a written
+            -- status contradicts customer_id; a NULL one is just not known.
+            v_target.customer_link_status := 'linked';
+            v_target.customer_linked_at := coalesce(NEW.customer_linked_at, pg_catalog.now());
+            v_contradiction := NEW.customer_link_status IS NOT NULL;
+        END IF;
+    ELSE
+        IF NEW.customer_link_status = 'linked' THEN
+            -- Unless this statement cleared the customer, a link is claimed without one.
+            v_target.customer_link_status := 'unlinked';
+            v_contradiction := v_insert OR v_status_given OR NOT v_customer_changed;
+        ELSIF NEW.customer_link_status IS NULL THEN
+            v_target.customer_link_status := 'unlinked';
+        END IF;
+        IF NOT v_insert AND v_customer_changed THEN
+            -- The old link's details describe a link that no longer exists.
+            v_target.customer_linked_at := NULL;
+            v_target.customer_link_method := NULL;
+            v_target.customer_link_confidence := NULL;
+        END IF;
+    END IF;
+    IF v_mode = 'alert' AND NOT dbguard.in_vocabulary('link_status', NEW.customer_link_status) THEN
+        -- Already alerted as a vocabulary violation.
+        v_target.customer_link_status := NEW.customer_link_status;
+        v_contradiction := false;
+    END IF;
+
+    IF (v_target.customer_link_status, v_target.customer_linked_at, v_target.customer_link_method, v_target.customer_link_confidence)
+       IS NOT DISTINCT FROM (NEW.customer_link_status, NEW.customer_linked_at, NEW.customer_link_method, NEW.customer_link_confidence) THEN
+        RETURN NEW;
+    END IF;
+
+    IF v_contradiction AND v_mode = 'enforce' THEN
+        RAISE EXCEPTION 'dbguard: public.calls row % has customer_link_status = % but customer_id = %',
+                NEW.id, pg_catalog.quote_nullable(NEW.customer_link_status), coalesce(NEW.customer_id::text, 'NULL')
+            USING ERRCODE = 'DG001',
+                  DETAIL = 'rule customer_link_sync: a call is linked exactly when customer_id is set.',
+                  HINT = 'Set customer_id to link a customer (the status follows), or clear customer_id to unlink; do not write customer_link_status by itself.',
+                  TABLE = 'calls', COLUMN = 'customer_link_status';
+    END IF;
+    IF v_mode = 'alert' OR v_contradiction THEN
+        PERFORM dbguard.raise_alert('customer_link_mismatch', CASE WHEN v_contradiction THEN 'warning' ELSE 'info' END,
+            'call', NEW.id::text,
+            pg_catalog.format('call %s: customer link columns disagree with customer_id %s', NEW.id, coalesce(NEW.customer_id::text, 'NULL')),
+            pg_catalog.jsonb_build_object(
+                'customer_id', NEW.customer_id,
+                'written', pg_catalog.jsonb_build_object('customer_link_status', NEW.customer_link_status,
+                    'customer_linked_at', NEW.customer_linked_at, 'customer_link_method', NEW.customer_link_method,
+                    'customer_link_confidence', NEW.customer_link_confidence),
+                'expected', pg_catalog.jsonb_build_object('customer_link_status', v_target.customer_link_status,
+                    'customer_linked_at', v_target.customer_linked_at, 'customer_link_method', v_target.customer_link_method,
+                    'customer_link_confidence', v_target.customer_link_confidence)),
+            'trigger', v_mode <> 'alert', 'customer_link_sync');
+    END IF;
+    IF v_mode = 'alert' THEN
+        RETURN NEW;
+    END IF;
+    RETURN v_target;
+END
+$$;
+
+
+--
+-- Name: tg_calls__direction_default(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_calls__direction_default() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('call_direction_default');
+BEGIN
+    IF v_mode = 'off' OR (TG_OP = 'UPDATE' AND NEW.direction IS NOT DISTINCT FROM OLD.direction) THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.direction IS NULL THEN
+        -- Only a new call gets the default: clearing the direction later is
+        -- a deliberate write, reported by the call_missing_direction scan.
+        IF TG_OP = 'INSERT' THEN
+            IF v_mode = 'alert' THEN
+                PERFORM dbguard.raise_alert('call_missing_direction', 'warning', 'call', NEW.id::text,
+                    pg_catalog.format('call %s was inserted without a direction (correct mode would store inbound)', NEW.id),
+                    '{}'::jsonb, 'trigger', false, 'call_direction_default');
+            ELSE
+                NEW.direction := 'inbound';
+            END IF;
+        END IF;
+        RETURN NEW;
+    END IF;
+    -- A direction nobody recognises is "not known", like NULL: inbound.
+    NEW.direction := dbguard.vocabulary_value('call_direction_default', v_mode, 'call_direction', NEW.direction,
+                                              'inbound', 'call', 'public.calls', 'direction', NEW.id::text);
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_calls__outcome_flag_sync(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_calls__outcome_flag_sync() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('outcome_flag_sync');
+    v_made_changed boolean;
+    v_outcome_changed boolean;
+    v_made_wins boolean;
+    v_fixed text;          -- the column that is (or would be) repaired
+    v_outcome text;
+    v_made boolean;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    v_made_changed := TG_OP = 'INSERT' OR NEW.appointment_made IS DISTINCT FROM OLD.appointment_made;
+    v_outcome_changed := TG_OP = 'INSERT' OR NEW.session_outcome IS DISTINCT FROM OLD.session_outcome;
+    IF v_outcome_changed THEN
+        -- An unknown outcome is treated as not given (NULL).
+        NEW.session_outcome := dbguard.vocabulary_value('outcome_flag_sync', v_mode, 'session_outcome',
+            NEW.session_outcome, NULL, 'call', 'public.calls', 'session_outcome', NEW.id::text);
+    END IF;
+
+    IF (NEW.session_outcome = 'appointment_booked') IS NOT DISTINCT FROM NEW.appointment_made
+       OR (NEW.session_outcome IS NULL AND NOT NEW.appointment_made)
+       OR NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
+        RETURN NEW;
+    END IF;
+
+    IF NEW.session_outcome IS NULL THEN
+        -- appointment_made without an outcome: the outcome is not known, fill it in.
+        v_made_wins := true;
+    ELSIF v_made_changed <> v_outcome_changed THEN
+        -- This statement changed one side only: it is the newest statement of intent.
+        v_made_wins := v_made_changed;
+    ELSE
+        -- A new row, or both written: the booking claim wins; the claim is
+        -- then checked against the appointments at commit
+        -- (booking_confirmed_requires_appointment).
+        v_made_wins := NEW.appointment_made;
+    END IF;
+
+    IF v_made_wins THEN
+        v_fixed := 'session_outcome';
+        v_outcome := CASE WHEN NEW.appointment_made THEN 'appointment_booked' ELSE 'no_appointment' END;
+        v_made := NEW.appointment_made;
+    ELSE
+        v_fixed := 'appointment_made';
+        v_outcome := NEW.session_outcome;
+        v_made := NEW.session_outcome = 'appointment_booked';
+    END IF;
+
+    IF v_mode = 'enforce' AND NEW.session_outcome IS NOT NULL THEN
+        RAISE EXCEPTION 'dbguard: public.calls row % has session_outcome = % but appointment_made = %',
+                NEW.id, pg_catalog.quote_literal(NEW.session_outcome), NEW.appointment_made::text
+            USING ERRCODE = 'DG006',
+                  DETAIL = 'rule outcome_flag_sync: session_outcome is ''appointment_booked'' exactly when appointment_made is true.',
+                  HINT = 'Write both together: appointment_made = true with session_outcome = ''appointment_booked'', '
+                         'or appointment_made = false with another outcome (e.g. ''no_appointment'', ''creation_failed'').',
+                  TABLE = 'calls', COLUMN = v_fixed;
+    END IF;
+    IF v_mode = 'alert' OR NEW.session_outcome IS NOT NULL THEN
+        PERFORM dbguard.raise_alert(v_fixed || '_mismatch',
+            CASE WHEN NEW.session_outcome IS NULL THEN 'info'
+                 WHEN NEW.session_outcome = 'appointment_booked' THEN 'critical' ELSE 'warning' END,
+            'call', NEW.id::text,
+            pg_catalog.format('call %s: session_outcome %s disagrees with appointment_made %s; %s %s',
+                              NEW.id, pg_catalog.quote_nullable(NEW.session_outcome), NEW.appointment_made::text, v_fixed,
+                              CASE WHEN v_mode = 'alert' THEN 'would be repaired' ELSE 'repaired' END),
+            pg_catalog.jsonb_build_object(
+                'written', pg_catalog.jsonb_build_object('session_outcome', NEW.session_outcome, 'appointment_made', NEW.appointment_made),
+                'expected', pg_catalog.jsonb_build_object('session_outcome', v_outcome, 'appointment_made', v_made),
+                'repaired_column', v_fixed),
+            'trigger', v_mode <> 'alert', 'outcome_flag_sync');
+    END IF;
+    IF v_mode <> 'alert' THEN
+        NEW.session_outcome := v_outcome;
+        NEW.appointment_made := v_made;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_json__pii_redaction(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_json__pii_redaction() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('pii_redaction');
+    v_appointments boolean := TG_TABLE_NAME = 'appointments';
+    v_column text := CASE WHEN TG_TABLE_NAME = 'appointments' THEN 'metadata' ELSE 'details' END;
+    v_value jsonb;
+    v_redacted jsonb;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    IF v_appointments THEN
+        v_value := NEW.metadata;
+    ELSE
+        v_value := NEW.details;
+    END IF;
+    v_redacted := dbguard.redact_pii(v_value);
+    IF v_redacted IS NOT DISTINCT FROM v_value THEN
+        RETURN NEW;
+    END IF;
+
+    IF v_mode = 'correct' THEN
+        IF v_appointments THEN
+            NEW.metadata := v_redacted;
+        ELSE
+            NEW.details := v_redacted;
+        END IF;
+        RETURN NEW;
+    END IF;
+    PERFORM dbguard.rule_violation('pii_redaction', v_mode, 'DG001', 'pii_in_metadata',
+        CASE WHEN v_appointments THEN 'appointment' ELSE 'appointment_event' END, NEW.id::text,
+        pg_catalog.format('dbguard: %s.%s row %s: %s contains e-mail addresses or phone numbers',
+                          TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.id, v_column),
+        'raw provider payloads must not keep personal data',
+        pg_catalog.format('Store the payload through dbguard.redact_pii(...), or switch rule pii_redaction to correct '
+                          '(dbguard rules set-mode pii_redaction correct) to redact on write.'),
+        pg_catalog.jsonb_build_object('table', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, 'column', v_column, 'row_id', NEW.id),
+        TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, v_column);
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_staff__tenant_isolation(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_staff__tenant_isolation() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode           text := dbguard.rule_mode('staff_tenant_isolation');
+    v_staff_id       uuid := NEW.staff_id;
+    v_staff_company  bigint;
+    v_is_mapping     boolean := TG_TABLE_NAME = 'calcom_host_mappings';
+    v_fix            text;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    SELECT s.company_id INTO v_staff_company FROM public.staff s WHERE s.id = v_staff_id;
+    IF v_is_mapping AND NEW.company_id IS NULL THEN
+        NEW.company_id := v_staff_company;
+    END IF;
+    IF v_staff_company IS NULL OR NEW.company_id IS NULL OR v_staff_company = NEW.company_id THEN
+        RETURN NEW;
+    END IF;
+
+    IF v_mode = 'enforce' THEN
+        RAISE EXCEPTION 'dbguard: public.% row %: staff_id % is staff of company %, not of company %',
+                        TG_TABLE_NAME, NEW.id, v_staff_id, v_staff_company, NEW.company_id
+            USING ERRCODE = 'DG004',
+                  DETAIL = pg_catalog.format('public.%s.company_id = %s; public.staff.company_id = %s for staff %s',
+                                             TG_TABLE_NAME, NEW.company_id, v_staff_company, v_staff_id),
+                  HINT = 'Assign staff of the same company (public.staff.company_id), or fix the company_id.',
+                  SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'staff_id';
+    END IF;
+    IF v_mode = 'correct' THEN
+        IF v_is_mapping THEN
+            -- Through jsonb: appointments have no is_active, and plpgsql_check
+            -- checks every field reference against every table of the trigger.
+            NEW := pg_catalog.jsonb_populate_record(NEW, '{"is_active": false}'::jsonb);
+            v_fix := 'mapping deactivated';
+        ELSE
+            NEW.staff_id := NULL;
+            v_fix := 'staff_id cleared';
+        END IF;
+    END IF;
+    PERFORM dbguard.raise_alert(
+        'cross_tenant_staff', 'critical',
+        CASE WHEN v_is_mapping THEN 'calcom_host_mapping' ELSE 'appointment' END, NEW.id::text,
+        pg_catalog.format('public.%s row %s of company %s has staff %s of company %s%s',
+                          TG_TABLE_NAME, NEW.id, NEW.company_id, v_staff_id, v_staff_company,
+                          coalesce('; ' || v_fix, '')),
+        pg_catalog.jsonb_build_object('table', TG_TABLE_NAME, 'id', NEW.id, 'company_id', NEW.company_id,
+                                      'staff_id', v_staff_id, 'staff_company_id', v_staff_company,
+                                      'correction', v_fix),
+        'trigger', v_mode = 'correct', 'staff_tenant_isolation');
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: unregister_rule(text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.unregister_rule(p_rule text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+    DELETE FROM dbguard.installed_rules WHERE rule = p_rule;
+    DELETE FROM dbguard.rule_settings WHERE rule = p_rule;
+$$;
+
+
+--
+-- Name: validate_appointment_creation(bigint, bigint, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.validate_appointment_creation(p_call_id bigint, p_appointment_id bigint, p_booking_id text DEFAULT NULL::text) RETURNS TABLE(success boolean, reason text, details jsonb)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_appointment public.appointments;
+    v_call public.calls;
+    v_booking_id text;
+    v_keys jsonb;
+    v_details jsonb := pg_catalog.jsonb_build_object('call_id', p_call_id, 'appointment_id', p_appointment_id);
+BEGIN
+    SELECT a.* INTO v_appointment FROM public.appointments a WHERE a.id = p_appointment_id;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT false, 'appointment_not_found', v_details;
+        RETURN;
+    END IF;
+
+    SELECT c.* INTO v_call FROM public.calls c WHERE c.id = p_call_id;
+    IF v_appointment.call_id IS DISTINCT FROM p_call_id THEN
+        RETURN QUERY SELECT false, 'appointment_not_linked',
+            v_details || pg_catalog.jsonb_build_object('appointment_call_id', v_appointment.call_id,
+                                                       'call_exists', v_call.id IS NOT NULL);
+        RETURN;
+    END IF;
+
+    -- The booking id to compare: the one given, else the one the call recorded.
+    v_booking_id := coalesce(p_booking_id, v_call.booking_id);
+    v_keys := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'calcom_v2_booking_id', v_appointment.calcom_v2_booking_id, 'external_id', v_appointment.external_id,
+        'ghl_appointment_id', v_appointment.ghl_appointment_id, 'calendly_invitee_uri', v_appointment.calendly_invitee_uri));
+    IF v_booking_id IS NOT NULL AND v_booking_id NOT IN (
+           SELECT k.value FROM pg_catalog.jsonb_each_text(v_keys) k) THEN
+        RETURN QUERY SELECT false, 'booking_id_mismatch',
+            v_details || pg_catalog.jsonb_build_object('booking_id', v_booking_id, 'appointment_keys', v_keys);
+        RETURN;
+    END IF;
+
+    -- Stale: the appointment already existed well before the call (so this
+    -- call did not create it: an old row matched by mistake, or a replayed
+    -- booking), or it starts before it was booked (a past slot). The hour of
+    -- grace covers applications that insert the call row when the call ends.
+    IF v_appointment.created_at < v_call.created_at - interval '1 hour'
+       OR v_appointment.starts_at < v_appointment.created_at THEN
+        RETURN QUERY SELECT false, 'stale_timestamps',
+            v_details || pg_catalog.jsonb_build_object(
+                'appointment_created_at', v_appointment.created_at, 'call_created_at', v_call.created_at,
+                'starts_at', v_appointment.starts_at,
+                'created_before_call', v_appointment.created_at < v_call.created_at - interval '1 hour',
+                'starts_before_booked', v_appointment.starts_at < v_appointment.created_at);
+        RETURN;
+    END IF;
+
+    RETURN QUERY SELECT true, NULL::text, v_details || pg_catalog.jsonb_build_object('booking_id', v_booking_id);
+END
+$$;
+
+
+--
+-- Name: vocabulary_value(text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.vocabulary_value(p_rule text, p_mode text, p_vocabulary text, p_value text, p_fallback text, p_entity_type text, p_table text, p_column text, p_row_id text) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_normalised text := pg_catalog.lower(pg_catalog.btrim(p_value));
+    v_new text;
+BEGIN
+    IF p_mode = 'off' OR dbguard.in_vocabulary(p_vocabulary, p_value) THEN
+        RETURN p_value;
+    END IF;
+    IF p_mode = 'enforce' THEN
+        PERFORM dbguard.raise_vocabulary_error(p_vocabulary, p_value, p_table, p_column, p_row_id);
+    END IF;
+    v_new := CASE WHEN dbguard.in_vocabulary(p_vocabulary, v_normalised) THEN v_normalised ELSE p_fallback END;
+    PERFORM dbguard.raise_alert(
+        'vocabulary_violation', 'warning', p_entity_type, p_row_id,
+        pg_catalog.format('%s.%s = %L is not an allowed %s', p_table, p_column, p_value, p_vocabulary)
+            || CASE WHEN p_mode = 'correct' THEN pg_catalog.format('; stored %L instead', v_new) ELSE '' END,
+        pg_catalog.jsonb_build_object(
+            'table', p_table, 'column', p_column, 'value', p_value, 'vocabulary', p_vocabulary,
+            'allowed', (SELECT pg_catalog.jsonb_agg(v.code ORDER BY v.code)
+                          FROM dbguard.vocabularies v WHERE v.vocabulary = p_vocabulary),
+            'corrected_to', CASE WHEN p_mode = 'correct' THEN v_new END),
+        'trigger', p_mode = 'correct', p_rule);
+    RETURN CASE WHEN p_mode = 'correct' THEN v_new ELSE p_value END;
+END
+$$;
+
+
+--
+-- Name: circuit_breaker_transitions; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.circuit_breaker_transitions (
+    id bigint NOT NULL,
+    key text NOT NULL,
+    from_state text NOT NULL,
+    to_state text NOT NULL,
+    reason text NOT NULL,
+    error text,
+    occurred_at timestamp with time zone NOT NULL
+);
+
+
+--
+-- Name: circuit_breaker_transitions_id_seq; Type: SEQUENCE; Schema: dbguard; Owner: -
+--
+
+CREATE SEQUENCE dbguard.circuit_breaker_transitions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: circuit_breaker_transitions_id_seq; Type: SEQUENCE OWNED BY; Schema: dbguard; Owner: -
+--
+
+ALTER SEQUENCE dbguard.circuit_breaker_transitions_id_seq OWNED BY dbguard.circuit_breaker_transitions.id;
+
+
+--
+-- Name: data_consistency_alerts; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.data_consistency_alerts (
+    id bigint NOT NULL,
+    alert_type text NOT NULL,
+    severity text NOT NULL,
+    entity_type text NOT NULL,
+    entity_id text,
+    description text NOT NULL,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    detected_at timestamp with time zone DEFAULT now() NOT NULL,
+    detected_by text NOT NULL,
+    rule text,
+    auto_corrected boolean DEFAULT false NOT NULL,
+    resolved_at timestamp with time zone,
+    resolved_by text,
+    CONSTRAINT data_consistency_alerts_detected_by_check CHECK ((detected_by = ANY (ARRAY['trigger'::text, 'scan'::text]))),
+    CONSTRAINT data_consistency_alerts_severity_check CHECK ((severity = ANY (ARRAY['info'::text, 'warning'::text, 'critical'::text])))
+);
+
+
+--
+-- Name: data_consistency_alerts_id_seq; Type: SEQUENCE; Schema: dbguard; Owner: -
+--
+
+CREATE SEQUENCE dbguard.data_consistency_alerts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: data_consistency_alerts_id_seq; Type: SEQUENCE OWNED BY; Schema: dbguard; Owner: -
+--
+
+ALTER SEQUENCE dbguard.data_consistency_alerts_id_seq OWNED BY dbguard.data_consistency_alerts.id;
+
+
+--
+-- Name: installed_rules; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.installed_rules (
+    rule text NOT NULL,
+    version integer NOT NULL,
+    function_name text NOT NULL,
+    definition_md5 text NOT NULL,
+    source_sha256 text NOT NULL,
+    description text,
+    installed_at timestamp with time zone DEFAULT now() NOT NULL,
+    triggers text[],
+    CONSTRAINT installed_rules_version_check CHECK ((version > 0))
+);
+
+
+--
+-- Name: manual_review_queue; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.manual_review_queue (
+    id bigint NOT NULL,
+    call_id bigint,
+    reason text NOT NULL,
+    priority smallint NOT NULL,
+    context jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    resolved_at timestamp with time zone,
+    resolved_by text,
+    resolution_note text,
+    CONSTRAINT manual_review_queue_priority_check CHECK (((priority >= 1) AND (priority <= 5))),
+    CONSTRAINT manual_review_queue_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'in_progress'::text, 'resolved'::text, 'dismissed'::text])))
+);
+
+
+--
+-- Name: manual_review_queue_id_seq; Type: SEQUENCE; Schema: dbguard; Owner: -
+--
+
+CREATE SEQUENCE dbguard.manual_review_queue_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: manual_review_queue_id_seq; Type: SEQUENCE OWNED BY; Schema: dbguard; Owner: -
+--
+
+ALTER SEQUENCE dbguard.manual_review_queue_id_seq OWNED BY dbguard.manual_review_queue.id;
+
+
+--
+-- Name: migration_checksums; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.migration_checksums (
+    migration_id text NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: owned_tables; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.owned_tables (
+    table_name text NOT NULL,
+    migration text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: rule_settings; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.rule_settings (
+    rule text NOT NULL,
+    mode text DEFAULT 'correct'::text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text DEFAULT CURRENT_USER NOT NULL,
+    CONSTRAINT rule_settings_mode_check CHECK ((mode = ANY (ARRAY['off'::text, 'alert'::text, 'correct'::text, 'enforce'::text])))
+);
+
+
+--
+-- Name: rule_status; Type: VIEW; Schema: dbguard; Owner: -
+--
+
+CREATE VIEW dbguard.rule_status AS
+ SELECT r.rule,
+    r.version,
+    dbguard.rule_mode(r.rule) AS mode,
+    r.function_name,
+    r.description,
+    r.installed_at,
+    t.triggers,
+        CASE
+            WHEN (f.oid IS NULL) THEN 'missing'::text
+            WHEN (dbguard.function_fingerprint((f.oid)::regprocedure) <> r.definition_md5) THEN 'modified'::text
+            WHEN ((t.triggers IS NULL) OR (NOT (t.triggers @> COALESCE(r.triggers, '{}'::text[])))) THEN 'trigger_missing'::text
+            WHEN t.disabled THEN 'trigger_disabled'::text
+            ELSE 'none'::text
+        END AS drift,
+    ARRAY( SELECT unnest(r.triggers) AS unnest
+        EXCEPT
+         SELECT unnest(t.triggers) AS unnest
+  ORDER BY 1) AS missing_triggers
+   FROM ((dbguard.installed_rules r
+     LEFT JOIN pg_proc f ON ((f.oid = (to_regprocedure(r.function_name))::oid)))
+     LEFT JOIN LATERAL ( SELECT dbguard.rule_triggers((f.oid)::regprocedure) AS triggers,
+            (EXISTS ( SELECT 1
+                   FROM pg_trigger tg
+                  WHERE ((tg.tgfoid = f.oid) AND (NOT tg.tgisinternal) AND (tg.tgenabled = 'D'::"char")))) AS disabled) t ON (true));
+
+
+--
+-- Name: source_mappings; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.source_mappings (
+    source text NOT NULL,
+    booking_source text NOT NULL,
+    created_by text NOT NULL
+);
+
+
+--
+-- Name: vocabularies; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.vocabularies (
+    vocabulary text NOT NULL,
+    code text NOT NULL,
+    description text,
+    is_active boolean
+);
+
+
+--
+-- Name: TABLE vocabularies; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.vocabularies IS 'Allowed values per vocabulary (booking_source, actor, appointment_status, provider, call_direction, link_status, session_outcome, ...). Extend with INSERT.';
+
+
+--
+-- Name: appointment_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.appointment_events (
+    id bigint NOT NULL,
+    appointment_id bigint,
+    lead_id bigint,
+    call_id bigint,
+    event text,
+    old_status text,
+    new_status text,
+    old_starts_at timestamp with time zone,
+    new_starts_at timestamp with time zone,
+    actor text,
+    source text,
+    user_id bigint,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    details jsonb,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: appointment_events_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.appointment_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: appointment_events_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.appointment_events_id_seq OWNED BY public.appointment_events.id;
+
+
+--
+-- Name: appointments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.appointments (
+    id bigint NOT NULL,
+    company_id bigint,
+    branch_id uuid,
+    customer_id bigint,
+    lead_id bigint,
+    service_id bigint,
+    staff_id uuid,
+    call_id bigint,
+    starts_at timestamp with time zone,
+    ends_at timestamp with time zone,
+    booking_timezone text,
+    status text DEFAULT 'scheduled'::text,
+    status_changed_at timestamp with time zone,
+    source text,
+    booking_source text,
+    created_by text,
+    cancelled_at timestamp with time zone,
+    cancelled_by text,
+    cancelled_by_user_id bigint,
+    cancellation_reason text,
+    rescheduled_at timestamp with time zone,
+    rescheduled_by text,
+    rescheduled_by_user_id bigint,
+    rescheduled_from_id bigint,
+    provider text,
+    calcom_v2_booking_id text,
+    external_id text,
+    calcom_event_type_id bigint,
+    calcom_host_id integer,
+    ghl_appointment_id text,
+    calendly_invitee_uri text,
+    calendly_scheduled_event_uri text,
+    notes text,
+    metadata jsonb,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: appointments_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.appointments_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: appointments_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.appointments_id_seq OWNED BY public.appointments.id;
+
+
+--
+-- Name: branches; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.branches (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    company_id bigint,
+    name text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: calcom_host_mapping_audits; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.calcom_host_mapping_audits (
+    id bigint NOT NULL,
+    mapping_id bigint,
+    action text,
+    old_values jsonb,
+    new_values jsonb,
+    changed_by bigint,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    reason text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    actor text,
+    db_user text
+);
+
+
+--
+-- Name: calcom_host_mapping_audits_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.calcom_host_mapping_audits_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: calcom_host_mapping_audits_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.calcom_host_mapping_audits_id_seq OWNED BY public.calcom_host_mapping_audits.id;
+
+
+--
+-- Name: calcom_host_mappings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.calcom_host_mappings (
+    id bigint NOT NULL,
+    staff_id uuid,
+    calcom_host_id integer,
+    calcom_name text,
+    calcom_email text,
+    calcom_username text,
+    calcom_timezone text,
+    mapping_source text,
+    confidence_score smallint,
+    last_synced_at timestamp with time zone,
+    is_active boolean DEFAULT true NOT NULL,
+    metadata jsonb,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    company_id bigint
+);
+
+
+--
+-- Name: COLUMN calcom_host_mappings.company_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.calcom_host_mappings.company_id IS 'dbguard: company the calendar host belongs to; staff_id must be staff of this company (rule staff_tenant_isolation). NULL on legacy rows = the staff''s company.';
+
+
+--
+-- Name: calcom_host_mappings_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.calcom_host_mappings_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: calcom_host_mappings_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.calcom_host_mappings_id_seq OWNED BY public.calcom_host_mappings.id;
+
+
+--
+-- Name: calls; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.calls (
+    id bigint NOT NULL,
+    company_id bigint,
+    branch_id uuid,
+    customer_id bigint,
+    retell_call_id text,
+    direction text,
+    call_type text,
+    session_outcome text,
+    appointment_made boolean DEFAULT false NOT NULL,
+    booking_confirmed boolean DEFAULT false NOT NULL,
+    call_successful boolean,
+    booking_id text,
+    booking_details jsonb,
+    appointment_id bigint,
+    appointment_link_status text DEFAULT 'unlinked'::text,
+    appointment_linked_at timestamp with time zone,
+    customer_link_status text DEFAULT 'unlinked'::text,
+    customer_linked_at timestamp with time zone,
+    customer_link_method text,
+    customer_link_confidence numeric(5,2),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: calls_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.calls_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: calls_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.calls_id_seq OWNED BY public.calls.id;
+
+
+--
+-- Name: companies; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.companies (
+    id bigint NOT NULL,
+    name text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: companies_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.companies_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: companies_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.companies_id_seq OWNED BY public.companies.id;
+
+
+--
+-- Name: customers; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.customers (
+    id bigint NOT NULL,
+    company_id bigint,
+    name text,
+    email text,
+    phone text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: customers_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.customers_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: customers_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.customers_id_seq OWNED BY public.customers.id;
+
+
+--
+-- Name: leads; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.leads (
+    id bigint NOT NULL,
+    company_id bigint,
+    customer_id bigint,
+    name text,
+    email text,
+    phone text,
+    appointment_id bigint,
+    appointment_start_at timestamp with time zone,
+    appointment_end_at timestamp with time zone,
+    appointment_status text,
+    appointment_canceled_at timestamp with time zone,
+    appointment_provider text,
+    appointment_source text,
+    appointment_last_checked_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: leads_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.leads_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: leads_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.leads_id_seq OWNED BY public.leads.id;
+
+
+--
+-- Name: services; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.services (
+    id bigint NOT NULL,
+    company_id bigint,
+    branch_id uuid,
+    name text,
+    duration_minutes integer,
+    calcom_event_type_id bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: services_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.services_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: services_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.services_id_seq OWNED BY public.services.id;
+
+
+--
+-- Name: staff; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.staff (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    company_id bigint,
+    branch_id uuid,
+    name text,
+    email text,
+    is_active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: users; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.users (
+    id bigint NOT NULL,
+    company_id bigint,
+    name text,
+    email text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: users_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.users_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: users_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.users_id_seq OWNED BY public.users.id;
+
+
+--
+-- Name: circuit_breaker_transitions id; Type: DEFAULT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.circuit_breaker_transitions ALTER COLUMN id SET DEFAULT nextval('dbguard.circuit_breaker_transitions_id_seq'::regclass);
+
+
+--
+-- Name: data_consistency_alerts id; Type: DEFAULT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.data_consistency_alerts ALTER COLUMN id SET DEFAULT nextval('dbguard.data_consistency_alerts_id_seq'::regclass);
+
+
+--
+-- Name: manual_review_queue id; Type: DEFAULT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.manual_review_queue ALTER COLUMN id SET DEFAULT nextval('dbguard.manual_review_queue_id_seq'::regclass);
+
+
+--
+-- Name: appointment_events id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appointment_events ALTER COLUMN id SET DEFAULT nextval('public.appointment_events_id_seq'::regclass);
+
+
+--
+-- Name: appointments id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appointments ALTER COLUMN id SET DEFAULT nextval('public.appointments_id_seq'::regclass);
+
+
+--
+-- Name: calcom_host_mapping_audits id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.calcom_host_mapping_audits ALTER COLUMN id SET DEFAULT nextval('public.calcom_host_mapping_audits_id_seq'::regclass);
+
+
+--
+-- Name: calcom_host_mappings id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.calcom_host_mappings ALTER COLUMN id SET DEFAULT nextval('public.calcom_host_mappings_id_seq'::regclass);
+
+
+--
+-- Name: calls id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.calls ALTER COLUMN id SET DEFAULT nextval('public.calls_id_seq'::regclass);
+
+
+--
+-- Name: companies id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.companies ALTER COLUMN id SET DEFAULT nextval('public.companies_id_seq'::regclass);
+
+
+--
+-- Name: customers id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customers ALTER COLUMN id SET DEFAULT nextval('public.customers_id_seq'::regclass);
+
+
+--
+-- Name: leads id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.leads ALTER COLUMN id SET DEFAULT nextval('public.leads_id_seq'::regclass);
+
+
+--
+-- Name: services id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.services ALTER COLUMN id SET DEFAULT nextval('public.services_id_seq'::regclass);
+
+
+--
+-- Name: users id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users ALTER COLUMN id SET DEFAULT nextval('public.users_id_seq'::regclass);
+
+
+--
+-- Name: circuit_breaker_states circuit_breaker_states_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.circuit_breaker_states
+    ADD CONSTRAINT circuit_breaker_states_pkey PRIMARY KEY (key);
+
+
+--
+-- Name: circuit_breaker_transitions circuit_breaker_transitions_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.circuit_breaker_transitions
+    ADD CONSTRAINT circuit_breaker_transitions_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: data_consistency_alerts data_consistency_alerts_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.data_consistency_alerts
+    ADD CONSTRAINT data_consistency_alerts_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: installed_rules installed_rules_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.installed_rules
+    ADD CONSTRAINT installed_rules_pkey PRIMARY KEY (rule);
+
+
+--
+-- Name: manual_review_queue manual_review_queue_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.manual_review_queue
+    ADD CONSTRAINT manual_review_queue_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: migration_checksums migration_checksums_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.migration_checksums
+    ADD CONSTRAINT migration_checksums_pkey PRIMARY KEY (migration_id);
+
+
+--
+-- Name: owned_tables owned_tables_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.owned_tables
+    ADD CONSTRAINT owned_tables_pkey PRIMARY KEY (table_name);
+
+
+--
+-- Name: rule_settings rule_settings_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.rule_settings
+    ADD CONSTRAINT rule_settings_pkey PRIMARY KEY (rule);
+
+
+--
+-- Name: source_mappings source_mappings_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.source_mappings
+    ADD CONSTRAINT source_mappings_pkey PRIMARY KEY (source);
+
+
+--
+-- Name: vocabularies vocabularies_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.vocabularies
+    ADD CONSTRAINT vocabularies_pkey PRIMARY KEY (vocabulary, code);
+
+
+--
+-- Name: appointment_events appointment_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appointment_events
+    ADD CONSTRAINT appointment_events_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: appointments appointments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appointments
+    ADD CONSTRAINT appointments_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: branches branches_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.branches
+    ADD CONSTRAINT branches_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: calcom_host_mapping_audits calcom_host_mapping_audits_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.calcom_host_mapping_audits
+    ADD CONSTRAINT calcom_host_mapping_audits_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: calcom_host_mappings calcom_host_mappings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.calcom_host_mappings
+    ADD CONSTRAINT calcom_host_mappings_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: calls calls_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.calls
+    ADD CONSTRAINT calls_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: companies companies_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.companies
+    ADD CONSTRAINT companies_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: customers customers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customers
+    ADD CONSTRAINT customers_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: appointments dbguard_appointments_ends_after_starts; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.appointments
+    ADD CONSTRAINT dbguard_appointments_ends_after_starts CHECK ((ends_at > starts_at)) NOT VALID;
+
+
+--
+-- Name: appointments dbguard_appointments_not_own_predecessor; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.appointments
+    ADD CONSTRAINT dbguard_appointments_not_own_predecessor CHECK ((rescheduled_from_id <> id)) NOT VALID;
+
+
+--
+-- Name: calls dbguard_calls_customer_link_confidence_range; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.calls
+    ADD CONSTRAINT dbguard_calls_customer_link_confidence_range CHECK (((customer_link_confidence >= (0)::numeric) AND (customer_link_confidence <= (100)::numeric))) NOT VALID;
+
+
+--
+-- Name: calcom_host_mappings dbguard_host_mappings_confidence_range; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.calcom_host_mappings
+    ADD CONSTRAINT dbguard_host_mappings_confidence_range CHECK (((confidence_score >= 0) AND (confidence_score <= 100))) NOT VALID;
+
+
+--
+-- Name: leads leads_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.leads
+    ADD CONSTRAINT leads_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: services services_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.services
+    ADD CONSTRAINT services_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: staff staff_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.staff
+    ADD CONSTRAINT staff_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: circuit_breaker_transitions_key_idx; Type: INDEX; Schema: dbguard; Owner: -
+--
+
+CREATE INDEX circuit_breaker_transitions_key_idx ON dbguard.circuit_breaker_transitions USING btree (key, occurred_at, id);
+
+
+--
+-- Name: data_consistency_alerts_detected_at_idx; Type: INDEX; Schema: dbguard; Owner: -
+--
+
+CREATE INDEX data_consistency_alerts_detected_at_idx ON dbguard.data_consistency_alerts USING btree (detected_at);
+
+
+--
+-- Name: data_consistency_alerts_open_idx; Type: INDEX; Schema: dbguard; Owner: -
+--
+
+CREATE INDEX data_consistency_alerts_open_idx ON dbguard.data_consistency_alerts USING btree (entity_type, entity_id) WHERE (resolved_at IS NULL);
+
+
+--
+-- Name: data_consistency_alerts_open_scan_key; Type: INDEX; Schema: dbguard; Owner: -
+--
+
+CREATE UNIQUE INDEX data_consistency_alerts_open_scan_key ON dbguard.data_consistency_alerts USING btree (alert_type, entity_type, entity_id) WHERE ((resolved_at IS NULL) AND (detected_by = 'scan'::text));
+
+
+--
+-- Name: manual_review_queue_open_idx; Type: INDEX; Schema: dbguard; Owner: -
+--
+
+CREATE INDEX manual_review_queue_open_idx ON dbguard.manual_review_queue USING btree (priority, created_at) WHERE (status = ANY (ARRAY['pending'::text, 'in_progress'::text]));
+
+
+--
+-- Name: manual_review_queue_pending_key; Type: INDEX; Schema: dbguard; Owner: -
+--
+
+CREATE UNIQUE INDEX manual_review_queue_pending_key ON dbguard.manual_review_queue USING btree (call_id, reason) WHERE (status = 'pending'::text);
+
+
+--
+-- Name: dbguard_appointment_events_appointment_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dbguard_appointment_events_appointment_id_idx ON public.appointment_events USING btree (appointment_id, occurred_at);
+
+
+--
+-- Name: dbguard_appointment_events_occurred_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dbguard_appointment_events_occurred_at_idx ON public.appointment_events USING btree (occurred_at);
+
+
+--
+-- Name: dbguard_appointments_calcom_v2_booking_id_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX dbguard_appointments_calcom_v2_booking_id_key ON public.appointments USING btree (calcom_v2_booking_id);
+
+
+--
+-- Name: dbguard_appointments_calendly_invitee_uri_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX dbguard_appointments_calendly_invitee_uri_key ON public.appointments USING btree (calendly_invitee_uri);
+
+
+--
+-- Name: dbguard_appointments_call_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dbguard_appointments_call_id_idx ON public.appointments USING btree (call_id);
+
+
+--
+-- Name: dbguard_appointments_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dbguard_appointments_created_at_idx ON public.appointments USING btree (created_at);
+
+
+--
+-- Name: dbguard_appointments_customer_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dbguard_appointments_customer_id_idx ON public.appointments USING btree (customer_id);
+
+
+--
+-- Name: dbguard_appointments_ghl_appointment_id_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX dbguard_appointments_ghl_appointment_id_key ON public.appointments USING btree (ghl_appointment_id);
+
+
+--
+-- Name: dbguard_appointments_lead_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dbguard_appointments_lead_id_idx ON public.appointments USING btree (lead_id);
+
+
+--
+-- Name: dbguard_appointments_rescheduled_from_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dbguard_appointments_rescheduled_from_id_idx ON public.appointments USING btree (rescheduled_from_id);
+
+
+--
+-- Name: dbguard_calls_booking_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dbguard_calls_booking_id_idx ON public.calls USING btree (booking_id);
+
+
+--
+-- Name: dbguard_calls_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dbguard_calls_created_at_idx ON public.calls USING btree (created_at);
+
+
+--
+-- Name: dbguard_calls_retell_call_id_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX dbguard_calls_retell_call_id_key ON public.calls USING btree (retell_call_id);
+
+
+--
+-- Name: dbguard_customers_company_email_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX dbguard_customers_company_email_key ON public.customers USING btree (company_id, email);
+
+
+--
+-- Name: dbguard_host_mapping_audits_mapping_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dbguard_host_mapping_audits_mapping_id_idx ON public.calcom_host_mapping_audits USING btree (mapping_id, changed_at);
+
+
+--
+-- Name: dbguard_host_mappings_host_staff_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX dbguard_host_mappings_host_staff_key ON public.calcom_host_mappings USING btree (calcom_host_id, staff_id);
+
+
+--
+-- Name: dbguard_host_mappings_staff_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dbguard_host_mappings_staff_id_idx ON public.calcom_host_mappings USING btree (staff_id);
+
+
+--
+-- Name: dbguard_staff_company_email_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dbguard_staff_company_email_idx ON public.staff USING btree (company_id, lower(email));
+
+
+--
+-- Name: calls dbguard_100_call_direction_default; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_100_call_direction_default BEFORE INSERT OR UPDATE OF direction ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_calls__direction_default();
+
+
+--
+-- Name: appointments dbguard_100_creation_metadata; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_100_creation_metadata BEFORE INSERT ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__creation_metadata();
+
+
+--
+-- Name: appointment_events dbguard_150_pii_redaction; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_150_pii_redaction BEFORE INSERT ON public.appointment_events FOR EACH ROW WHEN ((new.details IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+
+
+--
+-- Name: appointments dbguard_150_pii_redaction; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_150_pii_redaction BEFORE INSERT ON public.appointments FOR EACH ROW WHEN ((new.metadata IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+
+
+--
+-- Name: appointment_events dbguard_150_pii_redaction_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_150_pii_redaction_update BEFORE UPDATE ON public.appointment_events FOR EACH ROW WHEN (((new.details IS DISTINCT FROM old.details) AND (new.details IS NOT NULL))) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+
+
+--
+-- Name: appointments dbguard_150_pii_redaction_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_150_pii_redaction_update BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.metadata IS DISTINCT FROM old.metadata) AND (new.metadata IS NOT NULL))) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+
+
+--
+-- Name: appointments dbguard_200_cancellation_metadata; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_200_cancellation_metadata BEFORE INSERT ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__cancellation_metadata();
+
+
+--
+-- Name: appointments dbguard_200_cancellation_metadata_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_200_cancellation_metadata_update BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.status IS DISTINCT FROM old.status) OR (new.cancelled_at IS DISTINCT FROM old.cancelled_at) OR (new.cancelled_by IS DISTINCT FROM old.cancelled_by) OR ((NOT (new.status IS DISTINCT FROM 'cancelled'::text)) <> (new.cancelled_at IS NOT NULL)))) EXECUTE FUNCTION dbguard.tg_appointments__cancellation_metadata();
+
+
+--
+-- Name: calls dbguard_200_customer_link_sync; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_200_customer_link_sync BEFORE INSERT OR UPDATE OF customer_id, customer_link_status, customer_linked_at, customer_link_method, customer_link_confidence ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_calls__customer_link_sync();
+
+
+--
+-- Name: calls dbguard_300_outcome_flag_sync; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_300_outcome_flag_sync BEFORE INSERT OR UPDATE OF session_outcome, appointment_made ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_calls__outcome_flag_sync();
+
+
+--
+-- Name: appointments dbguard_300_reschedule_metadata; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_300_reschedule_metadata BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.starts_at IS DISTINCT FROM old.starts_at) AND (old.starts_at IS NOT NULL) AND (new.starts_at IS NOT NULL))) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_metadata();
+
+
+--
+-- Name: appointments dbguard_400_reschedule_chain; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_400_reschedule_chain BEFORE INSERT ON public.appointments FOR EACH ROW WHEN ((new.rescheduled_from_id IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
+
+
+--
+-- Name: appointments dbguard_400_reschedule_chain_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_400_reschedule_chain_update BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.rescheduled_from_id IS NOT NULL) AND (new.rescheduled_from_id IS DISTINCT FROM old.rescheduled_from_id))) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
+
+
+--
+-- Name: appointments dbguard_450_host_staff_assignment; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_450_host_staff_assignment BEFORE INSERT OR UPDATE OF calcom_host_id, company_id ON public.appointments FOR EACH ROW WHEN (((new.calcom_host_id IS NOT NULL) AND (new.staff_id IS NULL))) EXECUTE FUNCTION dbguard.tg_appointments__host_staff_assignment();
+
+
+--
+-- Name: appointments dbguard_500_staff_tenant_isolation; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_500_staff_tenant_isolation BEFORE INSERT OR UPDATE OF staff_id, company_id, calcom_host_id ON public.appointments FOR EACH ROW WHEN ((new.staff_id IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_staff__tenant_isolation();
+
+
+--
+-- Name: calcom_host_mappings dbguard_500_staff_tenant_isolation; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_500_staff_tenant_isolation BEFORE INSERT OR UPDATE OF staff_id, company_id, is_active ON public.calcom_host_mappings FOR EACH ROW WHEN ((new.staff_id IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_staff__tenant_isolation();
+
+
+--
+-- Name: appointments dbguard_600_appointment_link_sync; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_600_appointment_link_sync AFTER INSERT OR DELETE OR UPDATE OF call_id ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__link_sync();
+
+
+--
+-- Name: calls dbguard_600_appointment_link_sync; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_600_appointment_link_sync BEFORE INSERT OR UPDATE OF appointment_link_status ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__link_sync();
+
+
+--
+-- Name: appointments dbguard_700_lead_rollup; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_700_lead_rollup AFTER INSERT ON public.appointments REFERENCING NEW TABLE AS dbguard_new_rows FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup();
+
+
+--
+-- Name: appointments dbguard_700_lead_rollup_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_700_lead_rollup_delete AFTER DELETE ON public.appointments REFERENCING OLD TABLE AS dbguard_old_rows FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup();
+
+
+--
+-- Name: appointments dbguard_700_lead_rollup_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_700_lead_rollup_update AFTER UPDATE ON public.appointments REFERENCING OLD TABLE AS dbguard_old_rows NEW TABLE AS dbguard_new_rows FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup();
+
+
+--
+-- Name: appointments dbguard_800_appointment_history; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_800_appointment_history AFTER INSERT OR DELETE ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__history();
+
+
+--
+-- Name: appointments dbguard_800_appointment_history_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_800_appointment_history_update AFTER UPDATE ON public.appointments FOR EACH ROW WHEN (((new.status IS DISTINCT FROM old.status) OR (new.starts_at IS DISTINCT FROM old.starts_at) OR (new.lead_id IS DISTINCT FROM old.lead_id))) EXECUTE FUNCTION dbguard.tg_appointments__history();
+
+
+--
+-- Name: calcom_host_mappings dbguard_800_host_mapping_audit; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_800_host_mapping_audit AFTER INSERT OR DELETE OR UPDATE ON public.calcom_host_mappings FOR EACH ROW EXECUTE FUNCTION dbguard.tg_calcom_host_mappings__audit();
+
+
+--
+-- Name: calcom_host_mappings dbguard_800_host_mapping_audit_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_800_host_mapping_audit_truncate BEFORE TRUNCATE ON public.calcom_host_mappings FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_calcom_host_mappings__audit();
+
+
+--
+-- Name: appointments dbguard_900_booking_confirmed_requires_appointment; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFTER DELETE OR UPDATE OF call_id ON public.appointments DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((old.call_id IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
+
+
+--
+-- Name: calls dbguard_900_booking_confirmed_requires_appointment; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFTER INSERT OR UPDATE ON public.calls DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.booking_confirmed OR new.appointment_made)) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
+
+
+--
+-- Name: appointments dbguard_appointments_call_fk; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appointments
+    ADD CONSTRAINT dbguard_appointments_call_fk FOREIGN KEY (call_id) REFERENCES public.calls(id) ON DELETE SET NULL NOT VALID;
+
+
+--
+-- Name: appointments dbguard_appointments_customer_fk; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appointments
+    ADD CONSTRAINT dbguard_appointments_customer_fk FOREIGN KEY (customer_id) REFERENCES public.customers(id) ON DELETE SET NULL NOT VALID;
+
+
+--
+-- Name: appointments dbguard_appointments_lead_fk; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appointments
+    ADD CONSTRAINT dbguard_appointments_lead_fk FOREIGN KEY (lead_id) REFERENCES public.leads(id) ON DELETE SET NULL NOT VALID;
+
+
+--
+-- Name: appointments dbguard_appointments_rescheduled_from_fk; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appointments
+    ADD CONSTRAINT dbguard_appointments_rescheduled_from_fk FOREIGN KEY (rescheduled_from_id) REFERENCES public.appointments(id) ON DELETE SET NULL NOT VALID;
+
+
+--
+-- Name: appointments dbguard_appointments_service_fk; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appointments
+    ADD CONSTRAINT dbguard_appointments_service_fk FOREIGN KEY (service_id) REFERENCES public.services(id) ON DELETE SET NULL NOT VALID;
+
+
+--
+-- Name: appointments dbguard_appointments_staff_fk; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appointments
+    ADD CONSTRAINT dbguard_appointments_staff_fk FOREIGN KEY (staff_id) REFERENCES public.staff(id) ON DELETE SET NULL NOT VALID;
+
+
+--
+-- Name: calls dbguard_calls_customer_fk; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.calls
+    ADD CONSTRAINT dbguard_calls_customer_fk FOREIGN KEY (customer_id) REFERENCES public.customers(id) ON DELETE SET NULL NOT VALID;
+
+
+--
+-- Name: calcom_host_mappings dbguard_host_mappings_staff_fk; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.calcom_host_mappings
+    ADD CONSTRAINT dbguard_host_mappings_staff_fk FOREIGN KEY (staff_id) REFERENCES public.staff(id) ON DELETE CASCADE NOT VALID;
+
+
+--
+-- Name: leads dbguard_leads_customer_fk; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.leads
+    ADD CONSTRAINT dbguard_leads_customer_fk FOREIGN KEY (customer_id) REFERENCES public.customers(id) ON DELETE SET NULL NOT VALID;
+
+
+--
+-- PostgreSQL database dump complete
+--
+
+

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS dbguard.circuit_breaker_transitions;
+DROP TABLE IF EXISTS dbguard.circuit_breaker_states;

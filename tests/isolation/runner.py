@@ -1,0 +1,137 @@
+"""Concurrency tests in the style of PostgreSQL's isolation tester.
+
+A spec has named sessions, each an ordered list of named SQL steps. Every
+permutation (every interleaving that keeps each session's own order) is run on
+real connections: a step is sent, and the runner moves on as soon as the step
+finishes or its backend is seen waiting for a lock held by another session --
+exactly how isolationtester drives ``permutation`` lines. A permutation that
+schedules a step of a session that is still blocked is invalid (it could never
+happen) and is skipped, as isolationtester does.
+
+After each permutation the spec's ``check`` runs on a fresh connection and
+must pass; a deadlock, a hang, or an unexpected error fails the permutation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import psycopg
+
+STEP_TIMEOUT = 20.0
+
+
+@dataclass
+class Spec:
+    name: str
+    sessions: dict[str, list[tuple[str, str]]]
+    setup: str = ""
+    check: Callable[[psycopg.Connection], None] | None = None
+    # step names allowed to fail, and the SQLSTATE classes they may fail with
+    allowed_errors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def steps(self) -> dict[str, tuple[str, str]]:
+        return {step: (session, sql) for session, steps in self.sessions.items() for step, sql in steps}
+
+
+@dataclass
+class Outcome:
+    permutation: tuple[str, ...]
+    valid: bool = True
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def permutations(spec: Spec) -> Iterable[tuple[str, ...]]:
+    """Every interleaving of the sessions' steps that keeps each session's order."""
+    names = {s: [step for step, _ in steps] for s, steps in spec.sessions.items()}
+    slots = [s for s, steps in names.items() for _ in steps]
+    seen = set()
+    for order in itertools.permutations(slots):
+        if order in seen:
+            continue
+        seen.add(order)
+        cursors = {s: iter(steps) for s, steps in names.items()}
+        yield tuple(next(cursors[s]) for s in order)
+
+
+def _blocked(monitor: psycopg.Connection, pid: int) -> bool:
+    return bool(monitor.execute("SELECT cardinality(pg_blocking_pids(%s)) > 0", (pid,)).fetchone()[0])
+
+
+def run_permutation(dsn: str, spec: Spec, permutation: tuple[str, ...]) -> Outcome:
+    outcome = Outcome(permutation)
+    steps = spec.steps()
+    conns = {s: psycopg.connect(dsn, autocommit=True) for s in spec.sessions}
+    monitor = psycopg.connect(dsn, autocommit=True)
+    pending: dict[str, tuple[str, Future]] = {}
+
+    def settle(step: str, fut: Future, timeout: float) -> bool:
+        try:
+            fut.result(timeout=timeout)
+        except TimeoutError:
+            return False
+        except psycopg.Error as exc:
+            outcome.errors[step] = f"{exc.diag.sqlstate}: {exc.diag.message_primary}"
+        return True
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(conns)) as pool:
+            for step in permutation:
+                session, sql = steps[step]
+                for other, (other_step, fut) in list(pending.items()):
+                    if fut.done():
+                        settle(other_step, fut, 0)
+                        del pending[other]
+                if session in pending:
+                    outcome.valid = False
+                    break
+                fut = pool.submit(conns[session].execute, sql)
+                deadline = time.monotonic() + STEP_TIMEOUT
+                while not fut.done():
+                    if _blocked(monitor, conns[session].info.backend_pid):
+                        pending[session] = (step, fut)
+                        break
+                    if time.monotonic() > deadline:
+                        raise AssertionError(f"{spec.name} {permutation}: step {step} neither finished nor blocked")
+                    time.sleep(0.002)
+                else:
+                    settle(step, fut, 0)
+            for session, (step, fut) in pending.items():
+                if not outcome.valid:
+                    # The session it waits for will never commit in this permutation.
+                    monitor.execute("SELECT pg_cancel_backend(%s)", (conns[session].info.backend_pid,))
+                if not settle(step, fut, STEP_TIMEOUT):
+                    raise AssertionError(f"{spec.name} {permutation}: step {step} never finished")
+    finally:
+        for c in conns.values():
+            c.close()
+        monitor.close()
+    return outcome
+
+
+def run_spec(dsn: str, spec: Spec, reset: Callable[[psycopg.Connection], None]) -> list[Outcome]:
+    """Run every permutation; ``reset`` restores the starting data before each one."""
+    outcomes = []
+    for permutation in permutations(spec):
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            reset(conn)
+            if spec.setup:
+                conn.execute(spec.setup)
+        outcome = run_permutation(dsn, spec, permutation)
+        outcomes.append(outcome)
+        if not outcome.valid:
+            continue
+        unexpected = {s: e for s, e in outcome.errors.items()
+                      if not any(e.startswith(code) for code in spec.allowed_errors.get(s, ()))}
+        assert not unexpected, f"{spec.name} {permutation}: {unexpected}"
+        if spec.check is not None:
+            with psycopg.connect(dsn) as conn:
+                try:
+                    spec.check(conn)
+                except AssertionError as exc:
+                    raise AssertionError(f"{spec.name} {permutation}: {exc}") from exc
+    return outcomes

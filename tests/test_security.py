@@ -1,0 +1,77 @@
+"""Least privilege and hostile sessions: catalog lint over every dbguard function."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+DBGUARD_FUNCTIONS = """
+    SELECT p.oid, p.oid::regprocedure::text AS name, p.prosecdef, p.proconfig,
+           p.prorettype = 'trigger'::regtype AS is_trigger, l.lanname
+      FROM pg_proc p
+      JOIN pg_namespace n ON n.oid = p.pronamespace
+      JOIN pg_language l ON l.oid = p.prolang
+     WHERE n.nspname IN ('dbguard', 'dbguard_audit')
+"""
+
+
+def _functions(conn):
+    return conn.execute(DBGUARD_FUNCTIONS).fetchall()
+
+
+def test_every_dbguard_function_pins_its_search_path(conn):
+    unpinned = [name for _, name, _, config, _, _ in _functions(conn)
+                if not any(c.startswith("search_path=") for c in (config or []))]
+    assert len(_functions(conn)) > 10
+    assert unpinned == []
+
+
+def test_security_definer_functions_are_not_executable_by_public(conn):
+    # Trigger functions are exempt: PostgreSQL refuses to call them other than as a trigger.
+    open_to_public = [
+        name for oid, name, secdef, _, is_trigger, _ in _functions(conn)
+        if secdef and not is_trigger
+        and conn.execute("SELECT has_function_privilege('public', %s, 'EXECUTE')", (oid,)).fetchone()[0]
+    ]
+    assert open_to_public == []
+
+
+def test_a_shadowing_schema_on_the_search_path_cannot_change_a_rule(conn):
+    conn.execute("CREATE SCHEMA evil")
+    conn.execute("""CREATE FUNCTION evil.rule_mode(p_rule text) RETURNS text LANGUAGE sql AS $$ SELECT 'off' $$""")
+    conn.execute("CREATE TABLE evil.rule_settings (rule text, mode text)")
+    conn.execute("INSERT INTO evil.rule_settings VALUES ('call_direction_default', 'off')")
+    conn.execute("CREATE TEMP TABLE rule_settings (rule text, mode text)")
+    conn.execute("INSERT INTO rule_settings VALUES ('call_direction_default', 'off')")
+    conn.execute("SET search_path = pg_temp, evil, public, dbguard")
+
+    assert conn.execute("INSERT INTO public.calls DEFAULT VALUES RETURNING direction").fetchone() == ("inbound",)
+
+
+def test_triggers_do_not_fire_on_a_logical_replication_subscriber(conn):
+    # A subscriber applies rows with session_replication_role = replica: the
+    # publisher's triggers already did the work, so they must not apply twice.
+    conn.execute("SET session_replication_role = replica")
+    assert conn.execute("INSERT INTO public.calls DEFAULT VALUES RETURNING direction").fetchone() == (None,)
+    conn.execute("SET session_replication_role = origin")
+    assert conn.execute("INSERT INTO public.calls DEFAULT VALUES RETURNING direction").fetchone() == ("inbound",)
+
+
+def test_plpgsql_check_reports_no_errors(conn):
+    try:
+        with conn.transaction():
+            conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
+    except psycopg.Error as exc:
+        pytest.skip(f"plpgsql_check is not installed on this server ({exc.diag.message_primary})")
+    problems = []
+    for oid, name, _, _, is_trigger, lang in _functions(conn):
+        if lang != "plpgsql":
+            continue
+        relids = [r[0] for r in conn.execute("SELECT DISTINCT tgrelid FROM pg_trigger WHERE tgfoid = %s", (oid,))] \
+            if is_trigger else [0]
+        for relid in relids:
+            rows = conn.execute(
+                "SELECT level, message, lineno FROM plpgsql_check_function_tb(%s, %s) WHERE level = 'error'",
+                (oid, relid)).fetchall()
+            problems += [f"{name} (table oid {relid}) line {lineno}: {message}" for level, message, lineno in rows]
+    assert problems == []
