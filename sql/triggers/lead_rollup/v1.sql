@@ -24,6 +24,9 @@ BEGIN
     END IF;
     -- Transition tables are named relations of this trigger only; each query
     -- is planned on first use, so a branch never sees another event's tables.
+    -- The two constant strings are plpgsql_check pragmas (no-ops at run time).
+    PERFORM 'PRAGMA:TABLE: dbguard_new_rows (LIKE public.appointments)';
+    PERFORM 'PRAGMA:TABLE: dbguard_old_rows (LIKE public.appointments)';
     IF TG_OP = 'INSERT' THEN
         v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
     ELSIF TG_OP = 'DELETE' THEN

@@ -22,23 +22,16 @@ BEGIN
     IF v_mode = 'off' THEN
         RETURN NEW;
     END IF;
-    IF v_appointments THEN
-        v_value := NEW.metadata;
-    ELSE
-        v_value := NEW.details;
-    END IF;
+    -- By column name, not NEW.metadata / NEW.details: one function serves both
+    -- tables, and each table lacks the other's column.
+    v_value := pg_catalog.to_jsonb(NEW) -> v_column;
     v_redacted := dbguard.redact_pii(v_value);
     IF v_redacted IS NOT DISTINCT FROM v_value THEN
         RETURN NEW;
     END IF;
 
     IF v_mode = 'correct' THEN
-        IF v_appointments THEN
-            NEW.metadata := v_redacted;
-        ELSE
-            NEW.details := v_redacted;
-        END IF;
-        RETURN NEW;
+        RETURN pg_catalog.jsonb_populate_record(NEW, pg_catalog.jsonb_build_object(v_column, v_redacted));
     END IF;
     PERFORM dbguard.rule_violation('pii_redaction', v_mode, 'DG001', 'pii_in_metadata',
         CASE WHEN v_appointments THEN 'appointment' ELSE 'appointment_event' END, NEW.id::text,
