@@ -42,7 +42,8 @@ import dbguard
 
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEADLOCK = "40P01"
-ACTORS = ("ai_agent", "staff_user", "customer", "system")
+ACTORS = ("retell_ai", "staff_user", "customer_phone", "system")
+SOURCES = ("retell_webhook", "cal.com_webhook", "manual_staff", "widget_embed")
 
 # Calls 1..B are booked (confirmed), B+1..B+F only ever fail, the rest are never confirmed.
 SEED = """
@@ -65,7 +66,8 @@ def prepare(base: str, database: str, *, calls: int, leads: int) -> str:
     target = dsn_for(base, database)
     dbguard.migrate(target, notify=lambda _m: None)
     with psycopg.connect(target, autocommit=True) as conn:
-        conn.execute(SEED, {"calls": calls, "leads": leads})
+        for statement in SEED.strip().split(";\n"):
+            conn.execute(statement, {"calls": calls, "leads": leads})
     return target
 
 
@@ -95,13 +97,13 @@ class Client(threading.Thread):
                 action = self.rnd.choices(funcs, weights)[0]
                 try:
                     conn.execute("SELECT set_config('dbguard.actor', %s, true), set_config('dbguard.source', %s, true)",
-                                 (self.rnd.choice(ACTORS), "soak"))
+                                 (self.rnd.choice(ACTORS), self.rnd.choice(SOURCES)))
                     failed_booking = action(conn)
                     conn.commit()
                     self.stats.committed(action.__name__, bool(failed_booking))
                 except psycopg.Error as exc:
                     conn.rollback()
-                    self.stats.error(exc.diag.sqlstate or type(exc).__name__)
+                    self.stats.error(exc.diag.sqlstate or type(exc).__name__, action.__name__, exc)
 
     # -- helpers -------------------------------------------------------------
     def _insert(self, conn, call_id: int | None, **extra) -> int | None:
@@ -197,15 +199,19 @@ class Stats:
         self.transactions = collections.Counter()
         self.errors = collections.Counter()
         self.contradictions = 0
+        self.samples: dict[str, list[str]] = collections.defaultdict(list)
 
     def committed(self, kind: str, contradiction: bool) -> None:
         with self.lock:
             self.transactions[kind] += 1
             self.contradictions += contradiction
 
-    def error(self, sqlstate: str) -> None:
+    def error(self, sqlstate: str, kind: str, exc: Exception) -> None:
         with self.lock:
             self.errors[sqlstate] += 1
+            if len(self.samples[sqlstate]) < 3:  # what failed, for the report
+                self.samples[sqlstate].append(f"{kind}: {exc.diag.message_primary}; {exc.diag.message_detail}; "
+                                              f"{exc.diag.context}")
 
 
 def soak(dsn: str, *, seconds: float, clients: int = 6, calls: int = 60, leads: int = 20, seed: int = 1) -> dict:
@@ -230,6 +236,7 @@ def soak(dsn: str, *, seconds: float, clients: int = 6, calls: int = 60, leads: 
         "seconds": round(elapsed, 1), "clients": clients,
         "transactions": sum(stats.transactions.values()), "by_kind": dict(sorted(stats.transactions.items())),
         "errors": dict(sorted(stats.errors.items())), "deadlocks": stats.errors.get(DEADLOCK, 0),
+        "error_samples": dict(stats.samples),
         "violations": sum(violations.values()), "violations_by_rule": {k: v for k, v in violations.items() if v},
         "alerts": alerts, "expected_alerts": expected_alerts, "appointments": appointments,
     }
@@ -261,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
               f"({figures['appointments']} appointments at the end)")
         print("  by kind:", ", ".join(f"{k} {v}" for k, v in figures["by_kind"].items()))
         print("  errors by SQLSTATE:", figures["errors"] or "none", f"(deadlocks: {figures['deadlocks']})")
+        for sqlstate, samples in figures["error_samples"].items():
+            for sample in samples:
+                print(f"    {sqlstate} {sample}")
         print(f"  catalog violations: {figures['violations']}", figures["violations_by_rule"] or "")
         print(f"  alerts: {figures['alerts'] or 'none'}; written contradictions: {figures['expected_alerts'] or 'none'}")
         print("OK" if ok(figures) else "FAILED")

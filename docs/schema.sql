@@ -1625,6 +1625,12 @@ BEGIN
     NEW.lead_id := coalesce(NEW.lead_id, v_pred.lead_id);
     NEW.customer_id := coalesce(NEW.customer_id, v_pred.customer_id);
     IF v_pred.is_active THEN
+        -- Version 2: lock the new row's call before retiring the predecessor.
+        -- The predecessor's update locks its lead (lead_rollup); this row's
+        -- appointment_link_sync then locks the call. Every other write takes
+        -- the call first and the lead second, so taking them the other way
+        -- round here deadlocked with a booking on the same call and lead.
+        PERFORM 1 FROM public.calls c WHERE c.id = NEW.call_id FOR NO KEY UPDATE OF c;
         UPDATE public.appointments a
            SET status = 'rescheduled',
                rescheduled_at = pg_catalog.now(),

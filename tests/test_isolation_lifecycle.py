@@ -100,3 +100,28 @@ def test_concurrent_cancel_and_reschedule_of_one_appointment_keep_its_metadata_h
 def test_concurrent_writes_to_one_leads_appointments_leave_its_rollup_on_the_primary_appointment(
         dsn, lifecycle, first, second):
     run(dsn, first, second)
+
+
+CHAIN_VS_BOOKING = Spec(
+    name="booking+reschedule_chain",
+    setup=SETUP,
+    check=consistent,
+    sessions={
+        # a booking: the claim on the call first, then the appointment of lead 1
+        "s1": [("s1_begin", "BEGIN"),
+               ("s1_confirm", "UPDATE public.calls SET booking_confirmed = true WHERE id = 1"),
+               ("s1_insert", "INSERT INTO public.appointments (call_id, lead_id, status, starts_at, ends_at) "
+                             "VALUES (1, 1, 'scheduled', '2030-03-01 09:00+00', '2030-03-01 09:30+00')"),
+               ("s1_commit", "COMMIT")],
+        # one statement: appointment 1 (call 1, lead 1) rescheduled into a new one
+        "s2": [("s2_begin", "BEGIN"), ("s2_chain", OPERATIONS["reschedule_chain"]), ("s2_commit", "COMMIT")],
+    },
+)
+
+
+def test_a_reschedule_into_a_new_appointment_takes_the_call_before_the_lead_like_a_booking(dsn, lifecycle):
+    """reschedule_chain v1 locked the lead (retiring the predecessor) before the
+    call (link sync of the new row): s1 confirm, s2 chain, s1 insert deadlocked."""
+    outcomes = run_spec(dsn, CHAIN_VS_BOOKING, reset)
+    assert len(outcomes) == 35
+    assert all(not o.errors for o in outcomes if o.valid)

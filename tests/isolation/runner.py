@@ -4,7 +4,9 @@ A spec has named sessions, each an ordered list of named SQL steps. Every
 permutation (every interleaving that keeps each session's own order) is run on
 real connections: a step is sent, and the runner moves on as soon as the step
 finishes or its backend is seen waiting for a lock held by another session --
-exactly how isolationtester drives ``permutation`` lines. A permutation that
+exactly how isolationtester drives ``permutation`` lines. When every session
+waits, the runner waits too, until PostgreSQL's deadlock detector fails one of
+them (recorded as a 40P01 error, which fails the spec). A permutation that
 schedules a step of a session that is still blocked is invalid (it could never
 happen) and is skipped, as isolationtester does.
 
@@ -69,6 +71,18 @@ def _blocked(monitor: psycopg.Connection, pid: int) -> bool:
     return bool(monitor.execute("SELECT cardinality(pg_blocking_pids(%s)) > 0", (pid,)).fetchone()[0])
 
 
+def _wait_any(pending: dict[str, tuple[str, Future]], settle: Callable[[str, Future, float], bool]) -> None:
+    deadline = time.monotonic() + STEP_TIMEOUT
+    while time.monotonic() < deadline:
+        for session, (step, fut) in list(pending.items()):
+            if fut.done():
+                settle(step, fut, 0)
+                del pending[session]
+                return
+        time.sleep(0.01)
+    raise AssertionError(f"sessions {sorted(pending)} all blocked for {STEP_TIMEOUT} s")
+
+
 def _execute(conn: psycopg.Connection, sql: str) -> list[tuple]:
     cur = conn.execute(sql)
     return cur.fetchall() if cur.description is not None else []
@@ -98,6 +112,11 @@ def run_permutation(dsn: str, spec: Spec, permutation: tuple[str, ...]) -> Outco
                     if fut.done():
                         settle(other_step, fut, 0)
                         del pending[other]
+                if session in pending and len(pending) == len(conns):
+                    # Every session waits: a lock cycle. PostgreSQL's deadlock
+                    # detector (deadlock_timeout) ends it by failing one of them;
+                    # wait for that, as isolationtester does, and record it.
+                    _wait_any(pending, settle)
                 if session in pending:
                     outcome.valid = False
                     break
