@@ -20,6 +20,8 @@ errors. Each step's result rows are kept (``Outcome.results``) for a spec's
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -168,4 +170,20 @@ def run_spec(dsn: str, spec: Spec, reset: Callable[[psycopg.Connection], None]) 
                     spec.verify(conn, outcome)
             except AssertionError as exc:
                 raise AssertionError(f"{spec.name} {permutation}: {exc}") from exc
+    _log(spec, outcomes)
     return outcomes
+
+
+def _log(spec: Spec, outcomes: list[Outcome]) -> None:
+    """With $DBGUARD_ISOLATION_LOG set, append one line per spec: permutations run,
+    valid, and errors by SQLSTATE (the figures in docs/reliability.md)."""
+    path = os.environ.get("DBGUARD_ISOLATION_LOG")
+    if not path:
+        return
+    errors: dict[str, int] = {}
+    for o in outcomes:
+        for e in (o.errors.values() if o.valid else ()):
+            errors[e[:5]] = errors.get(e[:5], 0) + 1
+    with open(path, "a") as f:
+        f.write(json.dumps({"spec": spec.name, "permutations": len(outcomes),
+                            "valid": sum(o.valid for o in outcomes), "errors": errors}) + "\n")
