@@ -2973,7 +2973,7 @@ UNION ALL
     d.call_id,
     d.created_at,
     'a lead''s rollup columns (appointment_id, _start_at, _end_at, _status, _canceled_at, _provider, _source) differ from its primary appointment: the next upcoming active one, else the latest active, else the latest cancelled; all empty when none. Leads without any appointment are left alone (their rollup is the input of `dbguard backfill lead-history`)'::text AS description,
-    'the rollup columns are recomputed from the primary appointment (appointment_last_checked_at = now())'::text AS fix,
+    'the rollup columns are recomputed from the primary appointment, as the lead_rollup rule does (appointment_source = its booking_source; appointment_last_checked_at = now())'::text AS fix,
     d.details
    FROM ( SELECT l.id AS entity_id,
             l.company_id,
@@ -2987,7 +2987,7 @@ UNION ALL
                     a.status,
                     a.cancelled_at,
                     a.provider,
-                    a.source
+                    a.booking_source
                    FROM (public.appointments a
                      LEFT JOIN dbguard.vocabularies v ON (((v.vocabulary = 'appointment_status'::text) AND (v.code = a.status) AND v.is_active)))
                   WHERE ((a.lead_id = l.id) AND ((v.code IS NOT NULL) OR (a.status = 'cancelled'::text)))
@@ -3004,7 +3004,7 @@ UNION ALL
                  LIMIT 1) p ON (true))
           WHERE ((EXISTS ( SELECT 1
                    FROM public.appointments a
-                  WHERE (a.lead_id = l.id))) AND ((l.appointment_id IS DISTINCT FROM p.id) OR (l.appointment_start_at IS DISTINCT FROM p.starts_at) OR (l.appointment_end_at IS DISTINCT FROM p.ends_at) OR (l.appointment_status IS DISTINCT FROM p.status) OR (l.appointment_canceled_at IS DISTINCT FROM p.cancelled_at) OR (l.appointment_provider IS DISTINCT FROM p.provider) OR (l.appointment_source IS DISTINCT FROM p.source)))) d
+                  WHERE (a.lead_id = l.id))) AND ((l.appointment_id IS DISTINCT FROM p.id) OR (l.appointment_start_at IS DISTINCT FROM p.starts_at) OR (l.appointment_end_at IS DISTINCT FROM p.ends_at) OR (l.appointment_status IS DISTINCT FROM p.status) OR (l.appointment_canceled_at IS DISTINCT FROM p.cancelled_at) OR (l.appointment_provider IS DISTINCT FROM p.provider) OR (l.appointment_source IS DISTINCT FROM p.booking_source)))) d
 UNION ALL
  SELECT 'link_status_mismatch'::text AS rule,
     'warning'::text AS severity,
