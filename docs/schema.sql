@@ -1624,12 +1624,20 @@ BEGIN
 
     NEW.lead_id := coalesce(NEW.lead_id, v_pred.lead_id);
     NEW.customer_id := coalesce(NEW.customer_id, v_pred.customer_id);
+    -- Version 2: take the locks in the order every other write takes them --
+    -- the appointment row, then the call, then the lead. v1 retired the
+    -- predecessor (its update refreshes the lead's rollup: a lock on the lead)
+    -- before this row's appointment_link_sync locked the call, and deadlocked
+    -- with a booking on the same call and lead. Locking the predecessor also
+    -- re-reads its status: one cancelled meanwhile stays cancelled.
     IF v_pred.is_active THEN
-        -- Version 2: lock the new row's call before retiring the predecessor.
-        -- The predecessor's update locks its lead (lead_rollup); this row's
-        -- appointment_link_sync then locks the call. Every other write takes
-        -- the call first and the lead second, so taking them the other way
-        -- round here deadlocked with a booking on the same call and lead.
+        SELECT coalesce(v.is_active, false) INTO v_pred.is_active
+          FROM public.appointments a
+          LEFT JOIN dbguard.vocabularies v ON v.vocabulary = 'appointment_status' AND v.code = a.status
+         WHERE a.id = v_pred.id
+           FOR NO KEY UPDATE OF a;
+    END IF;
+    IF v_pred.is_active THEN
         PERFORM 1 FROM public.calls c WHERE c.id = NEW.call_id FOR NO KEY UPDATE OF c;
         UPDATE public.appointments a
            SET status = 'rescheduled',

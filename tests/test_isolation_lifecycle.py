@@ -125,3 +125,28 @@ def test_a_reschedule_into_a_new_appointment_takes_the_call_before_the_lead_like
     outcomes = run_spec(dsn, CHAIN_VS_BOOKING, reset)
     assert len(outcomes) == 35
     assert all(not o.errors for o in outcomes if o.valid)
+
+
+CHAIN_VS_DELETE = Spec(
+    name="touch_and_delete+reschedule_chain",
+    setup=SETUP,
+    check=consistent,
+    sessions={
+        # holds appointment 1's row, then deletes it (which locks call 1)
+        "s1": [("s1_begin", "BEGIN"),
+               ("s1_touch", "UPDATE public.appointments SET notes = 'called back' WHERE id = 1"),
+               ("s1_delete", "DELETE FROM public.appointments WHERE id = 1"),
+               ("s1_commit", "COMMIT")],
+        "s2": [("s2_begin", "BEGIN"), ("s2_chain", OPERATIONS["reschedule_chain"]), ("s2_commit", "COMMIT")],
+    },
+    # the chain's predecessor deleted under it: the foreign key refuses the link
+    allowed_errors={"s2_chain": ("23503",)},
+)
+
+
+def test_a_reschedule_into_a_new_appointment_locks_the_predecessor_before_the_call_like_a_delete(dsn, lifecycle):
+    """A first fix that locked the call before the predecessor row deadlocked with
+    a session holding the predecessor and then deleting it (row, then call)."""
+    outcomes = run_spec(dsn, CHAIN_VS_DELETE, reset)
+    assert len(outcomes) == 35
+    assert all(set(o.errors) <= {"s2_chain"} for o in outcomes if o.valid)
