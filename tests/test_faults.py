@@ -96,7 +96,7 @@ def _claims_without_appointment(conn: psycopg.Connection, n: int) -> list[int]:
     return ids
 
 
-def test_a_reconcile_killed_between_batches_resumes_without_duplicate_reviews_or_alerts(conn, dsn, connect):
+def test_a_reconcile_killed_between_batches_resumes_without_duplicate_reviews(conn, dsn, connect):
     calls = _claims_without_appointment(conn, 50)
     worker = connect(autocommit=True)
     batches = []
