@@ -3,4 +3,5 @@ pytest_plugins = [
     "tests.plugins.staff",
     "tests.plugins.operations",
     "tests.plugins.calls",
+    "tests.plugins.hostile",
 ]
