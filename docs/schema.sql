@@ -609,6 +609,31 @@ $$;
 
 
 --
+-- Name: lead_primary_appointment(bigint); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.lead_primary_appointment(p_lead_id bigint) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    SELECT a.id
+      FROM public.appointments a
+      LEFT JOIN dbguard.vocabularies v
+             ON v.vocabulary = 'appointment_status' AND v.code = a.status
+     WHERE a.lead_id = p_lead_id
+       AND (coalesce(v.is_active, false) OR a.status = 'cancelled')
+     ORDER BY CASE WHEN coalesce(v.is_active, false) AND a.starts_at >= pg_catalog.now() THEN 0
+                   WHEN coalesce(v.is_active, false) THEN 1
+                   ELSE 2 END,
+              -- upcoming: the soonest first; the others: the latest first
+              CASE WHEN coalesce(v.is_active, false) AND a.starts_at >= pg_catalog.now() THEN a.starts_at END,
+              a.starts_at DESC NULLS LAST,
+              a.id DESC
+     LIMIT 1
+$$;
+
+
+--
 -- Name: raise_alert(text, text, text, text, text, jsonb, text, boolean, text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -683,6 +708,139 @@ BEGIN
                                        'INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES (%L, %L);',
                                        p_vocabulary, p_value),
               TABLE = p_table, COLUMN = p_column;
+END
+$$;
+
+
+--
+-- Name: redact_pii(jsonb, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.redact_pii(p_value jsonb, p_key text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    v_phone_key boolean := p_key ~* '(phone|mobile|msisdn|whatsapp|fax)' OR p_key ~* '^tel$';
+    v_email_key boolean := p_key ~* 'e[-_]?mail';
+BEGIN
+    CASE pg_catalog.jsonb_typeof(p_value)
+    WHEN 'object' THEN
+        RETURN coalesce((SELECT pg_catalog.jsonb_object_agg(e.key, dbguard.redact_pii(e.value, e.key))
+                           FROM pg_catalog.jsonb_each(p_value) e), '{}'::jsonb);
+    WHEN 'array' THEN
+        -- Array elements inherit the key: {"phones": ["0301234567", ...]}.
+        RETURN coalesce((SELECT pg_catalog.jsonb_agg(dbguard.redact_pii(e.value, p_key) ORDER BY e.ord)
+                           FROM pg_catalog.jsonb_array_elements(p_value) WITH ORDINALITY e(value, ord)), '[]'::jsonb);
+    WHEN 'string' THEN
+        IF coalesce(v_email_key, false) AND (p_value #>> '{}') ~ '@' THEN
+            RETURN '"[email]"'::jsonb;
+        END IF;
+        RETURN pg_catalog.to_jsonb(dbguard.redact_pii_text(p_value #>> '{}', coalesce(v_phone_key, false)));
+    WHEN 'number' THEN
+        IF coalesce(v_phone_key, false)
+           AND pg_catalog.length(pg_catalog.regexp_replace(p_value::text, '[^0-9]', '', 'g')) >= 7 THEN
+            RETURN '"[phone]"'::jsonb;
+        END IF;
+        RETURN p_value;
+    ELSE
+        RETURN p_value;
+    END CASE;
+END
+$_$;
+
+
+--
+-- Name: redact_pii_text(text, boolean); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.redact_pii_text(p_text text, p_phone_key boolean DEFAULT false) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $_$
+    SELECT CASE
+        WHEN p_text IS NULL THEN NULL
+        -- under a phone-like key: a value made only of phone characters (not a date)
+        WHEN p_phone_key AND p_text ~ '^\s*\+?[0-9 ().\-/]+\s*$' AND p_text !~ '^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$'
+             AND pg_catalog.length(pg_catalog.regexp_replace(p_text, '[^0-9]', '', 'g')) BETWEEN 7 AND 15 THEN '[phone]'
+        ELSE pg_catalog.regexp_replace(
+                 pg_catalog.regexp_replace(p_text,
+                     '[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}', '[email]', 'g'),
+                 '(?<![A-Za-z0-9_\-])('
+                     || '\+[0-9](?:[ ().\-/]{0,2}[0-9]){6,14}'
+                     || '|00[1-9][0-9]{0,2}[ ()\-/]{1,2}[0-9](?:[ ()\-/]{0,2}[0-9]){4,12}'
+                     || '|\(?0[1-9](?:[ ()\-/]{0,2}[0-9]){5,13}'
+                     || '|\(?[2-9][0-9]{2}\)?[ .\-][0-9]{3}[ .\-][0-9]{4}'
+                     || ')(?![0-9A-Za-z_\-])',
+                 '[phone]', 'g')
+    END
+$_$;
+
+
+--
+-- Name: refresh_lead_rollup(bigint, boolean); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.refresh_lead_rollup(p_lead_id bigint, p_write boolean DEFAULT true) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_primary record;
+    v_stored record;
+    v_differs boolean;
+BEGIN
+    IF p_write THEN
+        PERFORM 1 FROM public.leads l WHERE l.id = p_lead_id FOR NO KEY UPDATE;
+    END IF;
+
+    SELECT p.* INTO v_primary
+      FROM (SELECT 1) one
+      LEFT JOIN LATERAL (
+            SELECT a.id, a.starts_at, a.ends_at, a.status, a.cancelled_at, a.provider, a.booking_source
+              FROM public.appointments a
+             WHERE a.id = dbguard.lead_primary_appointment(p_lead_id)) p ON true;
+
+    SELECT l.appointment_id, l.appointment_start_at, l.appointment_end_at, l.appointment_status,
+           l.appointment_canceled_at, l.appointment_provider, l.appointment_source
+      INTO v_stored
+      FROM public.leads l
+     WHERE l.id = p_lead_id;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    v_differs := (v_stored.appointment_id, v_stored.appointment_start_at, v_stored.appointment_end_at,
+                  v_stored.appointment_status, v_stored.appointment_canceled_at, v_stored.appointment_provider,
+                  v_stored.appointment_source)
+                 IS DISTINCT FROM
+                 (v_primary.id, v_primary.starts_at, v_primary.ends_at, v_primary.status,
+                  v_primary.cancelled_at, v_primary.provider, v_primary.booking_source);
+
+    -- A rollup without appointment_id but with data predates dbguard: it may be
+    -- the only record of that appointment (until `dbguard backfill lead-history`
+    -- turns it into a row). Its values go into an alert before they are replaced.
+    IF v_differs AND p_write AND v_stored.appointment_id IS NULL
+       AND pg_catalog.jsonb_strip_nulls(pg_catalog.to_jsonb(v_stored)) <> '{}'::jsonb THEN
+        PERFORM dbguard.raise_alert('lead_rollup_legacy_replaced', 'warning', 'lead', p_lead_id::text,
+            pg_catalog.format('lead %s: rollup data without an appointment row was replaced; the old values are in details', p_lead_id),
+            pg_catalog.jsonb_build_object('lead_id', p_lead_id, 'old_rollup', pg_catalog.jsonb_strip_nulls(pg_catalog.to_jsonb(v_stored)),
+                                          'primary_appointment_id', v_primary.id),
+            'trigger', true, 'lead_rollup');
+    END IF;
+
+    IF v_differs AND p_write THEN
+        UPDATE public.leads l
+           SET appointment_id = v_primary.id,
+               appointment_start_at = v_primary.starts_at,
+               appointment_end_at = v_primary.ends_at,
+               appointment_status = v_primary.status,
+               appointment_canceled_at = v_primary.cancelled_at,
+               appointment_provider = v_primary.provider,
+               appointment_source = v_primary.booking_source,
+               appointment_last_checked_at = pg_catalog.now()
+         WHERE l.id = p_lead_id;
+    END IF;
+    RETURN v_differs;
 END
 $$;
 
@@ -945,6 +1103,269 @@ $$;
 
 
 --
+-- Name: rule_violation(text, text, text, text, text, text, text, text, text, jsonb, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.rule_violation(p_rule text, p_mode text, p_sqlstate text, p_alert_type text, p_entity_type text, p_entity_id text, p_message text, p_detail text, p_hint text, p_details jsonb DEFAULT '{}'::jsonb, p_table text DEFAULT NULL::text, p_column text DEFAULT NULL::text) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+    IF p_mode = 'enforce' THEN
+        RAISE EXCEPTION USING MESSAGE = p_message, ERRCODE = p_sqlstate,
+              DETAIL = coalesce(p_detail, ''), HINT = coalesce(p_hint, ''),
+              TABLE = coalesce(p_table, ''), COLUMN = coalesce(p_column, '');
+    END IF;
+    IF p_mode IN ('alert', 'correct') THEN
+        PERFORM dbguard.raise_alert(p_alert_type, 'warning', p_entity_type, p_entity_id, p_message,
+                                    coalesce(p_details, '{}'::jsonb)
+                                        || pg_catalog.jsonb_build_object('detail', p_detail, 'mode', p_mode),
+                                    'trigger', p_mode = 'correct', p_rule);
+    END IF;
+    RETURN p_mode = 'correct';
+END
+$$;
+
+
+--
+-- Name: tg_appointments__cancellation_metadata(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__cancellation_metadata() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('cancellation_metadata');
+    v_insert boolean := TG_OP = 'INSERT';
+    v_was_cancelled boolean := TG_OP = 'UPDATE' AND OLD.status IS NOT DISTINCT FROM 'cancelled';
+    v_at_written boolean;
+    v_row text := NEW.id::text;
+    v_details jsonb;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    v_at_written := NEW.cancelled_at IS NOT NULL
+                    AND (v_insert OR NEW.cancelled_at IS DISTINCT FROM OLD.cancelled_at);
+    v_details := pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'status', NEW.status,
+                                               'cancelled_at', NEW.cancelled_at);
+
+    IF NEW.status IS NOT DISTINCT FROM 'cancelled' AND NEW.cancelled_at IS NULL THEN
+        IF NOT v_was_cancelled THEN
+            NEW.cancelled_at := pg_catalog.now();
+        ELSIF dbguard.rule_violation('cancellation_metadata', v_mode, 'DG007', 'cancelled_without_cancelled_at',
+                  'appointment', v_row,
+                  pg_catalog.format('dbguard: public.appointments row %s: status ''cancelled'' but cancelled_at is NULL', v_row),
+                  'a cancelled appointment records when it was cancelled',
+                  'Keep cancelled_at when the appointment stays cancelled, or change status as well.',
+                  v_details, 'public.appointments', 'cancelled_at') THEN
+            NEW.cancelled_at := coalesce(OLD.cancelled_at, NEW.status_changed_at, pg_catalog.now());
+        END IF;
+    ELSIF NEW.status IS DISTINCT FROM 'cancelled' AND NEW.cancelled_at IS NOT NULL THEN
+        IF v_was_cancelled AND NOT v_at_written THEN
+            -- Reactivation: the cancellation no longer holds; history keeps it.
+            NEW.cancelled_at := NULL;
+            IF NEW.cancelled_by IS NOT DISTINCT FROM OLD.cancelled_by THEN
+                NEW.cancelled_by := NULL;
+            END IF;
+            IF NEW.cancelled_by_user_id IS NOT DISTINCT FROM OLD.cancelled_by_user_id THEN
+                NEW.cancelled_by_user_id := NULL;
+            END IF;
+            IF NEW.cancellation_reason IS NOT DISTINCT FROM OLD.cancellation_reason THEN
+                NEW.cancellation_reason := NULL;
+            END IF;
+        ELSIF v_at_written THEN
+            IF dbguard.rule_violation('cancellation_metadata', v_mode, 'DG007', 'cancelled_at_without_cancelled_status',
+                   'appointment', v_row,
+                   pg_catalog.format('dbguard: public.appointments row %s: cancelled_at is set but status is %L, not ''cancelled''',
+                                     v_row, NEW.status),
+                   'cancelled_at is only set on cancelled appointments',
+                   'Cancel with status = ''cancelled'' (cancelled_at is then filled), or leave cancelled_at NULL.',
+                   v_details, 'public.appointments', 'status') THEN
+                NEW.status := 'cancelled';
+            END IF;
+        ELSIF dbguard.rule_violation('cancellation_metadata', v_mode, 'DG007', 'cancelled_at_without_cancelled_status',
+                  'appointment', v_row,
+                  pg_catalog.format('dbguard: public.appointments row %s: status %L still carries cancelled_at', v_row, NEW.status),
+                  'cancelled_at is only set on cancelled appointments',
+                  'Clear cancelled_at, cancelled_by and cancelled_by_user_id, or set status = ''cancelled''.',
+                  v_details, 'public.appointments', 'cancelled_at') THEN
+            NEW.cancelled_at := NULL;
+            NEW.cancelled_by := NULL;
+            NEW.cancelled_by_user_id := NULL;
+        END IF;
+    END IF;
+
+    -- Who cancelled: only when the row becomes cancelled in this statement, so
+    -- that later edits of a cancelled row never rewrite the cancellation.
+    IF NEW.status IS NOT DISTINCT FROM 'cancelled' AND NOT v_was_cancelled THEN
+        IF v_insert OR NEW.cancelled_by IS NOT DISTINCT FROM OLD.cancelled_by THEN
+            NEW.cancelled_by := coalesce(CASE WHEN v_insert THEN NEW.cancelled_by END, dbguard.acting('actor'), 'system');
+        END IF;
+        IF v_insert OR NEW.cancelled_by_user_id IS NOT DISTINCT FROM OLD.cancelled_by_user_id THEN
+            NEW.cancelled_by_user_id := coalesce(CASE WHEN v_insert THEN NEW.cancelled_by_user_id END, dbguard.acting_user_id());
+        END IF;
+        IF v_insert OR NEW.cancellation_reason IS NOT DISTINCT FROM OLD.cancellation_reason THEN
+            NEW.cancellation_reason := coalesce(CASE WHEN v_insert THEN NEW.cancellation_reason END, dbguard.acting('reason'));
+        END IF;
+    END IF;
+    IF v_insert OR NEW.cancelled_by IS DISTINCT FROM OLD.cancelled_by THEN
+        NEW.cancelled_by := dbguard.vocabulary_value('cancellation_metadata', v_mode, 'actor', NEW.cancelled_by, 'unknown',
+                                                     'appointment', 'public.appointments', 'cancelled_by', v_row);
+    END IF;
+
+    IF v_insert THEN
+        IF NEW.status IS NOT NULL THEN
+            NEW.status_changed_at := coalesce(NEW.status_changed_at, pg_catalog.now());
+        END IF;
+    ELSIF NEW.status IS DISTINCT FROM OLD.status AND NEW.status_changed_at IS NOT DISTINCT FROM OLD.status_changed_at THEN
+        NEW.status_changed_at := pg_catalog.now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_appointments__creation_metadata(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__creation_metadata() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('creation_metadata');
+    v_source text := dbguard.acting('source');
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+
+    IF NEW.booking_source IS NULL THEN
+        -- source_mappings maps every booking source to itself, so a setting or a
+        -- legacy source such as 'cal.com' both come out as a booking source.
+        NEW.booking_source := coalesce(
+            (SELECT m.booking_source FROM dbguard.source_mappings m WHERE m.source = v_source),
+            v_source,
+            (SELECT m.booking_source FROM dbguard.source_mappings m WHERE m.source = NEW.source),
+            'unknown');
+    END IF;
+    NEW.created_by := coalesce(NEW.created_by, dbguard.acting('actor'), 'unknown');
+
+    NEW.booking_source := dbguard.vocabulary_value('creation_metadata', v_mode, 'booking_source', NEW.booking_source, 'unknown',
+                                                   'appointment', 'public.appointments', 'booking_source', NEW.id::text);
+    NEW.created_by := dbguard.vocabulary_value('creation_metadata', v_mode, 'actor', NEW.created_by, 'unknown',
+                                               'appointment', 'public.appointments', 'created_by', NEW.id::text);
+    -- source is the legacy free-text channel: kept as written, else the booking source.
+    NEW.source := coalesce(NEW.source, NEW.booking_source);
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_appointments__history(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__history() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('appointment_history');
+    v_actor text := dbguard.acting('actor');
+    v_source text := dbguard.acting('source');
+    v_user bigint;
+    v_reason text := dbguard.acting('reason');
+    v_events jsonb := '[]';
+    v_row public.appointments;
+    v_event text;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NULL;
+    END IF;
+    v_user := dbguard.acting_user_id();  -- after the mode check: 'off' must not fail on a bad setting
+
+    IF TG_OP = 'INSERT' THEN
+        v_row := NEW;
+        v_events := v_events || pg_catalog.jsonb_build_object(
+            'event', 'created', 'new_status', NEW.status, 'new_starts_at', NEW.starts_at,
+            -- a successor shows the time it replaces
+            'old_starts_at', (SELECT a.starts_at FROM public.appointments a WHERE a.id = NEW.rescheduled_from_id),
+            'actor', coalesce(NEW.created_by, v_actor, 'unknown'),
+            'source', coalesce(v_source, NEW.booking_source),
+            'user_id', v_user,
+            'details', pg_catalog.jsonb_build_object(
+                'booking_source', NEW.booking_source, 'provider', NEW.provider, 'ends_at', NEW.ends_at,
+                'rescheduled_from_id', NEW.rescheduled_from_id));
+    ELSIF TG_OP = 'DELETE' THEN
+        v_row := OLD;
+        v_events := v_events || pg_catalog.jsonb_build_object(
+            'event', 'deleted', 'old_status', OLD.status, 'old_starts_at', OLD.starts_at,
+            'actor', coalesce(v_actor, 'system'), 'source', v_source, 'user_id', v_user,
+            'details', pg_catalog.jsonb_build_object(
+                'booking_source', OLD.booking_source, 'provider', OLD.provider, 'ends_at', OLD.ends_at,
+                'rescheduled_from_id', OLD.rescheduled_from_id));
+    ELSE
+        v_row := NEW;
+        IF NEW.status IS DISTINCT FROM OLD.status THEN
+            v_event := CASE WHEN NEW.status = 'cancelled' THEN 'cancelled'
+                            WHEN OLD.status = 'cancelled' THEN 'reactivated'
+                            ELSE 'status_changed' END;
+            v_events := v_events || pg_catalog.jsonb_build_object(
+                'event', v_event, 'old_status', OLD.status, 'new_status', NEW.status,
+                'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at,
+                'actor', CASE WHEN v_event = 'cancelled' THEN coalesce(NEW.cancelled_by, v_actor, 'system')
+                              ELSE coalesce(v_actor, 'system') END,
+                'source', v_source,
+                'user_id', CASE WHEN v_event = 'cancelled' THEN coalesce(NEW.cancelled_by_user_id, v_user) ELSE v_user END,
+                'details', CASE v_event
+                    WHEN 'cancelled' THEN pg_catalog.jsonb_build_object(
+                        'cancelled_at', NEW.cancelled_at, 'cancellation_reason', NEW.cancellation_reason)
+                    WHEN 'reactivated' THEN pg_catalog.jsonb_build_object(
+                        'previous_cancelled_at', OLD.cancelled_at, 'previous_cancelled_by', OLD.cancelled_by,
+                        'previous_cancelled_by_user_id', OLD.cancelled_by_user_id,
+                        'previous_cancellation_reason', OLD.cancellation_reason)
+                    ELSE '{}'::jsonb END);
+        END IF;
+        IF NEW.starts_at IS DISTINCT FROM OLD.starts_at THEN
+            v_events := v_events || pg_catalog.jsonb_build_object(
+                'event', 'rescheduled', 'old_status', OLD.status, 'new_status', NEW.status,
+                'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at,
+                'actor', CASE WHEN OLD.starts_at IS NOT NULL AND NEW.starts_at IS NOT NULL
+                              THEN coalesce(NEW.rescheduled_by, v_actor, 'system')
+                              ELSE coalesce(v_actor, 'system') END,
+                'source', v_source,
+                'user_id', coalesce(CASE WHEN OLD.starts_at IS NOT NULL AND NEW.starts_at IS NOT NULL
+                                         THEN NEW.rescheduled_by_user_id END, v_user),
+                'details', pg_catalog.jsonb_build_object('old_ends_at', OLD.ends_at, 'new_ends_at', NEW.ends_at));
+        END IF;
+        IF NEW.lead_id IS DISTINCT FROM OLD.lead_id THEN
+            v_events := v_events || pg_catalog.jsonb_build_object(
+                'event', 'lead_changed', 'old_status', OLD.status, 'new_status', NEW.status,
+                'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at,
+                'actor', coalesce(v_actor, 'system'), 'source', v_source, 'user_id', v_user,
+                'details', pg_catalog.jsonb_build_object('old_lead_id', OLD.lead_id, 'new_lead_id', NEW.lead_id));
+        END IF;
+    END IF;
+
+    INSERT INTO public.appointment_events
+        (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
+         actor, source, user_id, details)
+    SELECT v_row.id, v_row.lead_id, v_row.call_id, x.e ->> 'event', x.e ->> 'old_status', x.e ->> 'new_status',
+           (x.e ->> 'old_starts_at')::timestamptz, (x.e ->> 'new_starts_at')::timestamptz,
+           x.e ->> 'actor', x.e ->> 'source', (x.e ->> 'user_id')::bigint,
+           pg_catalog.jsonb_strip_nulls((x.e -> 'details') || pg_catalog.jsonb_build_object('reason', v_reason))
+      FROM pg_catalog.jsonb_array_elements(v_events) WITH ORDINALITY AS x(e, ord)
+     ORDER BY x.ord;
+    RETURN NULL;
+END
+$$;
+
+
+--
 -- Name: tg_appointments__host_staff_assignment(); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -977,6 +1398,60 @@ BEGIN
         NEW.staff_id := v_mapping.staff_id;
     END IF;
     RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_appointments__lead_rollup(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__lead_rollup() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('lead_rollup');
+    v_leads bigint[];
+    v_lead bigint;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NULL;
+    END IF;
+    -- Transition tables are named relations of this trigger only; each query
+    -- is planned on first use, so a branch never sees another event's tables.
+    -- The two constant strings are plpgsql_check pragmas (no-ops at run time).
+    PERFORM 'PRAGMA:TABLE: dbguard_new_rows (LIKE public.appointments)';
+    PERFORM 'PRAGMA:TABLE: dbguard_old_rows (LIKE public.appointments)';
+    IF TG_OP = 'INSERT' THEN
+        v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
+    ELSIF TG_OP = 'DELETE' THEN
+        v_leads := ARRAY(SELECT DISTINCT o.lead_id FROM dbguard_old_rows o WHERE o.lead_id IS NOT NULL);
+    ELSE
+        v_leads := ARRAY(
+            SELECT DISTINCT x.lead_id
+              FROM dbguard_new_rows n
+              FULL JOIN dbguard_old_rows o ON o.id = n.id
+             CROSS JOIN LATERAL (VALUES (n.lead_id), (o.lead_id)) x (lead_id)
+             WHERE x.lead_id IS NOT NULL
+               AND (n.lead_id, n.status, n.starts_at, n.ends_at, n.cancelled_at, n.provider, n.booking_source)
+                   IS DISTINCT FROM
+                   (o.lead_id, o.status, o.starts_at, o.ends_at, o.cancelled_at, o.provider, o.booking_source));
+    END IF;
+
+    FOR v_lead IN SELECT l FROM pg_catalog.unnest(v_leads) l ORDER BY l LOOP
+        IF v_mode <> 'alert' THEN
+            PERFORM dbguard.refresh_lead_rollup(v_lead);
+        ELSIF dbguard.refresh_lead_rollup(v_lead, false) THEN
+            PERFORM dbguard.raise_alert('lead_rollup_drift', 'warning', 'lead', v_lead::text,
+                pg_catalog.format('lead %s: rollup columns differ from its primary appointment', v_lead),
+                pg_catalog.jsonb_build_object('lead_id', v_lead,
+                                              'primary_appointment_id', dbguard.lead_primary_appointment(v_lead),
+                                              'mode', v_mode),
+                'trigger', false, 'lead_rollup');
+        END IF;
+    END LOOP;
+    RETURN NULL;
 END
 $$;
 
@@ -1085,6 +1560,124 @@ BEGIN
         END IF;
     END LOOP;
     RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: tg_appointments__reschedule_chain(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__reschedule_chain() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('reschedule_chain');
+    v_row text := NEW.id::text;
+    v_pred record;
+    v_problem text;
+    v_detail text;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        -- Two links written at once (A -> B, B -> A) would each miss the other
+        -- and close a cycle: changes of existing links take turns, and the
+        -- checks below, as new statements, then see the committed links.
+        PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dbguard.reschedule_chain'));
+    END IF;
+
+    SELECT a.id, a.lead_id, a.customer_id, a.status,
+           coalesce(v.is_active, false) AS is_active
+      INTO v_pred
+      FROM public.appointments a
+      LEFT JOIN dbguard.vocabularies v ON v.vocabulary = 'appointment_status' AND v.code = a.status
+     WHERE a.id = NEW.rescheduled_from_id;
+
+    IF NEW.rescheduled_from_id = NEW.id THEN
+        v_problem := 'points to itself';
+        v_detail := 'an appointment cannot replace itself';
+    ELSIF NOT FOUND THEN
+        -- A missing predecessor is the foreign key's to refuse.
+        RETURN NEW;
+    ELSIF NOT coalesce(NEW.lead_id = v_pred.lead_id OR NEW.customer_id = v_pred.customer_id, false)
+          AND coalesce(NEW.lead_id <> v_pred.lead_id OR NEW.customer_id <> v_pred.customer_id, false) THEN
+        v_problem := pg_catalog.format('points to appointment %s of another lead/customer', v_pred.id);
+        v_detail := pg_catalog.format('this row: lead %s, customer %s; appointment %s: lead %s, customer %s',
+                                      coalesce(NEW.lead_id::text, 'NULL'), coalesce(NEW.customer_id::text, 'NULL'), v_pred.id,
+                                      coalesce(v_pred.lead_id::text, 'NULL'), coalesce(v_pred.customer_id::text, 'NULL'));
+    ELSIF TG_OP = 'UPDATE' AND EXISTS (
+            WITH RECURSIVE chain (id, rescheduled_from_id) AS (
+                SELECT a.id, a.rescheduled_from_id FROM public.appointments a WHERE a.id = NEW.rescheduled_from_id
+                UNION
+                SELECT a.id, a.rescheduled_from_id FROM public.appointments a JOIN chain c ON a.id = c.rescheduled_from_id)
+            SELECT 1 FROM chain WHERE chain.id = NEW.id) THEN
+        v_problem := pg_catalog.format('makes a cycle through appointment %s', NEW.rescheduled_from_id);
+        v_detail := 'following rescheduled_from_id from this row leads back to it';
+    END IF;
+
+    IF v_problem IS NOT NULL THEN
+        IF dbguard.rule_violation('reschedule_chain', v_mode, 'DG005', 'reschedule_chain_violation', 'appointment', v_row,
+               pg_catalog.format('dbguard: public.appointments row %s: rescheduled_from_id = %s %s',
+                                 v_row, NEW.rescheduled_from_id, v_problem),
+               v_detail,
+               'rescheduled_from_id must name the earlier appointment of the same lead or customer that this one replaces.',
+               pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'rescheduled_from_id', NEW.rescheduled_from_id,
+                                             'problem', v_problem),
+               'public.appointments', 'rescheduled_from_id') THEN
+            NEW.rescheduled_from_id := CASE WHEN TG_OP = 'UPDATE' THEN OLD.rescheduled_from_id END;
+        END IF;
+        RETURN NEW;
+    END IF;
+
+    NEW.lead_id := coalesce(NEW.lead_id, v_pred.lead_id);
+    NEW.customer_id := coalesce(NEW.customer_id, v_pred.customer_id);
+    IF v_pred.is_active THEN
+        UPDATE public.appointments a
+           SET status = 'rescheduled',
+               rescheduled_at = pg_catalog.now(),
+               rescheduled_by = dbguard.vocabulary_value('reschedule_chain', v_mode, 'actor', coalesce(dbguard.acting('actor'), 'system'), 'unknown',
+                                                         'appointment', 'public.appointments', 'rescheduled_by', v_pred.id::text),
+               rescheduled_by_user_id = dbguard.acting_user_id()
+         WHERE a.id = v_pred.id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_appointments__reschedule_metadata(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__reschedule_metadata() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('reschedule_metadata');
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.rescheduled_at IS NOT DISTINCT FROM OLD.rescheduled_at THEN
+        NEW.rescheduled_at := pg_catalog.now();
+    END IF;
+    IF NEW.rescheduled_by IS NOT DISTINCT FROM OLD.rescheduled_by THEN
+        NEW.rescheduled_by := coalesce(dbguard.acting('actor'), 'system');
+    END IF;
+    IF NEW.rescheduled_by_user_id IS NOT DISTINCT FROM OLD.rescheduled_by_user_id THEN
+        -- The user of this reschedule, or NULL: an earlier reschedule's user is not this one.
+        NEW.rescheduled_by_user_id := dbguard.acting_user_id();
+    END IF;
+    IF NEW.ends_at IS NOT DISTINCT FROM OLD.ends_at AND OLD.ends_at IS NOT NULL THEN
+        NEW.ends_at := NEW.starts_at + (OLD.ends_at - OLD.starts_at);
+    END IF;
+    NEW.rescheduled_by := dbguard.vocabulary_value('reschedule_metadata', v_mode, 'actor', NEW.rescheduled_by, 'unknown',
+                                                   'appointment', 'public.appointments', 'rescheduled_by', NEW.id::text);
+    RETURN NEW;
 END
 $$;
 
@@ -1470,6 +2063,49 @@ BEGIN
         NEW.session_outcome := v_outcome;
         NEW.appointment_made := v_made;
     END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_json__pii_redaction(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_json__pii_redaction() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('pii_redaction');
+    v_appointments boolean := TG_TABLE_NAME = 'appointments';
+    v_column text := CASE WHEN TG_TABLE_NAME = 'appointments' THEN 'metadata' ELSE 'details' END;
+    v_value jsonb;
+    v_redacted jsonb;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    -- By column name, not NEW.metadata / NEW.details: one function serves both
+    -- tables, and each table lacks the other's column.
+    v_value := pg_catalog.to_jsonb(NEW) -> v_column;
+    v_redacted := dbguard.redact_pii(v_value);
+    IF v_redacted IS NOT DISTINCT FROM v_value THEN
+        RETURN NEW;
+    END IF;
+
+    IF v_mode = 'correct' THEN
+        RETURN pg_catalog.jsonb_populate_record(NEW, pg_catalog.jsonb_build_object(v_column, v_redacted));
+    END IF;
+    PERFORM dbguard.rule_violation('pii_redaction', v_mode, 'DG001', 'pii_in_metadata',
+        CASE WHEN v_appointments THEN 'appointment' ELSE 'appointment_event' END, NEW.id::text,
+        pg_catalog.format('dbguard: %s.%s row %s: %s contains e-mail addresses or phone numbers',
+                          TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.id, v_column),
+        'raw provider payloads must not keep personal data',
+        pg_catalog.format('Store the payload through dbguard.redact_pii(...), or switch rule pii_redaction to correct '
+                          '(dbguard rules set-mode pii_redaction correct) to redact on write.'),
+        pg_catalog.jsonb_build_object('table', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, 'column', v_column, 'row_id', NEW.id),
+        TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, v_column);
     RETURN NEW;
 END
 $$;
@@ -2341,7 +2977,7 @@ UNION ALL
     d.call_id,
     d.created_at,
     'a lead''s rollup columns (appointment_id, _start_at, _end_at, _status, _canceled_at, _provider, _source) differ from its primary appointment: the next upcoming active one, else the latest active, else the latest cancelled; all empty when none. Leads without any appointment are left alone (their rollup is the input of `dbguard backfill lead-history`)'::text AS description,
-    'the rollup columns are recomputed from the primary appointment (appointment_last_checked_at = now())'::text AS fix,
+    'the rollup columns are recomputed from the primary appointment, as the lead_rollup rule does (appointment_source = its booking_source; appointment_last_checked_at = now())'::text AS fix,
     d.details
    FROM ( SELECT l.id AS entity_id,
             l.company_id,
@@ -2355,7 +2991,7 @@ UNION ALL
                     a.status,
                     a.cancelled_at,
                     a.provider,
-                    a.source
+                    a.booking_source
                    FROM (public.appointments a
                      LEFT JOIN dbguard.vocabularies v ON (((v.vocabulary = 'appointment_status'::text) AND (v.code = a.status) AND v.is_active)))
                   WHERE ((a.lead_id = l.id) AND ((v.code IS NOT NULL) OR (a.status = 'cancelled'::text)))
@@ -2372,7 +3008,7 @@ UNION ALL
                  LIMIT 1) p ON (true))
           WHERE ((EXISTS ( SELECT 1
                    FROM public.appointments a
-                  WHERE (a.lead_id = l.id))) AND ((l.appointment_id IS DISTINCT FROM p.id) OR (l.appointment_start_at IS DISTINCT FROM p.starts_at) OR (l.appointment_end_at IS DISTINCT FROM p.ends_at) OR (l.appointment_status IS DISTINCT FROM p.status) OR (l.appointment_canceled_at IS DISTINCT FROM p.cancelled_at) OR (l.appointment_provider IS DISTINCT FROM p.provider) OR (l.appointment_source IS DISTINCT FROM p.source)))) d
+                  WHERE (a.lead_id = l.id))) AND ((l.appointment_id IS DISTINCT FROM p.id) OR (l.appointment_start_at IS DISTINCT FROM p.starts_at) OR (l.appointment_end_at IS DISTINCT FROM p.ends_at) OR (l.appointment_status IS DISTINCT FROM p.status) OR (l.appointment_canceled_at IS DISTINCT FROM p.cancelled_at) OR (l.appointment_provider IS DISTINCT FROM p.provider) OR (l.appointment_source IS DISTINCT FROM p.booking_source)))) d
 UNION ALL
  SELECT 'link_status_mismatch'::text AS rule,
     'warning'::text AS severity,
@@ -3463,6 +4099,55 @@ CREATE TRIGGER dbguard_100_call_direction_default BEFORE INSERT OR UPDATE OF dir
 
 
 --
+-- Name: appointments dbguard_100_creation_metadata; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_100_creation_metadata BEFORE INSERT ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__creation_metadata();
+
+
+--
+-- Name: appointment_events dbguard_150_pii_redaction; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_150_pii_redaction BEFORE INSERT ON public.appointment_events FOR EACH ROW WHEN ((new.details IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+
+
+--
+-- Name: appointments dbguard_150_pii_redaction; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_150_pii_redaction BEFORE INSERT ON public.appointments FOR EACH ROW WHEN ((new.metadata IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+
+
+--
+-- Name: appointment_events dbguard_150_pii_redaction_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_150_pii_redaction_update BEFORE UPDATE ON public.appointment_events FOR EACH ROW WHEN (((new.details IS DISTINCT FROM old.details) AND (new.details IS NOT NULL))) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+
+
+--
+-- Name: appointments dbguard_150_pii_redaction_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_150_pii_redaction_update BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.metadata IS DISTINCT FROM old.metadata) AND (new.metadata IS NOT NULL))) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+
+
+--
+-- Name: appointments dbguard_200_cancellation_metadata; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_200_cancellation_metadata BEFORE INSERT ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__cancellation_metadata();
+
+
+--
+-- Name: appointments dbguard_200_cancellation_metadata_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_200_cancellation_metadata_update BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.status IS DISTINCT FROM old.status) OR (new.cancelled_at IS DISTINCT FROM old.cancelled_at) OR (new.cancelled_by IS DISTINCT FROM old.cancelled_by) OR ((NOT (new.status IS DISTINCT FROM 'cancelled'::text)) <> (new.cancelled_at IS NOT NULL)))) EXECUTE FUNCTION dbguard.tg_appointments__cancellation_metadata();
+
+
+--
 -- Name: calls dbguard_200_customer_link_sync; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3474,6 +4159,27 @@ CREATE TRIGGER dbguard_200_customer_link_sync BEFORE INSERT OR UPDATE OF custome
 --
 
 CREATE TRIGGER dbguard_300_outcome_flag_sync BEFORE INSERT OR UPDATE OF session_outcome, appointment_made ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_calls__outcome_flag_sync();
+
+
+--
+-- Name: appointments dbguard_300_reschedule_metadata; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_300_reschedule_metadata BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.starts_at IS DISTINCT FROM old.starts_at) AND (old.starts_at IS NOT NULL) AND (new.starts_at IS NOT NULL))) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_metadata();
+
+
+--
+-- Name: appointments dbguard_400_reschedule_chain; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_400_reschedule_chain BEFORE INSERT ON public.appointments FOR EACH ROW WHEN ((new.rescheduled_from_id IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
+
+
+--
+-- Name: appointments dbguard_400_reschedule_chain_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_400_reschedule_chain_update BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.rescheduled_from_id IS NOT NULL) AND (new.rescheduled_from_id IS DISTINCT FROM old.rescheduled_from_id))) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
 
 
 --
@@ -3509,6 +4215,41 @@ CREATE TRIGGER dbguard_600_appointment_link_sync AFTER INSERT OR DELETE OR UPDAT
 --
 
 CREATE TRIGGER dbguard_600_appointment_link_sync BEFORE INSERT OR UPDATE OF appointment_link_status ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__link_sync();
+
+
+--
+-- Name: appointments dbguard_700_lead_rollup; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_700_lead_rollup AFTER INSERT ON public.appointments REFERENCING NEW TABLE AS dbguard_new_rows FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup();
+
+
+--
+-- Name: appointments dbguard_700_lead_rollup_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_700_lead_rollup_delete AFTER DELETE ON public.appointments REFERENCING OLD TABLE AS dbguard_old_rows FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup();
+
+
+--
+-- Name: appointments dbguard_700_lead_rollup_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_700_lead_rollup_update AFTER UPDATE ON public.appointments REFERENCING OLD TABLE AS dbguard_old_rows NEW TABLE AS dbguard_new_rows FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup();
+
+
+--
+-- Name: appointments dbguard_800_appointment_history; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_800_appointment_history AFTER INSERT OR DELETE ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__history();
+
+
+--
+-- Name: appointments dbguard_800_appointment_history_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_800_appointment_history_update AFTER UPDATE ON public.appointments FOR EACH ROW WHEN (((new.status IS DISTINCT FROM old.status) OR (new.starts_at IS DISTINCT FROM old.starts_at) OR (new.lead_id IS DISTINCT FROM old.lead_id))) EXECUTE FUNCTION dbguard.tg_appointments__history();
 
 
 --

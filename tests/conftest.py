@@ -3,5 +3,6 @@ pytest_plugins = [
     "tests.plugins.staff",
     "tests.plugins.operations",
     "tests.plugins.calls",
+    "tests.plugins.lifecycle",
     "tests.plugins.hostile",
 ]

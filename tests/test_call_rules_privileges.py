@@ -14,8 +14,8 @@ from .test_booking_confirmed_requires_appointment import broken_application
 
 @pytest.fixture
 def app_role(conn, server_dsn):
-    """A role with DML on the domain tables, read access to the rule settings and
-    vocabularies, and EXECUTE on raise_alert / enqueue_review — nothing else."""
+    """A role with DML on the domain tables, read access to the rule settings,
+    vocabularies and source mappings, and EXECUTE on raise_alert / enqueue_review — nothing else."""
     name = f"dbguard_app_{uuid.uuid4().hex[:8]}"
     role = sql.Identifier(name)
     for statement in (
@@ -23,7 +23,7 @@ def app_role(conn, server_dsn):
         "GRANT USAGE ON SCHEMA public, dbguard TO {}",
         "GRANT SELECT, INSERT, UPDATE, DELETE ON public.calls, public.appointments, public.customers TO {}",
         "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}",
-        "GRANT SELECT ON dbguard.rule_settings, dbguard.vocabularies TO {}",
+        "GRANT SELECT ON dbguard.rule_settings, dbguard.vocabularies, dbguard.source_mappings TO {}",
         "GRANT EXECUTE ON FUNCTION dbguard.raise_alert(text, text, text, text, text, jsonb, text, boolean, text), "
         "dbguard.enqueue_review(bigint, text, jsonb) TO {}",
     ):

@@ -58,20 +58,36 @@ def test_triggers_do_not_fire_on_a_logical_replication_subscriber(conn):
 
 
 def test_plpgsql_check_reports_no_errors(conn):
+    """Zero plpgsql_check errors in every dbguard PL/pgSQL function.
+
+    A trigger function attached to several tables (one rule, one function) is checked
+    against each of them; it branches on TG_TABLE_NAME, so "record new/old has no
+    field" on one table is a static false positive -- unless it is reported for
+    every table the function serves, which would be a real bug.
+    """
     try:
         with conn.transaction():
             conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
     except psycopg.Error as exc:
         pytest.skip(f"plpgsql_check is not installed on this server ({exc.diag.message_primary})")
     problems = []
+    checked = 0
     for oid, name, _, _, is_trigger, lang in _functions(conn):
         if lang != "plpgsql":
             continue
         relids = [r[0] for r in conn.execute("SELECT DISTINCT tgrelid FROM pg_trigger WHERE tgfoid = %s", (oid,))] \
             if is_trigger else [0]
+        per_table = {}
         for relid in relids:
-            rows = conn.execute(
-                "SELECT level, message, lineno FROM plpgsql_check_function_tb(%s, %s) WHERE level = 'error'",
+            checked += 1
+            per_table[relid] = conn.execute(
+                "SELECT message, lineno FROM plpgsql_check_function_tb(%s, %s) WHERE level = 'error'",
                 (oid, relid)).fetchall()
-            problems += [f"{name} (table oid {relid}) line {lineno}: {message}" for level, message, lineno in rows]
-    assert problems == []
+        for relid, errors in per_table.items():
+            for message, lineno in errors:
+                table_specific = (len(relids) > 1 and "has no field" in message
+                                  and any((message, lineno) not in other for r, other in per_table.items() if r != relid))
+                if not table_specific:
+                    problems.append(f"{name} (table oid {relid}) line {lineno}: {message}")
+    assert checked > 20
+    assert problems == [], "\n".join(problems)

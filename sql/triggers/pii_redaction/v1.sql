@@ -1,0 +1,71 @@
+-- rule: pii_redaction
+-- version: 1
+-- function: dbguard.tg_json__pii_redaction()
+-- guarantees: e-mail addresses and phone numbers inside appointments.metadata and appointment_events.details, at any depth, are replaced by '[email]' / '[phone]' markers before the row is stored; the JSON shape and every other value stay as written.
+
+-- Redacts PII from the JSON column of the table it is attached to
+-- (appointments.metadata, appointment_events.details) with dbguard.redact_pii.
+-- Redaction is routine data handling, so 'correct' is silent; 'alert' stores
+-- the payload unchanged and alerts (without the values); 'enforce' refuses it.
+CREATE OR REPLACE FUNCTION dbguard.tg_json__pii_redaction()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('pii_redaction');
+    v_appointments boolean := TG_TABLE_NAME = 'appointments';
+    v_column text := CASE WHEN TG_TABLE_NAME = 'appointments' THEN 'metadata' ELSE 'details' END;
+    v_value jsonb;
+    v_redacted jsonb;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    -- By column name, not NEW.metadata / NEW.details: one function serves both
+    -- tables, and each table lacks the other's column.
+    v_value := pg_catalog.to_jsonb(NEW) -> v_column;
+    v_redacted := dbguard.redact_pii(v_value);
+    IF v_redacted IS NOT DISTINCT FROM v_value THEN
+        RETURN NEW;
+    END IF;
+
+    IF v_mode = 'correct' THEN
+        RETURN pg_catalog.jsonb_populate_record(NEW, pg_catalog.jsonb_build_object(v_column, v_redacted));
+    END IF;
+    PERFORM dbguard.rule_violation('pii_redaction', v_mode, 'DG001', 'pii_in_metadata',
+        CASE WHEN v_appointments THEN 'appointment' ELSE 'appointment_event' END, NEW.id::text,
+        pg_catalog.format('dbguard: %s.%s row %s: %s contains e-mail addresses or phone numbers',
+                          TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.id, v_column),
+        'raw provider payloads must not keep personal data',
+        pg_catalog.format('Store the payload through dbguard.redact_pii(...), or switch rule pii_redaction to correct '
+                          '(dbguard rules set-mode pii_redaction correct) to redact on write.'),
+        pg_catalog.jsonb_build_object('table', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, 'column', v_column, 'row_id', NEW.id),
+        TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, v_column);
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER dbguard_150_pii_redaction
+    BEFORE INSERT ON public.appointments
+    FOR EACH ROW
+    WHEN (NEW.metadata IS NOT NULL)
+    EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+
+CREATE OR REPLACE TRIGGER dbguard_150_pii_redaction_update
+    BEFORE UPDATE ON public.appointments
+    FOR EACH ROW
+    WHEN (NEW.metadata IS DISTINCT FROM OLD.metadata AND NEW.metadata IS NOT NULL)
+    EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+
+CREATE OR REPLACE TRIGGER dbguard_150_pii_redaction
+    BEFORE INSERT ON public.appointment_events
+    FOR EACH ROW
+    WHEN (NEW.details IS NOT NULL)
+    EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+
+CREATE OR REPLACE TRIGGER dbguard_150_pii_redaction_update
+    BEFORE UPDATE ON public.appointment_events
+    FOR EACH ROW
+    WHEN (NEW.details IS DISTINCT FROM OLD.details AND NEW.details IS NOT NULL)
+    EXECUTE FUNCTION dbguard.tg_json__pii_redaction();

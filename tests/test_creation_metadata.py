@@ -1,0 +1,76 @@
+"""Rule creation_metadata: who created an appointment and through which channel."""
+
+from __future__ import annotations
+
+import pytest
+
+import dbguard
+from dbguard.errors import InvalidActingSetting, VocabularyViolation
+
+from .plugins.lifecycle import alerts, insert, set_acting
+
+
+def test_source_setting_is_mapped_like_a_legacy_source(conn):
+    set_acting(conn, source="cal.com")
+    assert insert(conn, "appointments")["booking_source"] == "cal.com_direct"
+
+
+def test_source_setting_wins_over_the_source_column(conn):
+    set_acting(conn, source="widget_embed")
+    a = insert(conn, "appointments", source="retell_webhook")
+    assert (a["booking_source"], a["source"]) == ("widget_embed", "retell_webhook")
+
+
+def test_unmapped_legacy_source_gives_unknown_without_alert(conn):
+    a = insert(conn, "appointments", source="fax machine")
+    assert (a["booking_source"], a["source"]) == ("unknown", "fax machine")
+    assert alerts(conn, "creation_metadata") == []
+
+
+def test_correct_mode_replaces_unknown_values_and_alerts(conn):
+    set_acting(conn, actor="martian")
+    a = insert(conn, "appointments", booking_source="carrier_pigeon")
+    assert (a["created_by"], a["booking_source"]) == ("unknown", "unknown")
+    got = {(x["details"]["column"], x["details"]["value"], x["auto_corrected"]) for x in alerts(conn, "creation_metadata")}
+    assert got == {("created_by", "martian", True), ("booking_source", "carrier_pigeon", True)}
+
+
+def test_alert_mode_keeps_unknown_values_and_alerts(conn):
+    dbguard.set_mode(conn, "creation_metadata", "alert")
+    a = insert(conn, "appointments", created_by="martian")
+    assert a["created_by"] == "martian" and a["booking_source"] == "unknown"
+    assert [x["auto_corrected"] for x in alerts(conn, "creation_metadata")] == [False]
+
+
+def test_enforce_mode_refuses_unknown_values_with_the_vocabulary_error(conn):
+    dbguard.set_mode(conn, "creation_metadata", "enforce")
+    with pytest.raises(VocabularyViolation) as err:
+        insert(conn, "appointments", booking_source="carrier_pigeon")
+    diag = err.value.diag
+    assert "public.appointments.booking_source" in diag.message_primary and "'carrier_pigeon'" in diag.message_primary
+    assert "retell_phone" in diag.message_detail and "INSERT INTO dbguard.vocabularies" in diag.message_hint
+
+
+def test_enforce_mode_accepts_known_values(conn):
+    dbguard.set_mode(conn, "creation_metadata", "enforce")
+    set_acting(conn, actor="retell_ai")
+    assert insert(conn, "appointments", source="retell_webhook")["created_by"] == "retell_ai"
+
+
+def test_off_mode_fills_nothing(conn):
+    dbguard.set_mode(conn, "creation_metadata", "off")
+    set_acting(conn, actor="retell_ai")
+    a = insert(conn, "appointments")
+    assert (a["created_by"], a["booking_source"], a["source"]) == (None, None, None)
+
+
+def test_vocabulary_extended_by_the_dba_is_accepted(conn):
+    conn.execute("INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES ('booking_source', 'kiosk')")
+    dbguard.set_mode(conn, "creation_metadata", "enforce")
+    assert insert(conn, "appointments", booking_source="kiosk")["booking_source"] == "kiosk"
+
+
+def test_bad_user_id_setting_is_refused(conn):
+    set_acting(conn, user_id="bob")
+    with pytest.raises(InvalidActingSetting):
+        insert(conn, "appointments", status="cancelled")
