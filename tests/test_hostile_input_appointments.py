@@ -8,7 +8,8 @@ appointment lifecycle rules) are switched through all modes as well.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import json
+import re
 
 import pytest
 from hypothesis import given
@@ -110,7 +111,8 @@ def test_every_appointment_write_succeeds_consistently_or_fails_the_documented_w
         "actor": hostile_text(world.vocab["actor"], nul=False), "source": hostile_text(nul=False),
         "user_id": st.one_of(st.sampled_from(["1", "-5", "9223372036854775808", "x", " 7 "]), odd_text),
         "reason": hostile_text(nul=False)}), label="acting")
-    set_modes(conn, rule_modes)
+    delete = data.draw(st.booleans(), label="delete afterwards")
+    set_modes(conn, rule_modes, via_update=data.draw(st.booleans(), label="modes via UPDATE"))
 
     previous = conn.execute("SELECT max(id) FROM public.appointments").fetchone()[0]
     states = []
@@ -134,10 +136,22 @@ def test_every_appointment_write_succeeds_consistently_or_fails_the_documented_w
     if appointment_id is not None and changes:
         states.append(attempt(conn, outcomes, lambda: update(conn, "appointments", appointment_id,
                                                              **resolve(changes)))[0])
+    appointment = None if appointment_id is None else row(conn, "appointments", appointment_id)
+    if appointment is not None and delete:
+        states.append(attempt(conn, outcomes, lambda: conn.execute("DELETE FROM public.appointments WHERE id = %s",
+                                                                   (appointment_id,)))[0])
     states.append(commit(conn, outcomes))
     if "enforce" not in rule_modes.values():
         assert not [s for s in states if "DG" in s and s != "DG008" and s != "commit:DG008"], (states, rule_modes)
     if states[-1] != "commit:ok" or appointment_id is None:
+        return
+    if row(conn, "appointments", appointment_id) is None:
+        # Deleted: what it leaves behind (its call, its lead) must still be consistent.
+        entities = {(table, appointment[key]) for table, key in (("calls", "call_id"), ("leads", "lead_id"))
+                    if appointment[key] is not None}
+        checked = [name for name in ("link_status_mismatch", "lead_rollup_drift")
+                   if all(rule_modes.get(r) in ("correct", "enforce") for r in GUARANTEED_BY[name])]
+        assert violations(conn, checked, entities) == []
         return
     appointment = row(conn, "appointments", appointment_id)
     entities = {("appointments", appointment_id)} | {(table, appointment[key]) for table, key in
@@ -151,7 +165,22 @@ def test_every_appointment_write_succeeds_consistently_or_fails_the_documented_w
         # Documented (docs/rules/staff_tenant_isolation.md): a NULL company on either side is
         # not judged by the trigger; the cross_tenant_staff scan reports it.
         checked = [name for name in checked if name != "cross_tenant_staff"]
+    if any(changes.get(c, "unset") is None for c in ("created_by", "booking_source", "rescheduled_by")) \
+            or changes.get("rescheduled_at") is not None:
+        # Known gap (docs/reliability-hostile-input.md): creation_metadata runs on INSERT only and
+        # reschedule_metadata only when starts_at moves, so an UPDATE that blanks created_by /
+        # booking_source / rescheduled_by, or sets rescheduled_at alone, is left as written; the
+        # missing_lifecycle_metadata scan reports it.
+        outcomes["exempt:missing_lifecycle_metadata"] += 1
+        checked = [name for name in checked if name != "missing_lifecycle_metadata"]
     assert violations(conn, checked, entities) == []
+    if rule_modes.get("appointment_history", "off") != "off":
+        created = conn.execute("SELECT count(*) FROM public.appointment_events WHERE appointment_id = %s "
+                               "AND event = 'created'", (appointment_id,)).fetchone()[0]
+        assert created == 1
+    if rule_modes.get("pii_redaction") in ("correct", "enforce") and appointment["metadata"] is not None:
+        text = str(appointment["metadata"])
+        assert "a@b.example" not in text and "X@Y.example" not in text and "+49 30 1234567" not in text
     if appointment["staff_id"] is not None and rule_modes.get("staff_tenant_isolation") in ("correct", "enforce") \
             and appointment["company_id"] is not None:
         assert staff_company in (None, appointment["company_id"])
@@ -217,7 +246,7 @@ host_json = st.one_of(json_value, st.dictionaries(host_keys, host_value, max_siz
                           "name": hostile_text(["Anna", "anna ", "Ben", "Nobody"]),
                           "username": hostile_text(), "timeZone": hostile_text(["Europe/Berlin"])}))
 # JSON text as received from a provider, well-formed or not.
-host_text = st.one_of(host_json.map(lambda v: __import__("json").dumps(v)),
+host_text = st.one_of(host_json.map(json.dumps),
                       st.sampled_from(['{"id": 101', "{'id': 101}", '{"id": 1e400}', '{"id": "\\u0000"}',
                                        '{"email": "\\ud800"}', "", "null", "[]", '{"id": 101, "id": 102}',
                                        '{"id": -0}', '{"id": 101.0}', '{"id": 2147483648}']),
@@ -262,3 +291,38 @@ def test_malformed_booking_json_assigns_own_staff_or_gives_a_clear_error(conn, w
     assert staff == stored
     if stored is not None:
         assert conn.execute("SELECT company_id FROM public.staff WHERE id = %s", (stored,)).fetchone()[0] == company
+
+
+# Strings in which e-mail addresses and phone numbers hide between odd characters.
+pii_piece = st.sampled_from(["eve@example.org", "E.V.E+tag@sub.example.co.uk", "+49 151 2345 6789", "030 1234567",
+                             "(555) 123-4567", "0049 30 1234567", "2031-03-10T09:00:00+01:00", "cal_123456789",
+                             "00123456", "01069", "12.50"])
+# Joined by blanks: a phone number is only redacted as a whole token (documented).
+pii_text = st.lists(st.one_of(pii_piece, odd_text, plain_text), min_size=1, max_size=5).map(" ".join)
+pii_json = st.recursive(st.one_of(json_value, pii_text, st.integers(10**6, 10**12)),
+                        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+                            st.sampled_from(["phone", "customerPhone", "tel", "email", "note", "attendee", "\u202eemail"])
+                            | plain_text, inner, max_size=4), max_leaves=15)
+
+
+def _shape(value):
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shape(v) for v in value]
+    return "leaf"
+
+
+@HOSTILE
+@given(value=pii_json)
+def test_redaction_of_any_json_keeps_its_shape_and_leaves_no_address(conn, outcomes, value):
+    state, redacted = attempt(conn, outcomes, lambda: conn.execute("SELECT dbguard.redact_pii(%s)",
+                                                                  (Jsonb(value),)).fetchone()[0])
+    conn.rollback()
+    if state != "ok":
+        return
+    assert _shape(redacted) == _shape(value)
+    text = json.dumps(redacted, ensure_ascii=False)
+    assert "eve@example.org" not in text and "E.V.E+tag@sub.example.co.uk" not in text
+    # A phone number is redacted as a whole token: nothing of [\w-] right before or after.
+    assert not re.search(r"(?<![\w-])\+49 151 2345 6789(?![\w-])", text), text

@@ -79,7 +79,7 @@ def test_every_call_write_succeeds_consistently_or_fails_the_documented_way(conn
         "status": hostile_text(vocab["appointment_status"]),
         "calcom_v2_booking_id": hostile_text(["bk-1"])}), label="appointment")
     changes = data.draw(call_columns(customer_ids, vocab), label="update")
-    set_modes(conn, rule_modes)
+    set_modes(conn, rule_modes, via_update=data.draw(st.booleans(), label="modes via UPDATE"))
 
     states = []
     state, call_id = attempt(conn, outcomes, lambda: insert(conn, "calls", **columns))

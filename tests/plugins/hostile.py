@@ -22,7 +22,7 @@ import dbguard
 from dbguard import errors
 
 # Moderate: every test here runs against a real database.
-HOSTILE = settings(deadline=None, max_examples=int(__import__("os").environ.get("HOSTILE_EXAMPLES", "60")), derandomize=False,
+HOSTILE = settings(deadline=None, max_examples=int(__import__("os").environ.get("HOSTILE_EXAMPLES", "100")), derandomize=False,
                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                           HealthCheck.data_too_large])
 
@@ -112,9 +112,18 @@ def commit(conn: psycopg.Connection, outcomes: Outcomes) -> str:
     return outcomes.record("commit:ok")
 
 
-def set_modes(conn: psycopg.Connection, modes: dict[str, str]) -> None:
+def set_modes(conn: psycopg.Connection, modes: dict[str, str], via_update: bool = False) -> None:
+    """Switch rules with dbguard.set_mode, or (``via_update``) as a DBA would: UPDATE rule_settings."""
     for rule, mode in modes.items():
-        dbguard.set_mode(conn, rule, mode)
+        if via_update:
+            conn.execute("INSERT INTO dbguard.rule_settings (rule, mode) VALUES (%s, 'correct') "
+                         "ON CONFLICT (rule) DO NOTHING", (rule,))
+            conn.execute("UPDATE dbguard.rule_settings SET mode = %s WHERE rule = %s", (mode, rule))
+        else:
+            dbguard.set_mode(conn, rule, mode)
+    conn.commit()
+    for rule, mode in modes.items():
+        assert conn.execute("SELECT dbguard.rule_mode(%s)", (rule,)).fetchone()[0] == mode
     conn.commit()
 
 
