@@ -326,3 +326,18 @@ def test_redaction_of_any_json_keeps_its_shape_and_leaves_no_address(conn, outco
     assert "eve@example.org" not in text and "E.V.E+tag@sub.example.co.uk" not in text
     # A phone number is redacted as a whole token: nothing of [\w-] right before or after.
     assert not re.search(r"(?<![\w-])\+49 151 2345 6789(?![\w-])", text), text
+
+
+@HOSTILE
+@given(value=pii_json, mode=st.sampled_from(MODES))
+def test_event_details_with_hostile_json_are_stored_redacted_or_refused_in_enforce(conn, outcomes, value, mode):
+    set_modes(conn, {"pii_redaction": mode})
+    state, event_id = attempt(conn, outcomes, lambda: insert(conn, "appointment_events", event="note",
+                                                             details=Jsonb(value)))
+    conn.commit()
+    if mode != "enforce":
+        assert state == "ok", state
+    if state != "ok" or mode in ("off", "alert"):
+        return
+    text = json.dumps(row(conn, "appointment_events", event_id)["details"], ensure_ascii=False)
+    assert "eve@example.org" not in text and "E.V.E+tag@sub.example.co.uk" not in text
