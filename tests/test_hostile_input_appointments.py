@@ -238,13 +238,15 @@ def test_every_host_mapping_write_succeeds_audited_or_fails_the_documented_way(c
 host_keys = st.sampled_from(["id", "email", "name", "username", "timeZone", "ID", "", "\u202eid", "hosts"])
 host_value = st.one_of(json_value, st.sampled_from(HOSTS), st.integers(-(2**70), 2**70),
                        st.sampled_from(["anna@one.example", "ANNA@ONE.EXAMPLE ", "ben@two.example", "Anna", "101"]))
-host_json = st.one_of(json_value, st.dictionaries(host_keys, host_value, max_size=5),
-                      # well-formed hosts with hostile values, so that matching itself is exercised
-                      st.fixed_dictionaries({"id": st.sampled_from(HOSTS) | st.integers(1, 2**31 - 1)}, optional={
-                          "email": hostile_text(["anna@one.example", " ANNA@one.example", "ben@two.example",
-                                                 "old@one.example"]),
-                          "name": hostile_text(["Anna", "anna ", "Ben", "Nobody"]),
-                          "username": hostile_text(), "timeZone": hostile_text(["Europe/Berlin"])}))
+# Well-formed hosts with hostile values, so that matching itself is exercised.
+good_host = st.fixed_dictionaries({"id": st.sampled_from(HOSTS) | st.integers(1, 2**31 - 1)}, optional={
+    "email": hostile_text(["anna@one.example", " ANNA@one.example", "ben@two.example", "old@one.example"]),
+    "name": hostile_text(["Anna", "anna ", "Ben", "Nobody"]),
+    "username": hostile_text(), "timeZone": hostile_text(["Europe/Berlin"])})
+# What a provider sends on a good day: known ids, addresses in odd case and blanks.
+clean_host = st.fixed_dictionaries({"id": st.sampled_from(HOSTS) | st.integers(1, 2**31 - 1), "email": st.sampled_from(
+    ["anna@one.example", " ANNA@one.example", "ben@two.example", "old@one.example", "new@one.example"])})
+host_json = st.one_of(json_value, st.dictionaries(host_keys, host_value, max_size=5), good_host, clean_host)
 # JSON text as received from a provider, well-formed or not.
 host_text = st.one_of(host_json.map(json.dumps),
                       st.sampled_from(['{"id": 101', "{'id': 101}", '{"id": 1e400}', '{"id": "\\u0000"}',
@@ -256,8 +258,8 @@ host_text = st.one_of(host_json.map(json.dumps),
 @HOSTILE
 @given(data=st.data())
 def test_malformed_host_json_resolves_to_own_staff_or_a_clear_error(conn, world, outcomes, data):
-    company = data.draw(st.one_of(st.none(), st.sampled_from(COMPANIES), bigints), label="company")
-    host = data.draw(st.one_of(host_json, host_text), label="host")
+    company = data.draw(st.one_of(st.sampled_from((None, *COMPANIES, *COMPANIES)), bigints), label="company")
+    host = data.draw(st.one_of(host_json, host_text, clean_host, clean_host), label="host")
     state, staff = attempt(conn, outcomes, lambda: dbguard.resolve_staff_for_host(conn, company, host),
                            accept=SHAPE_ERROR)
     conn.commit()
@@ -270,11 +272,14 @@ def test_malformed_host_json_resolves_to_own_staff_or_a_clear_error(conn, world,
 @HOSTILE
 @given(data=st.data())
 def test_malformed_booking_json_assigns_own_staff_or_gives_a_clear_error(conn, world, outcomes, data):
-    company = data.draw(st.one_of(st.none(), st.sampled_from(COMPANIES)), label="company")
+    company = data.draw(st.sampled_from((None, *COMPANIES, *COMPANIES)), label="company")
     booking = data.draw(st.one_of(
         json_value, host_text,
         st.fixed_dictionaries({"hosts": st.one_of(host_json, st.lists(st.one_of(host_json, host_text), max_size=3))}),
         st.fixed_dictionaries({"hosts": st.lists(host_json, min_size=1, max_size=3)}),
+        st.fixed_dictionaries({"hosts": st.lists(good_host, min_size=1, max_size=3)}),
+        st.fixed_dictionaries({"hosts": st.lists(clean_host, min_size=1, max_size=3)}),
+        st.fixed_dictionaries({"hosts": st.lists(clean_host, min_size=1, max_size=3)}),
         st.lists(host_json, max_size=2).map(lambda hosts: {"hosts": hosts, "uid": "x"})), label="booking")
     target = data.draw(st.sampled_from(["appointment", "missing", "null"]), label="appointment")
     appointment_id = insert(conn, "appointments", company_id=company, starts_at=START,
