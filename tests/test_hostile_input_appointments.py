@@ -166,11 +166,12 @@ def test_every_appointment_write_succeeds_consistently_or_fails_the_documented_w
         # not judged by the trigger; the cross_tenant_staff scan reports it.
         checked = [name for name in checked if name != "cross_tenant_staff"]
     if any(changes.get(c, "unset") is None for c in ("created_by", "booking_source", "rescheduled_by")) \
-            or changes.get("rescheduled_at") is not None:
+            or changes.get("rescheduled_at") is not None \
+            or (columns.get("rescheduled_at") is not None and columns.get("rescheduled_by") is None):
         # Known gap (docs/reliability-hostile-input.md): creation_metadata runs on INSERT only and
         # reschedule_metadata only when starts_at moves, so an UPDATE that blanks created_by /
-        # booking_source / rescheduled_by, or sets rescheduled_at alone, is left as written; the
-        # missing_lifecycle_metadata scan reports it.
+        # booking_source / rescheduled_by, or sets rescheduled_at alone (also on INSERT), is left
+        # as written; the missing_lifecycle_metadata scan reports it.
         outcomes["exempt:missing_lifecycle_metadata"] += 1
         checked = [name for name in checked if name != "missing_lifecycle_metadata"]
     assert violations(conn, checked, entities) == []
