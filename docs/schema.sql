@@ -642,7 +642,8 @@ CREATE FUNCTION dbguard.raise_alert(p_alert_type text, p_severity text, p_entity
     SET search_path TO ''
     AS $$
 DECLARE
-    v_id bigint;
+    v_id      bigint;
+    v_payload jsonb;
 BEGIN
     -- entity_id = ... / IS NULL (not IS NOT DISTINCT FROM, which no index can
     -- serve): a scan raising 100 000 alerts must not read the table each time.
@@ -668,11 +669,20 @@ BEGIN
     RETURNING id INTO v_id;
 
     IF v_id IS NOT NULL THEN
-        PERFORM pg_catalog.pg_notify('dbguard_alerts', pg_catalog.jsonb_build_object(
+        v_payload := pg_catalog.jsonb_build_object(
             'id', v_id, 'alert_type', p_alert_type, 'severity', p_severity,
             'entity_type', p_entity_type, 'entity_id', p_entity_id,
             'description', p_description, 'auto_corrected', coalesce(p_auto_corrected, false),
-            'detected_by', p_detected_by, 'rule', p_rule)::text);
+            'detected_by', p_detected_by, 'rule', p_rule);
+        -- Listeners read the whole alert from the table by id; the payload is a summary.
+        IF pg_catalog.octet_length(v_payload::text) > 7000 THEN
+            v_payload := v_payload || pg_catalog.jsonb_build_object(
+                'description', pg_catalog.left(p_description, 200) || '…', 'truncated', true);
+        END IF;
+        IF pg_catalog.octet_length(v_payload::text) > 7000 THEN
+            v_payload := pg_catalog.jsonb_build_object('id', v_id, 'truncated', true);
+        END IF;
+        PERFORM pg_catalog.pg_notify('dbguard_alerts', v_payload::text);
     END IF;
     RETURN v_id;
 END

@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.plugins.operations",
     "tests.plugins.calls",
     "tests.plugins.lifecycle",
+    "tests.plugins.hostile",
 ]

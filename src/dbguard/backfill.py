@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -209,7 +209,9 @@ def _timestamp(data: dict, key: str, zone: ZoneInfo | None) -> datetime | None:
         if zone is None:
             raise Unparseable(f"{key} {text!r} has no UTC offset and booking_details has no timezone")
         value = value.replace(tzinfo=zone)
-    return value
+    # In UTC from here on: Python adds and compares datetimes of one zone on the wall
+    # clock, so across a DST change "+ 30 minutes" could end before it starts.
+    return value.astimezone(timezone.utc)
 
 
 def parse_booking(raw: Any, call_booking_id: str | None) -> Booking:
