@@ -171,7 +171,13 @@ class Client(threading.Thread):
     def reschedule_chain(self, conn) -> None:
         row = self._pick(conn, "status IN ('scheduled', 'confirmed')")
         if row:
-            self._insert(conn, row[1], lead_id=row[2], rescheduled_from_id=row[0])
+            new_id = self._insert(conn, row[1], lead_id=row[2], rescheduled_from_id=row[0])
+            # A concurrent move_lead can take the predecessor to another lead between the
+            # pick and the insert: the workload then wrote a cross-lead link, which
+            # reschedule_chain drops and alerts (correct mode) -- a contradiction it wrote.
+            if conn.execute("SELECT rescheduled_from_id IS NULL FROM public.appointments WHERE id = %s",
+                            (new_id,)).fetchone()[0]:
+                self.stats.stale_link()
 
     def delete(self, conn) -> None:
         # only appointments of calls nobody confirms (or of no call)
@@ -199,12 +205,17 @@ class Stats:
         self.transactions = collections.Counter()
         self.errors = collections.Counter()
         self.contradictions = 0
+        self.stale_chain_links = 0
         self.samples: dict[str, list[str]] = collections.defaultdict(list)
 
     def committed(self, kind: str, contradiction: bool) -> None:
         with self.lock:
             self.transactions[kind] += 1
             self.contradictions += contradiction
+
+    def stale_link(self) -> None:
+        with self.lock:
+            self.stale_chain_links += 1
 
     def error(self, sqlstate: str, kind: str, exc: Exception) -> None:
         with self.lock:
@@ -232,6 +243,8 @@ def soak(dsn: str, *, seconds: float, clients: int = 6, calls: int = 60, leads: 
                                    "GROUP BY alert_type ORDER BY 1").fetchall())
         appointments = conn.execute("SELECT count(*) FROM public.appointments").fetchone()[0]
     expected_alerts = {"confirmed_without_appointment": stats.contradictions} if stats.contradictions else {}
+    if stats.stale_chain_links:
+        expected_alerts["reschedule_chain_violation"] = stats.stale_chain_links
     return {
         "seconds": round(elapsed, 1), "clients": clients,
         "transactions": sum(stats.transactions.values()), "by_kind": dict(sorted(stats.transactions.items())),
