@@ -63,10 +63,12 @@ COMMENT ON SCHEMA public IS 'standard public schema';
 --
 
 CREATE FUNCTION dbguard.acting(p_key text) RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
-    SELECT NULLIF(pg_catalog.current_setting('dbguard.' || p_key, true), '')
+BEGIN
+    RETURN NULLIF(pg_catalog.current_setting('dbguard.' || p_key, true), '');
+END
 $$;
 
 
@@ -600,11 +602,13 @@ $$;
 --
 
 CREATE FUNCTION dbguard.in_vocabulary(p_vocabulary text, p_value text) RETURNS boolean
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
-    SELECT p_value IS NULL OR EXISTS (
-        SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = p_vocabulary AND v.code = p_value)
+BEGIN
+    RETURN p_value IS NULL OR EXISTS (
+        SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = p_vocabulary AND v.code = p_value);
+END
 $$;
 
 
@@ -613,10 +617,13 @@ $$;
 --
 
 CREATE FUNCTION dbguard.lead_primary_appointment(p_lead_id bigint) RETURNS bigint
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
-    SELECT a.id
+DECLARE
+    v_id bigint;
+BEGIN
+    SELECT a.id INTO v_id
       FROM public.appointments a
       LEFT JOIN dbguard.vocabularies v
              ON v.vocabulary = 'appointment_status' AND v.code = a.status
@@ -629,7 +636,9 @@ CREATE FUNCTION dbguard.lead_primary_appointment(p_lead_id bigint) RETURNS bigin
               CASE WHEN coalesce(v.is_active, false) AND a.starts_at >= pg_catalog.now() THEN a.starts_at END,
               a.starts_at DESC NULLS LAST,
               a.id DESC
-     LIMIT 1
+     LIMIT 1;
+    RETURN v_id;
+END
 $$;
 
 
@@ -755,10 +764,11 @@ $_$;
 --
 
 CREATE FUNCTION dbguard.redact_pii_text(p_text text, p_phone_key boolean DEFAULT false) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO ''
     AS $_$
-    SELECT CASE
+BEGIN
+    RETURN CASE
         WHEN p_text IS NULL THEN NULL
         -- under a phone-like key: a value made only of phone characters (not a date)
         WHEN p_phone_key AND p_text ~ '^\s*\+?[0-9 ().\-/]+\s*$' AND p_text !~ '^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$'
@@ -773,7 +783,8 @@ CREATE FUNCTION dbguard.redact_pii_text(p_text text, p_phone_key boolean DEFAULT
                      || '|\(?[2-9][0-9]{2}\)?[ .\-][0-9]{3}[ .\-][0-9]{4}'
                      || ')(?![0-9A-Za-z_\-])',
                  '[phone]', 'g')
-    END
+    END;
+END
 $_$;
 
 
@@ -1079,12 +1090,15 @@ $$;
 --
 
 CREATE FUNCTION dbguard.rule_mode(p_rule text) RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
-    SELECT coalesce(
-        (SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = p_rule),
-        'correct')
+DECLARE
+    v_mode text;
+BEGIN
+    SELECT s.mode INTO v_mode FROM dbguard.rule_settings s WHERE s.rule = p_rule;
+    RETURN coalesce(v_mode, 'correct');
+END
 $$;
 
 
@@ -1136,7 +1150,7 @@ CREATE FUNCTION dbguard.tg_appointments__cancellation_metadata() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('cancellation_metadata');
+    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'cancellation_metadata'), 'correct');
     v_insert boolean := TG_OP = 'INSERT';
     v_was_cancelled boolean := TG_OP = 'UPDATE' AND OLD.status IS NOT DISTINCT FROM 'cancelled';
     v_at_written boolean;
@@ -1201,18 +1215,20 @@ BEGIN
     -- that later edits of a cancelled row never rewrite the cancellation.
     IF NEW.status IS NOT DISTINCT FROM 'cancelled' AND NOT v_was_cancelled THEN
         IF v_insert OR NEW.cancelled_by IS NOT DISTINCT FROM OLD.cancelled_by THEN
-            NEW.cancelled_by := coalesce(CASE WHEN v_insert THEN NEW.cancelled_by END, dbguard.acting('actor'), 'system');
+            NEW.cancelled_by := coalesce(CASE WHEN v_insert THEN NEW.cancelled_by END, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'system');
         END IF;
         IF v_insert OR NEW.cancelled_by_user_id IS NOT DISTINCT FROM OLD.cancelled_by_user_id THEN
-            NEW.cancelled_by_user_id := coalesce(CASE WHEN v_insert THEN NEW.cancelled_by_user_id END, dbguard.acting_user_id());
+            NEW.cancelled_by_user_id := coalesce(CASE WHEN v_insert THEN NEW.cancelled_by_user_id END, CASE WHEN pg_catalog.current_setting('dbguard.user_id', true) <> '' THEN dbguard.acting_user_id() END);
         END IF;
         IF v_insert OR NEW.cancellation_reason IS NOT DISTINCT FROM OLD.cancellation_reason THEN
-            NEW.cancellation_reason := coalesce(CASE WHEN v_insert THEN NEW.cancellation_reason END, dbguard.acting('reason'));
+            NEW.cancellation_reason := coalesce(CASE WHEN v_insert THEN NEW.cancellation_reason END, NULLIF(pg_catalog.current_setting('dbguard.reason', true), ''));
         END IF;
     END IF;
     IF v_insert OR NEW.cancelled_by IS DISTINCT FROM OLD.cancelled_by THEN
-        NEW.cancelled_by := dbguard.vocabulary_value('cancellation_metadata', v_mode, 'actor', NEW.cancelled_by, 'unknown',
-                                                     'appointment', 'public.appointments', 'cancelled_by', v_row);
+        IF NOT (NEW.cancelled_by IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'actor' AND v.code = NEW.cancelled_by)) THEN
+            NEW.cancelled_by := dbguard.vocabulary_value('cancellation_metadata', v_mode, 'actor', NEW.cancelled_by, 'unknown',
+                                                         'appointment', 'public.appointments', 'cancelled_by', v_row);
+        END IF;
     END IF;
 
     IF v_insert THEN
@@ -1236,8 +1252,8 @@ CREATE FUNCTION dbguard.tg_appointments__creation_metadata() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('creation_metadata');
-    v_source text := dbguard.acting('source');
+    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'creation_metadata'), 'correct');
+    v_source text := NULLIF(pg_catalog.current_setting('dbguard.source', true), '');
 BEGIN
     IF v_mode = 'off' THEN
         RETURN NEW;
@@ -1252,12 +1268,16 @@ BEGIN
             (SELECT m.booking_source FROM dbguard.source_mappings m WHERE m.source = NEW.source),
             'unknown');
     END IF;
-    NEW.created_by := coalesce(NEW.created_by, dbguard.acting('actor'), 'unknown');
+    NEW.created_by := coalesce(NEW.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'unknown');
 
-    NEW.booking_source := dbguard.vocabulary_value('creation_metadata', v_mode, 'booking_source', NEW.booking_source, 'unknown',
-                                                   'appointment', 'public.appointments', 'booking_source', NEW.id::text);
-    NEW.created_by := dbguard.vocabulary_value('creation_metadata', v_mode, 'actor', NEW.created_by, 'unknown',
-                                               'appointment', 'public.appointments', 'created_by', NEW.id::text);
+    IF NOT (NEW.booking_source IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'booking_source' AND v.code = NEW.booking_source)) THEN
+        NEW.booking_source := dbguard.vocabulary_value('creation_metadata', v_mode, 'booking_source', NEW.booking_source, 'unknown',
+                                                       'appointment', 'public.appointments', 'booking_source', NEW.id::text);
+    END IF;
+    IF NOT (NEW.created_by IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'actor' AND v.code = NEW.created_by)) THEN
+        NEW.created_by := dbguard.vocabulary_value('creation_metadata', v_mode, 'actor', NEW.created_by, 'unknown',
+                                                   'appointment', 'public.appointments', 'created_by', NEW.id::text);
+    END IF;
     -- source is the legacy free-text channel: kept as written, else the booking source.
     NEW.source := coalesce(NEW.source, NEW.booking_source);
     RETURN NEW;
@@ -1274,26 +1294,32 @@ CREATE FUNCTION dbguard.tg_appointments__history() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('appointment_history');
-    v_actor text := dbguard.acting('actor');
-    v_source text := dbguard.acting('source');
+    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'appointment_history'), 'correct');
+    v_actor text := NULLIF(pg_catalog.current_setting('dbguard.actor', true), '');
+    v_source text := NULLIF(pg_catalog.current_setting('dbguard.source', true), '');
     v_user bigint;
-    v_reason text := dbguard.acting('reason');
+    v_reason text := NULLIF(pg_catalog.current_setting('dbguard.reason', true), '');
     v_events jsonb := '[]';
     v_row public.appointments;
     v_event text;
+    v_predecessor_starts_at timestamptz;
 BEGIN
     IF v_mode = 'off' THEN
         RETURN NULL;
     END IF;
-    v_user := dbguard.acting_user_id();  -- after the mode check: 'off' must not fail on a bad setting
+    v_user := CASE WHEN pg_catalog.current_setting('dbguard.user_id', true) <> '' THEN dbguard.acting_user_id() END;  -- after the mode check: 'off' must not fail on a bad setting
 
     IF TG_OP = 'INSERT' THEN
         v_row := NEW;
+        -- Its own statement, and only for a successor: inside the event's
+        -- expression a NULL id let the planner build a fresh plan every time.
+        IF NEW.rescheduled_from_id IS NOT NULL THEN
+            SELECT a.starts_at INTO v_predecessor_starts_at FROM public.appointments a WHERE a.id = NEW.rescheduled_from_id;
+        END IF;
         v_events := v_events || pg_catalog.jsonb_build_object(
             'event', 'created', 'new_status', NEW.status, 'new_starts_at', NEW.starts_at,
             -- a successor shows the time it replaces
-            'old_starts_at', (SELECT a.starts_at FROM public.appointments a WHERE a.id = NEW.rescheduled_from_id),
+            'old_starts_at', v_predecessor_starts_at,
             'actor', coalesce(NEW.created_by, v_actor, 'unknown'),
             'source', coalesce(v_source, NEW.booking_source),
             'user_id', v_user,
@@ -1411,7 +1437,7 @@ CREATE FUNCTION dbguard.tg_appointments__lead_rollup() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('lead_rollup');
+    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'lead_rollup'), 'correct');
     v_leads bigint[];
     v_lead bigint;
 BEGIN
@@ -1465,7 +1491,7 @@ CREATE FUNCTION dbguard.tg_appointments__link_sync() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('appointment_link_sync');
+    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'appointment_link_sync'), 'correct');
     v_call_ids bigint[];
     v_call_id bigint;
     v_call public.calls;
@@ -1488,7 +1514,7 @@ BEGIN
             ELSE
                 NEW.appointment_link_status := 'unlinked';
             END IF;
-        ELSIF NOT dbguard.in_vocabulary('link_status', NEW.appointment_link_status) THEN
+        ELSIF NOT (NEW.appointment_link_status IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'link_status' AND v.code = NEW.appointment_link_status)) THEN
             -- An unknown status is treated as not given: derived from the appointments.
             NEW.appointment_link_status := dbguard.vocabulary_value('appointment_link_sync', v_mode, 'link_status',
                 NEW.appointment_link_status,
@@ -1506,7 +1532,11 @@ BEGIN
                       CASE WHEN TG_OP <> 'INSERT' THEN OLD.call_id END,
                       CASE WHEN TG_OP <> 'DELETE' THEN NEW.call_id END]) x
                    WHERE x IS NOT NULL ORDER BY x);
-    PERFORM 1 FROM public.calls c WHERE c.id = ANY (v_call_ids) ORDER BY c.id FOR NO KEY UPDATE OF c;
+    -- One id at a time (the array is sorted): with '= ANY (array)' the planner
+    -- built a fresh plan for every row.
+    FOREACH v_call_id IN ARRAY v_call_ids LOOP
+        PERFORM 1 FROM public.calls c WHERE c.id = v_call_id FOR NO KEY UPDATE OF c;
+    END LOOP;
 
     FOREACH v_call_id IN ARRAY v_call_ids LOOP
         -- Fresh queries after the lock: under READ COMMITTED a statement that
@@ -1671,7 +1701,7 @@ CREATE FUNCTION dbguard.tg_appointments__reschedule_metadata() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('reschedule_metadata');
+    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'reschedule_metadata'), 'correct');
 BEGIN
     IF v_mode = 'off' THEN
         RETURN NEW;
@@ -1680,17 +1710,19 @@ BEGIN
         NEW.rescheduled_at := pg_catalog.now();
     END IF;
     IF NEW.rescheduled_by IS NOT DISTINCT FROM OLD.rescheduled_by THEN
-        NEW.rescheduled_by := coalesce(dbguard.acting('actor'), 'system');
+        NEW.rescheduled_by := coalesce(NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'system');
     END IF;
     IF NEW.rescheduled_by_user_id IS NOT DISTINCT FROM OLD.rescheduled_by_user_id THEN
         -- The user of this reschedule, or NULL: an earlier reschedule's user is not this one.
-        NEW.rescheduled_by_user_id := dbguard.acting_user_id();
+        NEW.rescheduled_by_user_id := CASE WHEN pg_catalog.current_setting('dbguard.user_id', true) <> '' THEN dbguard.acting_user_id() END;
     END IF;
     IF NEW.ends_at IS NOT DISTINCT FROM OLD.ends_at AND OLD.ends_at IS NOT NULL THEN
         NEW.ends_at := NEW.starts_at + (OLD.ends_at - OLD.starts_at);
     END IF;
-    NEW.rescheduled_by := dbguard.vocabulary_value('reschedule_metadata', v_mode, 'actor', NEW.rescheduled_by, 'unknown',
-                                                   'appointment', 'public.appointments', 'rescheduled_by', NEW.id::text);
+    IF NOT (NEW.rescheduled_by IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'actor' AND v.code = NEW.rescheduled_by)) THEN
+        NEW.rescheduled_by := dbguard.vocabulary_value('reschedule_metadata', v_mode, 'actor', NEW.rescheduled_by, 'unknown',
+                                                       'appointment', 'public.appointments', 'rescheduled_by', NEW.id::text);
+    END IF;
     RETURN NEW;
 END
 $$;
@@ -1783,7 +1815,7 @@ CREATE FUNCTION dbguard.tg_calls__booking_requires_appointment() RETURNS trigger
     SET search_path TO ''
     AS $_$
 DECLARE
-    v_mode text := dbguard.rule_mode('booking_confirmed_requires_appointment');
+    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'booking_confirmed_requires_appointment'), 'correct');
     v_call_id bigint;
     v_call public.calls;
     v_alert_type text;
@@ -1837,7 +1869,7 @@ BEGIN
                               v_call_id, v_call.booking_confirmed::text, v_call.appointment_made::text),
             pg_catalog.jsonb_build_object('booking_confirmed', v_call.booking_confirmed,
                 'appointment_made', v_call.appointment_made, 'session_outcome', v_call.session_outcome,
-                'booking_id', v_call.booking_id, 'actor', dbguard.acting('actor'), 'source', dbguard.acting('source')),
+                'booking_id', v_call.booking_id, 'actor', NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'source', NULLIF(pg_catalog.current_setting('dbguard.source', true), '')),
             'trigger', false, 'booking_confirmed_requires_appointment');
     END IF;
     RETURN NULL;
@@ -1854,7 +1886,7 @@ CREATE FUNCTION dbguard.tg_calls__customer_link_sync() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('customer_link_sync');
+    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'customer_link_sync'), 'correct');
     v_insert boolean := TG_OP = 'INSERT';
     v_customer_changed boolean;
     v_status_given boolean;
@@ -1870,13 +1902,17 @@ BEGIN
     v_status_given := NOT v_insert AND NEW.customer_link_status IS DISTINCT FROM OLD.customer_link_status;
 
     IF v_insert OR NEW.customer_link_method IS DISTINCT FROM OLD.customer_link_method THEN
-        NEW.customer_link_method := dbguard.vocabulary_value('customer_link_sync', v_mode, 'customer_link_method',
-            NEW.customer_link_method, NULL, 'call', 'public.calls', 'customer_link_method', NEW.id::text);
+        IF NOT (NEW.customer_link_method IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'customer_link_method' AND v.code = NEW.customer_link_method)) THEN
+            NEW.customer_link_method := dbguard.vocabulary_value('customer_link_sync', v_mode, 'customer_link_method',
+                NEW.customer_link_method, NULL, 'call', 'public.calls', 'customer_link_method', NEW.id::text);
+        END IF;
     END IF;
     IF v_insert OR v_status_given THEN
         -- An unknown status is treated as not given: derived below.
-        NEW.customer_link_status := dbguard.vocabulary_value('customer_link_sync', v_mode, 'link_status',
-            NEW.customer_link_status, NULL, 'call', 'public.calls', 'customer_link_status', NEW.id::text);
+        IF NOT (NEW.customer_link_status IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'link_status' AND v.code = NEW.customer_link_status)) THEN
+            NEW.customer_link_status := dbguard.vocabulary_value('customer_link_sync', v_mode, 'link_status',
+                NEW.customer_link_status, NULL, 'call', 'public.calls', 'customer_link_status', NEW.id::text);
+        END IF;
     END IF;
 
     v_target := NEW;
@@ -1916,7 +1952,7 @@ BEGIN
             v_target.customer_link_confidence := NULL;
         END IF;
     END IF;
-    IF v_mode = 'alert' AND NOT dbguard.in_vocabulary('link_status', NEW.customer_link_status) THEN
+    IF v_mode = 'alert' AND NOT (NEW.customer_link_status IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'link_status' AND v.code = NEW.customer_link_status)) THEN
         -- Already alerted as a vocabulary violation.
         v_target.customer_link_status := NEW.customer_link_status;
         v_contradiction := false;
@@ -1966,7 +2002,7 @@ CREATE FUNCTION dbguard.tg_calls__direction_default() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('call_direction_default');
+    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'call_direction_default'), 'correct');
 BEGIN
     IF v_mode = 'off' OR (TG_OP = 'UPDATE' AND NEW.direction IS NOT DISTINCT FROM OLD.direction) THEN
         RETURN NEW;
@@ -1986,8 +2022,10 @@ BEGIN
         RETURN NEW;
     END IF;
     -- A direction nobody recognises is "not known", like NULL: inbound.
-    NEW.direction := dbguard.vocabulary_value('call_direction_default', v_mode, 'call_direction', NEW.direction,
-                                              'inbound', 'call', 'public.calls', 'direction', NEW.id::text);
+    IF NOT (NEW.direction IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'call_direction' AND v.code = NEW.direction)) THEN
+        NEW.direction := dbguard.vocabulary_value('call_direction_default', v_mode, 'call_direction', NEW.direction,
+                                                  'inbound', 'call', 'public.calls', 'direction', NEW.id::text);
+    END IF;
     RETURN NEW;
 END
 $$;
@@ -2002,7 +2040,7 @@ CREATE FUNCTION dbguard.tg_calls__outcome_flag_sync() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('outcome_flag_sync');
+    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'outcome_flag_sync'), 'correct');
     v_made_changed boolean;
     v_outcome_changed boolean;
     v_made_wins boolean;
@@ -2017,13 +2055,15 @@ BEGIN
     v_outcome_changed := TG_OP = 'INSERT' OR NEW.session_outcome IS DISTINCT FROM OLD.session_outcome;
     IF v_outcome_changed THEN
         -- An unknown outcome is treated as not given (NULL).
-        NEW.session_outcome := dbguard.vocabulary_value('outcome_flag_sync', v_mode, 'session_outcome',
-            NEW.session_outcome, NULL, 'call', 'public.calls', 'session_outcome', NEW.id::text);
+        IF NOT (NEW.session_outcome IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'session_outcome' AND v.code = NEW.session_outcome)) THEN
+            NEW.session_outcome := dbguard.vocabulary_value('outcome_flag_sync', v_mode, 'session_outcome',
+                NEW.session_outcome, NULL, 'call', 'public.calls', 'session_outcome', NEW.id::text);
+        END IF;
     END IF;
 
     IF (NEW.session_outcome = 'appointment_booked') IS NOT DISTINCT FROM NEW.appointment_made
        OR (NEW.session_outcome IS NULL AND NOT NEW.appointment_made)
-       OR NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
+       OR NOT (NEW.session_outcome IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'session_outcome' AND v.code = NEW.session_outcome)) THEN
         RETURN NEW;
     END IF;
 
@@ -2089,13 +2129,14 @@ $$;
 CREATE FUNCTION dbguard.tg_json__pii_redaction() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
-    AS $$
+    AS $_$
 DECLARE
-    v_mode text := dbguard.rule_mode('pii_redaction');
+    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'pii_redaction'), 'correct');
     v_appointments boolean := TG_TABLE_NAME = 'appointments';
     v_column text := CASE WHEN TG_TABLE_NAME = 'appointments' THEN 'metadata' ELSE 'details' END;
     v_value jsonb;
     v_redacted jsonb;
+    v_text text;
 BEGIN
     IF v_mode = 'off' THEN
         RETURN NEW;
@@ -2103,6 +2144,20 @@ BEGIN
     -- By column name, not NEW.metadata / NEW.details: one function serves both
     -- tables, and each table lacks the other's column.
     v_value := pg_catalog.to_jsonb(NEW) -> v_column;
+    -- The string values, each as stored (unescaped), joined by a space.
+    v_text := (SELECT pg_catalog.string_agg(x.item #>> '{}', ' ')
+                 FROM pg_catalog.jsonb_path_query(v_value, 'strict $.**') AS x (item)
+                WHERE pg_catalog.jsonb_typeof(x.item) = 'string');
+    IF v_value::text !~ '@'
+       AND v_value::text !~* '(phone|mobile|msisdn|whatsapp|fax|"tel")'
+       AND coalesce(v_text, '') !~ ('(?<![A-Za-z0-9_\-])('
+                     || '\+[0-9](?:[ ().\-/]{0,2}[0-9]){6,14}'
+                     || '|00[1-9][0-9]{0,2}[ ()\-/]{1,2}[0-9](?:[ ()\-/]{0,2}[0-9]){4,12}'
+                     || '|\(?0[1-9](?:[ ()\-/]{0,2}[0-9]){5,13}'
+                     || '|\(?[2-9][0-9]{2}\)?[ .\-][0-9]{3}[ .\-][0-9]{4}'
+                     || ')(?![0-9A-Za-z_\-])') THEN
+        RETURN NEW;
+    END IF;
     v_redacted := dbguard.redact_pii(v_value);
     IF v_redacted IS NOT DISTINCT FROM v_value THEN
         RETURN NEW;
@@ -2122,7 +2177,7 @@ BEGIN
         TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, v_column);
     RETURN NEW;
 END
-$$;
+$_$;
 
 
 --

@@ -347,3 +347,32 @@ def test_event_details_with_hostile_json_are_stored_redacted_or_refused_in_enfor
         return
     text = json.dumps(row(conn, "appointment_events", event_id)["details"], ensure_ascii=False)
     assert "eve@example.org" not in text and "E.V.E+tag@sub.example.co.uk" not in text
+
+
+# pii_redaction v2 skips dbguard.redact_pii when a quick test of the JSON says
+# nothing in it could be PII; that test must never let through what a full
+# pass would replace. Control characters are escaped in JSON text (\u0001),
+# so a phone right after one is the case a test on the raw text would miss.
+tricky_piece = st.sampled_from(["\u00010301234567", "\n+49 151 2345 6789", "\t(555) 123-4567", "\"030 1234567\"",
+                                "\\0049 30 1234567", "2031-03-10T09:00:05.123456+01:00", "x@y.zz"])
+tricky_json = st.recursive(st.one_of(pii_json, tricky_piece, st.lists(tricky_piece, max_size=3).map("".join)),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(plain_text, inner, max_size=3),
+                           max_leaves=8)
+
+
+@HOSTILE
+@given(value=tricky_json)
+def test_stored_details_equal_a_full_redaction_pass(conn, outcomes, value):
+    state, event_id = attempt(conn, outcomes, lambda: insert(conn, "appointment_events", event="note",
+                                                             details=Jsonb(value)))
+    conn.commit()
+    if state != "ok":
+        return
+    stored = row(conn, "appointment_events", event_id)["details"]
+    assert stored == conn.execute("SELECT dbguard.redact_pii(%s)", (Jsonb(value),)).fetchone()[0]
+
+
+@pytest.mark.parametrize("text", ["\u00010301234567", "a\n030 1234567", "\"+49 151 2345 6789\""])
+def test_a_phone_after_an_escaped_character_is_still_redacted(conn, text):
+    event_id = insert(conn, "appointment_events", event="note", details=Jsonb({"note": text}))
+    assert "[phone]" in row(conn, "appointment_events", event_id)["details"]["note"]
