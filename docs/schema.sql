@@ -2136,6 +2136,7 @@ DECLARE
     v_column text := CASE WHEN TG_TABLE_NAME = 'appointments' THEN 'metadata' ELSE 'details' END;
     v_value jsonb;
     v_redacted jsonb;
+    v_json text;
     v_text text;
 BEGIN
     IF v_mode = 'off' THEN
@@ -2144,19 +2145,15 @@ BEGIN
     -- By column name, not NEW.metadata / NEW.details: one function serves both
     -- tables, and each table lacks the other's column.
     v_value := pg_catalog.to_jsonb(NEW) -> v_column;
-    -- The string values, each as stored (unescaped), joined by a space.
-    v_text := (SELECT pg_catalog.string_agg(x.item #>> '{}', ' ')
-                 FROM pg_catalog.jsonb_path_query(v_value, 'strict $.**') AS x (item)
-                WHERE pg_catalog.jsonb_typeof(x.item) = 'string');
-    IF v_value::text !~ '@'
-       AND v_value::text !~* '(phone|mobile|msisdn|whatsapp|fax|"tel")'
-       AND coalesce(v_text, '') !~ ('(?<![A-Za-z0-9_\-])('
-                     || '\+[0-9](?:[ ().\-/]{0,2}[0-9]){6,14}'
-                     || '|00[1-9][0-9]{0,2}[ ()\-/]{1,2}[0-9](?:[ ()\-/]{0,2}[0-9]){4,12}'
-                     || '|\(?0[1-9](?:[ ()\-/]{0,2}[0-9]){5,13}'
-                     || '|\(?[2-9][0-9]{2}\)?[ .\-][0-9]{3}[ .\-][0-9]{4}'
-                     || ')(?![0-9A-Za-z_\-])') THEN
-        RETURN NEW;
+    v_json := v_value::text;
+    IF v_json !~ '@' AND v_json !~* '(phone|mobile|msisdn|whatsapp|fax|"tel")' THEN
+        -- The string values, each as stored (unescaped), joined by a space.
+        v_text := (SELECT pg_catalog.string_agg(x.item #>> '{}', ' ')
+                     FROM pg_catalog.jsonb_path_query(v_value, 'strict $.**') AS x (item)
+                    WHERE pg_catalog.jsonb_typeof(x.item) = 'string');
+        IF v_text IS NULL OR dbguard.redact_pii_text(v_text) = v_text THEN
+            RETURN NEW;
+        END IF;
     END IF;
     v_redacted := dbguard.redact_pii(v_value);
     IF v_redacted IS NOT DISTINCT FROM v_value THEN
