@@ -9,6 +9,10 @@ with their appointments, then times `dbguard check` (one rule counting; all
 rules recording one scan alert per offender), `dbguard reconcile --batch-size B`
 (each batch its own transaction: flags rolled back, a manual review entry per
 call, the call's alert resolved) and a count(*) over every dbguard_audit view.
+Windowed checks (`dbguard check --since 1h` / `1d`, counting, all rules) are
+timed cold and warm (the better of three runs), with EXPLAIN ANALYZE of each
+rule's windowed count written to --explain-out: the evidence that the window
+is served by an index.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 import dbguard
+from dbguard import detection
+from dbguard.catalog import load_catalog
 
 
 def main() -> None:
@@ -31,6 +37,8 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=10, help="one inconsistent call in this many")
     ap.add_argument("--batch-size", type=int, default=1000)
     ap.add_argument("--keep", action="store_true", help="do not drop the scratch database")
+    ap.add_argument("--explain-out", default="benchmarks/results/windowed-check-explain.txt",
+                    help="where to write the EXPLAIN ANALYZE of each windowed rule query")
     args = ap.parse_args()
 
     name = f"dbguard_bench_{uuid.uuid4().hex[:8]}"
@@ -72,6 +80,24 @@ def main() -> None:
             conn.execute("VACUUM ANALYZE public.appointments")
             load = time.monotonic() - t0
 
+            windowed = {}
+            for since in ("1h", "1d"):
+                runs = []
+                for _ in range(4):
+                    t0 = time.monotonic()
+                    counted = dbguard.check(conn, since=since, record=False, limit=0)
+                    runs.append(time.monotonic() - t0)
+                windowed[since] = (counted.total, runs[0], min(runs[1:]))
+            explain_out = []
+            for rule in load_catalog():
+                where, params = detection._window(detection.parse_duration("1h"))
+                query = f"SELECT count(*) FROM ({detection._offenders(rule, 'public', where)}) o"
+                plan = [r[0] for r in conn.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + query, params)]
+                explain_out.append(f"-- rule {rule.name}, --since 1h\n" + "\n".join(plan) + "\n")
+            with open(args.explain_out, "w") as f:
+                f.write(f"-- PostgreSQL {version // 10000}, {args.calls} calls; benchmarks/reconcile_1m.py\n\n"
+                        + "\n".join(explain_out))
+
             t0 = time.monotonic()
             found = dbguard.check(conn, rules=["made_without_appointment"], record=False, limit=0)
             check_s = time.monotonic() - t0
@@ -95,6 +121,10 @@ def main() -> None:
                     sql.Identifier(view))).fetchone()[0]
                 view_times.append((view, rows, time.monotonic() - t0))
         print(f"PostgreSQL {version // 10000}: {args.calls} calls (+ {args.calls // args.every} appointments) loaded in {load:.1f} s")
+        for since, (total, cold, warm) in windowed.items():
+            print(f"check --since {since} --no-alerts (all rules): {total} offenders, cold {cold * 1000:.0f} ms, "
+                  f"warm {warm * 1000:.0f} ms")
+        print(f"EXPLAIN ANALYZE of each rule's --since 1h count: {args.explain_out}")
         print(f"check made_without_appointment: {found.total} offenders in {check_s:.2f} s")
         print(f"check (all {len(recorded.rules)} rules, recording alerts): {recorded.total} offenders, "
               f"{sum(r.new_alerts for r in recorded.rules)} alerts in {check_all_s:.1f} s")

@@ -1310,22 +1310,22 @@ BEGIN
     v_user := CASE WHEN pg_catalog.current_setting('dbguard.user_id', true) <> '' THEN dbguard.acting_user_id() END;  -- after the mode check: 'off' must not fail on a bad setting
 
     IF TG_OP = 'INSERT' THEN
-        v_row := NEW;
         -- Its own statement, and only for a successor: inside the event's
         -- expression a NULL id let the planner build a fresh plan every time.
         IF NEW.rescheduled_from_id IS NOT NULL THEN
             SELECT a.starts_at INTO v_predecessor_starts_at FROM public.appointments a WHERE a.id = NEW.rescheduled_from_id;
         END IF;
-        v_events := v_events || pg_catalog.jsonb_build_object(
-            'event', 'created', 'new_status', NEW.status, 'new_starts_at', NEW.starts_at,
-            -- a successor shows the time it replaces
-            'old_starts_at', v_predecessor_starts_at,
-            'actor', coalesce(NEW.created_by, v_actor, 'unknown'),
-            'source', coalesce(v_source, NEW.booking_source),
-            'user_id', v_user,
-            'details', pg_catalog.jsonb_build_object(
-                'booking_source', NEW.booking_source, 'provider', NEW.provider, 'ends_at', NEW.ends_at,
-                'rescheduled_from_id', NEW.rescheduled_from_id));
+        INSERT INTO public.appointment_events
+            (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
+             actor, source, user_id, details)
+        VALUES (NEW.id, NEW.lead_id, NEW.call_id, 'created', NULL, NEW.status,
+                -- a successor shows the time it replaces
+                v_predecessor_starts_at, NEW.starts_at,
+                coalesce(NEW.created_by, v_actor, 'unknown'), coalesce(v_source, NEW.booking_source), v_user,
+                pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                    'booking_source', NEW.booking_source, 'provider', NEW.provider, 'ends_at', NEW.ends_at,
+                    'rescheduled_from_id', NEW.rescheduled_from_id, 'reason', v_reason)));
+        RETURN NULL;
     ELSIF TG_OP = 'DELETE' THEN
         v_row := OLD;
         v_events := v_events || pg_catalog.jsonb_build_object(
@@ -1440,6 +1440,15 @@ DECLARE
     v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'lead_rollup'), 'correct');
     v_leads bigint[];
     v_lead bigint;
+    v_primary_id bigint;
+    v_primary_start timestamptz;
+    v_primary_rank integer;
+    v_count bigint;
+    v_new_id bigint;
+    v_new_lead bigint;
+    v_new_status text;
+    v_new_start timestamptz;
+    v_new_rank integer;
 BEGIN
     IF v_mode = 'off' THEN
         RETURN NULL;
@@ -1449,20 +1458,61 @@ BEGIN
     -- The two constant strings are plpgsql_check pragmas (no-ops at run time).
     PERFORM 'PRAGMA:TABLE: dbguard_new_rows (LIKE public.appointments)';
     PERFORM 'PRAGMA:TABLE: dbguard_old_rows (LIKE public.appointments)';
-    IF TG_OP = 'INSERT' THEN
-        v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
-    ELSIF TG_OP = 'DELETE' THEN
+    IF TG_OP = 'DELETE' THEN
         v_leads := ARRAY(SELECT DISTINCT o.lead_id FROM dbguard_old_rows o WHERE o.lead_id IS NOT NULL);
     ELSE
-        v_leads := ARRAY(
-            SELECT DISTINCT x.lead_id
-              FROM dbguard_new_rows n
-              FULL JOIN dbguard_old_rows o ON o.id = n.id
-             CROSS JOIN LATERAL (VALUES (n.lead_id), (o.lead_id)) x (lead_id)
-             WHERE x.lead_id IS NOT NULL
-               AND (n.lead_id, n.status, n.starts_at, n.ends_at, n.cancelled_at, n.provider, n.booking_source)
-                   IS DISTINCT FROM
-                   (o.lead_id, o.status, o.starts_at, o.ends_at, o.cancelled_at, o.provider, o.booking_source));
+        IF TG_OP = 'INSERT' THEN
+            v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
+        ELSE
+            v_leads := ARRAY(
+                SELECT DISTINCT x.lead_id
+                  FROM dbguard_new_rows n
+                  FULL JOIN dbguard_old_rows o ON o.id = n.id
+                 CROSS JOIN LATERAL (VALUES (n.lead_id), (o.lead_id)) x (lead_id)
+                 WHERE x.lead_id IS NOT NULL
+                   AND (n.lead_id, n.status, n.starts_at, n.ends_at, n.cancelled_at, n.provider, n.booking_source)
+                       IS DISTINCT FROM
+                       (o.lead_id, o.status, o.starts_at, o.ends_at, o.cancelled_at, o.provider, o.booking_source));
+        END IF;
+        -- The written row, when the statement wrote exactly one (min() of one row is that row).
+        SELECT pg_catalog.count(*), pg_catalog.min(n.id), pg_catalog.min(n.lead_id), pg_catalog.min(n.status),
+               pg_catalog.min(n.starts_at)
+          INTO v_count, v_new_id, v_new_lead, v_new_status, v_new_start
+          FROM dbguard_new_rows n;
+    END IF;
+
+    IF TG_OP <> 'DELETE' AND v_mode <> 'alert' AND v_count = 1 AND pg_catalog.cardinality(v_leads) = 1 THEN
+        v_lead := v_leads[1];
+        -- The lock refresh_lead_rollup takes, taken here: under READ COMMITTED a
+        -- writer that waited for it reads the rollup the other session committed.
+        -- Ranks as in dbguard.lead_primary_appointment: 0 upcoming active,
+        -- 1 past active, 2 cancelled; NULL = cannot be primary.
+        SELECT l.appointment_id, l.appointment_start_at,
+               CASE WHEN vp.is_active AND l.appointment_start_at >= pg_catalog.now() THEN 0
+                    WHEN vp.is_active THEN 1
+                    WHEN l.appointment_status = 'cancelled' THEN 2 END,
+               CASE WHEN vn.is_active AND v_new_start >= pg_catalog.now() THEN 0
+                    WHEN vn.is_active THEN 1
+                    WHEN v_new_status = 'cancelled' THEN 2 END
+          INTO v_primary_id, v_primary_start, v_primary_rank, v_new_rank
+          FROM public.leads l
+          LEFT JOIN dbguard.vocabularies vp ON vp.vocabulary = 'appointment_status' AND vp.code = l.appointment_status
+          LEFT JOIN dbguard.vocabularies vn ON vn.vocabulary = 'appointment_status' AND vn.code = v_new_status
+         WHERE l.id = v_lead
+           FOR NO KEY UPDATE OF l;
+        -- Skip when the written row is not the stored primary and cannot become
+        -- it: it left the lead, it cannot be primary, or the stored primary surely
+        -- outranks it (a lower rank, or the same rank and a sooner upcoming / later
+        -- past or cancelled start). Ties, NULL starts, the primary itself and a
+        -- rollup that names no primary take the full path.
+        IF v_primary_id IS NOT NULL AND v_primary_rank IS NOT NULL AND v_new_id <> v_primary_id
+           AND (v_new_lead IS DISTINCT FROM v_lead
+                OR v_new_rank IS NULL
+                OR v_primary_rank < v_new_rank
+                OR v_primary_rank = v_new_rank AND CASE WHEN v_new_rank = 0 THEN v_primary_start < v_new_start
+                                                        ELSE v_primary_start > v_new_start END) THEN
+            RETURN NULL;
+        END IF;
     END IF;
 
     FOR v_lead IN SELECT l FROM pg_catalog.unnest(v_leads) l ORDER BY l LOOP
@@ -2147,6 +2197,11 @@ BEGIN
     v_value := pg_catalog.to_jsonb(NEW) -> v_column;
     v_json := v_value::text;
     IF v_json !~ '@' AND v_json !~* '(phone|mobile|msisdn|whatsapp|fax|"tel")' THEN
+        IF pg_catalog.regexp_replace(v_json,
+               '"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?"', '', 'g')
+           !~ '([0-9][^0-9]*){6}' THEN
+            RETURN NEW;
+        END IF;
         -- The string values, each as stored (unescaped), joined by a space.
         v_text := (SELECT pg_catalog.string_agg(x.item #>> '{}', ' ')
                      FROM pg_catalog.jsonb_path_query(v_value, 'strict $.**') AS x (item)
@@ -2234,6 +2289,34 @@ BEGIN
                                       'correction', v_fix),
         'trigger', v_mode = 'correct', 'staff_tenant_isolation');
     RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: tg_vocabularies__pinned_codes(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_vocabularies__pinned_codes() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_code text;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        SELECT v.vocabulary || '.' || v.code INTO v_code FROM dbguard.vocabularies v WHERE v.pinned LIMIT 1;
+    ELSIF OLD.pinned AND (TG_OP = 'DELETE' OR (NEW.vocabulary, NEW.code, NEW.pinned) IS DISTINCT FROM (OLD.vocabulary, OLD.code, OLD.pinned)) THEN
+        v_code := OLD.vocabulary || '.' || OLD.code;
+    END IF;
+    IF v_code IS NOT NULL THEN
+        RAISE EXCEPTION 'dbguard: dbguard.vocabularies code % is pinned and cannot be removed or renamed', v_code
+            USING ERRCODE = 'DG009',
+                  DETAIL = 'Trigger WHEN clauses of dbguard rules name this shipped code; without it, rows holding the value would skip their vocabulary check.',
+                  HINT = 'Add new codes with INSERT; to retire a shipped value, switch the rule''s mode or ask the application to stop writing it.',
+                  TABLE = 'vocabularies', COLUMN = 'code';
+    END IF;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
 $$;
 
@@ -2575,7 +2658,8 @@ CREATE TABLE dbguard.vocabularies (
     vocabulary text NOT NULL,
     code text NOT NULL,
     description text,
-    is_active boolean
+    is_active boolean,
+    pinned boolean DEFAULT false NOT NULL
 );
 
 
@@ -2584,6 +2668,13 @@ CREATE TABLE dbguard.vocabularies (
 --
 
 COMMENT ON TABLE dbguard.vocabularies IS 'Allowed values per vocabulary (booking_source, actor, appointment_status, provider, call_direction, link_status, session_outcome, ...). Extend with INSERT.';
+
+
+--
+-- Name: COLUMN vocabularies.pinned; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.vocabularies.pinned IS 'Named by a trigger WHEN clause: cannot be deleted or renamed (SQLSTATE DG009).';
 
 
 --
@@ -4158,10 +4249,24 @@ CREATE INDEX dbguard_staff_company_email_idx ON public.staff USING btree (compan
 
 
 --
+-- Name: vocabularies dbguard_pinned_codes; Type: TRIGGER; Schema: dbguard; Owner: -
+--
+
+CREATE TRIGGER dbguard_pinned_codes BEFORE DELETE OR UPDATE ON dbguard.vocabularies FOR EACH ROW WHEN (old.pinned) EXECUTE FUNCTION dbguard.tg_vocabularies__pinned_codes();
+
+
+--
+-- Name: vocabularies dbguard_pinned_codes_truncate; Type: TRIGGER; Schema: dbguard; Owner: -
+--
+
+CREATE TRIGGER dbguard_pinned_codes_truncate BEFORE TRUNCATE ON dbguard.vocabularies FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_vocabularies__pinned_codes();
+
+
+--
 -- Name: calls dbguard_100_call_direction_default; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_100_call_direction_default BEFORE INSERT OR UPDATE OF direction ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_calls__direction_default();
+CREATE TRIGGER dbguard_100_call_direction_default BEFORE INSERT OR UPDATE OF direction ON public.calls FOR EACH ROW WHEN (((new.direction = ANY (ARRAY['inbound'::text, 'outbound'::text])) IS NOT TRUE)) EXECUTE FUNCTION dbguard.tg_calls__direction_default();
 
 
 --
@@ -4217,14 +4322,21 @@ CREATE TRIGGER dbguard_200_cancellation_metadata_update BEFORE UPDATE ON public.
 -- Name: calls dbguard_200_customer_link_sync; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_200_customer_link_sync BEFORE INSERT OR UPDATE OF customer_id, customer_link_status, customer_linked_at, customer_link_method, customer_link_confidence ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_calls__customer_link_sync();
+CREATE TRIGGER dbguard_200_customer_link_sync BEFORE INSERT ON public.calls FOR EACH ROW WHEN ((((new.customer_id IS NULL) AND (new.customer_link_status = 'unlinked'::text) AND (new.customer_link_method IS NULL)) IS NOT TRUE)) EXECUTE FUNCTION dbguard.tg_calls__customer_link_sync();
+
+
+--
+-- Name: calls dbguard_200_customer_link_sync_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_200_customer_link_sync_update BEFORE UPDATE OF customer_id, customer_link_status, customer_linked_at, customer_link_method, customer_link_confidence ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_calls__customer_link_sync();
 
 
 --
 -- Name: calls dbguard_300_outcome_flag_sync; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_300_outcome_flag_sync BEFORE INSERT OR UPDATE OF session_outcome, appointment_made ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_calls__outcome_flag_sync();
+CREATE TRIGGER dbguard_300_outcome_flag_sync BEFORE INSERT OR UPDATE OF session_outcome, appointment_made ON public.calls FOR EACH ROW WHEN (((((new.session_outcome IS NULL) AND (NOT new.appointment_made)) OR ((new.session_outcome = 'appointment_booked'::text) AND new.appointment_made)) IS NOT TRUE)) EXECUTE FUNCTION dbguard.tg_calls__outcome_flag_sync();
 
 
 --
@@ -4280,7 +4392,14 @@ CREATE TRIGGER dbguard_600_appointment_link_sync AFTER INSERT OR DELETE OR UPDAT
 -- Name: calls dbguard_600_appointment_link_sync; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_600_appointment_link_sync BEFORE INSERT OR UPDATE OF appointment_link_status ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__link_sync();
+CREATE TRIGGER dbguard_600_appointment_link_sync BEFORE INSERT ON public.calls FOR EACH ROW WHEN (((new.appointment_link_status = 'unlinked'::text) IS NOT TRUE)) EXECUTE FUNCTION dbguard.tg_appointments__link_sync();
+
+
+--
+-- Name: calls dbguard_600_appointment_link_sync_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_600_appointment_link_sync_update BEFORE UPDATE OF appointment_link_status ON public.calls FOR EACH ROW WHEN (((new.appointment_link_status <> 'linked'::text) AND (new.appointment_link_status <> 'unlinked'::text))) EXECUTE FUNCTION dbguard.tg_appointments__link_sync();
 
 
 --

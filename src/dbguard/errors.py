@@ -67,3 +67,7 @@ class LifecycleViolation(RuleViolation, code="DG007"):
 
 class InvalidActingSetting(RuleViolation, code="DG008"):
     """A dbguard.* acting setting (e.g. dbguard.user_id) has an unusable value."""
+
+
+class PinnedVocabularyCode(RuleViolation, code="DG009"):
+    """A shipped vocabulary code that trigger WHEN clauses rely on cannot be deleted or renamed."""

@@ -22,6 +22,8 @@ from psycopg import sql
 from .resources import read_sql, sha256
 
 _HEADER = re.compile(r"^--\s*(rule|version|function|guarantees):\s*(.+?)\s*$", re.MULTILINE)
+_TRIGGER = re.compile(r"^CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\s+(\w+)\s.*?\bON\s+([\w.]+)",
+                      re.IGNORECASE | re.DOTALL)
 
 
 def schema(name: str) -> tuple[str, str]:
@@ -85,13 +87,30 @@ class RuleVersion:
         )
         return self.source.rstrip() + "\n\n" + register.as_string(None) + "\n"
 
+    def triggers(self) -> set[tuple[str, str]]:
+        """(trigger, table) of every trigger this version creates."""
+        found = set()
+        for statement in split(self.source):
+            m = _TRIGGER.match(sqlparse.format(statement, strip_comments=True).strip())
+            if m:
+                found.add((m.group(1), m.group(2)))
+        return found
+
+
+def _drop_triggers(triggers: set[tuple[str, str]]) -> str:
+    return "".join(f"DROP TRIGGER IF EXISTS {name} ON {table};\n" for name, table in sorted(triggers))
+
 
 def rule(name: str, version: int) -> tuple[str, str]:
     """Install version ``version`` of a rule; rollback restores the previous
-    version, or removes the rule entirely when rolling back version 1."""
-    apply_sql = RuleVersion.load(name, version).install_sql()
+    version, or removes the rule entirely when rolling back version 1.
+
+    A trigger that only one of the two versions has (a trigger split in two,
+    say) is dropped when switching to the version without it, so that a rule
+    never fires twice for one event."""
+    new = RuleVersion.load(name, version)
     if version == 1:
-        rollback = read_sql(f"triggers/{name}/revert.sql")
-    else:
-        rollback = RuleVersion.load(name, version - 1).install_sql()
-    return apply_sql, rollback
+        return new.install_sql(), read_sql(f"triggers/{name}/revert.sql")
+    old = RuleVersion.load(name, version - 1)
+    return (_drop_triggers(old.triggers() - new.triggers()) + new.install_sql(),
+            _drop_triggers(new.triggers() - old.triggers()) + old.install_sql())

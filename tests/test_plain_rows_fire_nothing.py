@@ -1,0 +1,148 @@
+"""Issue 7, migration 0702: a row that cannot break a rule fires no rule function,
+and the shortcuts that make this so never change what is stored.
+
+Function calls are counted with pg_stat_get_xact_function_calls, which sees the
+calls made so far in the current transaction (track_functions = 'pl')."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from psycopg.types.json import Jsonb
+
+from dbguard.errors import PinnedVocabularyCode
+
+from .plugins.calls import call, new_appointment, new_call, update
+
+HALF_HOUR = dt.timedelta(minutes=30)
+RULE_FUNCTIONS = ["tg_calls__direction_default", "tg_calls__customer_link_sync", "tg_calls__outcome_flag_sync",
+                  "tg_appointments__link_sync"]
+
+
+@pytest.fixture
+def counted(conn):
+    """counted(name) -> calls of dbguard.<name> in this transaction so far."""
+    conn.execute("SET track_functions = 'pl'")
+
+    def _calls(name: str) -> int:
+        return conn.execute("SELECT coalesce(pg_stat_get_xact_function_calls(%s::regproc), 0)",
+                            (f"dbguard.{name}",)).fetchone()[0]
+    return _calls
+
+
+def test_a_plain_call_fires_no_rule_function(conn, counted):
+    call_id = new_call(conn, direction="inbound")
+    update(conn, "calls", call_id, session_outcome="appointment_booked", appointment_made=True)
+    assert {f: counted(f) for f in RULE_FUNCTIONS} == dict.fromkeys(RULE_FUNCTIONS, 0)
+    stored = call(conn, call_id)
+    assert (stored["customer_link_status"], stored["appointment_link_status"]) == ("unlinked", "unlinked")
+
+
+@pytest.mark.parametrize("cols, fired", [
+    ({"direction": None}, "tg_calls__direction_default"),
+    ({"direction": "sideways"}, "tg_calls__direction_default"),
+    ({"customer_link_status": "linked"}, "tg_calls__customer_link_sync"),
+    ({"customer_link_status": None}, "tg_calls__customer_link_sync"),
+    ({"customer_link_method": "manual"}, "tg_calls__customer_link_sync"),
+    ({"appointment_made": True}, "tg_calls__outcome_flag_sync"),
+    ({"session_outcome": "voicemail"}, "tg_calls__outcome_flag_sync"),
+    ({"appointment_link_status": None}, "tg_appointments__link_sync"),
+    ({"appointment_link_status": "creation_failed"}, "tg_appointments__link_sync"),
+])
+def test_a_call_the_rule_must_look_at_still_fires_it(conn, counted, cols, fired):
+    new_call(conn, **({"direction": "inbound"} | cols))
+    assert counted(fired) == 1
+
+
+def test_the_column_defaults_are_what_the_rules_would_write(conn):
+    conn.execute("ALTER TABLE public.calls DISABLE TRIGGER USER")
+    stored = call(conn, new_call(conn))
+    assert (stored["customer_link_status"], stored["appointment_link_status"]) == ("unlinked", "unlinked")
+
+
+@pytest.mark.parametrize("statement", [
+    "DELETE FROM dbguard.vocabularies WHERE vocabulary = 'link_status' AND code = 'unlinked'",
+    "UPDATE dbguard.vocabularies SET code = 'in' WHERE vocabulary = 'call_direction' AND code = 'inbound'",
+    "UPDATE dbguard.vocabularies SET pinned = false WHERE vocabulary = 'session_outcome' AND code = 'appointment_booked'",
+    "TRUNCATE dbguard.vocabularies",
+])
+def test_a_pinned_vocabulary_code_cannot_be_removed(conn, statement):
+    with pytest.raises(PinnedVocabularyCode) as err:
+        conn.execute(statement)
+    assert "pinned" in err.value.diag.message_primary
+    assert "INSERT" in err.value.diag.message_hint
+
+
+def test_other_codes_stay_editable(conn):
+    conn.execute("INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES ('call_direction', 'internal')")
+    conn.execute("UPDATE dbguard.vocabularies SET description = 'renamed' WHERE vocabulary = 'call_direction'")
+    conn.execute("DELETE FROM dbguard.vocabularies WHERE vocabulary = 'session_outcome' AND code = 'voicemail'")
+    assert conn.execute("DELETE FROM dbguard.vocabularies WHERE code = 'internal'").rowcount == 1
+
+
+def _lead(conn) -> int:
+    company = conn.execute("INSERT INTO public.companies (name) VALUES ('Praxis') RETURNING id").fetchone()[0]
+    return conn.execute("INSERT INTO public.leads (company_id, name) VALUES (%s, 'L') RETURNING id",
+                        (company,)).fetchone()[0]
+
+
+def _rollup(conn, lead: int) -> tuple:
+    return conn.execute("SELECT appointment_id, appointment_start_at FROM public.leads WHERE id = %s",
+                        (lead,)).fetchone()
+
+
+def test_a_booking_that_cannot_outrank_the_primary_leaves_the_rollup_without_a_recount(conn, counted):
+    lead = _lead(conn)
+    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)
+    first = new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=soon, ends_at=soon + HALF_HOUR)
+    assert counted("refresh_lead_rollup") == 1
+    later = soon + dt.timedelta(days=5)
+    new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=later, ends_at=later + HALF_HOUR)
+    new_appointment(conn, None, lead_id=lead, status="no_show", starts_at=soon, ends_at=soon + HALF_HOUR)
+    assert counted("refresh_lead_rollup") == 1 and _rollup(conn, lead) == (first, soon)
+    sooner = soon - dt.timedelta(days=1)
+    third = new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=sooner, ends_at=sooner + HALF_HOUR)
+    assert counted("refresh_lead_rollup") == 2 and _rollup(conn, lead) == (third, sooner)
+
+
+def test_cancelling_another_appointment_leaves_the_rollup_and_cancelling_the_primary_moves_it(conn, counted):
+    lead = _lead(conn)
+    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)
+    later = soon + dt.timedelta(days=5)
+    primary = new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=soon, ends_at=soon + HALF_HOUR)
+    other = new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=later, ends_at=later + HALF_HOUR)
+    refreshed = counted("refresh_lead_rollup")
+    update(conn, "appointments", other, status="cancelled")
+    assert counted("refresh_lead_rollup") == refreshed and _rollup(conn, lead) == (primary, soon)
+    update(conn, "appointments", primary, status="cancelled")
+    assert counted("refresh_lead_rollup") == refreshed + 1
+    # Both cancelled: the latest cancelled one is primary.
+    assert _rollup(conn, lead) == (other, later)
+
+
+def test_a_tie_with_the_primary_takes_the_full_path(conn, counted):
+    lead = _lead(conn)
+    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)
+    new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=soon, ends_at=soon + HALF_HOUR)
+    twin = new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=soon, ends_at=soon + HALF_HOUR)
+    # Same start: the soonest wins, then the highest id.
+    assert counted("refresh_lead_rollup") == 2 and _rollup(conn, lead) == (twin, soon)
+
+
+def test_a_plain_history_row_skips_the_pii_walk_and_a_phone_in_its_reason_is_still_redacted(conn, counted):
+    new_appointment(conn, None, status="scheduled")
+    assert counted("redact_pii_text") == 0 and counted("redact_pii") == 0
+    conn.execute("SELECT set_config('dbguard.reason', 'customer asked on +49 30 1234567', true)")
+    appointment = new_appointment(conn, None, status="scheduled")
+    details = conn.execute("SELECT details FROM public.appointment_events WHERE appointment_id = %s",
+                           (appointment,)).fetchone()[0]
+    assert details["reason"] == "customer asked on [phone]"
+
+
+def test_timestamps_are_set_aside_but_a_phone_beside_them_is_still_redacted(conn):
+    # The timestamps alone hold well over six digits; the phone is what must be found.
+    metadata = {"at": "2026-11-21T10:30:00+00:00", "until": "2026-11-21T11:00:00.5Z", "note": "ruf 030 123456 an"}
+    appointment = new_appointment(conn, None, metadata=Jsonb(metadata))
+    stored = conn.execute("SELECT metadata FROM public.appointments WHERE id = %s", (appointment,)).fetchone()[0]
+    assert stored == metadata | {"note": "ruf [phone] an"}
