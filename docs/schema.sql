@@ -4385,7 +4385,7 @@ CREATE TRIGGER dbguard_500_staff_tenant_isolation BEFORE INSERT OR UPDATE OF sta
 -- Name: appointments dbguard_600_appointment_link_sync; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_600_appointment_link_sync AFTER INSERT OR DELETE OR UPDATE OF call_id ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__link_sync();
+CREATE TRIGGER dbguard_600_appointment_link_sync AFTER INSERT ON public.appointments FOR EACH ROW WHEN ((new.call_id IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_appointments__link_sync();
 
 
 --
@@ -4393,6 +4393,20 @@ CREATE TRIGGER dbguard_600_appointment_link_sync AFTER INSERT OR DELETE OR UPDAT
 --
 
 CREATE TRIGGER dbguard_600_appointment_link_sync BEFORE INSERT ON public.calls FOR EACH ROW WHEN (((new.appointment_link_status = 'unlinked'::text) IS NOT TRUE)) EXECUTE FUNCTION dbguard.tg_appointments__link_sync();
+
+
+--
+-- Name: appointments dbguard_600_appointment_link_sync_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_600_appointment_link_sync_delete AFTER DELETE ON public.appointments FOR EACH ROW WHEN ((old.call_id IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_appointments__link_sync();
+
+
+--
+-- Name: appointments dbguard_600_appointment_link_sync_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_600_appointment_link_sync_update AFTER UPDATE OF call_id ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__link_sync();
 
 
 --

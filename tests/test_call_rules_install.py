@@ -14,6 +14,8 @@ EXPECTED = {
     "customer_link_sync": (3, ["calls.dbguard_200_customer_link_sync", "calls.dbguard_200_customer_link_sync_update"]),
     "outcome_flag_sync": (3, ["calls.dbguard_300_outcome_flag_sync"]),
     "appointment_link_sync": (3, ["appointments.dbguard_600_appointment_link_sync",
+                                  "appointments.dbguard_600_appointment_link_sync_delete",
+                                  "appointments.dbguard_600_appointment_link_sync_update",
                                   "calls.dbguard_600_appointment_link_sync",
                                   "calls.dbguard_600_appointment_link_sync_update"]),
     "booking_confirmed_requires_appointment": (2, ["appointments.dbguard_900_booking_confirmed_requires_appointment",

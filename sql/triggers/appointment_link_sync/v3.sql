@@ -3,10 +3,11 @@
 -- function: dbguard.tg_appointments__link_sync()
 -- guarantees: a call's appointment_link_status, appointment_linked_at, appointment_id, appointment_made and session_outcome follow the appointments that exist for it; calls.appointment_link_status inside its vocabulary.
 
--- v3 (issue 7): the triggers on calls have WHEN clauses, so a new call with the
--- column default 'unlinked' (migration 0702) and the link sync's own update
--- ('linked') fire nothing; the function is unchanged. Both codes are pinned in
--- dbguard.vocabularies (migration 0702).
+-- v3 (issue 7): WHEN clauses, so a new call with the column default
+-- 'unlinked' (migration 0702), the link sync's own update ('linked') and an
+-- appointment inserted or deleted without a call fire nothing; the function is
+-- unchanged. 'linked' and 'unlinked' are pinned in dbguard.vocabularies
+-- (migration 0702).
 
 -- v2 (issue 7): the mode, the acting settings and vocabulary lookups are read inline;
 -- helpers are called only on the rare path (a value outside its vocabulary, an alert).
@@ -125,9 +126,24 @@ BEGIN
 END
 $$;
 
+-- One trigger per event, so that an appointment without a call (a bulk import,
+-- a Cal.com booking) fires nothing on insert or delete. An update of call_id
+-- fires it even when the value stays: the write re-syncs the call.
 CREATE OR REPLACE TRIGGER dbguard_600_appointment_link_sync
-    AFTER INSERT OR UPDATE OF call_id OR DELETE ON public.appointments
+    AFTER INSERT ON public.appointments
     FOR EACH ROW
+    WHEN (NEW.call_id IS NOT NULL)
+    EXECUTE FUNCTION dbguard.tg_appointments__link_sync();
+
+CREATE OR REPLACE TRIGGER dbguard_600_appointment_link_sync_update
+    AFTER UPDATE OF call_id ON public.appointments
+    FOR EACH ROW
+    EXECUTE FUNCTION dbguard.tg_appointments__link_sync();
+
+CREATE OR REPLACE TRIGGER dbguard_600_appointment_link_sync_delete
+    AFTER DELETE ON public.appointments
+    FOR EACH ROW
+    WHEN (OLD.call_id IS NOT NULL)
     EXECUTE FUNCTION dbguard.tg_appointments__link_sync();
 
 -- Runs after the other before-triggers on calls (100-300). A new call fires it
