@@ -1443,6 +1443,7 @@ DECLARE
     v_primary_id bigint;
     v_primary_start timestamptz;
     v_primary_rank integer;
+    v_primary_status text;
     v_count bigint;
     v_new_id bigint;
     v_new_lead bigint;
@@ -1487,19 +1488,21 @@ BEGIN
         -- writer that waited for it reads the rollup the other session committed.
         -- Ranks as in dbguard.lead_primary_appointment: 0 upcoming active,
         -- 1 past active, 2 cancelled; NULL = cannot be primary.
-        SELECT l.appointment_id, l.appointment_start_at,
-               CASE WHEN vp.is_active AND l.appointment_start_at >= pg_catalog.now() THEN 0
-                    WHEN vp.is_active THEN 1
-                    WHEN l.appointment_status = 'cancelled' THEN 2 END,
-               CASE WHEN vn.is_active AND v_new_start >= pg_catalog.now() THEN 0
-                    WHEN vn.is_active THEN 1
-                    WHEN v_new_status = 'cancelled' THEN 2 END
-          INTO v_primary_id, v_primary_start, v_primary_rank, v_new_rank
+        -- Three plain statements: a locking query that joins other tables costs
+        -- several times a plain one to start (EvalPlanQual set-up for each table).
+        SELECT l.appointment_id, l.appointment_start_at, l.appointment_status
+          INTO v_primary_id, v_primary_start, v_primary_status
           FROM public.leads l
-          LEFT JOIN dbguard.vocabularies vp ON vp.vocabulary = 'appointment_status' AND vp.code = l.appointment_status
-          LEFT JOIN dbguard.vocabularies vn ON vn.vocabulary = 'appointment_status' AND vn.code = v_new_status
          WHERE l.id = v_lead
-           FOR NO KEY UPDATE OF l;
+           FOR NO KEY UPDATE;
+        v_primary_rank := CASE WHEN (SELECT v.is_active FROM dbguard.vocabularies v
+                                      WHERE v.vocabulary = 'appointment_status' AND v.code = v_primary_status)
+                               THEN CASE WHEN v_primary_start >= pg_catalog.now() THEN 0 ELSE 1 END
+                               WHEN v_primary_status = 'cancelled' THEN 2 END;
+        v_new_rank := CASE WHEN (SELECT v.is_active FROM dbguard.vocabularies v
+                                  WHERE v.vocabulary = 'appointment_status' AND v.code = v_new_status)
+                           THEN CASE WHEN v_new_start >= pg_catalog.now() THEN 0 ELSE 1 END
+                           WHEN v_new_status = 'cancelled' THEN 2 END;
         -- Skip when the written row is not the stored primary and cannot become
         -- it: it left the lead, it cannot be primary, or the stored primary surely
         -- outranks it (a lower rank, or the same rank and a sooner upcoming / later
