@@ -89,8 +89,8 @@ def main() -> None:
                     runs.append(time.monotonic() - t0)
                 windowed[since] = (counted.total, runs[0], min(runs[1:]))
             explain_out = []
+            where, params = detection._window(detection.parse_duration("1h"))
             for rule in load_catalog():
-                where, params = detection._window(detection.parse_duration("1h"))
                 query = f"SELECT count(*) FROM ({detection._offenders(rule, 'public', where)}) o"
                 plan = [r[0] for r in conn.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + query, params)]
                 explain_out.append(f"-- rule {rule.name}, --since 1h\n" + "\n".join(plan) + "\n")

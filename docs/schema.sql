@@ -1459,22 +1459,23 @@ BEGIN
     -- The two constant strings are plpgsql_check pragmas (no-ops at run time).
     PERFORM 'PRAGMA:TABLE: dbguard_new_rows (LIKE public.appointments)';
     PERFORM 'PRAGMA:TABLE: dbguard_old_rows (LIKE public.appointments)';
-    IF TG_OP = 'DELETE' THEN
+    IF TG_OP = 'INSERT' THEN
+        v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
+    ELSIF TG_OP = 'DELETE' THEN
         v_leads := ARRAY(SELECT DISTINCT o.lead_id FROM dbguard_old_rows o WHERE o.lead_id IS NOT NULL);
     ELSE
-        IF TG_OP = 'INSERT' THEN
-            v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
-        ELSE
-            v_leads := ARRAY(
-                SELECT DISTINCT x.lead_id
-                  FROM dbguard_new_rows n
-                  FULL JOIN dbguard_old_rows o ON o.id = n.id
-                 CROSS JOIN LATERAL (VALUES (n.lead_id), (o.lead_id)) x (lead_id)
-                 WHERE x.lead_id IS NOT NULL
-                   AND (n.lead_id, n.status, n.starts_at, n.ends_at, n.cancelled_at, n.provider, n.booking_source)
-                       IS DISTINCT FROM
-                       (o.lead_id, o.status, o.starts_at, o.ends_at, o.cancelled_at, o.provider, o.booking_source));
-        END IF;
+        v_leads := ARRAY(
+            SELECT DISTINCT x.lead_id
+              FROM dbguard_new_rows n
+              FULL JOIN dbguard_old_rows o ON o.id = n.id
+             CROSS JOIN LATERAL (VALUES (n.lead_id), (o.lead_id)) x (lead_id)
+             WHERE x.lead_id IS NOT NULL
+               AND (n.lead_id, n.status, n.starts_at, n.ends_at, n.cancelled_at, n.provider, n.booking_source)
+                   IS DISTINCT FROM
+                   (o.lead_id, o.status, o.starts_at, o.ends_at, o.cancelled_at, o.provider, o.booking_source));
+    END IF;
+
+    IF TG_OP <> 'DELETE' AND v_mode <> 'alert' AND pg_catalog.cardinality(v_leads) = 1 THEN
         -- The written row, when the statement wrote exactly one (min() of one row is that row).
         SELECT pg_catalog.count(*), pg_catalog.min(n.id), pg_catalog.min(n.lead_id), pg_catalog.min(n.status),
                pg_catalog.min(n.starts_at)
@@ -1482,7 +1483,7 @@ BEGIN
           FROM dbguard_new_rows n;
     END IF;
 
-    IF TG_OP <> 'DELETE' AND v_mode <> 'alert' AND v_count = 1 AND pg_catalog.cardinality(v_leads) = 1 THEN
+    IF v_count = 1 THEN
         v_lead := v_leads[1];
         -- The lock refresh_lead_rollup takes, taken here: under READ COMMITTED a
         -- writer that waited for it reads the rollup the other session committed.

@@ -7,6 +7,7 @@ calls made so far in the current transaction (track_functions = 'pl')."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from psycopg.types.json import Jsonb
@@ -59,6 +60,15 @@ def test_the_column_defaults_are_what_the_rules_would_write(conn):
     conn.execute("ALTER TABLE public.calls DISABLE TRIGGER USER")
     stored = call(conn, new_call(conn))
     assert (stored["customer_link_status"], stored["appointment_link_status"]) == ("unlinked", "unlinked")
+
+
+def test_every_code_a_calls_when_clause_names_is_pinned(conn):
+    defs = [r[0] for r in conn.execute(
+        "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'public.calls'::regclass "
+        "AND tgname LIKE 'dbguard%' AND tgqual IS NOT NULL")]
+    named = {code for d in defs for code in re.findall(r"'([^']*)'::text", d.split(" WHEN ", 1)[1])}
+    pinned = {r[0] for r in conn.execute("SELECT code FROM dbguard.vocabularies WHERE pinned")}
+    assert named and named <= pinned, named - pinned
 
 
 @pytest.mark.parametrize("statement", [

@@ -98,7 +98,9 @@ class RuleVersion:
 
 
 def _drop_triggers(triggers: set[tuple[str, str]]) -> str:
-    return "".join(f"DROP TRIGGER IF EXISTS {name} ON {table};\n" for name, table in sorted(triggers))
+    return "".join(
+        sql.SQL("DROP TRIGGER IF EXISTS {} ON {};\n").format(sql.Identifier(name), sql.Identifier(*table.split(".")))
+        .as_string(None) for name, table in sorted(triggers))
 
 
 def rule(name: str, version: int) -> tuple[str, str]:
