@@ -1270,13 +1270,19 @@ BEGIN
     END IF;
     NEW.created_by := coalesce(NEW.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'unknown');
 
-    IF NOT (NEW.booking_source IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'booking_source' AND v.code = NEW.booking_source)) THEN
-        NEW.booking_source := dbguard.vocabulary_value('creation_metadata', v_mode, 'booking_source', NEW.booking_source, 'unknown',
-                                                       'appointment', 'public.appointments', 'booking_source', NEW.id::text);
-    END IF;
-    IF NOT (NEW.created_by IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'actor' AND v.code = NEW.created_by)) THEN
-        NEW.created_by := dbguard.vocabulary_value('creation_metadata', v_mode, 'actor', NEW.created_by, 'unknown',
-                                                   'appointment', 'public.appointments', 'created_by', NEW.id::text);
+    -- Both values known (the usual case) in one query: as many rows as non-NULL values.
+    IF (SELECT pg_catalog.count(*) FROM dbguard.vocabularies v
+         WHERE v.vocabulary = 'booking_source' AND v.code = NEW.booking_source
+            OR v.vocabulary = 'actor' AND v.code = NEW.created_by)
+       <> (NEW.booking_source IS NOT NULL)::integer + (NEW.created_by IS NOT NULL)::integer THEN
+        IF NOT (NEW.booking_source IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'booking_source' AND v.code = NEW.booking_source)) THEN
+            NEW.booking_source := dbguard.vocabulary_value('creation_metadata', v_mode, 'booking_source', NEW.booking_source, 'unknown',
+                                                           'appointment', 'public.appointments', 'booking_source', NEW.id::text);
+        END IF;
+        IF NOT (NEW.created_by IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'actor' AND v.code = NEW.created_by)) THEN
+            NEW.created_by := dbguard.vocabulary_value('creation_metadata', v_mode, 'actor', NEW.created_by, 'unknown',
+                                                       'appointment', 'public.appointments', 'created_by', NEW.id::text);
+        END IF;
     END IF;
     -- source is the legacy free-text channel: kept as written, else the booking source.
     NEW.source := coalesce(NEW.source, NEW.booking_source);
@@ -1460,7 +1466,12 @@ BEGIN
     PERFORM 'PRAGMA:TABLE: dbguard_new_rows (LIKE public.appointments)';
     PERFORM 'PRAGMA:TABLE: dbguard_old_rows (LIKE public.appointments)';
     IF TG_OP = 'INSERT' THEN
-        v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
+        -- min() of one row is that row; array_agg(DISTINCT) sorts the leads.
+        SELECT coalesce(pg_catalog.array_agg(DISTINCT n.lead_id) FILTER (WHERE n.lead_id IS NOT NULL), '{}'),
+               pg_catalog.count(*), pg_catalog.min(n.id), pg_catalog.min(n.lead_id), pg_catalog.min(n.status),
+               pg_catalog.min(n.starts_at)
+          INTO v_leads, v_count, v_new_id, v_new_lead, v_new_status, v_new_start
+          FROM dbguard_new_rows n;
     ELSIF TG_OP = 'DELETE' THEN
         v_leads := ARRAY(SELECT DISTINCT o.lead_id FROM dbguard_old_rows o WHERE o.lead_id IS NOT NULL);
     ELSE
@@ -1475,7 +1486,7 @@ BEGIN
                    (o.lead_id, o.status, o.starts_at, o.ends_at, o.cancelled_at, o.provider, o.booking_source));
     END IF;
 
-    IF TG_OP <> 'DELETE' AND v_mode <> 'alert' AND pg_catalog.cardinality(v_leads) = 1 THEN
+    IF TG_OP = 'UPDATE' AND v_mode <> 'alert' AND pg_catalog.cardinality(v_leads) = 1 THEN
         -- The written row, when the statement wrote exactly one (min() of one row is that row).
         SELECT pg_catalog.count(*), pg_catalog.min(n.id), pg_catalog.min(n.lead_id), pg_catalog.min(n.status),
                pg_catalog.min(n.starts_at)
@@ -1483,27 +1494,28 @@ BEGIN
           FROM dbguard_new_rows n;
     END IF;
 
-    IF v_count = 1 THEN
+    IF v_count = 1 AND v_mode <> 'alert' AND pg_catalog.cardinality(v_leads) = 1 THEN
         v_lead := v_leads[1];
         -- The lock refresh_lead_rollup takes, taken here: under READ COMMITTED a
         -- writer that waited for it reads the rollup the other session committed.
         -- Ranks as in dbguard.lead_primary_appointment: 0 upcoming active,
         -- 1 past active, 2 cancelled; NULL = cannot be primary.
-        -- Three plain statements: a locking query that joins other tables costs
-        -- several times a plain one to start (EvalPlanQual set-up for each table).
-        SELECT l.appointment_id, l.appointment_start_at, l.appointment_status
-          INTO v_primary_id, v_primary_start, v_primary_status
+        -- One statement: the vocabulary is read in scalar subqueries, not joined
+        -- (a locking query that joins other tables costs several times a plain
+        -- one to start: EvalPlanQual set-up for each table).
+        SELECT l.appointment_id, l.appointment_start_at, l.appointment_status,
+               CASE WHEN (SELECT v.is_active FROM dbguard.vocabularies v
+                           WHERE v.vocabulary = 'appointment_status' AND v.code = l.appointment_status)
+                    THEN CASE WHEN l.appointment_start_at >= pg_catalog.now() THEN 0 ELSE 1 END
+                    WHEN l.appointment_status = 'cancelled' THEN 2 END,
+               CASE WHEN (SELECT v.is_active FROM dbguard.vocabularies v
+                           WHERE v.vocabulary = 'appointment_status' AND v.code = v_new_status)
+                    THEN CASE WHEN v_new_start >= pg_catalog.now() THEN 0 ELSE 1 END
+                    WHEN v_new_status = 'cancelled' THEN 2 END
+          INTO v_primary_id, v_primary_start, v_primary_status, v_primary_rank, v_new_rank
           FROM public.leads l
          WHERE l.id = v_lead
-           FOR NO KEY UPDATE;
-        v_primary_rank := CASE WHEN (SELECT v.is_active FROM dbguard.vocabularies v
-                                      WHERE v.vocabulary = 'appointment_status' AND v.code = v_primary_status)
-                               THEN CASE WHEN v_primary_start >= pg_catalog.now() THEN 0 ELSE 1 END
-                               WHEN v_primary_status = 'cancelled' THEN 2 END;
-        v_new_rank := CASE WHEN (SELECT v.is_active FROM dbguard.vocabularies v
-                                  WHERE v.vocabulary = 'appointment_status' AND v.code = v_new_status)
-                           THEN CASE WHEN v_new_start >= pg_catalog.now() THEN 0 ELSE 1 END
-                           WHEN v_new_status = 'cancelled' THEN 2 END;
+           FOR NO KEY UPDATE OF l;
         -- Skip when the written row is not the stored primary and cannot become
         -- it: it left the lead, it cannot be primary, or the stored primary surely
         -- outranks it (a lower rank, or the same rank and a sooner upcoming / later
@@ -1553,6 +1565,7 @@ DECLARE
     v_status text;
     v_linked_at timestamptz;
     v_outcome text;
+    v_marker text;
 BEGIN
     IF v_mode = 'off' THEN
         RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
@@ -1582,20 +1595,29 @@ BEGIN
     -- that two sessions moving appointments between the same calls cannot
     -- deadlock. FOR NO KEY UPDATE, not FOR UPDATE: it coexists with the
     -- FOR KEY SHARE the foreign key takes on the same call.
-    v_call_ids := ARRAY(SELECT DISTINCT x FROM pg_catalog.unnest(ARRAY[
-                      CASE WHEN TG_OP <> 'INSERT' THEN OLD.call_id END,
-                      CASE WHEN TG_OP <> 'DELETE' THEN NEW.call_id END]) x
-                   WHERE x IS NOT NULL ORDER BY x);
-    -- One id at a time (the array is sorted): with '= ANY (array)' the planner
-    -- built a fresh plan for every row.
-    FOREACH v_call_id IN ARRAY v_call_ids LOOP
-        PERFORM 1 FROM public.calls c WHERE c.id = v_call_id FOR NO KEY UPDATE OF c;
-    END LOOP;
+    -- Plain assignments, not queries: the WHEN clauses guarantee the call_id of
+    -- an insert or delete is set.
+    IF TG_OP = 'INSERT' THEN
+        v_call_ids := ARRAY[NEW.call_id];
+    ELSIF TG_OP = 'DELETE' THEN
+        v_call_ids := ARRAY[OLD.call_id];
+    ELSE
+        v_call_ids := ARRAY(SELECT DISTINCT x FROM pg_catalog.unnest(ARRAY[OLD.call_id, NEW.call_id]) x
+                             WHERE x IS NOT NULL ORDER BY x);
+    END IF;
+    -- Two calls: both locked before either is read. One id at a time (the
+    -- array is sorted): with '= ANY (array)' the planner built a fresh plan for
+    -- every row.
+    IF pg_catalog.cardinality(v_call_ids) > 1 THEN
+        FOREACH v_call_id IN ARRAY v_call_ids LOOP
+            PERFORM 1 FROM public.calls c WHERE c.id = v_call_id FOR NO KEY UPDATE OF c;
+        END LOOP;
+    END IF;
 
     FOREACH v_call_id IN ARRAY v_call_ids LOOP
-        -- Fresh queries after the lock: under READ COMMITTED a statement that
-        -- waited for it sees what the other session committed meanwhile.
-        SELECT c.* INTO v_call FROM public.calls c WHERE c.id = v_call_id;
+        -- Under READ COMMITTED a locking SELECT that waited returns the row as the
+        -- other session committed it, and the next statement takes a fresh snapshot.
+        SELECT c.* INTO v_call FROM public.calls c WHERE c.id = v_call_id FOR NO KEY UPDATE OF c;
         CONTINUE WHEN NOT FOUND;
         -- The newest appointment represents the call: deterministic,
         -- whatever order the appointments were written in.
@@ -1633,6 +1655,10 @@ BEGIN
                         'session_outcome', v_outcome)),
                 'trigger', false, 'appointment_link_sync');
         ELSE
+            -- Assignments, not PERFORM: a simple expression runs without a query.
+            IF v_appointment_id IS NOT NULL THEN
+                v_marker := pg_catalog.set_config('dbguard.linking_call', v_call_id::text, true);
+            END IF;
             UPDATE public.calls c
                SET appointment_link_status = v_status,
                    appointment_linked_at = v_linked_at,
@@ -1641,6 +1667,9 @@ BEGIN
                    session_outcome = v_outcome,
                    updated_at = pg_catalog.now()
              WHERE c.id = v_call_id;
+            IF v_appointment_id IS NOT NULL THEN
+                v_marker := pg_catalog.set_config('dbguard.linking_call', '', true);
+            END IF;
         END IF;
     END LOOP;
     RETURN NULL;
@@ -2763,7 +2792,7 @@ CREATE TABLE public.appointments (
     ends_at timestamp with time zone,
     booking_timezone text,
     status text DEFAULT 'scheduled'::text,
-    status_changed_at timestamp with time zone,
+    status_changed_at timestamp with time zone DEFAULT now(),
     source text,
     booking_source text,
     created_by text,
@@ -4284,35 +4313,35 @@ CREATE TRIGGER dbguard_100_creation_metadata BEFORE INSERT ON public.appointment
 -- Name: appointment_events dbguard_150_pii_redaction; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_150_pii_redaction BEFORE INSERT ON public.appointment_events FOR EACH ROW WHEN ((new.details IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+CREATE TRIGGER dbguard_150_pii_redaction BEFORE INSERT ON public.appointment_events FOR EACH ROW WHEN (((new.details IS NOT NULL) AND (((new.details)::text ~ '@'::text) OR ((new.details)::text ~* '(phone|mobile|msisdn|whatsapp|fax|"tel")'::text) OR (regexp_replace((new.details)::text, '"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?"'::text, ''::text, 'g'::text) ~ '([0-9][^0-9]*){6}'::text)))) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
 
 
 --
 -- Name: appointments dbguard_150_pii_redaction; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_150_pii_redaction BEFORE INSERT ON public.appointments FOR EACH ROW WHEN ((new.metadata IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+CREATE TRIGGER dbguard_150_pii_redaction BEFORE INSERT ON public.appointments FOR EACH ROW WHEN (((new.metadata IS NOT NULL) AND (((new.metadata)::text ~ '@'::text) OR ((new.metadata)::text ~* '(phone|mobile|msisdn|whatsapp|fax|"tel")'::text) OR (regexp_replace((new.metadata)::text, '"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?"'::text, ''::text, 'g'::text) ~ '([0-9][^0-9]*){6}'::text)))) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
 
 
 --
 -- Name: appointment_events dbguard_150_pii_redaction_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_150_pii_redaction_update BEFORE UPDATE ON public.appointment_events FOR EACH ROW WHEN (((new.details IS DISTINCT FROM old.details) AND (new.details IS NOT NULL))) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+CREATE TRIGGER dbguard_150_pii_redaction_update BEFORE UPDATE ON public.appointment_events FOR EACH ROW WHEN (((new.details IS DISTINCT FROM old.details) AND (new.details IS NOT NULL) AND (((new.details)::text ~ '@'::text) OR ((new.details)::text ~* '(phone|mobile|msisdn|whatsapp|fax|"tel")'::text) OR (regexp_replace((new.details)::text, '"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?"'::text, ''::text, 'g'::text) ~ '([0-9][^0-9]*){6}'::text)))) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
 
 
 --
 -- Name: appointments dbguard_150_pii_redaction_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_150_pii_redaction_update BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.metadata IS DISTINCT FROM old.metadata) AND (new.metadata IS NOT NULL))) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+CREATE TRIGGER dbguard_150_pii_redaction_update BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.metadata IS DISTINCT FROM old.metadata) AND (new.metadata IS NOT NULL) AND (((new.metadata)::text ~ '@'::text) OR ((new.metadata)::text ~* '(phone|mobile|msisdn|whatsapp|fax|"tel")'::text) OR (regexp_replace((new.metadata)::text, '"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?"'::text, ''::text, 'g'::text) ~ '([0-9][^0-9]*){6}'::text)))) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
 
 
 --
 -- Name: appointments dbguard_200_cancellation_metadata; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_200_cancellation_metadata BEFORE INSERT ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__cancellation_metadata();
+CREATE TRIGGER dbguard_200_cancellation_metadata BEFORE INSERT ON public.appointments FOR EACH ROW WHEN (((NOT (new.status IS DISTINCT FROM 'cancelled'::text)) OR (new.cancelled_at IS NOT NULL) OR (new.cancelled_by IS NOT NULL) OR ((new.status_changed_at IS NULL) AND (new.status IS NOT NULL)))) EXECUTE FUNCTION dbguard.tg_appointments__cancellation_metadata();
 
 
 --
@@ -4480,7 +4509,7 @@ CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFT
 -- Name: calls dbguard_900_booking_confirmed_requires_appointment; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFTER INSERT OR UPDATE ON public.calls DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.booking_confirmed OR new.appointment_made)) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
+CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFTER INSERT OR UPDATE ON public.calls DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((new.booking_confirmed OR new.appointment_made) AND ((new.id)::text IS DISTINCT FROM current_setting('dbguard.linking_call'::text, true)))) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
 
 
 --

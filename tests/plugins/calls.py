@@ -65,6 +65,17 @@ def reviews(conn: psycopg.Connection, call_id: int) -> list[dict]:
 
 
 @pytest.fixture
+def counted(conn):
+    """counted(name) -> calls of dbguard.<name> in this transaction so far (track_functions)."""
+    conn.execute("SET track_functions = 'pl'")
+
+    def _calls(name: str) -> int:
+        return conn.execute("SELECT coalesce(pg_stat_get_xact_function_calls(%s::regproc), 0)",
+                            (f"dbguard.{name}",)).fetchone()[0]
+    return _calls
+
+
+@pytest.fixture
 def set_mode(conn):
     """set_mode(rule, mode): switch a rule for this test, committed so every session sees it."""
     def _set(rule: str, mode: str) -> None:

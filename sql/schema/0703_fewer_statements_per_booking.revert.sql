@@ -1,0 +1,1 @@
+ALTER TABLE public.appointments ALTER COLUMN status_changed_at DROP DEFAULT;

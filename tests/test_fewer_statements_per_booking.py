@@ -1,0 +1,121 @@
+"""Migration 0703 (issue 7): a booking runs fewer rule functions and statements, and every rule
+still holds. Function calls are counted with pg_stat_get_xact_function_calls (track_functions);
+SET CONSTRAINTS ALL IMMEDIATE fires the commit-time checks inside the test's transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from psycopg.types.json import Jsonb
+
+from dbguard.errors import BookingWithoutAppointment, VocabularyViolation
+
+from .plugins.calls import call, new_appointment, new_call, update
+
+CHECK = "tg_calls__booking_requires_appointment"
+
+
+def _book(conn) -> tuple[int, int]:
+    """The booking transaction of the benchmark: call, appointment, confirmation."""
+    call_id = new_call(conn, direction="inbound")
+    appointment = new_appointment(conn, call_id, status="scheduled")
+    update(conn, "calls", call_id, booking_confirmed=True, session_outcome="appointment_booked")
+    return call_id, appointment
+
+
+def test_a_booking_queues_one_commit_check_not_two(conn, counted):
+    call_id, appointment = _book(conn)
+    conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert counted(CHECK) == 1
+    stored = call(conn, call_id)
+    assert (stored["appointment_id"], stored["appointment_link_status"], stored["appointment_made"],
+            stored["booking_confirmed"]) == (appointment, "linked", True, True)
+
+
+def test_the_link_sync_marker_lasts_only_for_its_own_write(conn):
+    _book(conn)
+    assert conn.execute("SELECT current_setting('dbguard.linking_call', true)").fetchone()[0] == ""
+
+
+def test_a_linked_call_whose_appointment_is_deleted_is_still_rolled_back(conn, counted):
+    # The link sync's write queued no check; the delete queues one from the appointments side.
+    call_id = new_call(conn, direction="inbound")
+    appointment = new_appointment(conn, call_id, status="scheduled")
+    conn.execute("DELETE FROM public.appointment_events WHERE appointment_id = %s", (appointment,))
+    conn.execute("DELETE FROM public.appointments WHERE id = %s", (appointment,))
+    conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    stored = call(conn, call_id)
+    assert (stored["appointment_made"], stored["appointment_link_status"]) == (False, "unlinked")
+    assert counted(CHECK) == 1
+
+
+def test_an_appointment_moved_away_after_linking_fails_the_commit_in_enforce_mode(conn, set_mode):
+    set_mode("booking_confirmed_requires_appointment", "enforce")
+    call_id = new_call(conn, direction="inbound")
+    other = new_call(conn, direction="inbound")
+    appointment = new_appointment(conn, call_id, status="scheduled")
+    update(conn, "calls", call_id, booking_confirmed=True)
+    update(conn, "appointments", appointment, call_id=other)
+    with pytest.raises(BookingWithoutAppointment):
+        conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_a_write_to_another_call_during_linking_is_still_checked(conn, set_mode):
+    # The marker names one call: a confirmed call without appointment is caught whatever else links.
+    set_mode("booking_confirmed_requires_appointment", "enforce")
+    _book(conn)
+    lonely = new_call(conn, direction="inbound")
+    update(conn, "calls", lonely, booking_confirmed=True)
+    with pytest.raises(BookingWithoutAppointment):
+        conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_a_plain_new_appointment_fires_no_cancellation_function(conn, counted):
+    appointment = new_appointment(conn, None, status="scheduled")
+    assert counted("tg_appointments__cancellation_metadata") == 0
+    now, changed = conn.execute("SELECT now(), status_changed_at FROM public.appointments WHERE id = %s",
+                                (appointment,)).fetchone()
+    assert changed == now
+
+
+@pytest.mark.parametrize("cols", [
+    {"status": "cancelled"},
+    {"status": "scheduled", "cancelled_at": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)},
+    {"status": "scheduled", "cancelled_by": "admin_user"},
+    {"status": "scheduled", "status_changed_at": None},
+])
+def test_a_new_appointment_the_cancellation_rule_must_look_at_still_fires_it(conn, counted, cols):
+    new_appointment(conn, None, **cols)
+    assert counted("tg_appointments__cancellation_metadata") == 1
+
+
+def test_a_new_cancelled_appointment_still_gets_its_cancellation_metadata(conn):
+    conn.execute("SELECT set_config('dbguard.actor', 'admin_user', true)")
+    appointment = new_appointment(conn, None, status="cancelled")
+    now, cancelled_at, cancelled_by = conn.execute(
+        "SELECT now(), cancelled_at, cancelled_by FROM public.appointments WHERE id = %s", (appointment,)).fetchone()
+    assert (cancelled_at, cancelled_by) == (now, "admin_user")
+
+
+def test_a_history_row_dbguard_writes_calls_no_pii_function(conn, counted):
+    new_appointment(conn, None, status="scheduled")
+    assert counted("tg_json__pii_redaction") == 0
+
+
+@pytest.mark.parametrize("metadata", [
+    {"email": "ann@example.com"},
+    {"Phone": "n/a"},
+    {"note": "call 030 123456"},
+])
+def test_json_that_may_hold_pii_still_fires_the_redaction(conn, counted, metadata):
+    new_appointment(conn, None, metadata=Jsonb(metadata))
+    assert counted("tg_json__pii_redaction") == 1
+
+
+def test_an_unknown_actor_is_still_refused_when_the_booking_source_is_known(conn, set_mode):
+    set_mode("creation_metadata", "enforce")
+    conn.execute("SELECT set_config('dbguard.actor', 'martian', true)")
+    with pytest.raises(VocabularyViolation) as caught:
+        new_appointment(conn, None, status="scheduled", source="retell_webhook")
+    assert "martian" in str(caught.value)
