@@ -4509,7 +4509,7 @@ CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFT
 -- Name: calls dbguard_900_booking_confirmed_requires_appointment; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFTER INSERT OR UPDATE ON public.calls DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((new.booking_confirmed OR new.appointment_made) AND ((new.id)::text IS DISTINCT FROM current_setting('dbguard.linking_call'::text, true)))) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
+CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFTER INSERT OR UPDATE ON public.calls DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((new.booking_confirmed OR new.appointment_made) AND ((new.appointment_id IS NULL) OR ((new.id)::text IS DISTINCT FROM current_setting('dbguard.linking_call'::text, true))))) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
 
 
 --

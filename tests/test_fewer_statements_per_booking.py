@@ -119,3 +119,12 @@ def test_an_unknown_actor_is_still_refused_when_the_booking_source_is_known(conn
     with pytest.raises(VocabularyViolation) as caught:
         new_appointment(conn, None, status="scheduled", source="retell_webhook")
     assert "martian" in str(caught.value)
+
+
+def test_setting_the_linking_marker_by_hand_does_not_skip_the_check_of_a_call_without_appointment(conn, set_mode):
+    set_mode("booking_confirmed_requires_appointment", "enforce")
+    lonely = new_call(conn, direction="inbound")
+    conn.execute("SELECT set_config('dbguard.linking_call', %s, true)", (str(lonely),))
+    update(conn, "calls", lonely, booking_confirmed=True)
+    with pytest.raises(BookingWithoutAppointment):
+        conn.execute("SET CONSTRAINTS ALL IMMEDIATE")

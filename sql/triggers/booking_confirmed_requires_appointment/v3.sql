@@ -9,7 +9,10 @@
 -- queues one check (the application's own confirming write), not two. Every
 -- other write that leaves a claim still queues one, and an appointment that
 -- leaves the call later (delete, call_id changed) queues one from the
--- appointments side. The function is unchanged.
+-- appointments side. The function is unchanged. The setting is internal: a
+-- session that sets it itself skips the check only for a row that names an
+-- existing appointment (appointment_id, a foreign key); the scans
+-- (confirmed_without_appointment, link_status_mismatch) still see the rest.
 
 -- v2 (issue 7): the mode, the acting settings and vocabulary lookups are read inline;
 -- helpers are called only on the rare path (a value outside its vocabulary, an alert).
@@ -95,7 +98,8 @@ CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment
     DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW
     WHEN ((NEW.booking_confirmed OR NEW.appointment_made)
-          AND NEW.id::text IS DISTINCT FROM pg_catalog.current_setting('dbguard.linking_call', true))
+          AND (NEW.appointment_id IS NULL
+               OR NEW.id::text IS DISTINCT FROM pg_catalog.current_setting('dbguard.linking_call', true)))
     EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
 
 DROP TRIGGER IF EXISTS dbguard_900_booking_confirmed_requires_appointment ON public.appointments;
