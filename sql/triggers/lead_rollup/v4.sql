@@ -42,7 +42,6 @@ DECLARE
     v_primary_id bigint;
     v_primary_start timestamptz;
     v_primary_rank integer;
-    v_primary_status text;
     v_count bigint;
     v_new_id bigint;
     v_new_lead bigint;
@@ -96,7 +95,7 @@ BEGIN
         -- One statement: the vocabulary is read in scalar subqueries, not joined
         -- (a locking query that joins other tables costs several times a plain
         -- one to start: EvalPlanQual set-up for each table).
-        SELECT l.appointment_id, l.appointment_start_at, l.appointment_status,
+        SELECT l.appointment_id, l.appointment_start_at,
                CASE WHEN (SELECT v.is_active FROM dbguard.vocabularies v
                            WHERE v.vocabulary = 'appointment_status' AND v.code = l.appointment_status)
                     THEN CASE WHEN l.appointment_start_at >= pg_catalog.now() THEN 0 ELSE 1 END
@@ -105,7 +104,7 @@ BEGIN
                            WHERE v.vocabulary = 'appointment_status' AND v.code = v_new_status)
                     THEN CASE WHEN v_new_start >= pg_catalog.now() THEN 0 ELSE 1 END
                     WHEN v_new_status = 'cancelled' THEN 2 END
-          INTO v_primary_id, v_primary_start, v_primary_status, v_primary_rank, v_new_rank
+          INTO v_primary_id, v_primary_start, v_primary_rank, v_new_rank
           FROM public.leads l
          WHERE l.id = v_lead
            FOR NO KEY UPDATE OF l;
