@@ -2213,7 +2213,7 @@ CREATE FUNCTION dbguard.tg_json__pii_redaction() RETURNS trigger
     SET search_path TO ''
     AS $_$
 DECLARE
-    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'pii_redaction'), 'correct');
+    v_mode text;
     v_appointments boolean := TG_TABLE_NAME = 'appointments';
     v_column text := CASE WHEN TG_TABLE_NAME = 'appointments' THEN 'metadata' ELSE 'details' END;
     v_value jsonb;
@@ -2221,16 +2221,35 @@ DECLARE
     v_json text;
     v_text text;
 BEGIN
-    IF v_mode = 'off' THEN
+    -- One branch per table: each table lacks the other's column, and a field
+    -- reference is resolved only when its statement runs.
+    IF v_appointments THEN
+        IF TG_OP = 'UPDATE' THEN
+            IF NEW.metadata IS NOT DISTINCT FROM OLD.metadata THEN
+                RETURN NEW;
+            END IF;
+        END IF;
+        v_value := NEW.metadata;
+    ELSE
+        IF TG_OP = 'UPDATE' THEN
+            IF NEW.details IS NOT DISTINCT FROM OLD.details THEN
+                RETURN NEW;
+            END IF;
+        END IF;
+        v_value := NEW.details;
+    END IF;
+    v_json := v_value::text;
+    IF v_json IS NULL THEN
         RETURN NEW;
     END IF;
-    -- By column name, not NEW.metadata / NEW.details: one function serves both
-    -- tables, and each table lacks the other's column.
-    v_value := pg_catalog.to_jsonb(NEW) -> v_column;
-    v_json := v_value::text;
-    -- The WHEN clauses let through only JSON with an '@', a phone-like key or six
-    -- digits outside timestamps; without the first two, the digits decide.
+    -- The v3 first test: an '@', a phone-like key, or six digits outside whole
+    -- timestamp strings. JSON without any of them cannot hold PII.
     IF v_json !~ '@' AND v_json !~* '(phone|mobile|msisdn|whatsapp|fax|"tel")' THEN
+        IF pg_catalog.regexp_replace(v_json,
+               '"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?"', '', 'g')
+           !~ '([0-9][^0-9]*){6}' THEN
+            RETURN NEW;
+        END IF;
         -- The string values, each as stored (unescaped), joined by a space.
         v_text := (SELECT pg_catalog.string_agg(x.item #>> '{}', ' ')
                      FROM pg_catalog.jsonb_path_query(v_value, 'strict $.**') AS x (item)
@@ -2238,6 +2257,11 @@ BEGIN
         IF v_text IS NULL OR dbguard.redact_pii_text(v_text) = v_text THEN
             RETURN NEW;
         END IF;
+    END IF;
+    -- Read only now: 'off' must still store the payload as written.
+    v_mode := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'pii_redaction'), 'correct');
+    IF v_mode = 'off' THEN
+        RETURN NEW;
     END IF;
     v_redacted := dbguard.redact_pii(v_value);
     IF v_redacted IS NOT DISTINCT FROM v_value THEN
@@ -4309,28 +4333,28 @@ CREATE TRIGGER dbguard_100_creation_metadata BEFORE INSERT ON public.appointment
 -- Name: appointment_events dbguard_150_pii_redaction; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_150_pii_redaction BEFORE INSERT ON public.appointment_events FOR EACH ROW WHEN (((new.details IS NOT NULL) AND (((new.details)::text ~ '@'::text) OR ((new.details)::text ~* '(phone|mobile|msisdn|whatsapp|fax|"tel")'::text) OR (regexp_replace((new.details)::text, '"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?"'::text, ''::text, 'g'::text) ~ '([0-9][^0-9]*){6}'::text)))) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+CREATE TRIGGER dbguard_150_pii_redaction BEFORE INSERT ON public.appointment_events FOR EACH ROW EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
 
 
 --
 -- Name: appointments dbguard_150_pii_redaction; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_150_pii_redaction BEFORE INSERT ON public.appointments FOR EACH ROW WHEN (((new.metadata IS NOT NULL) AND (((new.metadata)::text ~ '@'::text) OR ((new.metadata)::text ~* '(phone|mobile|msisdn|whatsapp|fax|"tel")'::text) OR (regexp_replace((new.metadata)::text, '"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?"'::text, ''::text, 'g'::text) ~ '([0-9][^0-9]*){6}'::text)))) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+CREATE TRIGGER dbguard_150_pii_redaction BEFORE INSERT ON public.appointments FOR EACH ROW WHEN ((new.metadata IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
 
 
 --
 -- Name: appointment_events dbguard_150_pii_redaction_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_150_pii_redaction_update BEFORE UPDATE ON public.appointment_events FOR EACH ROW WHEN (((new.details IS DISTINCT FROM old.details) AND (new.details IS NOT NULL) AND (((new.details)::text ~ '@'::text) OR ((new.details)::text ~* '(phone|mobile|msisdn|whatsapp|fax|"tel")'::text) OR (regexp_replace((new.details)::text, '"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?"'::text, ''::text, 'g'::text) ~ '([0-9][^0-9]*){6}'::text)))) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+CREATE TRIGGER dbguard_150_pii_redaction_update BEFORE UPDATE OF details ON public.appointment_events FOR EACH ROW EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
 
 
 --
 -- Name: appointments dbguard_150_pii_redaction_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_150_pii_redaction_update BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.metadata IS DISTINCT FROM old.metadata) AND (new.metadata IS NOT NULL) AND (((new.metadata)::text ~ '@'::text) OR ((new.metadata)::text ~* '(phone|mobile|msisdn|whatsapp|fax|"tel")'::text) OR (regexp_replace((new.metadata)::text, '"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?"'::text, ''::text, 'g'::text) ~ '([0-9][^0-9]*){6}'::text)))) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+CREATE TRIGGER dbguard_150_pii_redaction_update BEFORE UPDATE OF metadata ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
 
 
 --

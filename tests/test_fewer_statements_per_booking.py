@@ -98,11 +98,6 @@ def test_a_new_cancelled_appointment_still_gets_its_cancellation_metadata(conn):
     assert (cancelled_at, cancelled_by) == (now, "admin_user")
 
 
-def test_a_history_row_dbguard_writes_calls_no_pii_function(conn, counted):
-    new_appointment(conn, None, status="scheduled")
-    assert counted("tg_json__pii_redaction") == 0
-
-
 @pytest.mark.parametrize("metadata", [
     {"email": "ann@example.com"},
     {"Phone": "n/a"},
@@ -110,7 +105,8 @@ def test_a_history_row_dbguard_writes_calls_no_pii_function(conn, counted):
 ])
 def test_json_that_may_hold_pii_still_fires_the_redaction(conn, counted, metadata):
     new_appointment(conn, None, metadata=Jsonb(metadata))
-    assert counted("tg_json__pii_redaction") == 1
+    # The appointment's payload reaches the walk; the history row stops at the first test (v5).
+    assert counted("tg_json__pii_redaction") == 2 and counted("redact_pii") >= 1
 
 
 def test_an_unknown_actor_is_still_refused_when_the_booking_source_is_known(conn, set_mode):
