@@ -119,8 +119,8 @@ class Cluster:
                                   str(self.bindir / "postgres"), "--single", "-D", str(data), database],
                                  input=script, capture_output=True, text=True, user=self.user)
             errors = [line for line in out.stdout.splitlines() + out.stderr.splitlines() if "ERROR" in line]
-            if errors:
-                raise SystemExit(f"{database}: {errors[0]}")
+            if errors or out.returncode != 0:
+                raise SystemExit(f"{database}: {errors[0] if errors else f'exit {out.returncode}'}")
             return int(re.search(r"Collected : (\d+)", out.stderr).group(1))
         finally:
             shutil.rmtree(data, ignore_errors=True)
