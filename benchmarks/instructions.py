@@ -101,19 +101,15 @@ class Cluster:
         finally:
             self.stop(self.template)
 
-    def instructions(self, database: str, bookings: int, setup: str = "", setup_files: tuple[Path, ...] = ()) -> int:
-        """Ir of one single-user backend: setup, warm-up, then ``bookings`` bookings."""
-        data = self.root / f"run-{database}-{bookings}"
-        subprocess.run(["cp", "-a", str(self.template), str(data)], check=True, user=self.user)
+    def copy(self, source: Path, name: str) -> Path:
+        data = self.root / name
+        subprocess.run(["cp", "-a", str(source), str(data)], check=True, user=self.user)
+        return data
+
+    def instructions(self, database: str, bookings: int, setup: str = "", source: Path | None = None) -> int:
+        """Ir of one single-user backend on a copy of ``source``: setup, warm-up, then ``bookings`` bookings."""
+        data = self.copy(source or self.template, f"run-{database}-{bookings}")
         try:
-            if setup_files:
-                dsn = self.start(data).replace("dbname=postgres", f"dbname={database}")
-                try:
-                    with psycopg.connect(dsn, autocommit=True) as conn:
-                        for f in setup_files:
-                            conn.execute(f.read_text())
-                finally:
-                    self.stop(data)
             script = f"{setup or 'SELECT 1;'}\nCALL public.bench_loop({WARMUP});\nCALL public.bench_loop({bookings});\n"
             out = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={data}/callgrind.out",
                                   str(self.bindir / "postgres"), "--single", "-D", str(data), database],
@@ -126,8 +122,23 @@ class Cluster:
             shutil.rmtree(data, ignore_errors=True)
 
     def per_booking(self, database: str, bookings: int, setup: str = "", setup_files: tuple[Path, ...] = ()) -> int:
-        base = self.instructions(database, 0, setup, setup_files)
-        return round((self.instructions(database, bookings, setup, setup_files) - base) / bookings)
+        source = None
+        if setup_files:
+            # Applied once, to a template of its own, for both counts.
+            source = self.copy(self.template, f"setup-{database}")
+            dsn = self.start(source).replace("dbname=postgres", f"dbname={database}")
+            try:
+                with psycopg.connect(dsn, autocommit=True) as conn:
+                    for f in setup_files:
+                        conn.execute(f.read_text())
+            finally:
+                self.stop(source)
+        try:
+            base = self.instructions(database, 0, setup, source)
+            return round((self.instructions(database, bookings, setup, source) - base) / bookings)
+        finally:
+            if source is not None:
+                shutil.rmtree(source, ignore_errors=True)
 
 
 def dbguard_triggers(cluster: Cluster) -> list[tuple[str, str]]:

@@ -2215,7 +2215,7 @@ CREATE FUNCTION dbguard.tg_json__pii_redaction() RETURNS trigger
 DECLARE
     v_mode text;
     v_appointments boolean := TG_TABLE_NAME = 'appointments';
-    v_column text := CASE WHEN TG_TABLE_NAME = 'appointments' THEN 'metadata' ELSE 'details' END;
+    v_column text;
     v_value jsonb;
     v_redacted jsonb;
     v_json text;
@@ -2263,6 +2263,8 @@ BEGIN
     IF v_mode = 'off' THEN
         RETURN NEW;
     END IF;
+    -- Named only past the first test: most rows (every history row) stop there.
+    v_column := CASE WHEN v_appointments THEN 'metadata' ELSE 'details' END;
     v_redacted := dbguard.redact_pii(v_value);
     IF v_redacted IS NOT DISTINCT FROM v_value THEN
         RETURN NEW;

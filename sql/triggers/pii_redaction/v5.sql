@@ -50,7 +50,7 @@ AS $$
 DECLARE
     v_mode text;
     v_appointments boolean := TG_TABLE_NAME = 'appointments';
-    v_column text := CASE WHEN TG_TABLE_NAME = 'appointments' THEN 'metadata' ELSE 'details' END;
+    v_column text;
     v_value jsonb;
     v_redacted jsonb;
     v_json text;
@@ -98,6 +98,8 @@ BEGIN
     IF v_mode = 'off' THEN
         RETURN NEW;
     END IF;
+    -- Named only past the first test: most rows (every history row) stop there.
+    v_column := CASE WHEN v_appointments THEN 'metadata' ELSE 'details' END;
     v_redacted := dbguard.redact_pii(v_value);
     IF v_redacted IS NOT DISTINCT FROM v_value THEN
         RETURN NEW;
