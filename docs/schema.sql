@@ -1090,15 +1090,27 @@ $$;
 --
 
 CREATE FUNCTION dbguard.rule_mode(p_rule text) RETURNS text
-    LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
-DECLARE
-    v_mode text;
-BEGIN
-    SELECT s.mode INTO v_mode FROM dbguard.rule_settings s WHERE s.rule = p_rule;
-    RETURN coalesce(v_mode, 'correct');
-END
+    -- Written by dbguard.write_rule_mode() from dbguard.rule_settings: do not edit,
+    -- change dbguard.rule_settings (dbguard rules set-mode) instead.
+    SELECT CASE WHEN p_rule OPERATOR(pg_catalog.=) 'appointment_history' THEN 'correct'
+                WHEN p_rule OPERATOR(pg_catalog.=) 'appointment_link_sync' THEN 'correct'
+                WHEN p_rule OPERATOR(pg_catalog.=) 'booking_confirmed_requires_appointment' THEN 'correct'
+                WHEN p_rule OPERATOR(pg_catalog.=) 'call_direction_default' THEN 'correct'
+                WHEN p_rule OPERATOR(pg_catalog.=) 'cancellation_metadata' THEN 'correct'
+                WHEN p_rule OPERATOR(pg_catalog.=) 'creation_metadata' THEN 'correct'
+                WHEN p_rule OPERATOR(pg_catalog.=) 'customer_link_sync' THEN 'correct'
+                WHEN p_rule OPERATOR(pg_catalog.=) 'host_mapping_audit' THEN 'correct'
+                WHEN p_rule OPERATOR(pg_catalog.=) 'host_staff_assignment' THEN 'correct'
+                WHEN p_rule OPERATOR(pg_catalog.=) 'lead_rollup' THEN 'correct'
+                WHEN p_rule OPERATOR(pg_catalog.=) 'outcome_flag_sync' THEN 'correct'
+                WHEN p_rule OPERATOR(pg_catalog.=) 'pii_redaction' THEN 'correct'
+                WHEN p_rule OPERATOR(pg_catalog.=) 'reschedule_chain' THEN 'correct'
+                WHEN p_rule OPERATOR(pg_catalog.=) 'reschedule_metadata' THEN 'correct'
+                WHEN p_rule OPERATOR(pg_catalog.=) 'staff_tenant_isolation' THEN 'correct'
+                ELSE 'correct'
+           END
 $$;
 
 
@@ -1150,7 +1162,7 @@ CREATE FUNCTION dbguard.tg_appointments__cancellation_metadata() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'cancellation_metadata'), 'correct');
+    v_mode text := dbguard.rule_mode('cancellation_metadata');
     v_insert boolean := TG_OP = 'INSERT';
     v_was_cancelled boolean := TG_OP = 'UPDATE' AND OLD.status IS NOT DISTINCT FROM 'cancelled';
     v_at_written boolean;
@@ -1252,7 +1264,7 @@ CREATE FUNCTION dbguard.tg_appointments__creation_metadata() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'creation_metadata'), 'correct');
+    v_mode text := dbguard.rule_mode('creation_metadata');
     v_source text := NULLIF(pg_catalog.current_setting('dbguard.source', true), '');
 BEGIN
     IF v_mode = 'off' THEN
@@ -1300,7 +1312,7 @@ CREATE FUNCTION dbguard.tg_appointments__history() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'appointment_history'), 'correct');
+    v_mode text := dbguard.rule_mode('appointment_history');
     v_actor text := NULLIF(pg_catalog.current_setting('dbguard.actor', true), '');
     v_source text := NULLIF(pg_catalog.current_setting('dbguard.source', true), '');
     v_user bigint;
@@ -1443,7 +1455,7 @@ CREATE FUNCTION dbguard.tg_appointments__lead_rollup() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'lead_rollup'), 'correct');
+    v_mode text := dbguard.rule_mode('lead_rollup');
     v_leads bigint[];
     v_lead bigint;
     v_primary_id bigint;
@@ -1556,7 +1568,7 @@ CREATE FUNCTION dbguard.tg_appointments__link_sync() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'appointment_link_sync'), 'correct');
+    v_mode text := dbguard.rule_mode('appointment_link_sync');
     v_call_ids bigint[];
     v_call_id bigint;
     v_call public.calls;
@@ -1783,7 +1795,7 @@ CREATE FUNCTION dbguard.tg_appointments__reschedule_metadata() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'reschedule_metadata'), 'correct');
+    v_mode text := dbguard.rule_mode('reschedule_metadata');
 BEGIN
     IF v_mode = 'off' THEN
         RETURN NEW;
@@ -1897,7 +1909,7 @@ CREATE FUNCTION dbguard.tg_calls__booking_requires_appointment() RETURNS trigger
     SET search_path TO ''
     AS $_$
 DECLARE
-    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'booking_confirmed_requires_appointment'), 'correct');
+    v_mode text := dbguard.rule_mode('booking_confirmed_requires_appointment');
     v_call_id bigint;
     v_call public.calls;
     v_alert_type text;
@@ -1968,7 +1980,7 @@ CREATE FUNCTION dbguard.tg_calls__customer_link_sync() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'customer_link_sync'), 'correct');
+    v_mode text := dbguard.rule_mode('customer_link_sync');
     v_insert boolean := TG_OP = 'INSERT';
     v_customer_changed boolean;
     v_status_given boolean;
@@ -2084,7 +2096,7 @@ CREATE FUNCTION dbguard.tg_calls__direction_default() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'call_direction_default'), 'correct');
+    v_mode text := dbguard.rule_mode('call_direction_default');
 BEGIN
     IF v_mode = 'off' OR (TG_OP = 'UPDATE' AND NEW.direction IS NOT DISTINCT FROM OLD.direction) THEN
         RETURN NEW;
@@ -2122,7 +2134,7 @@ CREATE FUNCTION dbguard.tg_calls__outcome_flag_sync() RETURNS trigger
     SET search_path TO ''
     AS $$
 DECLARE
-    v_mode text := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'outcome_flag_sync'), 'correct');
+    v_mode text := dbguard.rule_mode('outcome_flag_sync');
     v_made_changed boolean;
     v_outcome_changed boolean;
     v_made_wins boolean;
@@ -2259,7 +2271,7 @@ BEGIN
         END IF;
     END IF;
     -- Read only now: 'off' must still store the payload as written.
-    v_mode := coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule = 'pii_redaction'), 'correct');
+    v_mode := dbguard.rule_mode('pii_redaction');
     IF v_mode = 'off' THEN
         RETURN NEW;
     END IF;
@@ -2285,6 +2297,21 @@ BEGIN
     RETURN NEW;
 END
 $_$;
+
+
+--
+-- Name: tg_rule_settings__rule_mode(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_rule_settings__rule_mode() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+    PERFORM dbguard.write_rule_mode();
+    RETURN NULL;
+END
+$$;
 
 
 --
@@ -2482,6 +2509,57 @@ BEGIN
     RETURN CASE WHEN p_mode = 'correct' THEN v_new ELSE p_value END;
 END
 $$;
+
+
+--
+-- Name: write_rule_mode(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.write_rule_mode() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    v_branches text;
+BEGIN
+    -- The function is written from the table as this statement sees it. Under
+    -- READ COMMITTED each statement sees what others committed before it; under
+    -- REPEATABLE READ or SERIALIZABLE a mode another session changed since the
+    -- transaction began would be written back to its old value.
+    IF pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'dbguard.rule_settings can only be changed in a READ COMMITTED transaction (this one is %)',
+                pg_catalog.current_setting('transaction_isolation')
+            USING ERRCODE = '0A000',
+                  DETAIL = 'A change of a rule mode rewrites dbguard.rule_mode() from the whole table, and this transaction''s snapshot may miss modes other sessions changed since it began.',
+                  HINT = 'Run the change in its own transaction: BEGIN ISOLATION LEVEL READ COMMITTED; ... COMMIT; (or dbguard rules set-mode RULE MODE).';
+    END IF;
+    -- One writer at a time, held to commit: two concurrent CREATE OR REPLACE of one
+    -- function fail with "tuple concurrently updated", and the second writer must
+    -- read the table after the first one's commit, not before.
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dbguard.write_rule_mode'));
+    SELECT pg_catalog.string_agg(
+               pg_catalog.format('WHEN p_rule OPERATOR(pg_catalog.=) %L THEN %L', s.rule, s.mode),
+               E'\n                ' ORDER BY s.rule)
+      INTO v_branches
+      FROM dbguard.rule_settings s;
+    -- No SET clause and no table in the body: that is what lets the planner inline
+    -- the call and fold it to a constant. Operators are schema-qualified instead.
+    EXECUTE pg_catalog.format($ddl$
+CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule text)
+RETURNS text
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $body$
+    -- Written by dbguard.write_rule_mode() from dbguard.rule_settings: do not edit,
+    -- change dbguard.rule_settings (dbguard rules set-mode) instead.
+    SELECT CASE %s
+                ELSE 'correct'
+           END
+$body$
+$ddl$, coalesce(v_branches, 'WHEN false THEN NULL'));
+END
+$_$;
 
 
 --
@@ -4318,6 +4396,13 @@ CREATE TRIGGER dbguard_pinned_codes_truncate BEFORE TRUNCATE ON dbguard.vocabula
 
 
 --
+-- Name: rule_settings dbguard_rule_mode; Type: TRIGGER; Schema: dbguard; Owner: -
+--
+
+CREATE TRIGGER dbguard_rule_mode AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON dbguard.rule_settings FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_rule_settings__rule_mode();
+
+
+--
 -- Name: calls dbguard_100_call_direction_default; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4391,7 +4476,11 @@ CREATE TRIGGER dbguard_200_customer_link_sync_update BEFORE UPDATE OF customer_i
 -- Name: calls dbguard_300_outcome_flag_sync; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_300_outcome_flag_sync BEFORE INSERT OR UPDATE OF session_outcome, appointment_made ON public.calls FOR EACH ROW WHEN (((((new.session_outcome IS NULL) AND (NOT new.appointment_made)) OR ((new.session_outcome = 'appointment_booked'::text) AND new.appointment_made)) IS NOT TRUE)) EXECUTE FUNCTION dbguard.tg_calls__outcome_flag_sync();
+CREATE TRIGGER dbguard_300_outcome_flag_sync BEFORE INSERT OR UPDATE OF session_outcome, appointment_made ON public.calls FOR EACH ROW WHEN ((new.session_outcome IS DISTINCT FROM
+        CASE
+            WHEN new.appointment_made THEN 'appointment_booked'::text
+            ELSE NULL::text
+        END)) EXECUTE FUNCTION dbguard.tg_calls__outcome_flag_sync();
 
 
 --

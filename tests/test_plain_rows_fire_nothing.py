@@ -45,6 +45,15 @@ def test_a_call_the_rule_must_look_at_still_fires_it(conn, counted, cols, fired)
     assert counted(fired) == 1
 
 
+@pytest.mark.parametrize("outcome", [None, "appointment_booked", "voicemail"])
+@pytest.mark.parametrize("made", [True, False])
+def test_outcome_flag_sync_fires_exactly_when_the_flags_disagree(conn, counted, outcome, made):
+    # v4's shorter WHEN clause (migration 0705) against the rule's own definition of agreement.
+    new_call(conn, direction="inbound", session_outcome=outcome, appointment_made=made)
+    agree = (outcome, made) in {(None, False), ("appointment_booked", True)}
+    assert counted("tg_calls__outcome_flag_sync") == (0 if agree else 1)
+
+
 def test_the_column_defaults_are_what_the_rules_would_write(conn):
     conn.execute("ALTER TABLE public.calls DISABLE TRIGGER USER")
     stored = call(conn, new_call(conn))

@@ -1,0 +1,1 @@
+DROP TRIGGER IF EXISTS dbguard_rule_mode ON dbguard.rule_settings;

@@ -1,0 +1,125 @@
+"""Migration 0705 (issue 7): dbguard.rule_mode() holds no query. A trigger on
+dbguard.rule_settings rewrites it from the table, the planner inlines it and folds it to a
+constant, and cached plans are invalidated when it is rewritten. These tests prove that a
+mode change still reaches every session at once, whichever way it is written, and that the
+rewrite is safe: concurrent changes, rollbacks, isolation levels, a hostile search_path."""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+import pytest
+from psycopg import errors
+
+import dbguard
+
+from .plugins.calls import new_call, wait_until_blocked
+
+
+def direction_of_a_new_call(conn: psycopg.Connection) -> str | None:
+    return conn.execute("INSERT INTO public.calls DEFAULT VALUES RETURNING direction").fetchone()[0]
+
+
+def test_rule_mode_is_folded_to_a_constant_by_the_planner(conn):
+    plan = conn.execute("EXPLAIN (VERBOSE, COSTS OFF) SELECT dbguard.rule_mode('lead_rollup')").fetchall()
+    assert [line for (line,) in plan if "Output:" in line] == ["  Output: 'correct'::text"]
+
+
+def test_no_rule_function_queries_rule_settings(conn):
+    bodies = conn.execute(
+        "SELECT r.function_name, p.prosrc FROM dbguard.installed_rules r "
+        "JOIN pg_proc p ON p.oid = r.function_name::regprocedure").fetchall()
+    assert len(bodies) >= 10
+    assert [name for name, body in bodies if "rule_settings" in body] == []
+
+
+def test_set_mode_reaches_a_session_whose_plans_are_cached(conn, connect):
+    other = connect(autocommit=True)
+    assert direction_of_a_new_call(other) == "inbound"    # plans of the rule now cached in `other`
+    dbguard.set_mode(conn, "call_direction_default", "off")
+    conn.commit()
+    assert direction_of_a_new_call(other) is None
+    dbguard.set_mode(conn, "call_direction_default", "correct")
+    conn.commit()
+    assert direction_of_a_new_call(other) == "inbound"
+
+
+def test_a_plain_update_of_rule_settings_takes_effect_too(conn, connect):
+    other = connect(autocommit=True)
+    assert direction_of_a_new_call(other) == "inbound"
+    conn.execute("UPDATE dbguard.rule_settings SET mode = 'off' WHERE rule = 'call_direction_default'")
+    conn.commit()
+    assert direction_of_a_new_call(other) is None
+    assert conn.execute("SELECT dbguard.rule_mode('call_direction_default')").fetchone()[0] == "off"
+
+
+def test_a_mode_change_applies_to_its_own_transaction_and_a_rollback_restores_it(conn, connect):
+    other = connect(autocommit=True)
+    assert direction_of_a_new_call(conn) == "inbound"
+    conn.execute("UPDATE dbguard.rule_settings SET mode = 'off' WHERE rule = 'call_direction_default'")
+    assert direction_of_a_new_call(conn) is None
+    assert direction_of_a_new_call(other) == "inbound"    # not committed: others keep the old mode
+    conn.rollback()
+    assert direction_of_a_new_call(conn) == "inbound"
+    assert direction_of_a_new_call(other) == "inbound"
+
+
+def test_a_rule_without_a_settings_row_runs_in_correct(conn):
+    conn.execute("DELETE FROM dbguard.rule_settings WHERE rule = 'call_direction_default'")
+    assert conn.execute("SELECT dbguard.rule_mode('call_direction_default')").fetchone()[0] == "correct"
+    assert direction_of_a_new_call(conn) == "inbound"
+    conn.execute("TRUNCATE dbguard.rule_settings")
+    assert conn.execute("SELECT dbguard.rule_mode('lead_rollup')").fetchone()[0] == "correct"
+
+
+def test_concurrent_mode_changes_of_two_rules_both_take_effect(conn, connect):
+    first, second, watcher = connect(), connect(), connect(autocommit=True)
+    first.execute("UPDATE dbguard.rule_settings SET mode = 'off' WHERE rule = 'call_direction_default'")
+    failures: list[BaseException] = []
+
+    def change_second() -> None:
+        try:
+            second.execute("UPDATE dbguard.rule_settings SET mode = 'alert' WHERE rule = 'outcome_flag_sync'")
+            second.commit()
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    worker = threading.Thread(target=change_second)
+    worker.start()
+    wait_until_blocked(watcher, second.info.backend_pid)   # the second rewrite waits for the first
+    first.commit()
+    worker.join(timeout=30)
+    assert not worker.is_alive() and failures == []
+    modes = dict(watcher.execute(
+        "SELECT r, dbguard.rule_mode(r) FROM unnest(ARRAY['call_direction_default', 'outcome_flag_sync']) r"))
+    assert modes == {"call_direction_default": "off", "outcome_flag_sync": "alert"}
+    assert direction_of_a_new_call(watcher) is None
+
+
+@pytest.mark.parametrize("isolation", ["REPEATABLE READ", "SERIALIZABLE"])
+def test_a_mode_change_outside_read_committed_is_refused_with_a_hint(conn, isolation):
+    conn.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
+    with pytest.raises(errors.FeatureNotSupported) as refused:
+        conn.execute("UPDATE dbguard.rule_settings SET mode = 'off' WHERE rule = 'call_direction_default'")
+    diag = refused.value.diag
+    assert "READ COMMITTED" in diag.message_primary and "READ COMMITTED" in diag.message_hint
+    conn.rollback()
+    assert conn.execute("SELECT dbguard.rule_mode('call_direction_default')").fetchone()[0] == "correct"
+
+
+def test_a_shadowing_operator_on_the_search_path_cannot_change_a_mode(conn):
+    conn.execute("CREATE SCHEMA evil")
+    conn.execute("CREATE FUNCTION evil.always(text, text) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$")
+    conn.execute("CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.always)")
+    conn.execute("UPDATE dbguard.rule_settings SET mode = 'off' WHERE rule = 'appointment_history'")
+    conn.execute("SET search_path = evil, pg_catalog, public")
+    assert conn.execute("SELECT dbguard.rule_mode('call_direction_default')").fetchone()[0] == "correct"
+    assert direction_of_a_new_call(conn) == "inbound"
+    assert new_call(conn) > 0
+
+
+def test_a_rule_name_with_quotes_is_written_as_a_literal(conn):
+    conn.execute("INSERT INTO dbguard.rule_settings (rule, mode) VALUES ($$it's'); DROP TABLE public.calls; --$$, 'off')")
+    assert conn.execute("SELECT dbguard.rule_mode($$it's'); DROP TABLE public.calls; --$$)").fetchone()[0] == "off"
+    assert conn.execute("SELECT to_regclass('public.calls')").fetchone()[0] is not None
