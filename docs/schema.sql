@@ -1466,6 +1466,10 @@ DECLARE
     v_new_lead bigint;
     v_new_status text;
     v_new_start timestamptz;
+    v_new_end timestamptz;
+    v_new_cancelled timestamptz;
+    v_new_provider text;
+    v_new_source text;
     v_new_rank integer;
 BEGIN
     IF v_mode = 'off' THEN
@@ -1480,8 +1484,10 @@ BEGIN
         -- min() of one row is that row; array_agg(DISTINCT) sorts the leads.
         SELECT coalesce(pg_catalog.array_agg(DISTINCT n.lead_id) FILTER (WHERE n.lead_id IS NOT NULL), '{}'),
                pg_catalog.count(*), pg_catalog.min(n.id), pg_catalog.min(n.lead_id), pg_catalog.min(n.status),
-               pg_catalog.min(n.starts_at)
-          INTO v_leads, v_count, v_new_id, v_new_lead, v_new_status, v_new_start
+               pg_catalog.min(n.starts_at), pg_catalog.min(n.ends_at), pg_catalog.min(n.cancelled_at),
+               pg_catalog.min(n.provider), pg_catalog.min(n.booking_source)
+          INTO v_leads, v_count, v_new_id, v_new_lead, v_new_status, v_new_start,
+               v_new_end, v_new_cancelled, v_new_provider, v_new_source
           FROM dbguard_new_rows n;
     ELSIF TG_OP = 'DELETE' THEN
         v_leads := ARRAY(SELECT DISTINCT o.lead_id FROM dbguard_old_rows o WHERE o.lead_id IS NOT NULL);
@@ -1500,8 +1506,10 @@ BEGIN
     IF TG_OP = 'UPDATE' AND v_mode <> 'alert' AND pg_catalog.cardinality(v_leads) = 1 THEN
         -- The written row, when the statement wrote exactly one (min() of one row is that row).
         SELECT pg_catalog.count(*), pg_catalog.min(n.id), pg_catalog.min(n.lead_id), pg_catalog.min(n.status),
-               pg_catalog.min(n.starts_at)
-          INTO v_count, v_new_id, v_new_lead, v_new_status, v_new_start
+               pg_catalog.min(n.starts_at), pg_catalog.min(n.ends_at), pg_catalog.min(n.cancelled_at),
+               pg_catalog.min(n.provider), pg_catalog.min(n.booking_source)
+          INTO v_count, v_new_id, v_new_lead, v_new_status, v_new_start,
+               v_new_end, v_new_cancelled, v_new_provider, v_new_source
           FROM dbguard_new_rows n;
     END IF;
 
@@ -1538,6 +1546,21 @@ BEGIN
                 OR v_primary_rank < v_new_rank
                 OR v_primary_rank = v_new_rank AND CASE WHEN v_new_rank = 0 THEN v_primary_start < v_new_start
                                                         ELSE v_primary_start > v_new_start END) THEN
+            RETURN NULL;
+        END IF;
+        -- The written row surely becomes the primary (see v5 above): write it.
+        IF v_primary_id IS NOT NULL AND v_primary_rank = 0 AND v_new_rank = 0 AND v_new_id <> v_primary_id
+           AND v_new_lead = v_lead AND v_new_start < v_primary_start THEN
+            UPDATE public.leads l
+               SET appointment_id = v_new_id,
+                   appointment_start_at = v_new_start,
+                   appointment_end_at = v_new_end,
+                   appointment_status = v_new_status,
+                   appointment_canceled_at = v_new_cancelled,
+                   appointment_provider = v_new_provider,
+                   appointment_source = v_new_source,
+                   appointment_last_checked_at = pg_catalog.now()
+             WHERE l.id = v_lead;
             RETURN NULL;
         END IF;
     END IF;
