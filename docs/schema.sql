@@ -1947,6 +1947,9 @@ BEGIN
     IF v_mode = 'off' OR v_call_id IS NULL THEN
         RETURN NULL;
     END IF;
+    IF TG_TABLE_NAME = 'calls' AND EXISTS (SELECT 1 FROM public.appointments a WHERE a.call_id = v_call_id) THEN
+        RETURN NULL;
+    END IF;
     -- Lock, then read fresh: an appointment deleted by a session that
     -- committed meanwhile must count as gone.
     SELECT c.* INTO v_call FROM public.calls c WHERE c.id = v_call_id FOR NO KEY UPDATE;
