@@ -1282,8 +1282,12 @@ BEGIN
     END IF;
     NEW.created_by := coalesce(NEW.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'unknown');
 
-    -- Both values known (the usual case) in one query: as many rows as non-NULL values.
-    IF (SELECT pg_catalog.count(*) FROM dbguard.vocabularies v
+    -- Both values known (the usual case): from the pinned list, else in one query
+    -- (as many rows as non-NULL values).
+    IF NOT (NEW.booking_source IN ('retell_webhook', 'retell_phone', 'retell_function_call', 'retell_api',
+                                   'cal.com_webhook', 'unknown')
+            AND NEW.created_by IN ('retell_ai', 'retell_api', 'cal.com_webhook', 'system', 'unknown'))
+       AND (SELECT pg_catalog.count(*) FROM dbguard.vocabularies v
          WHERE v.vocabulary = 'booking_source' AND v.code = NEW.booking_source
             OR v.vocabulary = 'actor' AND v.code = NEW.created_by)
        <> (NEW.booking_source IS NOT NULL)::integer + (NEW.created_by IS NOT NULL)::integer THEN
@@ -2833,7 +2837,7 @@ COMMENT ON TABLE dbguard.vocabularies IS 'Allowed values per vocabulary (booking
 -- Name: COLUMN vocabularies.pinned; Type: COMMENT; Schema: dbguard; Owner: -
 --
 
-COMMENT ON COLUMN dbguard.vocabularies.pinned IS 'Named by a trigger WHEN clause: cannot be deleted or renamed (SQLSTATE DG009).';
+COMMENT ON COLUMN dbguard.vocabularies.pinned IS 'Named by a trigger WHEN clause or a rule function''s constant list: cannot be deleted or renamed (SQLSTATE DG009).';
 
 
 --
