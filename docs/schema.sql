@@ -2424,7 +2424,7 @@ BEGIN
     IF v_code IS NOT NULL THEN
         RAISE EXCEPTION 'dbguard: dbguard.vocabularies code % is pinned and cannot be removed or renamed', v_code
             USING ERRCODE = 'DG009',
-                  DETAIL = 'Trigger WHEN clauses of dbguard rules name this shipped code; without it, rows holding the value would skip their vocabulary check.',
+                  DETAIL = 'dbguard rules name this shipped code (in a trigger WHEN clause, or a rule function''s list of codes it accepts without a query); without it, rows holding the value would skip their vocabulary check.',
                   HINT = 'Add new codes with INSERT; to retire a shipped value, switch the rule''s mode or ask the application to stop writing it.',
                   TABLE = 'vocabularies', COLUMN = 'code';
     END IF;

@@ -4,6 +4,7 @@ from dbguard import steps
 step(*steps.functions("write_rule_mode", "tg_rule_settings__rule_mode"))
 step(*steps.functions("rule_mode", version=3))
 step(*steps.schema("0705_rule_mode_trigger"))
+step(*steps.functions("tg_vocabularies__pinned_codes", version=2))
 step(*steps.schema("0705_pinned_creation_codes"))
 for rule, version in [
     ("appointment_history", 4),

@@ -94,11 +94,14 @@ def test_a_dba_added_booking_source_still_passes_the_vocabulary_query(conn):
     "UPDATE dbguard.vocabularies SET code = 'in' WHERE vocabulary = 'call_direction' AND code = 'inbound'",
     "UPDATE dbguard.vocabularies SET pinned = false WHERE vocabulary = 'session_outcome' AND code = 'appointment_booked'",
     "TRUNCATE dbguard.vocabularies",
+    "DELETE FROM dbguard.vocabularies WHERE vocabulary = 'booking_source' AND code = 'retell_webhook'",
+    "UPDATE dbguard.vocabularies SET code = 'ai' WHERE vocabulary = 'actor' AND code = 'retell_ai'",
 ])
 def test_a_pinned_vocabulary_code_cannot_be_removed(conn, statement):
     with pytest.raises(PinnedVocabularyCode) as err:
         conn.execute(statement)
     assert "pinned" in err.value.diag.message_primary
+    assert "WHEN clause" in err.value.diag.message_detail and "list of codes" in err.value.diag.message_detail
     assert "INSERT" in err.value.diag.message_hint
 
 
