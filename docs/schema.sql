@@ -2284,9 +2284,16 @@ BEGIN
     IF v_json IS NULL THEN
         RETURN NEW;
     END IF;
-    -- The v3 first test: an '@', a phone-like key, or six digits outside whole
-    -- timestamp strings. JSON without any of them cannot hold PII.
+    -- The first test: an '@', a phone-like key, or the tail of a phone number
+    -- (v7, above). JSON without any of them cannot hold PII.
     IF v_json !~ '@' AND v_json !~* '(phone|mobile|msisdn|whatsapp|fax|"tel")' THEN
+        IF v_json !~ ('[0-9](?:[ ()\-/]{0,2}[0-9]){6}(?![0-9A-Za-z_\-])'
+                      '|\+[0-9](?:[ ().\-/]{0,2}[0-9]){6}'
+                      '|[0-9]{3}[ .\-][0-9]{4}(?![0-9A-Za-z_\-])') THEN
+            RETURN NEW;
+        END IF;
+        -- The v3 test for what the tail test leaves: a fraction joined to a
+        -- negative UTC offset ('.000001-08:00') looks like a phone's tail.
         IF pg_catalog.regexp_replace(v_json,
                '"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?"', '', 'g')
            !~ '([0-9][^0-9]*){6}' THEN
@@ -4650,7 +4657,14 @@ CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFT
 -- Name: calls dbguard_900_booking_confirmed_requires_appointment; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFTER INSERT OR UPDATE ON public.calls DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((new.booking_confirmed OR new.appointment_made) AND ((new.appointment_id IS NULL) OR ((new.id)::text IS DISTINCT FROM current_setting('dbguard.linking_call'::text, true))))) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
+CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFTER UPDATE ON public.calls DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((new.booking_confirmed OR new.appointment_made) AND (NOT (old.booking_confirmed OR old.appointment_made)) AND ((new.appointment_id IS NULL) OR ((new.id)::text IS DISTINCT FROM current_setting('dbguard.linking_call'::text, true))))) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
+
+
+--
+-- Name: calls dbguard_900_booking_confirmed_requires_appointment_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment_insert AFTER INSERT ON public.calls DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.booking_confirmed OR new.appointment_made)) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
 
 
 --

@@ -9,7 +9,7 @@ import dbguard
 EXPECTED = {
     # Versions: issue 7 (migrations 0701, 0702, 0703): modes and vocabularies read inline, then WHEN clauses
     # (insert and update triggers split where the clause differs), then fewer statements per booking; 0705: modes read
-    # without a query.
+    # without a query; 0706: the booking check's calls trigger split into update (same name) and insert.
     # Trigger names are schema-qualified whatever the session's search_path.
     "call_direction_default": (5, ["calls.dbguard_100_call_direction_default"]),
     "customer_link_sync": (4, ["calls.dbguard_200_customer_link_sync", "calls.dbguard_200_customer_link_sync_update"]),
@@ -19,8 +19,9 @@ EXPECTED = {
                                   "appointments.dbguard_600_appointment_link_sync_update",
                                   "calls.dbguard_600_appointment_link_sync",
                                   "calls.dbguard_600_appointment_link_sync_update"]),
-    "booking_confirmed_requires_appointment": (4, ["appointments.dbguard_900_booking_confirmed_requires_appointment",
-                                                   "calls.dbguard_900_booking_confirmed_requires_appointment"]),
+    "booking_confirmed_requires_appointment": (5, ["appointments.dbguard_900_booking_confirmed_requires_appointment",
+                                                   "calls.dbguard_900_booking_confirmed_requires_appointment",
+                                                   "calls.dbguard_900_booking_confirmed_requires_appointment_insert"]),
 }
 
 
@@ -34,8 +35,8 @@ def test_each_rule_is_installed_with_its_version_triggers_and_default_mode(conn)
 
 def test_commit_time_check_is_a_deferred_constraint_trigger(conn):
     rows = conn.execute("SELECT tgrelid::regclass::text, tgdeferrable, tginitdeferred FROM pg_trigger "
-                        "WHERE tgname = 'dbguard_900_booking_confirmed_requires_appointment' ORDER BY 1").fetchall()
-    assert rows == [("appointments", True, True), ("calls", True, True)]
+                        "WHERE tgname LIKE 'dbguard_900_booking_confirmed_requires_appointment%' ORDER BY 1").fetchall()
+    assert rows == [("appointments", True, True), ("calls", True, True), ("calls", True, True)]
 
 
 @pytest.mark.parametrize("rule", sorted(EXPECTED))

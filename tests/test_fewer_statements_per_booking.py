@@ -11,30 +11,13 @@ from psycopg.types.json import Jsonb
 
 from dbguard.errors import BookingWithoutAppointment, VocabularyViolation
 
-from .plugins.calls import call, new_appointment, new_call, update
+from .plugins.calls import book, call, new_appointment, new_call, update
 
 CHECK = "tg_calls__booking_requires_appointment"
 
 
-def _book(conn) -> tuple[int, int]:
-    """The booking transaction of the benchmark: call, appointment, confirmation."""
-    call_id = new_call(conn, direction="inbound")
-    appointment = new_appointment(conn, call_id, status="scheduled")
-    update(conn, "calls", call_id, booking_confirmed=True, session_outcome="appointment_booked")
-    return call_id, appointment
-
-
-def test_a_booking_queues_one_commit_check_not_two(conn, counted):
-    call_id, appointment = _book(conn)
-    conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    assert counted(CHECK) == 1
-    stored = call(conn, call_id)
-    assert (stored["appointment_id"], stored["appointment_link_status"], stored["appointment_made"],
-            stored["booking_confirmed"]) == (appointment, "linked", True, True)
-
-
 def test_the_link_sync_marker_lasts_only_for_its_own_write(conn):
-    _book(conn)
+    book(conn)
     assert conn.execute("SELECT current_setting('dbguard.linking_call', true)").fetchone()[0] == ""
 
 
@@ -64,7 +47,7 @@ def test_an_appointment_moved_away_after_linking_fails_the_commit_in_enforce_mod
 def test_a_write_to_another_call_during_linking_is_still_checked(conn, set_mode):
     # The marker names one call: a confirmed call without appointment is caught whatever else links.
     set_mode("booking_confirmed_requires_appointment", "enforce")
-    _book(conn)
+    book(conn)
     lonely = new_call(conn, direction="inbound")
     update(conn, "calls", lonely, booking_confirmed=True)
     with pytest.raises(BookingWithoutAppointment):

@@ -42,6 +42,14 @@ def new_appointment(conn: psycopg.Connection, call_id: int | None, **cols) -> in
     return insert(conn, "appointments", **cols)
 
 
+def book(conn: psycopg.Connection) -> tuple[int, int]:
+    """The booking transaction of the benchmark: call, appointment, confirmation; (call, appointment)."""
+    call_id = new_call(conn, direction="inbound")
+    appointment = new_appointment(conn, call_id, status="scheduled")
+    update(conn, "calls", call_id, booking_confirmed=True, session_outcome="appointment_booked")
+    return call_id, appointment
+
+
 def row(conn: psycopg.Connection, table: str, row_id: int) -> dict | None:
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(sql.SQL("SELECT * FROM public.{} WHERE id = %s").format(sql.Identifier(table)),
