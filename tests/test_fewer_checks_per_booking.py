@@ -40,12 +40,14 @@ def test_a_claim_made_by_an_update_is_still_checked(conn, set_mode, claim):
 
 
 def test_a_call_inserted_with_a_claim_is_checked_whatever_it_names(conn, set_mode):
-    # The insert trigger has no marker test: naming another call's appointment does not help.
+    # The insert trigger has no marker test: naming another call's appointment does not help,
+    # even with the link sync's marker set (by hand) to the new call's own id.
     set_mode(RULE, "enforce")
     other = new_call(conn, direction="inbound")
     appointment = new_appointment(conn, other, status="scheduled")
-    conn.execute("SELECT set_config('dbguard.linking_call', '0', true)")
-    new_call(conn, direction="inbound", booking_confirmed=True, appointment_id=appointment)
+    call_id = conn.execute("SELECT nextval(pg_get_serial_sequence('public.calls', 'id'))").fetchone()[0]
+    conn.execute("SELECT set_config('dbguard.linking_call', %s, true)", (str(call_id),))
+    new_call(conn, id=call_id, direction="inbound", booking_confirmed=True, appointment_id=appointment)
     with pytest.raises(BookingWithoutAppointment):
         conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
