@@ -45,6 +45,11 @@ SELECT 1, g, (g % 10000) + 1, now() + (g % 90) * interval '1 day', now() + (g % 
        'scheduled', 'retell_webhook'
   FROM generate_series(1, 20000) g;
 """
+BULK_APPOINTMENTS = (
+    "INSERT INTO public.appointments (company_id, lead_id, starts_at, ends_at, status, source) "
+    "SELECT 1, (g % 10000) + 1, now() + (g % 90) * interval '1 day', "
+    "now() + (g % 90) * interval '1 day' + interval '30 min', 'scheduled', 'cal.com' "
+    "FROM generate_series(1, 100000) g")
 TARGETS = {
     # (workload, durability): (min guarded/hand, min guarded/bare)
     ("booking", "durable"): (1.00, 0.70),
@@ -119,11 +124,7 @@ def bulk(targets: dict[str, str]) -> dict:
 
             first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM public.appointments").fetchone()[0]
             timed("insert_100k_calls_s", "INSERT INTO public.calls (company_id) SELECT 1 FROM generate_series(1, 100000)")
-            timed("insert_100k_appointments_s",
-                  "INSERT INTO public.appointments (company_id, lead_id, starts_at, ends_at, status, source) "
-                  "SELECT 1, (g % 10000) + 1, now() + (g % 90) * interval '1 day', "
-                  "now() + (g % 90) * interval '1 day' + interval '30 min', 'scheduled', 'cal.com' "
-                  "FROM generate_series(1, 100000) g")
+            timed("insert_100k_appointments_s", BULK_APPOINTMENTS)
             timed("update_100k_appointments_s",
                   f"UPDATE public.appointments SET starts_at = starts_at + interval '1 hour', "
                   f"ends_at = ends_at + interval '1 hour' WHERE id >= {int(first)}")

@@ -540,6 +540,29 @@ $_$;
 
 
 --
+-- Name: code_is_active(text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.code_is_active(p_vocabulary text, p_value text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
+    -- edit, change dbguard.vocabularies instead.
+    SELECT CASE WHEN p_vocabulary OPERATOR(pg_catalog.=) 'actor' THEN CASE WHEN false THEN false END
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'appointment_status' THEN CASE WHEN false THEN false WHEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['confirmed', 'scheduled']) THEN true WHEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['cancelled', 'completed', 'no_show', 'rescheduled']) THEN false END
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'booking_source' THEN CASE WHEN false THEN false END
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'call_direction' THEN CASE WHEN false THEN false END
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'customer_link_method' THEN CASE WHEN false THEN false END
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'link_status' THEN CASE WHEN false THEN false END
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'mapping_audit_action' THEN CASE WHEN false THEN false END
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'mapping_source' THEN CASE WHEN false THEN false END
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'provider' THEN CASE WHEN false THEN false END
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'session_outcome' THEN CASE WHEN false THEN false END
+           END
+$$;
+
+
+--
 -- Name: drop_invalid_index(text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -602,13 +625,23 @@ $$;
 --
 
 CREATE FUNCTION dbguard.in_vocabulary(p_vocabulary text, p_value text) RETURNS boolean
-    LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
-BEGIN
-    RETURN p_value IS NULL OR EXISTS (
-        SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = p_vocabulary AND v.code = p_value);
-END
+    -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
+    -- edit, change dbguard.vocabularies instead.
+    SELECT p_value IS NULL
+           OR CASE WHEN p_vocabulary OPERATOR(pg_catalog.=) 'actor' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['admin_user', 'anonymous', 'cal.com_webhook', 'customer_phone', 'customer_web', 'retell_ai', 'retell_api', 'staff_user', 'system', 'system_cron', 'system_migration', 'unknown'])
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'appointment_status' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['cancelled', 'completed', 'confirmed', 'no_show', 'rescheduled', 'scheduled'])
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'booking_source' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['api_external', 'backfill', 'cal.com_direct', 'cal.com_webhook', 'calendly_webhook', 'ghl_sync', 'manual_admin', 'manual_staff', 'migration', 'reconcile_cron', 'retell_api', 'retell_function_call', 'retell_phone', 'retell_webhook', 'unknown', 'widget_embed'])
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'call_direction' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['inbound', 'outbound'])
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'customer_link_method' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'email_match', 'manual', 'name_match', 'phone_match'])
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'link_status' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['creation_failed', 'linked', 'unlinked'])
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'mapping_audit_action' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['auto_matched', 'created', 'deleted', 'manual_override', 'updated'])
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'mapping_source' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['admin', 'auto_email', 'auto_name', 'manual'])
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'provider' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['calcom', 'calendly', 'ghl', 'manual'])
+                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'session_outcome' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['abandoned', 'appointment_booked', 'appointment_cancelled', 'appointment_rescheduled', 'callback_requested', 'creation_failed', 'information_only', 'no_appointment', 'other', 'transferred', 'voicemail'])
+                   ELSE false
+              END
 $$;
 
 
@@ -639,6 +672,65 @@ BEGIN
      LIMIT 1;
     RETURN v_id;
 END
+$$;
+
+
+--
+-- Name: lock_generated_functions(text, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.lock_generated_functions(p_writer text, p_tables text, p_functions text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+    -- The functions are written from the table as this statement sees it. Under
+    -- READ COMMITTED each statement sees what others committed before it; under
+    -- REPEATABLE READ or SERIALIZABLE a row another session changed since the
+    -- transaction began would be written back to its old value.
+    IF pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION '% can only be changed in a READ COMMITTED transaction (this one is %)',
+                p_tables, pg_catalog.current_setting('transaction_isolation')
+            USING ERRCODE = '0A000',
+                  DETAIL = pg_catalog.format('A change of %s rewrites %s from the whole table, and this transaction''s snapshot may miss rows other sessions changed since it began.',
+                                             p_tables, p_functions),
+                  HINT = 'Run the change in its own transaction: BEGIN ISOLATION LEVEL READ COMMITTED; ... COMMIT;';
+    END IF;
+    -- One writer at a time, held to commit: two concurrent CREATE OR REPLACE of one
+    -- function fail with "tuple concurrently updated", and the second writer must
+    -- read the table after the first one's commit, not before.
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext(p_writer));
+END
+$$;
+
+
+--
+-- Name: mapped_booking_source(text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.mapped_booking_source(p_source text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    -- Written by dbguard.write_lookup_functions() from dbguard.source_mappings: do
+    -- not edit, change dbguard.source_mappings instead.
+    SELECT CASE WHEN p_source OPERATOR(pg_catalog.=) 'api_external' THEN 'api_external'
+                WHEN p_source OPERATOR(pg_catalog.=) 'backfill' THEN 'backfill'
+                WHEN p_source OPERATOR(pg_catalog.=) 'cal.com' THEN 'cal.com_direct'
+                WHEN p_source OPERATOR(pg_catalog.=) 'cal.com_direct' THEN 'cal.com_direct'
+                WHEN p_source OPERATOR(pg_catalog.=) 'cal.com_webhook' THEN 'cal.com_webhook'
+                WHEN p_source OPERATOR(pg_catalog.=) 'calendly_webhook' THEN 'calendly_webhook'
+                WHEN p_source OPERATOR(pg_catalog.=) 'ghl_sync' THEN 'ghl_sync'
+                WHEN p_source OPERATOR(pg_catalog.=) 'manual_admin' THEN 'manual_admin'
+                WHEN p_source OPERATOR(pg_catalog.=) 'manual_staff' THEN 'manual_staff'
+                WHEN p_source OPERATOR(pg_catalog.=) 'migration' THEN 'migration'
+                WHEN p_source OPERATOR(pg_catalog.=) 'reconcile_cron' THEN 'reconcile_cron'
+                WHEN p_source OPERATOR(pg_catalog.=) 'retell_api' THEN 'retell_api'
+                WHEN p_source OPERATOR(pg_catalog.=) 'retell_function_call' THEN 'retell_function_call'
+                WHEN p_source OPERATOR(pg_catalog.=) 'retell_phone' THEN 'retell_phone'
+                WHEN p_source OPERATOR(pg_catalog.=) 'retell_webhook' THEN 'retell_webhook'
+                WHEN p_source OPERATOR(pg_catalog.=) 'unknown' THEN 'unknown'
+                WHEN p_source OPERATOR(pg_catalog.=) 'widget_embed' THEN 'widget_embed'
+           END
 $$;
 
 
@@ -1274,31 +1366,18 @@ BEGIN
     IF NEW.booking_source IS NULL THEN
         -- source_mappings maps every booking source to itself, so a setting or a
         -- legacy source such as 'cal.com' both come out as a booking source.
-        NEW.booking_source := coalesce(
-            (SELECT m.booking_source FROM dbguard.source_mappings m WHERE m.source = v_source),
-            v_source,
-            (SELECT m.booking_source FROM dbguard.source_mappings m WHERE m.source = NEW.source),
-            'unknown');
+        NEW.booking_source := coalesce(dbguard.mapped_booking_source(v_source), v_source,
+                                       dbguard.mapped_booking_source(NEW.source), 'unknown');
     END IF;
     NEW.created_by := coalesce(NEW.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'unknown');
 
-    -- Both values known (the usual case): from the pinned list, else in one query
-    -- (as many rows as non-NULL values).
-    IF NOT (NEW.booking_source IN ('retell_webhook', 'retell_phone', 'retell_function_call', 'retell_api',
-                                   'cal.com_webhook', 'unknown')
-            AND NEW.created_by IN ('retell_ai', 'retell_api', 'cal.com_webhook', 'system', 'unknown'))
-       AND (SELECT pg_catalog.count(*) FROM dbguard.vocabularies v
-         WHERE v.vocabulary = 'booking_source' AND v.code = NEW.booking_source
-            OR v.vocabulary = 'actor' AND v.code = NEW.created_by)
-       <> (NEW.booking_source IS NOT NULL)::integer + (NEW.created_by IS NOT NULL)::integer THEN
-        IF NOT (NEW.booking_source IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'booking_source' AND v.code = NEW.booking_source)) THEN
-            NEW.booking_source := dbguard.vocabulary_value('creation_metadata', v_mode, 'booking_source', NEW.booking_source, 'unknown',
-                                                           'appointment', 'public.appointments', 'booking_source', NEW.id::text);
-        END IF;
-        IF NOT (NEW.created_by IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'actor' AND v.code = NEW.created_by)) THEN
-            NEW.created_by := dbguard.vocabulary_value('creation_metadata', v_mode, 'actor', NEW.created_by, 'unknown',
-                                                       'appointment', 'public.appointments', 'created_by', NEW.id::text);
-        END IF;
+    IF NOT dbguard.in_vocabulary('booking_source', NEW.booking_source) THEN
+        NEW.booking_source := dbguard.vocabulary_value('creation_metadata', v_mode, 'booking_source', NEW.booking_source, 'unknown',
+                                                       'appointment', 'public.appointments', 'booking_source', NEW.id::text);
+    END IF;
+    IF NOT dbguard.in_vocabulary('actor', NEW.created_by) THEN
+        NEW.created_by := dbguard.vocabulary_value('creation_metadata', v_mode, 'actor', NEW.created_by, 'unknown',
+                                                   'appointment', 'public.appointments', 'created_by', NEW.id::text);
     END IF;
     -- source is the legacy free-text channel: kept as written, else the booking source.
     NEW.source := coalesce(NEW.source, NEW.booking_source);
@@ -1465,6 +1544,7 @@ DECLARE
     v_primary_id bigint;
     v_primary_start timestamptz;
     v_primary_rank integer;
+    v_primary_status text;
     v_count bigint;
     v_new_id bigint;
     v_new_lead bigint;
@@ -1485,14 +1565,19 @@ BEGIN
     PERFORM 'PRAGMA:TABLE: dbguard_new_rows (LIKE public.appointments)';
     PERFORM 'PRAGMA:TABLE: dbguard_old_rows (LIKE public.appointments)';
     IF TG_OP = 'INSERT' THEN
-        -- min() of one row is that row; array_agg(DISTINCT) sorts the leads.
-        SELECT coalesce(pg_catalog.array_agg(DISTINCT n.lead_id) FILTER (WHERE n.lead_id IS NOT NULL), '{}'),
-               pg_catalog.count(*), pg_catalog.min(n.id), pg_catalog.min(n.lead_id), pg_catalog.min(n.status),
-               pg_catalog.min(n.starts_at), pg_catalog.min(n.ends_at), pg_catalog.min(n.cancelled_at),
-               pg_catalog.min(n.provider), pg_catalog.min(n.booking_source)
-          INTO v_leads, v_count, v_new_id, v_new_lead, v_new_status, v_new_start,
-               v_new_end, v_new_cancelled, v_new_provider, v_new_source
-          FROM dbguard_new_rows n;
+        -- The first row and the row count; the row is used only when it is the
+        -- statement's only one.
+        SELECT n.id, n.lead_id, n.status, n.starts_at, n.ends_at, n.cancelled_at, n.provider, n.booking_source,
+               (SELECT pg_catalog.count(*) FROM dbguard_new_rows)
+          INTO v_new_id, v_new_lead, v_new_status, v_new_start, v_new_end, v_new_cancelled, v_new_provider,
+               v_new_source, v_count
+          FROM dbguard_new_rows n
+         LIMIT 1;
+        IF v_count = 1 THEN
+            v_leads := CASE WHEN v_new_lead IS NULL THEN '{}' ELSE ARRAY[v_new_lead] END;
+        ELSE
+            v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
+        END IF;
     ELSIF TG_OP = 'DELETE' THEN
         v_leads := ARRAY(SELECT DISTINCT o.lead_id FROM dbguard_old_rows o WHERE o.lead_id IS NOT NULL);
     ELSE
@@ -1508,13 +1593,13 @@ BEGIN
     END IF;
 
     IF TG_OP = 'UPDATE' AND v_mode <> 'alert' AND pg_catalog.cardinality(v_leads) = 1 THEN
-        -- The written row, when the statement wrote exactly one (min() of one row is that row).
-        SELECT pg_catalog.count(*), pg_catalog.min(n.id), pg_catalog.min(n.lead_id), pg_catalog.min(n.status),
-               pg_catalog.min(n.starts_at), pg_catalog.min(n.ends_at), pg_catalog.min(n.cancelled_at),
-               pg_catalog.min(n.provider), pg_catalog.min(n.booking_source)
-          INTO v_count, v_new_id, v_new_lead, v_new_status, v_new_start,
-               v_new_end, v_new_cancelled, v_new_provider, v_new_source
-          FROM dbguard_new_rows n;
+        -- The written row, when the statement wrote exactly one.
+        SELECT n.id, n.lead_id, n.status, n.starts_at, n.ends_at, n.cancelled_at, n.provider, n.booking_source,
+               (SELECT pg_catalog.count(*) FROM dbguard_new_rows)
+          INTO v_new_id, v_new_lead, v_new_status, v_new_start, v_new_end, v_new_cancelled, v_new_provider,
+               v_new_source, v_count
+          FROM dbguard_new_rows n
+         LIMIT 1;
     END IF;
 
     IF v_count = 1 AND v_mode <> 'alert' AND pg_catalog.cardinality(v_leads) = 1 THEN
@@ -1523,22 +1608,17 @@ BEGIN
         -- writer that waited for it reads the rollup the other session committed.
         -- Ranks as in dbguard.lead_primary_appointment: 0 upcoming active,
         -- 1 past active, 2 cancelled; NULL = cannot be primary.
-        -- One statement: the vocabulary is read in scalar subqueries, not joined
-        -- (a locking query that joins other tables costs several times a plain
-        -- one to start: EvalPlanQual set-up for each table).
-        SELECT l.appointment_id, l.appointment_start_at,
-               CASE WHEN (SELECT v.is_active FROM dbguard.vocabularies v
-                           WHERE v.vocabulary = 'appointment_status' AND v.code = l.appointment_status)
-                    THEN CASE WHEN l.appointment_start_at >= pg_catalog.now() THEN 0 ELSE 1 END
-                    WHEN l.appointment_status = 'cancelled' THEN 2 END,
-               CASE WHEN (SELECT v.is_active FROM dbguard.vocabularies v
-                           WHERE v.vocabulary = 'appointment_status' AND v.code = v_new_status)
-                    THEN CASE WHEN v_new_start >= pg_catalog.now() THEN 0 ELSE 1 END
-                    WHEN v_new_status = 'cancelled' THEN 2 END
-          INTO v_primary_id, v_primary_start, v_primary_rank, v_new_rank
+        SELECT l.appointment_id, l.appointment_start_at, l.appointment_status
+          INTO v_primary_id, v_primary_start, v_primary_status
           FROM public.leads l
          WHERE l.id = v_lead
            FOR NO KEY UPDATE OF l;
+        v_primary_rank := CASE WHEN dbguard.code_is_active('appointment_status', v_primary_status)
+                               THEN CASE WHEN v_primary_start >= pg_catalog.now() THEN 0 ELSE 1 END
+                               WHEN v_primary_status = 'cancelled' THEN 2 END;
+        v_new_rank := CASE WHEN dbguard.code_is_active('appointment_status', v_new_status)
+                           THEN CASE WHEN v_new_start >= pg_catalog.now() THEN 0 ELSE 1 END
+                           WHEN v_new_status = 'cancelled' THEN 2 END;
         -- Skip when the written row is not the stored primary and cannot become
         -- it: it left the lead, it cannot be primary, or the stored primary surely
         -- outranks it (a lower rank, or the same rank and a sooner upcoming / later
@@ -2179,7 +2259,7 @@ BEGIN
     v_outcome_changed := TG_OP = 'INSERT' OR NEW.session_outcome IS DISTINCT FROM OLD.session_outcome;
     IF v_outcome_changed THEN
         -- An unknown outcome is treated as not given (NULL).
-        IF NOT (NEW.session_outcome IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'session_outcome' AND v.code = NEW.session_outcome)) THEN
+        IF NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
             NEW.session_outcome := dbguard.vocabulary_value('outcome_flag_sync', v_mode, 'session_outcome',
                 NEW.session_outcome, NULL, 'call', 'public.calls', 'session_outcome', NEW.id::text);
         END IF;
@@ -2187,7 +2267,7 @@ BEGIN
 
     IF (NEW.session_outcome = 'appointment_booked') IS NOT DISTINCT FROM NEW.appointment_made
        OR (NEW.session_outcome IS NULL AND NOT NEW.appointment_made)
-       OR NOT (NEW.session_outcome IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'session_outcome' AND v.code = NEW.session_outcome)) THEN
+       OR NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
         RETURN NEW;
     END IF;
 
@@ -2334,6 +2414,21 @@ BEGIN
     RETURN NEW;
 END
 $_$;
+
+
+--
+-- Name: tg_lookup_tables__lookup_functions(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_lookup_tables__lookup_functions() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+    PERFORM dbguard.write_lookup_functions();
+    RETURN NULL;
+END
+$$;
 
 
 --
@@ -2549,6 +2644,99 @@ $$;
 
 
 --
+-- Name: write_lookup_functions(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.write_lookup_functions() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    v_vocabularies text;
+    v_active text;
+    v_mappings text;
+BEGIN
+    PERFORM dbguard.lock_generated_functions('dbguard.write_lookup_functions',
+        'dbguard.vocabularies and dbguard.source_mappings',
+        'dbguard.in_vocabulary(), dbguard.code_is_active() and dbguard.mapped_booking_source()');
+
+    SELECT pg_catalog.string_agg(
+               pg_catalog.format('WHEN p_vocabulary OPERATOR(pg_catalog.=) %L THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY[%s])',
+                                 c.vocabulary, c.codes),
+               E'\n                ' ORDER BY c.vocabulary)
+      INTO v_vocabularies
+      FROM (SELECT v.vocabulary, pg_catalog.string_agg(pg_catalog.quote_literal(v.code), ', ' ORDER BY v.code) AS codes
+              FROM dbguard.vocabularies v
+             GROUP BY v.vocabulary) c;
+    -- is_active per code: true, false or NULL (not set); a first branch that never
+    -- applies keeps the inner CASE valid and boolean when a list is empty.
+    SELECT pg_catalog.string_agg(
+               pg_catalog.format('WHEN p_vocabulary OPERATOR(pg_catalog.=) %L THEN CASE WHEN false THEN false%s%s END',
+                                 c.vocabulary,
+                                 ' WHEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY[' || c.active || ']) THEN true',
+                                 ' WHEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY[' || c.inactive || ']) THEN false'),
+               E'\n                ' ORDER BY c.vocabulary)
+      INTO v_active
+      FROM (SELECT v.vocabulary,
+                   pg_catalog.string_agg(pg_catalog.quote_literal(v.code), ', ' ORDER BY v.code) FILTER (WHERE v.is_active) AS active,
+                   pg_catalog.string_agg(pg_catalog.quote_literal(v.code), ', ' ORDER BY v.code) FILTER (WHERE NOT v.is_active) AS inactive
+              FROM dbguard.vocabularies v
+             GROUP BY v.vocabulary) c;
+    SELECT pg_catalog.string_agg(
+               pg_catalog.format('WHEN p_source OPERATOR(pg_catalog.=) %L THEN %L', m.source, m.booking_source),
+               E'\n                ' ORDER BY m.source)
+      INTO v_mappings
+      FROM dbguard.source_mappings m;
+
+    -- No SET clause and no table in the bodies: that is what lets the planner inline
+    -- the calls (and fold a constant vocabulary name away). Operators are
+    -- schema-qualified instead; the literals are text, so no type name is looked up.
+    EXECUTE pg_catalog.format($ddl$
+CREATE OR REPLACE FUNCTION dbguard.in_vocabulary(p_vocabulary text, p_value text)
+RETURNS boolean
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $body$
+    -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
+    -- edit, change dbguard.vocabularies instead.
+    SELECT p_value IS NULL
+           OR CASE %s
+                   ELSE false
+              END
+$body$
+$ddl$, coalesce(v_vocabularies, 'WHEN false THEN false'));
+    EXECUTE pg_catalog.format($ddl$
+CREATE OR REPLACE FUNCTION dbguard.code_is_active(p_vocabulary text, p_value text)
+RETURNS boolean
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $body$
+    -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
+    -- edit, change dbguard.vocabularies instead.
+    SELECT CASE %s
+           END
+$body$
+$ddl$, coalesce(v_active, 'WHEN false THEN false'));
+    EXECUTE pg_catalog.format($ddl$
+CREATE OR REPLACE FUNCTION dbguard.mapped_booking_source(p_source text)
+RETURNS text
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $body$
+    -- Written by dbguard.write_lookup_functions() from dbguard.source_mappings: do
+    -- not edit, change dbguard.source_mappings instead.
+    SELECT CASE %s
+           END
+$body$
+$ddl$, coalesce(v_mappings, 'WHEN false THEN NULL'));
+END
+$_$;
+
+
+--
 -- Name: write_rule_mode(); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -2559,21 +2747,8 @@ CREATE FUNCTION dbguard.write_rule_mode() RETURNS void
 DECLARE
     v_branches text;
 BEGIN
-    -- The function is written from the table as this statement sees it. Under
-    -- READ COMMITTED each statement sees what others committed before it; under
-    -- REPEATABLE READ or SERIALIZABLE a mode another session changed since the
-    -- transaction began would be written back to its old value.
-    IF pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
-        RAISE EXCEPTION 'dbguard.rule_settings can only be changed in a READ COMMITTED transaction (this one is %)',
-                pg_catalog.current_setting('transaction_isolation')
-            USING ERRCODE = '0A000',
-                  DETAIL = 'A change of a rule mode rewrites dbguard.rule_mode() from the whole table, and this transaction''s snapshot may miss modes other sessions changed since it began.',
-                  HINT = 'Run the change in its own transaction: BEGIN ISOLATION LEVEL READ COMMITTED; ... COMMIT; (or dbguard rules set-mode RULE MODE).';
-    END IF;
-    -- One writer at a time, held to commit: two concurrent CREATE OR REPLACE of one
-    -- function fail with "tuple concurrently updated", and the second writer must
-    -- read the table after the first one's commit, not before.
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dbguard.write_rule_mode'));
+    PERFORM dbguard.lock_generated_functions('dbguard.write_rule_mode', 'dbguard.rule_settings',
+                                             'dbguard.rule_mode()');
     SELECT pg_catalog.string_agg(
                pg_catalog.format('WHEN p_rule OPERATOR(pg_catalog.=) %L THEN %L', s.rule, s.mode),
                E'\n                ' ORDER BY s.rule)
@@ -4416,6 +4591,20 @@ CREATE INDEX dbguard_leads_created_at_idx ON public.leads USING btree (created_a
 --
 
 CREATE INDEX dbguard_staff_company_email_idx ON public.staff USING btree (company_id, lower(email));
+
+
+--
+-- Name: source_mappings dbguard_lookup_functions; Type: TRIGGER; Schema: dbguard; Owner: -
+--
+
+CREATE TRIGGER dbguard_lookup_functions AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON dbguard.source_mappings FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_lookup_tables__lookup_functions();
+
+
+--
+-- Name: vocabularies dbguard_lookup_functions; Type: TRIGGER; Schema: dbguard; Owner: -
+--
+
+CREATE TRIGGER dbguard_lookup_functions AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON dbguard.vocabularies FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_lookup_tables__lookup_functions();
 
 
 --

@@ -71,16 +71,6 @@ def test_every_code_a_calls_when_clause_names_is_pinned(conn):
     assert named and named <= pinned, named - pinned
 
 
-def test_every_code_creation_metadata_accepts_without_a_query_is_pinned(conn):
-    body = conn.execute("SELECT prosrc FROM pg_proc WHERE oid = 'dbguard.tg_appointments__creation_metadata'::regproc"
-                        ).fetchone()[0]
-    lists = dict(re.findall(r"NEW\.(booking_source|created_by) IN \(([^)]*)\)", body))
-    named = {("booking_source", c) for c in re.findall(r"'([^']*)'", lists["booking_source"])} | \
-            {("actor", c) for c in re.findall(r"'([^']*)'", lists["created_by"])}
-    pinned = set(conn.execute("SELECT vocabulary, code FROM dbguard.vocabularies WHERE pinned").fetchall())
-    assert len(named) >= 10 and named <= pinned
-
-
 def test_a_dba_added_booking_source_still_passes_the_vocabulary_query(conn):
     conn.execute("INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES ('booking_source', 'kiosk')")
     appointment = new_appointment(conn, None, status="scheduled", booking_source="kiosk", created_by="staff_user")

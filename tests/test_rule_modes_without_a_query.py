@@ -6,15 +6,13 @@ rewrite is safe: concurrent changes, rollbacks, isolation levels, a hostile sear
 
 from __future__ import annotations
 
-import threading
-
 import psycopg
 import pytest
 from psycopg import errors
 
 import dbguard
 
-from .plugins.calls import new_call, wait_until_blocked
+from .plugins.calls import commit_behind, new_call
 
 
 def direction_of_a_new_call(conn: psycopg.Connection) -> str | None:
@@ -76,21 +74,9 @@ def test_a_rule_without_a_settings_row_runs_in_correct(conn):
 def test_concurrent_mode_changes_of_two_rules_both_take_effect(conn, connect):
     first, second, watcher = connect(), connect(), connect(autocommit=True)
     first.execute("UPDATE dbguard.rule_settings SET mode = 'off' WHERE rule = 'call_direction_default'")
-    failures: list[BaseException] = []
-
-    def change_second() -> None:
-        try:
-            second.execute("UPDATE dbguard.rule_settings SET mode = 'alert' WHERE rule = 'outcome_flag_sync'")
-            second.commit()
-        except BaseException as exc:  # reported below
-            failures.append(exc)
-
-    worker = threading.Thread(target=change_second)
-    worker.start()
-    wait_until_blocked(watcher, second.info.backend_pid)   # the second rewrite waits for the first
-    first.commit()
-    worker.join(timeout=30)
-    assert not worker.is_alive() and failures == []
+    # the second rewrite waits for the first
+    commit_behind(first, second, watcher,
+                  "UPDATE dbguard.rule_settings SET mode = 'alert' WHERE rule = 'outcome_flag_sync'")
     modes = dict(watcher.execute(
         "SELECT r, dbguard.rule_mode(r) FROM unnest(ARRAY['call_direction_default', 'outcome_flag_sync']) r"))
     assert modes == {"call_direction_default": "off", "outcome_flag_sync": "alert"}

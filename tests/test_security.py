@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 import pytest
 
@@ -19,9 +21,11 @@ def _functions(conn):
     return conn.execute(DBGUARD_FUNCTIONS).fetchall()
 
 
-# rule_mode is written without a SET clause so the planner can inline it (migration 0705); its
-# body names no table or function and qualifies its operator (test_rule_modes_without_a_query).
-INLINED = {"dbguard.rule_mode(text)"}
+# rule_mode (migration 0705), in_vocabulary, code_is_active and mapped_booking_source (0707) are written without a
+# SET clause so the planner can inline them; their bodies name no table, function or type and
+# qualify their operators (test_rule_modes_without_a_query, test_lookups_without_a_query).
+INLINED = {"dbguard.rule_mode(text)", "dbguard.in_vocabulary(text,text)", "dbguard.code_is_active(text,text)",
+           "dbguard.mapped_booking_source(text)"}
 
 
 def test_every_dbguard_function_pins_its_search_path(conn):
@@ -31,10 +35,16 @@ def test_every_dbguard_function_pins_its_search_path(conn):
     assert set(unpinned) == INLINED
 
 
-def test_the_unpinned_function_refers_to_nothing_a_search_path_could_shadow(conn):
-    body = conn.execute("SELECT prosrc FROM pg_proc WHERE oid = 'dbguard.rule_mode(text)'::regprocedure").fetchone()[0]
+@pytest.mark.parametrize("function", sorted(INLINED))
+def test_an_unpinned_function_refers_to_nothing_a_search_path_could_shadow(conn, function):
+    body = conn.execute("SELECT prosrc FROM pg_proc WHERE oid = %s::regprocedure", (function,)).fetchone()[0]
     code = "\n".join(line.split("--")[0] for line in body.splitlines())
-    assert "FROM" not in code.upper() and "(" not in code.replace("OPERATOR(pg_catalog.=)", "")
+    code = re.sub(r"'(?:[^']|'')*'", "''", code)            # literals: their text is data, not names
+    assert "FROM" not in code.upper() and "::" not in code
+    assert "OPERATOR(pg_catalog.=)" in code
+    code = code.replace("OPERATOR(pg_catalog.=)", "").replace("ANY (ARRAY[", "")
+    assert "(" not in code                                     # no function call, no unqualified operator's name
+    assert not re.search(r"(?<![<>!])=|<>|\|\|", code)         # every comparison goes through OPERATOR(pg_catalog.=)
 
 
 def test_security_definer_functions_are_not_executable_by_public(conn):

@@ -102,3 +102,26 @@ def wait_until_blocked(watcher: psycopg.Connection, pid: int) -> None:
             return
         time.sleep(0.01)
     raise AssertionError(f"session {pid} never waited for a lock")
+
+
+def commit_behind(first: psycopg.Connection, second: psycopg.Connection, watcher: psycopg.Connection,
+                  statement: str) -> None:
+    """Run ``statement`` and commit on ``second`` in a thread, check that it waits for a lock held
+    by ``first``, then commit ``first``; fail if ``second`` raised or is still waiting."""
+    import threading
+
+    failures: list[BaseException] = []
+
+    def run_second() -> None:
+        try:
+            second.execute(statement)
+            second.commit()
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    worker = threading.Thread(target=run_second)
+    worker.start()
+    wait_until_blocked(watcher, second.info.backend_pid)
+    first.commit()
+    worker.join(timeout=30)
+    assert not worker.is_alive() and failures == []

@@ -1,0 +1,95 @@
+-- Rewrites dbguard.in_vocabulary and dbguard.code_is_active from
+-- dbguard.vocabularies and dbguard.mapped_booking_source from
+-- dbguard.source_mappings, so that a rule checks a code or maps a source without a
+-- query (issue 7; the pattern of
+-- write_rule_mode/v1.sql, migration 0705). Called by the triggers on both tables:
+-- every change, through a migration, a backfill or a DBA's plain INSERT,
+-- rewrites all three in the same transaction (a rollback restores the old ones).
+CREATE OR REPLACE FUNCTION dbguard.write_lookup_functions()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+DECLARE
+    v_vocabularies text;
+    v_active text;
+    v_mappings text;
+BEGIN
+    PERFORM dbguard.lock_generated_functions('dbguard.write_lookup_functions',
+        'dbguard.vocabularies and dbguard.source_mappings',
+        'dbguard.in_vocabulary(), dbguard.code_is_active() and dbguard.mapped_booking_source()');
+
+    SELECT pg_catalog.string_agg(
+               pg_catalog.format('WHEN p_vocabulary OPERATOR(pg_catalog.=) %L THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY[%s])',
+                                 c.vocabulary, c.codes),
+               E'\n                ' ORDER BY c.vocabulary)
+      INTO v_vocabularies
+      FROM (SELECT v.vocabulary, pg_catalog.string_agg(pg_catalog.quote_literal(v.code), ', ' ORDER BY v.code) AS codes
+              FROM dbguard.vocabularies v
+             GROUP BY v.vocabulary) c;
+    -- is_active per code: true, false or NULL (not set); a first branch that never
+    -- applies keeps the inner CASE valid and boolean when a list is empty.
+    SELECT pg_catalog.string_agg(
+               pg_catalog.format('WHEN p_vocabulary OPERATOR(pg_catalog.=) %L THEN CASE WHEN false THEN false%s%s END',
+                                 c.vocabulary,
+                                 ' WHEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY[' || c.active || ']) THEN true',
+                                 ' WHEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY[' || c.inactive || ']) THEN false'),
+               E'\n                ' ORDER BY c.vocabulary)
+      INTO v_active
+      FROM (SELECT v.vocabulary,
+                   pg_catalog.string_agg(pg_catalog.quote_literal(v.code), ', ' ORDER BY v.code) FILTER (WHERE v.is_active) AS active,
+                   pg_catalog.string_agg(pg_catalog.quote_literal(v.code), ', ' ORDER BY v.code) FILTER (WHERE NOT v.is_active) AS inactive
+              FROM dbguard.vocabularies v
+             GROUP BY v.vocabulary) c;
+    SELECT pg_catalog.string_agg(
+               pg_catalog.format('WHEN p_source OPERATOR(pg_catalog.=) %L THEN %L', m.source, m.booking_source),
+               E'\n                ' ORDER BY m.source)
+      INTO v_mappings
+      FROM dbguard.source_mappings m;
+
+    -- No SET clause and no table in the bodies: that is what lets the planner inline
+    -- the calls (and fold a constant vocabulary name away). Operators are
+    -- schema-qualified instead; the literals are text, so no type name is looked up.
+    EXECUTE pg_catalog.format($ddl$
+CREATE OR REPLACE FUNCTION dbguard.in_vocabulary(p_vocabulary text, p_value text)
+RETURNS boolean
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $body$
+    -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
+    -- edit, change dbguard.vocabularies instead.
+    SELECT p_value IS NULL
+           OR CASE %s
+                   ELSE false
+              END
+$body$
+$ddl$, coalesce(v_vocabularies, 'WHEN false THEN false'));
+    EXECUTE pg_catalog.format($ddl$
+CREATE OR REPLACE FUNCTION dbguard.code_is_active(p_vocabulary text, p_value text)
+RETURNS boolean
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $body$
+    -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
+    -- edit, change dbguard.vocabularies instead.
+    SELECT CASE %s
+           END
+$body$
+$ddl$, coalesce(v_active, 'WHEN false THEN false'));
+    EXECUTE pg_catalog.format($ddl$
+CREATE OR REPLACE FUNCTION dbguard.mapped_booking_source(p_source text)
+RETURNS text
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $body$
+    -- Written by dbguard.write_lookup_functions() from dbguard.source_mappings: do
+    -- not edit, change dbguard.source_mappings instead.
+    SELECT CASE %s
+           END
+$body$
+$ddl$, coalesce(v_mappings, 'WHEN false THEN NULL'));
+END
+$$;

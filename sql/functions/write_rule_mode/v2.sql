@@ -1,0 +1,40 @@
+-- Rewrites dbguard.rule_mode from dbguard.rule_settings, one CASE branch per rule,
+-- so that a rule reads its mode without a query (issue 7; see rule_mode/v3.sql).
+-- Called by the trigger on dbguard.rule_settings: every change of a mode,
+-- through `dbguard rules set-mode` or a plain UPDATE, rewrites the function in
+-- the same transaction (a rollback restores the old one).
+-- v2 (migration 0707): the isolation check and the writer's lock are
+-- dbguard.lock_generated_functions(), shared with write_lookup_functions.
+CREATE OR REPLACE FUNCTION dbguard.write_rule_mode()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+DECLARE
+    v_branches text;
+BEGIN
+    PERFORM dbguard.lock_generated_functions('dbguard.write_rule_mode', 'dbguard.rule_settings',
+                                             'dbguard.rule_mode()');
+    SELECT pg_catalog.string_agg(
+               pg_catalog.format('WHEN p_rule OPERATOR(pg_catalog.=) %L THEN %L', s.rule, s.mode),
+               E'\n                ' ORDER BY s.rule)
+      INTO v_branches
+      FROM dbguard.rule_settings s;
+    -- No SET clause and no table in the body: that is what lets the planner inline
+    -- the call and fold it to a constant. Operators are schema-qualified instead.
+    EXECUTE pg_catalog.format($ddl$
+CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule text)
+RETURNS text
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $body$
+    -- Written by dbguard.write_rule_mode() from dbguard.rule_settings: do not edit,
+    -- change dbguard.rule_settings (dbguard rules set-mode) instead.
+    SELECT CASE %s
+                ELSE 'correct'
+           END
+$body$
+$ddl$, coalesce(v_branches, 'WHEN false THEN NULL'));
+END
+$$;

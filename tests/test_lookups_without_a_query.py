@@ -1,0 +1,187 @@
+"""Migration 0707 (issue 7): dbguard.in_vocabulary() and dbguard.mapped_booking_source() hold
+no query. Triggers on dbguard.vocabularies and dbguard.source_mappings rewrite them from the
+tables; creation_metadata and outcome_flag_sync check through them. These tests prove that the
+functions say what the tables say, that a change reaches every session at once whichever way it
+is written, and that the rewrite is safe: rollbacks, concurrent changes, isolation levels,
+hostile codes."""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+import pytest
+from psycopg import errors
+
+from .plugins.calls import call, commit_behind, new_call, update
+
+
+def booking_source_of_a_new_appointment(conn: psycopg.Connection, **cols: str) -> str:
+    names = ", ".join(["starts_at"] + list(cols))
+    marks = ", ".join(["now() + interval '1 day'"] + ["%s"] * len(cols))
+    return conn.execute(f"INSERT INTO public.appointments ({names}) VALUES ({marks}) RETURNING booking_source",
+                        list(cols.values())).fetchone()[0]
+
+
+def test_in_vocabulary_is_folded_to_a_constant_by_the_planner(conn):
+    plan = conn.execute("EXPLAIN (VERBOSE, COSTS OFF) "
+                        "SELECT dbguard.in_vocabulary('actor', 'retell_ai'), dbguard.mapped_booking_source('cal.com')"
+                        ).fetchall()
+    assert [line for (line,) in plan if "Output:" in line] == ["  Output: true, 'cal.com_direct'::text"]
+
+
+def test_in_vocabulary_says_what_the_table_says_for_every_code(conn):
+    rows = conn.execute("SELECT vocabulary, code FROM dbguard.vocabularies").fetchall()
+    vocabularies = sorted({v for v, _ in rows})
+    assert len(rows) > 50
+    codes = sorted({c for _, c in rows}) + ["", "nonsense", "Retell_AI", "retell_ai "]
+    disagreements = conn.execute(
+        "SELECT v, c FROM unnest(%s::text[]) v, unnest(%s::text[]) c "
+        "WHERE dbguard.in_vocabulary(v, c) IS DISTINCT FROM "
+        "      EXISTS (SELECT 1 FROM dbguard.vocabularies x WHERE x.vocabulary = v AND x.code = c)",
+        (vocabularies + ["no_such_vocabulary"], codes)).fetchall()
+    assert disagreements == []
+    assert conn.execute("SELECT dbguard.in_vocabulary('actor', NULL), dbguard.in_vocabulary('nope', NULL)"
+                        ).fetchone() == (True, True)
+
+
+def test_code_is_active_says_what_the_table_says_for_every_code(conn):
+    conn.execute("INSERT INTO dbguard.vocabularies (vocabulary, code, is_active) VALUES "
+                 "('appointment_status', 'tentative', NULL), ('appointment_status', 'on_hold', false), "
+                 "('provider', 'acuity', true)")
+    rows = conn.execute("SELECT vocabulary, code, is_active FROM dbguard.vocabularies").fetchall()
+    assert {a for _, _, a in rows} == {True, False, None}
+    got = conn.execute("SELECT v, c, dbguard.code_is_active(v, c) FROM dbguard.vocabularies x(v, c)").fetchall()
+    assert sorted(got, key=str) == sorted(rows, key=str)
+    assert conn.execute("SELECT dbguard.code_is_active('appointment_status', 'nonsense'), "
+                        "dbguard.code_is_active('no_such_vocabulary', 'scheduled'), "
+                        "dbguard.code_is_active('appointment_status', NULL)").fetchone() == (None, None, None)
+
+
+def test_a_status_made_inactive_stops_counting_as_an_upcoming_primary(conn):
+    lead = conn.execute("INSERT INTO public.leads (name) VALUES ('L') RETURNING id").fetchone()[0]
+    conn.execute("INSERT INTO dbguard.vocabularies (vocabulary, code, is_active) VALUES ('appointment_status', 'held', true)")
+    held = conn.execute("INSERT INTO public.appointments (lead_id, status, starts_at) "
+                        "VALUES (%s, 'held', now() + interval '2 days') RETURNING id", (lead,)).fetchone()[0]
+    assert conn.execute("SELECT appointment_id FROM public.leads WHERE id = %s", (lead,)).fetchone()[0] == held
+    conn.execute("UPDATE dbguard.vocabularies SET is_active = false WHERE vocabulary = 'appointment_status' AND code = 'held'")
+    # A later scheduled appointment now outranks the (no longer active) held one.
+    later = conn.execute("INSERT INTO public.appointments (lead_id, status, starts_at) "
+                         "VALUES (%s, 'scheduled', now() + interval '5 days') RETURNING id", (lead,)).fetchone()[0]
+    assert conn.execute("SELECT appointment_id FROM public.leads WHERE id = %s", (lead,)).fetchone()[0] == later
+
+
+def test_mapped_booking_source_says_what_the_table_says(conn):
+    rows = conn.execute("SELECT source, booking_source FROM dbguard.source_mappings").fetchall()
+    assert len(rows) > 10
+    got = conn.execute("SELECT s, dbguard.mapped_booking_source(s) FROM unnest(%s::text[]) s",
+                       ([s for s, _ in rows],)).fetchall()
+    assert dict(got) == dict(rows)
+    assert conn.execute("SELECT dbguard.mapped_booking_source('no such source'), dbguard.mapped_booking_source(NULL)"
+                        ).fetchone() == (None, None)
+
+
+@pytest.mark.parametrize("function", ["tg_appointments__creation_metadata", "tg_calls__outcome_flag_sync"])
+def test_the_rules_check_codes_without_a_query(conn, function):
+    # creation_metadata v5 and outcome_flag_sync v5: no statement of their own (their rare paths
+    # call dbguard.vocabulary_value / raise_alert, which do query).
+    body = conn.execute("SELECT prosrc FROM pg_proc WHERE oid = %s::regproc", (f"dbguard.{function}",)).fetchone()[0]
+    code = "\n".join(line.split("--")[0] for line in body.splitlines()).upper()
+    assert not re.search(r"(?<!DISTINCT )\bFROM\s+(?!OLD\.|NEW\.)[A-Z_]+\.", code)   # no table read
+    assert "DBGUARD.IN_VOCABULARY(" in code
+
+
+def test_a_code_added_by_the_dba_reaches_a_session_whose_plans_are_cached(conn, connect):
+    other = connect(autocommit=True)
+    assert booking_source_of_a_new_appointment(other, booking_source="kiosk") == "unknown"   # plans now cached
+    conn.execute("INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES ('booking_source', 'kiosk')")
+    conn.commit()
+    assert booking_source_of_a_new_appointment(other, booking_source="kiosk") == "kiosk"
+
+
+def test_a_deleted_code_is_refused_at_once(conn, connect):
+    other = connect(autocommit=True)
+    assert booking_source_of_a_new_appointment(other, booking_source="widget_embed") == "widget_embed"
+    conn.execute("DELETE FROM dbguard.vocabularies WHERE vocabulary = 'booking_source' AND code = 'widget_embed'")
+    conn.commit()
+    assert booking_source_of_a_new_appointment(other, booking_source="widget_embed") == "unknown"
+
+
+def test_a_changed_source_mapping_takes_effect_at_once(conn, connect):
+    other = connect(autocommit=True)
+    assert booking_source_of_a_new_appointment(other, source="cal.com") == "cal.com_direct"
+    conn.execute("UPDATE dbguard.source_mappings SET booking_source = 'cal.com_webhook' WHERE source = 'cal.com'")
+    conn.commit()
+    assert booking_source_of_a_new_appointment(other, source="cal.com") == "cal.com_webhook"
+    conn.execute("INSERT INTO dbguard.source_mappings (source, booking_source, created_by) "
+                 "VALUES ('front_desk', 'manual_staff', 'staff_user')")
+    conn.commit()
+    assert booking_source_of_a_new_appointment(other, source="front_desk") == "manual_staff"
+
+
+def test_an_empty_mapping_table_still_gives_a_valid_function(conn):
+    conn.execute("DELETE FROM dbguard.source_mappings")
+    assert conn.execute("SELECT dbguard.mapped_booking_source('cal.com')").fetchone()[0] is None
+    assert booking_source_of_a_new_appointment(conn, source="cal.com") == "unknown"
+    conn.execute("TRUNCATE dbguard.source_mappings")
+    assert booking_source_of_a_new_appointment(conn, source="retell_webhook") == "unknown"
+
+
+def test_a_change_applies_to_its_own_transaction_and_a_rollback_restores_it(conn, connect):
+    other = connect(autocommit=True)
+    conn.execute("INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES ('session_outcome', 'left_message')")
+    assert conn.execute("SELECT dbguard.in_vocabulary('session_outcome', 'left_message')").fetchone()[0] is True
+    assert other.execute("SELECT dbguard.in_vocabulary('session_outcome', 'left_message')").fetchone()[0] is False
+    conn.rollback()
+    assert conn.execute("SELECT dbguard.in_vocabulary('session_outcome', 'left_message')").fetchone()[0] is False
+
+
+def test_outcome_flag_sync_checks_the_outcome_through_the_vocabulary(conn):
+    conn.execute("INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES ('session_outcome', 'left_message')")
+    kept = new_call(conn, session_outcome="left_message")
+    assert call(conn, kept)["session_outcome"] == "left_message"
+    unknown = new_call(conn)
+    update(conn, "calls", unknown, session_outcome="sang_a_song")
+    assert call(conn, unknown)["session_outcome"] is None       # an unknown outcome is treated as not given
+
+
+def test_concurrent_changes_of_both_tables_both_take_effect(conn, connect):
+    first, second, watcher = connect(), connect(), connect(autocommit=True)
+    first.execute("INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES ('actor', 'front_desk')")
+    # the second rewrite waits for the first
+    commit_behind(first, second, watcher, "INSERT INTO dbguard.source_mappings (source, booking_source, created_by) "
+                                          "VALUES ('kiosk', 'widget_embed', 'unknown')")
+    assert watcher.execute("SELECT dbguard.in_vocabulary('actor', 'front_desk'), dbguard.mapped_booking_source('kiosk')"
+                           ).fetchone() == (True, "widget_embed")
+
+
+@pytest.mark.parametrize("isolation", ["REPEATABLE READ", "SERIALIZABLE"])
+def test_a_change_outside_read_committed_is_refused_with_a_hint(conn, isolation):
+    conn.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
+    with pytest.raises(errors.FeatureNotSupported) as refused:
+        conn.execute("INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES ('actor', 'front_desk')")
+    assert "READ COMMITTED" in refused.value.diag.message_primary
+    assert "READ COMMITTED" in refused.value.diag.message_hint
+    conn.rollback()
+    assert conn.execute("SELECT count(*) FROM dbguard.vocabularies WHERE code = 'front_desk'").fetchone()[0] == 0
+
+
+def test_a_code_with_quotes_is_written_as_a_literal(conn):
+    hostile = "it's'); DROP TABLE public.calls; --"
+    conn.execute("INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES ('booking_source', %s)", (hostile,))
+    conn.execute("INSERT INTO dbguard.source_mappings (source, booking_source, created_by) VALUES (%s, %s, 'unknown')",
+                 (hostile + "\\", hostile))
+    assert conn.execute("SELECT dbguard.in_vocabulary('booking_source', %s), dbguard.mapped_booking_source(%s)",
+                        (hostile, hostile + "\\")).fetchone() == (True, hostile)
+    assert booking_source_of_a_new_appointment(conn, source=hostile + "\\") == hostile
+    assert conn.execute("SELECT to_regclass('public.calls')").fetchone()[0] is not None
+
+
+def test_a_shadowing_operator_on_the_search_path_cannot_change_a_lookup(conn):
+    conn.execute("CREATE SCHEMA evil")
+    conn.execute("CREATE FUNCTION evil.always(text, text) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$")
+    conn.execute("CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.always)")
+    conn.execute("SET search_path = evil, pg_catalog, public")
+    assert conn.execute("SELECT dbguard.in_vocabulary('actor', 'nobody'), dbguard.mapped_booking_source('nothing')"
+                        ).fetchone() == (False, None)
+    assert booking_source_of_a_new_appointment(conn, booking_source="made_up") == "unknown"
