@@ -35,16 +35,22 @@ def test_every_dbguard_function_pins_its_search_path(conn):
     assert set(unpinned) == INLINED
 
 
+SYNTAX = {"OPERATOR", "ANY", "CAST", "SELECT", "AND", "OR", "NOT", "WHEN", "THEN", "ELSE"}
+
+
 @pytest.mark.parametrize("function", sorted(INLINED))
 def test_an_unpinned_function_refers_to_nothing_a_search_path_could_shadow(conn, function):
     body = conn.execute("SELECT prosrc FROM pg_proc WHERE oid = %s::regprocedure", (function,)).fetchone()[0]
     code = "\n".join(line.split("--")[0] for line in body.splitlines())
     code = re.sub(r"'(?:[^']|'')*'", "''", code)            # literals: their text is data, not names
     assert "FROM" not in code.upper() and "::" not in code
-    assert "OPERATOR(pg_catalog.=)" in code
-    code = code.replace("OPERATOR(pg_catalog.=)", "").replace("ANY (ARRAY[", "")
-    assert "(" not in code                                     # no function call, no unqualified operator's name
-    assert not re.search(r"(?<![<>!])=|<>|\|\|", code)         # every comparison goes through OPERATOR(pg_catalog.=)
+    # Every call, operator and type is pg_catalog's: OPERATOR(pg_catalog.=), pg_catalog.f(...),
+    # CAST(... AS pg_catalog.t); keywords before a parenthesis (ANY (ARRAY[...]), SELECT (...)) are syntax.
+    for name in re.findall(r"([A-Za-z_][\w.]*)\s*\(", code):
+        assert name.startswith("pg_catalog.") or name.upper() in SYNTAX, name
+    assert re.findall(r"\bAS\s+([\w.]+)", code, flags=re.I) in ([], ["pg_catalog.text"])
+    bare = code.replace("OPERATOR(pg_catalog.=)", "")
+    assert not re.search(r"[=<>!|+*/%~^&#@-]", bare), bare    # no operator a search_path could shadow
 
 
 def test_security_definer_functions_are_not_executable_by_public(conn):
@@ -96,14 +102,17 @@ def test_plpgsql_check_reports_no_errors(conn):
     for oid, name, _, _, is_trigger, lang in _functions(conn):
         if lang != "plpgsql":
             continue
-        relids = [r[0] for r in conn.execute("SELECT DISTINCT tgrelid FROM pg_trigger WHERE tgfoid = %s", (oid,))] \
-            if is_trigger else [0]
+        # Per table, with the transition tables its triggers declare (lead_rollup's statement triggers).
+        targets = conn.execute(
+            "SELECT tgrelid, max(tgoldtable), max(tgnewtable) FROM pg_trigger WHERE tgfoid = %s GROUP BY tgrelid",
+            (oid,)).fetchall() if is_trigger else [(0, None, None)]
+        relids = [relid for relid, _, _ in targets]
         per_table = {}
-        for relid in relids:
+        for relid, oldtable, newtable in targets:
             checked += 1
             per_table[relid] = conn.execute(
-                "SELECT message, lineno FROM plpgsql_check_function_tb(%s, %s) WHERE level = 'error'",
-                (oid, relid)).fetchall()
+                "SELECT message, lineno FROM plpgsql_check_function_tb(%s, %s, oldtable => %s, newtable => %s) "
+                "WHERE level = 'error'", (oid, relid, oldtable, newtable)).fetchall()
         for relid, errors in per_table.items():
             for message, lineno in errors:
                 table_specific = (len(relids) > 1 and "has no field" in message

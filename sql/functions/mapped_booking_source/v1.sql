@@ -1,8 +1,8 @@
 -- The booking source dbguard.source_mappings maps a source to (NULL when it maps
 -- none). Issue 7: no query. dbguard.write_lookup_functions() rewrites this function
--- from dbguard.source_mappings whenever the table changes (migration 0707), one
--- CASE branch per mapping, so creation_metadata maps a legacy source without a
--- statement (~8 µs a new appointment on PostgreSQL 15). No SET search_path, for
+-- from dbguard.source_mappings whenever the table changes (migration 0707), as
+-- two arrays (sources, booking sources) and one array_position, so creation_metadata
+-- maps a legacy source without a statement. No SET search_path, for
 -- the reasons in in_vocabulary/v3.sql.
 -- This file is the function as written for an empty table; the migration that
 -- installs it writes the real one at once.
@@ -14,6 +14,5 @@ PARALLEL SAFE
 AS $body$
     -- Written by dbguard.write_lookup_functions() from dbguard.source_mappings: do
     -- not edit, change dbguard.source_mappings instead.
-    SELECT CASE WHEN false THEN NULL
-           END
+    SELECT CAST(NULL AS pg_catalog.text)
 $body$;
