@@ -2686,46 +2686,36 @@ BEGIN
     -- No SET clause and no table in the bodies: that is what lets the planner inline
     -- the calls (and fold a constant vocabulary name away). Operators are
     -- schema-qualified instead; the literals are text, so no type name is looked up.
-    EXECUTE pg_catalog.format($ddl$
-CREATE OR REPLACE FUNCTION dbguard.in_vocabulary(p_vocabulary text, p_value text)
-RETURNS boolean
-LANGUAGE sql
-STABLE
-PARALLEL SAFE
-AS $body$
+    -- Each body is passed as a quoted literal (%L), not between dollar quotes, so
+    -- no code or source, whatever it holds, can end the body early.
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION dbguard.in_vocabulary(p_vocabulary text, p_value text) '
+        'RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        pg_catalog.format($body$
     -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
     -- edit, change dbguard.vocabularies instead.
     SELECT p_value IS NULL
            OR CASE %s
                    ELSE false
               END
-$body$
-$ddl$, coalesce(v_vocabularies, 'WHEN false THEN false'));
-    EXECUTE pg_catalog.format($ddl$
-CREATE OR REPLACE FUNCTION dbguard.code_is_active(p_vocabulary text, p_value text)
-RETURNS boolean
-LANGUAGE sql
-STABLE
-PARALLEL SAFE
-AS $body$
+$body$, coalesce(v_vocabularies, 'WHEN false THEN false')));
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION dbguard.code_is_active(p_vocabulary text, p_value text) '
+        'RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        pg_catalog.format($body$
     -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
     -- edit, change dbguard.vocabularies instead.
     SELECT CASE %s
            END
-$body$
-$ddl$, coalesce(v_active, 'WHEN false THEN false'));
-    EXECUTE pg_catalog.format($ddl$
-CREATE OR REPLACE FUNCTION dbguard.mapped_booking_source(p_source text)
-RETURNS text
-LANGUAGE sql
-STABLE
-PARALLEL SAFE
-AS $body$
+$body$, coalesce(v_active, 'WHEN false THEN false')));
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION dbguard.mapped_booking_source(p_source text) '
+        'RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        pg_catalog.format($body$
     -- Written by dbguard.write_lookup_functions() from dbguard.source_mappings: do
     -- not edit, change dbguard.source_mappings instead.
     SELECT %s
-$body$
-$ddl$, coalesce(v_mappings, 'CAST(NULL AS pg_catalog.text)'));
+$body$, coalesce(v_mappings, 'CAST(NULL AS pg_catalog.text)')));
 END
 $_$;
 
@@ -2750,20 +2740,18 @@ BEGIN
       FROM dbguard.rule_settings s;
     -- No SET clause and no table in the body: that is what lets the planner inline
     -- the call and fold it to a constant. Operators are schema-qualified instead.
-    EXECUTE pg_catalog.format($ddl$
-CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule text)
-RETURNS text
-LANGUAGE sql
-STABLE
-PARALLEL SAFE
-AS $body$
+    -- v2: the body is passed as a quoted literal (%L), not between dollar quotes,
+    -- so no rule name, whatever it holds, can end the body early.
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule text) '
+        'RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        pg_catalog.format($body$
     -- Written by dbguard.write_rule_mode() from dbguard.rule_settings: do not edit,
     -- change dbguard.rule_settings (dbguard rules set-mode) instead.
     SELECT CASE %s
                 ELSE 'correct'
            END
-$body$
-$ddl$, coalesce(v_branches, 'WHEN false THEN NULL'));
+$body$, coalesce(v_branches, 'WHEN false THEN NULL')));
 END
 $_$;
 

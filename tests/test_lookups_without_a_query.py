@@ -167,7 +167,7 @@ def test_a_change_outside_read_committed_is_refused_with_a_hint(conn, isolation)
 
 
 def test_a_code_with_quotes_is_written_as_a_literal(conn):
-    hostile = "it's'); DROP TABLE public.calls; --"
+    hostile = "it's'); DROP TABLE public.calls; --$body$ $$ %s %L"
     conn.execute("INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES ('booking_source', %s)", (hostile,))
     conn.execute("INSERT INTO dbguard.source_mappings (source, booking_source, created_by) VALUES (%s, %s, 'unknown')",
                  (hostile + "\\", hostile))

@@ -106,6 +106,7 @@ def test_a_shadowing_operator_on_the_search_path_cannot_change_a_mode(conn):
 
 
 def test_a_rule_name_with_quotes_is_written_as_a_literal(conn):
-    conn.execute("INSERT INTO dbguard.rule_settings (rule, mode) VALUES ($$it's'); DROP TABLE public.calls; --$$, 'off')")
-    assert conn.execute("SELECT dbguard.rule_mode($$it's'); DROP TABLE public.calls; --$$)").fetchone()[0] == "off"
+    hostile = "it's'); DROP TABLE public.calls; --$body$ $$ %s %L"
+    conn.execute("INSERT INTO dbguard.rule_settings (rule, mode) VALUES (%s, 'off')", (hostile,))
+    assert conn.execute("SELECT dbguard.rule_mode(%s)", (hostile,)).fetchone()[0] == "off"
     assert conn.execute("SELECT to_regclass('public.calls')").fetchone()[0] is not None

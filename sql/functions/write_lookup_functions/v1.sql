@@ -54,45 +54,35 @@ BEGIN
     -- No SET clause and no table in the bodies: that is what lets the planner inline
     -- the calls (and fold a constant vocabulary name away). Operators are
     -- schema-qualified instead; the literals are text, so no type name is looked up.
-    EXECUTE pg_catalog.format($ddl$
-CREATE OR REPLACE FUNCTION dbguard.in_vocabulary(p_vocabulary text, p_value text)
-RETURNS boolean
-LANGUAGE sql
-STABLE
-PARALLEL SAFE
-AS $body$
+    -- Each body is passed as a quoted literal (%L), not between dollar quotes, so
+    -- no code or source, whatever it holds, can end the body early.
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION dbguard.in_vocabulary(p_vocabulary text, p_value text) '
+        'RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        pg_catalog.format($body$
     -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
     -- edit, change dbguard.vocabularies instead.
     SELECT p_value IS NULL
            OR CASE %s
                    ELSE false
               END
-$body$
-$ddl$, coalesce(v_vocabularies, 'WHEN false THEN false'));
-    EXECUTE pg_catalog.format($ddl$
-CREATE OR REPLACE FUNCTION dbguard.code_is_active(p_vocabulary text, p_value text)
-RETURNS boolean
-LANGUAGE sql
-STABLE
-PARALLEL SAFE
-AS $body$
+$body$, coalesce(v_vocabularies, 'WHEN false THEN false')));
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION dbguard.code_is_active(p_vocabulary text, p_value text) '
+        'RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        pg_catalog.format($body$
     -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
     -- edit, change dbguard.vocabularies instead.
     SELECT CASE %s
            END
-$body$
-$ddl$, coalesce(v_active, 'WHEN false THEN false'));
-    EXECUTE pg_catalog.format($ddl$
-CREATE OR REPLACE FUNCTION dbguard.mapped_booking_source(p_source text)
-RETURNS text
-LANGUAGE sql
-STABLE
-PARALLEL SAFE
-AS $body$
+$body$, coalesce(v_active, 'WHEN false THEN false')));
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION dbguard.mapped_booking_source(p_source text) '
+        'RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        pg_catalog.format($body$
     -- Written by dbguard.write_lookup_functions() from dbguard.source_mappings: do
     -- not edit, change dbguard.source_mappings instead.
     SELECT %s
-$body$
-$ddl$, coalesce(v_mappings, 'CAST(NULL AS pg_catalog.text)'));
+$body$, coalesce(v_mappings, 'CAST(NULL AS pg_catalog.text)')));
 END
 $$;

@@ -4,7 +4,8 @@
 -- through `dbguard rules set-mode` or a plain UPDATE, rewrites the function in
 -- the same transaction (a rollback restores the old one).
 -- v2 (migration 0707): the isolation check and the writer's lock are
--- dbguard.lock_generated_functions(), shared with write_lookup_functions.
+-- dbguard.lock_generated_functions(), shared with write_lookup_functions; the
+-- body is passed as a quoted literal.
 CREATE OR REPLACE FUNCTION dbguard.write_rule_mode()
 RETURNS void
 LANGUAGE plpgsql
@@ -22,19 +23,17 @@ BEGIN
       FROM dbguard.rule_settings s;
     -- No SET clause and no table in the body: that is what lets the planner inline
     -- the call and fold it to a constant. Operators are schema-qualified instead.
-    EXECUTE pg_catalog.format($ddl$
-CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule text)
-RETURNS text
-LANGUAGE sql
-STABLE
-PARALLEL SAFE
-AS $body$
+    -- v2: the body is passed as a quoted literal (%L), not between dollar quotes,
+    -- so no rule name, whatever it holds, can end the body early.
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule text) '
+        'RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        pg_catalog.format($body$
     -- Written by dbguard.write_rule_mode() from dbguard.rule_settings: do not edit,
     -- change dbguard.rule_settings (dbguard rules set-mode) instead.
     SELECT CASE %s
                 ELSE 'correct'
            END
-$body$
-$ddl$, coalesce(v_branches, 'WHEN false THEN NULL'));
+$body$, coalesce(v_branches, 'WHEN false THEN NULL')));
 END
 $$;
