@@ -165,6 +165,25 @@ def test_owner_role_owns_dbguard_objects_and_the_application_still_works(conn, m
     assert refused(conn, "ALTER TABLE public.calls DISABLE TRIGGER USER")
 
 
+def test_the_owner_role_can_change_vocabularies_and_modes_which_rewrite_functions(conn, make_role):
+    # A code, a source mapping or a mode change rewrites in_vocabulary / mapped_booking_source /
+    # rule_mode (migrations 0705, 0707): the owner role must be able to, the application role not.
+    owner, app = make_role("owner"), make_role("app")
+    dbguard.roles(conn, app=app, owner=owner)
+    conn.commit()
+    as_role(conn, owner)
+    conn.execute("INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES ('booking_source', 'kiosk')")
+    conn.execute("INSERT INTO dbguard.source_mappings (source, booking_source, created_by) "
+                 "VALUES ('front_desk', 'kiosk', 'unknown')")
+    conn.execute("UPDATE dbguard.rule_settings SET mode = 'alert' WHERE rule = 'lead_rollup'")
+    assert conn.execute("SELECT dbguard.in_vocabulary('booking_source', 'kiosk'), "
+                        "dbguard.mapped_booking_source('front_desk'), dbguard.rule_mode('lead_rollup')"
+                        ).fetchone() == (True, "kiosk", "alert")
+    conn.rollback()
+    as_role(conn, app)
+    assert refused(conn, "INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES ('booking_source', 'kiosk')")
+
+
 def test_an_application_role_that_owns_a_table_is_refused(conn, make_role):
     app = make_role("app")
     conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(app)))
