@@ -6,8 +6,8 @@ Builds bench_bare and bench_guarded as benchmarks/bench.py does, then times benc
 appointments INSERT ... SELECT on bare, on guarded, and on guarded with each dbguard trigger of
 public.appointments and public.appointment_events disabled in turn. Every run is one transaction:
 the insert, SET CONSTRAINTS ALL IMMEDIATE (so commit-time checks are counted), then ROLLBACK and a
-VACUUM of the tables it wrote, so all runs start from the same tables. Prints the median of --runs and the seconds each trigger
-costs (guarded minus guarded-without-it); writes JSON.
+VACUUM of the tables it wrote, so all runs start from the same tables. Prints the median of --runs
+and the seconds each trigger costs (guarded minus guarded-without-it); writes JSON.
 """
 
 from __future__ import annotations

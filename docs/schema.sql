@@ -2651,24 +2651,23 @@ BEGIN
         'dbguard.vocabularies and dbguard.source_mappings',
         'dbguard.in_vocabulary(), dbguard.code_is_active() and dbguard.mapped_booking_source()');
 
+    -- One pass over the vocabularies for both bodies. in_vocabulary: the codes of
+    -- each vocabulary. code_is_active: is_active per code, true, false or NULL (not
+    -- set); a first branch that never applies keeps the inner CASE valid and
+    -- boolean when a list is empty.
     SELECT pg_catalog.string_agg(
                pg_catalog.format('WHEN p_vocabulary OPERATOR(pg_catalog.=) %L THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY[%s])',
                                  c.vocabulary, c.codes),
-               E'\n                ' ORDER BY c.vocabulary)
-      INTO v_vocabularies
-      FROM (SELECT v.vocabulary, pg_catalog.string_agg(pg_catalog.quote_literal(v.code), ', ' ORDER BY v.code) AS codes
-              FROM dbguard.vocabularies v
-             GROUP BY v.vocabulary) c;
-    -- is_active per code: true, false or NULL (not set); a first branch that never
-    -- applies keeps the inner CASE valid and boolean when a list is empty.
-    SELECT pg_catalog.string_agg(
+               E'\n                ' ORDER BY c.vocabulary),
+           pg_catalog.string_agg(
                pg_catalog.format('WHEN p_vocabulary OPERATOR(pg_catalog.=) %L THEN CASE WHEN false THEN false%s%s END',
                                  c.vocabulary,
                                  ' WHEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY[' || c.active || ']) THEN true',
                                  ' WHEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY[' || c.inactive || ']) THEN false'),
                E'\n                ' ORDER BY c.vocabulary)
-      INTO v_active
+      INTO v_vocabularies, v_active
       FROM (SELECT v.vocabulary,
+                   pg_catalog.string_agg(pg_catalog.quote_literal(v.code), ', ' ORDER BY v.code) AS codes,
                    pg_catalog.string_agg(pg_catalog.quote_literal(v.code), ', ' ORDER BY v.code) FILTER (WHERE v.is_active) AS active,
                    pg_catalog.string_agg(pg_catalog.quote_literal(v.code), ', ' ORDER BY v.code) FILTER (WHERE NOT v.is_active) AS inactive
               FROM dbguard.vocabularies v
@@ -2684,8 +2683,8 @@ BEGIN
     HAVING pg_catalog.count(*) > 0;          -- no row (NULL) for an empty table
 
     -- No SET clause and no table in the bodies: that is what lets the planner inline
-    -- the calls (and fold a constant vocabulary name away). Operators are
-    -- schema-qualified instead; the literals are text, so no type name is looked up.
+    -- the calls (and fold a constant vocabulary name away). Operators, the one
+    -- function and the one type are pg_catalog's, named so; the literals are text.
     -- Each body is passed as a quoted literal (%L), not between dollar quotes, so
     -- no code or source, whatever it holds, can end the body early.
     EXECUTE pg_catalog.format(

@@ -1,4 +1,4 @@
-"""Vocabulary checks and source mappings read without a query: dbguard.in_vocabulary() and dbguard.mapped_booking_source() are rewritten from dbguard.vocabularies and dbguard.source_mappings by triggers on them, and creation_metadata and outcome_flag_sync check through them (issue 7)."""
+"""Vocabulary checks and source mappings read without a query: dbguard.in_vocabulary(), dbguard.code_is_active() and dbguard.mapped_booking_source() are rewritten from dbguard.vocabularies and dbguard.source_mappings by triggers on them, and creation_metadata, outcome_flag_sync and lead_rollup read through them (issue 7)."""
 from dbguard import steps
 
 step(*steps.functions("lock_generated_functions"))

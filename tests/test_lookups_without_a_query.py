@@ -1,6 +1,7 @@
-"""Migration 0707 (issue 7): dbguard.in_vocabulary() and dbguard.mapped_booking_source() hold
-no query. Triggers on dbguard.vocabularies and dbguard.source_mappings rewrite them from the
-tables; creation_metadata and outcome_flag_sync check through them. These tests prove that the
+"""Migration 0707 (issue 7): dbguard.in_vocabulary(), dbguard.code_is_active() and
+dbguard.mapped_booking_source() hold no query. Triggers on dbguard.vocabularies and
+dbguard.source_mappings rewrite them from the tables; creation_metadata, outcome_flag_sync and
+lead_rollup read through them. These tests prove that the
 functions say what the tables say, that a change reaches every session at once whichever way it
 is written, and that the rewrite is safe: rollbacks, concurrent changes, isolation levels,
 hostile codes."""

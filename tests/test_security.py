@@ -22,8 +22,8 @@ def _functions(conn):
 
 
 # rule_mode (migration 0705), in_vocabulary, code_is_active and mapped_booking_source (0707) are written without a
-# SET clause so the planner can inline them; their bodies name no table, function or type and
-# qualify their operators (test_rule_modes_without_a_query, test_lookups_without_a_query).
+# SET clause so the planner can inline them; their bodies name no table, and every operator, function and
+# type they name is pg_catalog's (test_rule_modes_without_a_query, test_lookups_without_a_query).
 INLINED = {"dbguard.rule_mode(text)", "dbguard.in_vocabulary(text,text)", "dbguard.code_is_active(text,text)",
            "dbguard.mapped_booking_source(text)"}
 

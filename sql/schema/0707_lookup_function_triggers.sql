@@ -1,6 +1,6 @@
 -- Every statement that writes dbguard.vocabularies or dbguard.source_mappings
--- rewrites dbguard.in_vocabulary() and dbguard.mapped_booking_source() (issue 7:
--- lookups without a query). Statement-level: one rewrite per statement.
+-- rewrites dbguard.in_vocabulary(), dbguard.code_is_active() and
+-- dbguard.mapped_booking_source() (issue 7: lookups without a query). Statement-level: one rewrite per statement.
 CREATE OR REPLACE TRIGGER dbguard_lookup_functions
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbguard.vocabularies
     FOR EACH STATEMENT

@@ -1,6 +1,6 @@
 -- Opens a rewrite of functions that dbguard writes from a table (rule_mode from
--- rule_settings, in_vocabulary and mapped_booking_source from vocabularies and
--- source_mappings; issue 7): refuses a transaction that is not READ COMMITTED and
+-- rule_settings, in_vocabulary, code_is_active and mapped_booking_source from
+-- vocabularies and source_mappings; issue 7): refuses a transaction that is not READ COMMITTED and
 -- takes the writer's lock, held to commit. p_tables and p_functions only name
 -- what is rewritten, for the error message.
 CREATE OR REPLACE FUNCTION dbguard.lock_generated_functions(p_writer text, p_tables text, p_functions text)

@@ -1,6 +1,7 @@
--- Keeps dbguard.in_vocabulary and dbguard.mapped_booking_source in step with
--- dbguard.vocabularies and dbguard.source_mappings: any statement that writes
--- either table rewrites both (issue 7; see write_lookup_functions/v1.sql).
+-- Keeps dbguard.in_vocabulary, dbguard.code_is_active and
+-- dbguard.mapped_booking_source in step with dbguard.vocabularies and
+-- dbguard.source_mappings: any statement that writes either table rewrites all
+-- three (issue 7; see write_lookup_functions/v1.sql).
 CREATE OR REPLACE FUNCTION dbguard.tg_lookup_tables__lookup_functions()
 RETURNS trigger
 LANGUAGE plpgsql
