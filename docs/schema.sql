@@ -1389,32 +1389,31 @@ DECLARE
     v_events jsonb;
     v_row public.appointments;
     v_event text;
-    v_predecessor_starts_at timestamptz;
 BEGIN
     IF dbguard.rule_mode('appointment_history') = 'off' THEN
         RETURN NULL;
     END IF;
 
-    IF TG_OP = 'INSERT' THEN
-        -- Its own statement, and only for a successor: inside the event's
-        -- expression a NULL id let the planner build a fresh plan every time.
-        IF NEW.rescheduled_from_id IS NOT NULL THEN
-            SELECT a.starts_at INTO v_predecessor_starts_at FROM public.appointments a WHERE a.id = NEW.rescheduled_from_id;
-        END IF;
+    IF TG_LEVEL = 'STATEMENT' THEN
+        -- The inserted rows, in the order they were written. The predecessor's
+        -- start is read only for a successor; the user id once per statement,
+        -- after the mode check ('off' must not fail on a bad setting).
         INSERT INTO public.appointment_events
             (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
              actor, source, user_id, details)
-        VALUES (NEW.id, NEW.lead_id, NEW.call_id, 'created', NULL, NEW.status,
-                -- a successor shows the time it replaces
-                v_predecessor_starts_at, NEW.starts_at,
-                coalesce(NEW.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'unknown'),
-                coalesce(NULLIF(pg_catalog.current_setting('dbguard.source', true), ''), NEW.booking_source),
-                -- after the mode check: 'off' must not fail on a bad setting
-                CASE WHEN pg_catalog.current_setting('dbguard.user_id', true) <> '' THEN dbguard.acting_user_id() END,
-                pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-                    'booking_source', NEW.booking_source, 'provider', NEW.provider, 'ends_at', NEW.ends_at,
-                    'rescheduled_from_id', NEW.rescheduled_from_id,
-                    'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), ''))));
+        SELECT n.id, n.lead_id, n.call_id, 'created', NULL, n.status,
+               -- a successor shows the time it replaces
+               CASE WHEN n.rescheduled_from_id IS NOT NULL THEN
+                   (SELECT a.starts_at FROM public.appointments a WHERE a.id = n.rescheduled_from_id) END,
+               n.starts_at,
+               coalesce(n.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'unknown'),
+               coalesce(NULLIF(pg_catalog.current_setting('dbguard.source', true), ''), n.booking_source),
+               CASE WHEN pg_catalog.current_setting('dbguard.user_id', true) <> '' THEN (SELECT dbguard.acting_user_id()) END,
+               pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'booking_source', n.booking_source, 'provider', n.provider, 'ends_at', n.ends_at,
+                   'rescheduled_from_id', n.rescheduled_from_id,
+                   'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), '')))
+          FROM dbguard_new_rows n;
         RETURN NULL;
     END IF;
 
@@ -4789,10 +4788,17 @@ CREATE TRIGGER dbguard_700_lead_rollup_update AFTER UPDATE ON public.appointment
 
 
 --
--- Name: appointments dbguard_800_appointment_history; Type: TRIGGER; Schema: public; Owner: -
+-- Name: appointments dbguard_800_appointment_history_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_800_appointment_history AFTER INSERT OR DELETE ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__history();
+CREATE TRIGGER dbguard_800_appointment_history_delete AFTER DELETE ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__history();
+
+
+--
+-- Name: appointments dbguard_800_appointment_history_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_800_appointment_history_insert AFTER INSERT ON public.appointments REFERENCING NEW TABLE AS dbguard_new_rows FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_appointments__history();
 
 
 --
