@@ -1703,6 +1703,33 @@ BEGIN
         RETURN NEW;
     END IF;
 
+    IF TG_OP = 'INSERT' AND v_mode <> 'alert' THEN
+        -- v6, above. The WHEN clause guarantees NEW.call_id is set; the
+        -- appointment just inserted is visible, so the newest is never NULL
+        -- unless a later trigger of the statement deleted it (its delete
+        -- re-syncs the call).
+        PERFORM 1 FROM public.calls c WHERE c.id = NEW.call_id FOR NO KEY UPDATE OF c;
+        UPDATE public.calls c
+           SET appointment_link_status = 'linked',
+               appointment_linked_at = CASE WHEN c.appointment_id = s.newest AND c.appointment_link_status = 'linked'
+                                            THEN coalesce(c.appointment_linked_at, pg_catalog.now())
+                                            ELSE pg_catalog.now() END,
+               appointment_id = s.newest,
+               appointment_made = true,
+               session_outcome = 'appointment_booked',
+               updated_at = pg_catalog.now()
+          FROM (SELECT max(a.id) AS newest,
+                       -- set before the call's row is written, so its triggers see it
+                       pg_catalog.set_config('dbguard.linking_call', NEW.call_id::text, true) AS marker
+                  FROM public.appointments a WHERE a.call_id = NEW.call_id) s
+         WHERE c.id = NEW.call_id AND s.newest IS NOT NULL
+           AND (c.appointment_link_status = 'linked' AND c.appointment_id = s.newest
+                AND c.appointment_linked_at IS NOT NULL AND c.appointment_made
+                AND c.session_outcome = 'appointment_booked') IS NOT TRUE;
+        v_marker := pg_catalog.set_config('dbguard.linking_call', '', true);
+        RETURN NULL;
+    END IF;
+
     -- The calls that gained or lost an appointment, locked in id order so
     -- that two sessions moving appointments between the same calls cannot
     -- deadlock. FOR NO KEY UPDATE, not FOR UPDATE: it coexists with the

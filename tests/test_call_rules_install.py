@@ -10,12 +10,12 @@ EXPECTED = {
     # Versions: issue 7 (migrations 0701, 0702, 0703): modes and vocabularies read inline, then WHEN clauses
     # (insert and update triggers split where the clause differs), then fewer statements per booking; 0705: modes read
     # without a query; 0706: the booking check's calls trigger split into update (same name) and insert; 0707:
-    # vocabulary checks without a query.
+    # vocabulary checks without a query; 0710: a new appointment links its call in one UPDATE.
     # Trigger names are schema-qualified whatever the session's search_path.
     "call_direction_default": (5, ["calls.dbguard_100_call_direction_default"]),
     "customer_link_sync": (4, ["calls.dbguard_200_customer_link_sync", "calls.dbguard_200_customer_link_sync_update"]),
     "outcome_flag_sync": (5, ["calls.dbguard_300_outcome_flag_sync"]),
-    "appointment_link_sync": (5, ["appointments.dbguard_600_appointment_link_sync",
+    "appointment_link_sync": (6, ["appointments.dbguard_600_appointment_link_sync",
                                   "appointments.dbguard_600_appointment_link_sync_delete",
                                   "appointments.dbguard_600_appointment_link_sync_update",
                                   "calls.dbguard_600_appointment_link_sync",
