@@ -8,12 +8,12 @@
 -- session it waited for committed), then one UPDATE finds the call's newest
 -- appointment, sets dbguard.linking_call for the write, and writes the call
 -- only when a column differs. v5 read the call into a variable, read the
--- newest appointment in a second query and compared and set five variables,
--- ~18 PL/pgSQL expressions per booking; PL/pgSQL sets up each expression once
--- per transaction (migration 0708), and v6 runs 4. ~57 k instructions per
--- booking less (benchmarks/instructions.py, PostgreSQL 15). Same columns
--- written, same marker; 'alert' mode, updates of call_id and deletes take the
--- v5 path.
+-- newest appointment in a second query and compared and set five variables:
+-- three queries and ~18 PL/pgSQL expressions per booking, v6 two queries and
+-- five expressions (PL/pgSQL sets up each expression once per transaction,
+-- migration 0708). ~57 k instructions per booking less
+-- (benchmarks/instructions.py, PostgreSQL 15). Same columns written, same
+-- marker; 'alert' mode, updates of call_id and deletes take the v5 path.
 
 -- v5 (issue 7): the mode is read through dbguard.rule_mode(), which holds no
 -- query any more (migration 0705): the planner folds it to a constant, ~2 k
