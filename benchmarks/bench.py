@@ -55,6 +55,7 @@ TARGETS = {
     ("booking", "durable"): (1.00, 0.70),
     ("booking", "async"): (0.95, 0.60),
 }
+BULK_TARGET = 2.5  # max guarded/bare for a 100 k-row bulk insert (issue 7)
 
 
 def dsn_for(base: str, dbname: str) -> str:
@@ -187,8 +188,9 @@ def main() -> int:
     if not args.skip_bulk:
         results["bulk"] = bulk(targets)
         b = results["bulk"]
-        b["targets"] = {"bulk insert calls <= 2.5 x bare": b["insert_100k_calls_ratio"] <= 2.5,
-                        "bulk insert appointments <= 2.5 x bare": b["insert_100k_appointments_ratio"] <= 2.5}
+        b["targets"] = {f"bulk insert calls <= {BULK_TARGET} x bare": b["insert_100k_calls_ratio"] <= BULK_TARGET,
+                        f"bulk insert appointments <= {BULK_TARGET} x bare":
+                            b["insert_100k_appointments_ratio"] <= BULK_TARGET}
 
     print("\nworkload            bare tps   hand tps  guarded tps  g/bare  g/hand  h/bare  p50+ms  g.p99ms")
     for key, e in results["workloads"].items():
