@@ -11,9 +11,8 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from dbguard import steps
-
 from .plugins.lifecycle import events, insert, set_acting
+from .plugins.operations import install_previous_version
 
 T0 = datetime(2031, 6, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -31,11 +30,6 @@ PROJECTED = """
      WHERE a.id = ANY(%s)
      ORDER BY a.id, e.id
 """
-
-
-def install_version_5(conn: psycopg.Connection) -> None:
-    _, rollback = steps.rule("appointment_history", 6)
-    conn.execute(rollback)
 
 
 def book_batch(conn: psycopg.Connection, lead: int, company: int) -> list[int]:
@@ -80,9 +74,7 @@ def test_created_events_of_a_multi_row_insert_equal_those_of_the_row_trigger(con
     ids = book_batch(conn, lead, company)
     by_statement = projected(conn, ids)
 
-    install_version_5(conn)
-    assert conn.execute("SELECT version FROM dbguard.installed_rules WHERE rule = 'appointment_history'"
-                        ).fetchone()[0] == 5
+    install_previous_version(conn, "appointment_history", 6)
     lead = make_lead()
     by_row = projected(conn, book_batch(conn, lead, company))
 

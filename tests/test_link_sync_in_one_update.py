@@ -10,9 +10,8 @@ import datetime as dt
 
 import pytest
 
-from dbguard import steps
-
 from .plugins.calls import START, call, new_appointment, new_call, update
+from .plugins.operations import install_previous_version
 
 PAST = dt.datetime(2030, 1, 1, 8, 0, tzinfo=dt.timezone.utc)
 
@@ -28,11 +27,6 @@ PROJECTED = """
            current_setting('dbguard.linking_call', true)
       FROM public.calls WHERE id = %(call)s
 """
-
-
-def install_version_5(conn) -> None:
-    _, rollback = steps.rule("appointment_link_sync", 6)
-    conn.execute(rollback)
 
 
 def arrive(conn, state: str) -> tuple:
@@ -70,9 +64,7 @@ STATES = ["new call", "creation failed", "linked to an older appointment", "in s
 @pytest.mark.parametrize("state", STATES)
 def test_a_new_appointment_leaves_its_call_as_version_5_did(conn, state):
     by_update = arrive(conn, state)
-    install_version_5(conn)
-    assert conn.execute("SELECT version FROM dbguard.installed_rules WHERE rule = 'appointment_link_sync'"
-                        ).fetchone()[0] == 5
+    install_previous_version(conn, "appointment_link_sync", 6)
     assert arrive(conn, state) == by_update
 
 
