@@ -8,8 +8,8 @@
 -- dbguard_new_rows), instead of a row trigger running one INSERT per row. A
 -- 100 k-row INSERT ... SELECT ran one PL/pgSQL call and one executor start-up
 -- per row for its history; now it runs one of each (docs/benchmarks.md). A
--- single-row booking pays ~15 k instructions more (the statement trigger's
--- transition table; PostgreSQL 15). The stored rows are the same; the created
+-- single-row booking pays ~19 k instructions more on PostgreSQL 15 (~16 k on
+-- 18; benchmarks/instructions.py). The stored rows are the same; the created
 -- events of one statement come after the events that statement's own triggers
 -- wrote for other rows (e.g. a predecessor's status_changed when a successor is
 -- inserted), where v5 interleaved them row by row. dbguard.acting_user_id() is
