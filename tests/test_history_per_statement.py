@@ -137,3 +137,15 @@ def test_history_row_of_a_multi_row_insert_is_redacted(conn):
     reasons = conn.execute("SELECT details ->> 'reason' FROM public.appointment_events WHERE appointment_id = ANY(%s)",
                            (ids,)).fetchall()
     assert reasons == [("call back on [phone] or [email]",)] * 2
+
+
+@pytest.mark.parametrize("mode", ["off", "alert", "correct", "enforce"])
+def test_a_multi_row_insert_records_one_created_event_per_row_in_every_mode_but_off(conn, set_mode, mode):
+    set_mode("appointment_history", mode)
+    ids = [r[0] for r in conn.execute(
+        "INSERT INTO public.appointments (starts_at, status, lead_id, call_id, booking_source, created_by) "
+        "SELECT %s::timestamptz + g * interval '1 day', NULL, NULL, NULL, NULL, NULL FROM generate_series(1, 4) g "
+        "RETURNING id", (T0,)).fetchall()]
+    created = conn.execute("SELECT count(*) FROM public.appointment_events WHERE appointment_id = ANY(%s) "
+                           "AND event = 'created'", (ids,)).fetchone()[0]
+    assert created == (0 if mode == "off" else len(ids))
