@@ -3623,7 +3623,9 @@ UNION ALL
                   WHERE (c.booking_id = ANY (ARRAY[a.calcom_v2_booking_id, a.external_id]))
                   ORDER BY c.id
                  LIMIT 1) m)
-          WHERE (a.call_id IS NULL)) d
+          WHERE ((a.call_id IS NULL) AND (EXISTS ( SELECT 1
+                   FROM public.calls c
+                  WHERE (c.booking_id = ANY (ARRAY[a.calcom_v2_booking_id, a.external_id])))))) d
 UNION ALL
  SELECT 'phantom_booking'::text AS rule,
     'critical'::text AS severity,

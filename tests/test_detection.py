@@ -11,7 +11,7 @@ import pytest
 
 import dbguard
 from dbguard.detection import parse_duration
-from tests.legacy_data import call, inject, insert, row_counts
+from tests.legacy_data import appointment, call, inject, insert, row_counts
 
 
 def found(result) -> set[tuple[str, int]]:
@@ -124,6 +124,24 @@ def test_reconcile_works_in_batches_each_its_own_transaction_tagged_system_cron(
     assert progressed == [10, 10, 5]
     assert conn.execute("SELECT count(DISTINCT txid), count(*) FROM public.seen").fetchone() == (3, 25)
     assert set(conn.execute("SELECT actor, source FROM public.seen")) == {("system_cron", "reconcile_cron")}
+
+
+def test_orphaned_appointment_matches_either_booking_id_and_names_the_oldest_call(conn):
+    company = insert(conn, "companies", name="c")
+    older = call(conn, company, booking_id="bk-1")
+    call(conn, company, booking_id="bk-1")
+    by_external = call(conn, company, booking_id="ext-2")
+    by_calcom = appointment(conn, company, calcom_v2_booking_id="bk-1")
+    by_ext = appointment(conn, company, external_id="ext-2")
+    appointment(conn, company, calcom_v2_booking_id="bk-nobody")          # no call carries it
+    appointment(conn, company)                                             # no booking id at all
+    appointment(conn, company, call_id=older, calcom_v2_booking_id="bk-3")  # has its call
+    result = dbguard.check(conn, rules=["orphaned_appointment"], record=False)
+    assert [(v["entity_id"], v["call_id"], v["details"]) for v in result.violations] == [
+        (by_calcom, older, {"booking_id": "bk-1", "call_id": older}),
+        (by_ext, by_external, {"booking_id": "ext-2", "call_id": by_external}),
+    ]
+    assert result.rules[0].count == 2
 
 
 def test_check_twice_creates_no_duplicate_open_alerts(conn):

@@ -77,6 +77,23 @@ def test_user_rules_come_from_DBGUARD_CATALOG_DIR_on_the_command_line(conn, dsn,
     assert "spam_call_marked_successful" in docs.stdout
 
 
+def test_a_user_rule_edited_between_two_checks_of_one_process_is_read_anew(conn, user_catalog):
+    # Compiled templates are kept between checks (catalog._environment); an edit must still count.
+    company = insert(conn, "companies", name="c")
+    spam = call(conn, company, call_type="spam", call_successful=True)
+    robocall = call(conn, company, call_type="robocall", call_successful=True)
+    conn.commit()
+    assert [v["entity_id"] for v in dbguard.check(conn, rules=["spam_call_marked_successful"], record=False,
+                                                  catalog_dir=user_catalog).violations] == [spam]
+
+    path = user_catalog / "spam_call_marked_successful.sql.j2"
+    path.write_text(USER_RULE.replace("c.call_type = 'spam'", "c.call_type = 'robocall'"))
+    later = path.stat().st_mtime + 5  # a new mtime even where the clock's resolution is coarse
+    os.utime(path, (later, later))
+    assert [v["entity_id"] for v in dbguard.check(conn, rules=["spam_call_marked_successful"], record=False,
+                                                  catalog_dir=user_catalog).violations] == [robocall]
+
+
 def test_a_user_rule_with_the_name_of_a_shipped_one_is_refused(tmp_path):
     (tmp_path / "mine.sql.j2").write_text(USER_RULE.replace("spam_call_marked_successful", "phantom_booking"))
     with pytest.raises(CatalogError, match="rule 'phantom_booking' is defined twice"):

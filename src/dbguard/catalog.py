@@ -25,6 +25,7 @@ metrics, docs/detection-rules.md -- is generated from these files.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -88,7 +89,12 @@ def quote_schema(domain_schema: str) -> str:
     return sql.Identifier(domain_schema).as_string(None)
 
 
+@functools.lru_cache(maxsize=None)
 def _environment(directory: Path) -> jinja2.Environment:
+    # One environment per directory, kept: jinja2 caches compiled templates per
+    # environment (and recompiles a file whose mtime changed), so a check or a
+    # reconcile batch renders without compiling again -- compiling was more than
+    # half of a `check --since 1h` on an empty database (docs/benchmarks.md).
     # A user's file may include the shipped partials (e.g. _lead_primary.sql.j2).
     search = [str(directory)] + ([str(builtin_dir())] if directory != builtin_dir() else [])
     return jinja2.Environment(loader=jinja2.FileSystemLoader(search), undefined=jinja2.StrictUndefined,
