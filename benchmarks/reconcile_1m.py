@@ -1,4 +1,4 @@
-"""Benchmark: check and reconcile on ~1 M calls with 100 k inconsistent rows.
+"""Benchmark: check and reconcile on ~1 M calls and 1 M appointments, 100 k inconsistent rows.
 
     .venv/bin/python benchmarks/reconcile_1m.py --dsn postgresql://postgres@127.0.0.1:5432/postgres
 
@@ -7,8 +7,9 @@ it, loads N calls of which every tenth claims appointment_made = true without an
 appointment (legacy rows, triggers bypassed) and N/10 consistent booked calls
 with their appointments, tops the appointments up to --appointments (1 M) with
 cal.com bookings that have no call (one in --every-metadata without created_by
-and booking_source: missing_lifecycle_metadata offenders), then times `dbguard check` (one rule counting; all
-rules recording one scan alert per offender), `dbguard reconcile --batch-size B`
+and booking_source: missing_lifecycle_metadata offenders), then times
+`dbguard check` (one rule counting; all rules recording one scan alert per
+offender), `dbguard reconcile --batch-size B`
 (each batch its own transaction: flags rolled back, a manual review entry per
 call, the call's alert resolved) and a count(*) over every dbguard_audit view.
 Windowed checks (`dbguard check --since 1h` / `1d`, counting, all rules) are
@@ -39,6 +40,16 @@ BATCH_S = 1              # every batch transaction
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
+
+
+def timed(n: int, run):
+    """Call ``run`` n times: its last result and the seconds each call took."""
+    seconds = []
+    for _ in range(n):
+        t0 = time.monotonic()
+        result = run()
+        seconds.append(time.monotonic() - t0)
+    return result, seconds
 
 
 def main() -> None:
@@ -112,25 +123,18 @@ def main() -> None:
             load = time.monotonic() - t0
             appointments = conn.execute("SELECT count(*) FROM public.appointments").fetchone()[0]
 
+            catalog = load_catalog()
             windowed = {}
             for since in ("1h", "1d"):
-                runs = []
-                for _ in range(4):
-                    t0 = time.monotonic()
-                    counted = dbguard.check(conn, since=since, record=False, limit=0)
-                    runs.append(time.monotonic() - t0)
+                counted, runs = timed(4, lambda: dbguard.check(conn, since=since, record=False, limit=0))
                 windowed[since] = (counted.total, runs[0], min(runs[1:]))
             per_rule = []  # where the one-day window's time goes: each rule alone, best of three
-            for rule in load_catalog():
-                runs = []
-                for _ in range(3):
-                    t0 = time.monotonic()
-                    dbguard.check(conn, since="1d", rules=[rule.name], record=False, limit=0)
-                    runs.append(time.monotonic() - t0)
+            for rule in catalog:
+                _, runs = timed(3, lambda: dbguard.check(conn, since="1d", rules=[rule.name], record=False, limit=0))
                 per_rule.append((rule.name, min(runs)))
             explain_out = []
             where, params = detection._window(detection.parse_duration("1h"))
-            for rule in load_catalog():
+            for rule in catalog:
                 query = f"SELECT count(*) FROM ({detection._offenders(rule, 'public', where)}) o"
                 plan = [r[0] for r in conn.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + query, params)]
                 explain_out.append(f"-- rule {rule.name}, --since 1h\n" + "\n".join(plan) + "\n")
