@@ -238,7 +238,7 @@ def test_cli_breaker_status_and_reset(conn, dsn):
     assert state(conn, "calcom") == ("closed", 0, 0)
     assert transitions(conn, "calcom")[-1][:3] == ("open", "closed", "reset")
     unknown = run("breaker", "reset", "nope")
-    assert unknown.returncode == 1 and "no circuit breaker 'nope'" in unknown.stderr
+    assert unknown.returncode == 2 and "no circuit breaker 'nope'" in unknown.stderr
     configured = run("breaker", "configure", "calcom", "--failure-threshold", "5", "--cooldown", "1 minute")
     assert configured.returncode == 0, configured.stderr
     assert conn.execute("SELECT failure_threshold, cooldown FROM dbguard.circuit_breaker_states "

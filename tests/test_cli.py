@@ -36,7 +36,7 @@ def test_dsn_resolution_order(monkeypatch):
 ])
 def test_bad_dsn_gives_one_line_and_no_traceback(dsn, expected):
     result = run("--dsn", dsn, "status")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -56,7 +56,7 @@ def test_rules_set_mode_from_the_command_line(dsn, conn):
     assert conn.execute("SELECT mode FROM dbguard.rule_settings WHERE rule = 'call_direction_default'").fetchone() \
         == ("alert",)
     bad = run("--dsn", dsn, "rules", "set-mode", "no_such_rule", "alert")
-    assert bad.returncode == 1 and "unknown rule 'no_such_rule'" in bad.stderr
+    assert bad.returncode == 2 and "unknown rule 'no_such_rule'" in bad.stderr
 
 
 def test_migrate_dry_run_on_a_fresh_database_prints_sql(blank_dsn):

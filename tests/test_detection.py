@@ -198,14 +198,14 @@ def test_check_exit_code_says_whether_a_critical_violation_exists(conn, dsn):
     company = insert(conn, "companies", name="c")
     call(conn, company, direction=None)
     conn.commit()
-    warning_only = run_cli("--dsn", dsn, "check", "--json")
+    warning_only = run_cli("--dsn", dsn, "check", "--json", "--fail-on", "critical")
     assert warning_only.returncode == 0, warning_only.stderr
     assert json.loads(warning_only.stdout)["total"] == 1
 
     phantom = call(conn, company, session_outcome="appointment_booked")
     conn.commit()
-    critical = run_cli("--dsn", dsn, "check", "--json")
-    assert critical.returncode == 2, critical.stderr
+    critical = run_cli("--dsn", dsn, "check", "--json", "--fail-on", "critical")
+    assert critical.returncode == 1, critical.stderr
     data = json.loads(critical.stdout)
     assert data["critical"] == 1
     assert {"rule": "phantom_booking", "entity_id": phantom} \
@@ -222,7 +222,7 @@ def test_reconcile_command_dry_run_and_summary(conn, dsn):
     assert "1 of 1 fixed" in real.stdout
     assert "call_missing_direction" in real.stderr  # the progress bar's label
     unknown = run_cli("--dsn", dsn, "reconcile", "--rule", "no_such_rule")
-    assert unknown.returncode == 1 and "unknown detection rule(s) no_such_rule" in unknown.stderr
+    assert unknown.returncode == 2 and "unknown detection rule(s) no_such_rule" in unknown.stderr
 
 
 def test_lead_rollup_follows_the_primary_appointment_rule(conn, connect):

@@ -199,7 +199,7 @@ def test_watch_command_prints_alerts_and_stops_after_count(dsn, connect):
         out, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
-    assert proc.returncode == 0, err
+    assert proc.returncode == 1, err  # it printed a warning: at --fail-on's default
     assert json.loads(out.strip())["entity_id"] == "7"
 
 
@@ -215,7 +215,7 @@ def test_render_command_prints_and_writes_the_views(tmp_path):
     assert run_cli("render", "-o", str(target)).returncode == 0
     assert target.read_text().count("CREATE OR REPLACE VIEW") >= 12
     unknown = run_cli("render", "--view", "nope")
-    assert unknown.returncode == 1 and "unknown view(s) nope" in unknown.stderr
+    assert unknown.returncode == 2 and "unknown view(s) nope" in unknown.stderr
 
 
 def test_report_for_a_given_day_covers_that_utc_day_only(conn, dsn):
@@ -229,4 +229,4 @@ def test_report_for_a_given_day_covers_that_utc_day_only(conn, dsn):
     assert data["period"]["start"].startswith("2026-01-10T00:00:00")
     assert (data["alerts"]["total"], data["alerts"]["week_before"], data["alerts"]["trend"]) == (1, 1, "flat")
     bad = run_cli("--dsn", dsn, "report", "--date", "10.01.2026")
-    assert bad.returncode == 1 and "invalid --date '10.01.2026'" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "invalid --date '10.01.2026'" in bad.stderr and "Traceback" not in bad.stderr

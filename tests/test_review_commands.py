@@ -82,6 +82,6 @@ def test_cli_lists_resolves_and_dismisses(conn, dsn, queue):
     assert len(json.loads(run(dsn, "review", "--all", "--json").stdout)) == 4
 
     again = run(dsn, "review", "resolve", str(queue[2]), "--note", "x")
-    assert again.returncode == 1 and "already resolved" in again.stderr and "Traceback" not in again.stderr
+    assert again.returncode == 2 and "already resolved" in again.stderr and "Traceback" not in again.stderr
     missing_note = run(dsn, "review", "resolve", str(queue[3]))
     assert missing_note.returncode != 0 and "--note" in missing_note.stderr

@@ -21,6 +21,12 @@ call_id bigint, created_at timestamptz, details jsonb``; ``created_at`` should
 be an indexed column of the entity, it is what ``--since`` filters on.
 Everything else -- the consistency_violations view, check, reconcile, report,
 metrics, docs/detection-rules.md -- is generated from these files.
+
+The catalog directory is trusted configuration: its queries run with the
+privileges of whoever runs ``check`` / ``reconcile`` (often the owner), so only
+the DBA may write to it. The templates themselves render in jinja2's sandbox
+(no attribute escapes to Python objects, only ``domain_schema`` and ``rule``
+defined), so rendering one -- even in ``dbguard render`` -- runs no Python.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import jinja2.sandbox
 from psycopg import sql
 
 from .errors import DbguardError
@@ -66,8 +73,15 @@ class Rule:
 
     def _render(self, domain_schema: str) -> dict[str, str]:
         env = _environment(self.path.parent)
-        text = env.get_template(self.path.name).render(
-            domain_schema=quote_schema(domain_schema), rule=self.name)
+        try:
+            text = env.get_template(self.path.name).render(
+                domain_schema=quote_schema(domain_schema), rule=self.name)
+        except jinja2.exceptions.SecurityError as exc:
+            raise CatalogError(f"{self.path}: refused by the template sandbox ({exc}); a catalog template may "
+                               "only use the variables domain_schema and rule") from None
+        except jinja2.exceptions.TemplateError as exc:
+            where = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
+            raise CatalogError(f"{self.path}{where}: cannot render the template: {exc}") from None
         parts = _SECTION.split(text)
         sections = {parts[i]: parts[i + 1].strip().rstrip(";").strip() for i in range(1, len(parts) - 1, 2)}
         if not sections.get("detect"):
@@ -97,8 +111,10 @@ def _environment(directory: Path) -> jinja2.Environment:
     # half of a `check --since 1h` on an empty database (docs/benchmarks.md).
     # A user's file may include the shipped partials (e.g. _lead_primary.sql.j2).
     search = [str(directory)] + ([str(builtin_dir())] if directory != builtin_dir() else [])
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(search), undefined=jinja2.StrictUndefined,
-                              keep_trailing_newline=True, autoescape=False)
+    # Sandboxed: see the module docstring.
+    return jinja2.sandbox.ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(search), undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True, autoescape=False)
 
 
 def _load_file(path: Path, builtin: bool) -> Rule:

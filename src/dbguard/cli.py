@@ -1,10 +1,17 @@
 """The ``dbguard`` command line: each command is a thin wrapper over the library
-function of the same name; errors become one line on stderr, never a traceback."""
+function of the same name; errors become one line on stderr, never a traceback.
+
+Exit codes, the same for every command (docs/cli.md): 0 clean, 1 violations or
+alerts found at or above the chosen severity (``check``, ``status --check``,
+``watch``), 2 usage, connection or internal error."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
+from datetime import date, timedelta
 from functools import cached_property
 
 import click
@@ -12,7 +19,8 @@ import psycopg
 
 from . import embedded as embedded_lib
 from . import migrator
-from .connection import connect, resolve_dsn
+from .catalog import SEVERITIES
+from .connection import EMBEDDED, connect, require_installed, resolve
 from .errors import DbguardError
 from .rules import MODES
 from .rules import reinstall as reinstall_fn
@@ -32,22 +40,59 @@ from .review import review_start as review_start_fn
 from .roles import roles as roles_fn
 
 
+EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+
+
 class Context:
     def __init__(self, dsn: str | None):
         self._given = dsn
 
     @cached_property
     def dsn(self) -> str:
-        return resolve_dsn(self._given)
+        resolved = resolve(self._given, start_embedded=False)
+        if resolved.source != EMBEDDED:
+            return resolved.dsn
+        click.echo("dbguard: no database given (--dsn, DBGUARD_DSN, DATABASE_URL, PG* variables); "
+                   f"using the embedded PostgreSQL at {embedded_lib.home()}", err=True)
+        return embedded_lib.start()
 
-    def connect(self, **kwargs) -> psycopg.Connection:
-        return connect(self.dsn, **kwargs)
+    def connect(self, *, installed: bool = True, **kwargs) -> psycopg.Connection:
+        """A connection; with ``installed`` (every command but migrate/rollback/status),
+        a clear "run dbguard migrate" error when dbguard's schema is missing."""
+        conn = connect(self.dsn, **kwargs)
+        if installed:
+            try:
+                require_installed(conn)
+            except BaseException:
+                conn.close()
+                raise
+        return conn
 
 
 pass_ctx = click.make_pass_decorator(Context)
 
+# C0 and C1 control characters, DEL, and the Unicode bidirectional overrides
+# ("Trojan Source"): text from the database that would move the cursor, retitle
+# or rewrite the operator's terminal (ANSI CSI / OSC sequences) or reorder what
+# they read. Newline and tab are kept only where the caller asks (multi-line text).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_KEEP_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape_char(m: re.Match) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe(text, *, multiline: bool = False) -> str:
+    """``text`` with control characters and escape sequences shown as ``\\x1b`` etc.,
+    for printing text that came from the database to a terminal. ``multiline``
+    keeps newlines and tabs (reports, metrics); otherwise everything fits one line."""
+    return (_UNSAFE_KEEP_LINES if multiline else _UNSAFE).sub(_escape_char, str(text))
+
 
 def emit_json(data) -> None:
+    # ensure_ascii (the default) escapes every control character as \u00XX.
     click.echo(json.dumps(data, indent=2, default=str))
 
 
@@ -55,7 +100,7 @@ def emit_table(rows: list[dict], columns: list[str]) -> None:
     if not rows:
         click.echo("(none)")
         return
-    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    cells = [[("" if r.get(c) is None else safe(r.get(c))) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
     for row in cells:
@@ -72,14 +117,41 @@ def role_options(f):
     return click.option("--app-role", metavar="NAME", help="Role the applications write the domain tables as.")(f)
 
 
-@click.group()
-@click.option("--dsn", metavar="DSN",
-              help="PostgreSQL connection string. Default: $DBGUARD_DSN, else $DATABASE_URL, "
-                   "else the embedded server in ./.dbguard/.")
+DSN_HELP = ("PostgreSQL connection string. Default: $DBGUARD_DSN, else $DATABASE_URL, else libpq's PG* "
+            "variables / service file, else the embedded server in ./.dbguard/.")
+# Commands that never connect: no --dsn of their own.
+NO_DATABASE = {"render", "embedded"}
+
+
+def _subcommand_dsn(ctx: click.Context, _param, value: str | None) -> None:
+    if value is not None:
+        ctx.find_object(Context)._given = value
+
+
+class Group(click.Group):
+    """Every command (and nested command) also accepts --dsn after its name, as
+    `dbguard status --dsn X`; the last --dsn given wins."""
+
+    group_class = type  # nested groups (rules, review, breaker) are Groups too
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if (name or cmd.name) not in NO_DATABASE and self.name not in NO_DATABASE \
+                and not any(p.name == "dsn" for p in cmd.params):
+            cmd.params.append(click.Option(["--dsn"], metavar="DSN", expose_value=False, is_eager=True,
+                                           callback=_subcommand_dsn,
+                                           help="PostgreSQL connection string, as `dbguard --dsn` (see dbguard -h)."))
+        super().add_command(cmd, name)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--dsn", metavar="DSN", help=DSN_HELP + " Also accepted after the command.")
 @click.version_option(package_name="dbguard")
 @click.pass_context
 def cli(ctx: click.Context, dsn: str | None) -> None:
-    """dbguard: consistency rules for appointment-booking databases, enforced by PostgreSQL."""
+    """dbguard: consistency rules for appointment-booking databases, enforced by PostgreSQL.
+
+    Exit codes: 0 clean, 1 violations found at or above the chosen severity
+    (check, status --check, watch), 2 usage, connection or internal error."""
     ctx.obj = Context(dsn)
 
 
@@ -134,12 +206,12 @@ def rollback(ctx: Context, count: int, all_: bool, dry_run: bool, lock_timeout: 
 @pass_ctx
 def status(ctx: Context, check: bool, as_json: bool) -> None:
     """Migrations applied and pending, rules with version and mode, drift."""
-    with ctx.connect() as conn:
+    with ctx.connect(installed=False) as conn:
         report = status_fn(conn)
     if as_json:
         emit_json(report)
     else:
-        click.echo(f"database {report['database']} (PostgreSQL {report['server_version']})")
+        click.echo(safe(f"database {report['database']} (PostgreSQL {report['server_version']})"))
         click.echo("\nmigrations:")
         emit_table([{**m, "state": "applied" if m["applied"] else "PENDING"} for m in report["migrations"]],
                    ["id", "state", "checksum", "applied_at"])
@@ -148,11 +220,11 @@ def status(ctx: Context, check: bool, as_json: bool) -> None:
         click.echo("")
         if report["problems"]:
             for p in report["problems"]:
-                click.echo(f"! {p}")
+                click.echo(safe(f"! {p}"))
         else:
             click.echo("ok: all migrations applied, no drift")
     if check and not report["ok"]:
-        sys.exit(1)
+        raise click.exceptions.Exit(EXIT_FOUND)
 
 
 @cli.group(invoke_without_command=True)
@@ -250,7 +322,7 @@ def _review_close(action):
         if as_json:
             emit_json(row)
         else:
-            click.echo(f"review entry {row['id']}: {row['status']} by {row['resolved_by']}")
+            click.echo(safe(f"review entry {row['id']}: {row['status']} by {row['resolved_by']}"))
     return command
 
 
@@ -309,7 +381,7 @@ def breaker_reset(ctx: Context, key: str) -> None:
     """Close the breaker KEY by hand (recorded as a 'reset' transition)."""
     with ctx.connect() as conn:
         row = breaker_lib.breaker_reset(conn, key)
-    click.echo(f"breaker {row['key']}: {row['state']}")
+    click.echo(safe(f"breaker {row['key']}: {row['state']}"))
 
 
 @breaker.command("configure")
@@ -324,8 +396,8 @@ def breaker_configure(ctx: Context, key: str, failure_threshold, cooldown, succe
     with ctx.connect() as conn:
         row = breaker_lib.breaker_configure(conn, key, failure_threshold=failure_threshold, cooldown=cooldown,
                                             success_threshold=success_threshold, trial_timeout=trial_timeout)
-    click.echo(f"breaker {row['key']}: failures {row['failure_threshold']}, cooldown {row['cooldown']}, "
-               f"successes {row['success_threshold']}, trial timeout {row['trial_timeout']}")
+    click.echo(safe(f"breaker {row['key']}: failures {row['failure_threshold']}, cooldown {row['cooldown']}, "
+                    f"successes {row['success_threshold']}, trial timeout {row['trial_timeout']}"))
 
 
 @cli.command()
@@ -343,7 +415,7 @@ def backfill(ctx: Context, kind: str, dry_run: bool, batch_size: int, as_json: b
         emit_json(result.as_dict())
         return
     for problem in result.problems:
-        click.echo(f"  {problem['outcome']:<8} {problem['id']}: {problem['detail']}")
+        click.echo(safe(f"  {problem['outcome']:<8} {problem['id']}: {problem['detail']}"))
     click.echo(result.summary())
 
 
@@ -378,6 +450,54 @@ def embedded_status(as_json: bool) -> None:
 
 # --- operations: render, check, reconcile, report, metrics, watch -------------
 
+class Duration(click.ParamType):
+    """--since: a window such as 30m, 1h, 7d, 2w (or 'all'), up to 100 years."""
+
+    name = "duration"
+    MAX = timedelta(days=36500)
+
+    def convert(self, value, param, ctx):
+        from .detection import parse_duration
+        try:
+            window = parse_duration(value)
+        except DbguardError as exc:
+            self.fail(str(exc), param, ctx)
+        except OverflowError:
+            window = timedelta.max
+        if window is not None and window > self.MAX:
+            self.fail(f"{value!r} is longer than 100 years (36500d); leave --since out to check every row",
+                      param, ctx)
+        return value
+
+
+class Day(click.ParamType):
+    """--date: one UTC day, YYYY-MM-DD."""
+
+    name = "YYYY-MM-DD"
+    FIRST, LAST = date(1900, 1, 1), date(9999, 12, 30)
+
+    def convert(self, value, param, ctx):
+        try:
+            day = value if isinstance(value, date) else date.fromisoformat(value)
+        except ValueError:
+            day = None
+        if day is None or not self.FIRST <= day <= self.LAST:
+            raise click.UsageError(f"invalid --date {value!r}: use YYYY-MM-DD, a UTC day from "
+                                   f"{self.FIRST} to {self.LAST}", ctx)
+        return day
+
+
+def fail_on_option(default: str, what: str):
+    return click.option("--fail-on", type=click.Choice(SEVERITIES), default=default, show_default=True,
+                        help=f"Exit 1 when {what} of this severity or higher; 2 stays for errors.")
+
+
+def at_or_above(severity, threshold: str) -> bool:
+    """Whether ``severity`` is at or above ``threshold``; an unknown severity counts (fail safe)."""
+    rank = SEVERITIES.index
+    return severity not in SEVERITIES or rank(severity) >= rank(threshold)
+
+
 def catalog_options(fn):
     """--catalog-dir and --domain-schema, shared by the commands that run the rule catalog."""
     fn = click.option("--domain-schema", default="public", show_default=True, metavar="SCHEMA",
@@ -407,17 +527,21 @@ def render(docs: bool, view_names: tuple[str, ...], output: str | None, catalog_
 
 
 @cli.command()
-@click.option("--since", metavar="DURATION", help="Only rows created within this window: 30m, 1h, 7d, 2w.")
+@click.option("--since", metavar="DURATION", type=Duration(),
+              help="Only rows created within this window: 30m, 1h, 7d, 2w.")
 @click.option("--rule", "rule_names", multiple=True, metavar="RULE", help="Only this rule (repeatable).")
 @click.option("--no-alerts", is_flag=True, help="Do not record scan alerts.")
-@click.option("--limit", default=100, show_default=True, help="List at most this many offenders per rule.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(0, 2**31 - 1),
+              help="List at most this many offenders per rule.")
+@fail_on_option("warning", "a rule finds violations")
 @catalog_options
 @json_option
 @pass_ctx
 def check(ctx: Context, since: str | None, rule_names: tuple[str, ...], no_alerts: bool, limit: int,
-          catalog_dir: str | None, domain_schema: str, as_json: bool) -> None:
+          fail_on: str, catalog_dir: str | None, domain_schema: str, as_json: bool) -> None:
     """Find rows that break a detection rule and record scan alerts.
-    Exit code 2 when a critical violation exists, 0 otherwise."""
+
+    Exit 1 when a rule of severity --fail-on or higher finds a violation, 0 otherwise."""
     from .detection import check as check_fn
     with ctx.connect() as conn:
         result = check_fn(conn, since=since, rules=list(rule_names), record=not no_alerts, limit=limit,
@@ -432,14 +556,15 @@ def check(ctx: Context, since: str | None, rule_names: tuple[str, ...], no_alert
                        ["rule", "severity", "entity_type", "entity_id", "company_id", "details"])
         click.echo(f"\n{result.total} violation(s), {result.critical} critical"
                    + (f" (rows created within {since})" if since else ""))
-    if result.critical:
-        sys.exit(2)
+    if any(r.count and at_or_above(r.severity, fail_on) for r in result.rules):
+        raise click.exceptions.Exit(EXIT_FOUND)
 
 
 @cli.command()
 @click.option("--rule", "rule_names", multiple=True, metavar="RULE", help="Only this rule (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Count what would be repaired; change nothing.")
-@click.option("--batch-size", default=1000, show_default=True, help="Rows per batch (one short transaction each).")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 2**31 - 1),
+              help="Rows per batch (one short transaction each).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
 @catalog_options
 @json_option
@@ -483,7 +608,7 @@ def reconcile(ctx: Context, rule_names: tuple[str, ...], dry_run: bool, batch_si
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
-@click.option("--date", "day", metavar="YYYY-MM-DD", help="Report this UTC day (default: the last 24 hours).")
+@click.option("--date", "day", type=Day(), help="Report this UTC day (default: the last 24 hours).")
 @catalog_options
 @pass_ctx
 def report(ctx: Context, fmt: str, day: str | None, catalog_dir: str | None, domain_schema: str) -> None:
@@ -491,7 +616,9 @@ def report(ctx: Context, fmt: str, day: str | None, catalog_dir: str | None, dom
     from .reporting import format_report, report as report_fn
     with ctx.connect() as conn:
         data = report_fn(conn, day=day, catalog_dir=catalog_dir, domain_schema=domain_schema)
-    click.echo(format_report(data, fmt), nl=False)
+    text = format_report(data, fmt)
+    # JSON escapes control characters itself (and must stay parseable).
+    click.echo(text if fmt == "json" else safe(text, multiline=True), nl=False)
 
 
 @cli.command()
@@ -501,24 +628,40 @@ def metrics(ctx: Context, catalog_dir: str | None, domain_schema: str) -> None:
     """Print metrics in Prometheus text format (violations, alerts, consistency rate, breakers)."""
     from .reporting import metrics as metrics_fn
     with ctx.connect() as conn:
-        click.echo(metrics_fn(conn, catalog_dir=catalog_dir, domain_schema=domain_schema), nl=False)
+        click.echo(safe(metrics_fn(conn, catalog_dir=catalog_dir, domain_schema=domain_schema), multiline=True),
+                   nl=False)
 
 
 @cli.command()
-@click.option("--count", type=int, metavar="N", help="Stop after N alerts.")
-@click.option("--timeout", type=float, metavar="SECONDS", help="Stop after this many seconds.")
+@click.option("--count", type=click.IntRange(0), metavar="N", help="Stop after N alerts.")
+@click.option("--timeout", type=click.FloatRange(0, 10 ** 9), metavar="SECONDS", help="Stop after this many seconds.")
+@fail_on_option("warning", "it printed an alert")
 @json_option
 @pass_ctx
-def watch(ctx: Context, count: int | None, timeout: float | None, as_json: bool) -> None:
-    """Print alerts live as they are raised (LISTEN dbguard_alerts)."""
+def watch(ctx: Context, count: int | None, timeout: float | None, fail_on: str, as_json: bool) -> None:
+    """Print alerts live as they are raised (LISTEN dbguard_alerts).
+
+    Runs until --count alerts, --timeout or Ctrl-C; then exits 1 if it printed an
+    alert of severity --fail-on or higher, else 0."""
     from .watch import format_alert, watch as watch_fn
 
-    def show(alert: dict) -> None:
-        click.echo(json.dumps(alert, default=str) if as_json else format_alert(alert))
-        sys.stdout.flush()
+    failing = []
 
-    watch_fn(ctx.dsn, count=count, timeout=timeout, on_alert=show,
-             on_ready=lambda: click.echo("listening on dbguard_alerts", err=True))
+    def show(alert: dict) -> None:
+        click.echo(json.dumps(alert, default=str) if as_json else safe(format_alert(alert)))
+        sys.stdout.flush()
+        if at_or_above(alert.get("severity"), fail_on):
+            failing.append(alert)
+
+    with ctx.connect():
+        pass  # a database without dbguard never raises an alert: say so instead of listening
+    try:
+        watch_fn(ctx.dsn, count=count, timeout=timeout, on_alert=show,
+                 on_ready=lambda: click.echo("listening on dbguard_alerts", err=True))
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how an open-ended watch ends
+    if failing:
+        raise click.exceptions.Exit(EXIT_FOUND)
 
 
 @cli.command()
@@ -530,33 +673,47 @@ def demo(ctx: Context, database: str, as_json: bool) -> None:
     """Sample data with known inconsistencies -> check -> backfill -> reconcile -> check -> report."""
     from .demo import demo as demo_fn
 
-    result = demo_fn(ctx.dsn, database=database, echo=(lambda _m: None) if as_json else click.echo)
+    result = demo_fn(ctx.dsn, database=database,
+                     echo=(lambda _m: None) if as_json else (lambda m: click.echo(safe(m, multiline=True))))
     if as_json:
         emit_json(result)
 
 
+DEBUG_ENV = "DBGUARD_DEBUG"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code: 0 clean, 1 found (``click.exceptions.Exit(EXIT_FOUND)``
+    in a command), 2 for every error -- usage (click's and dbguard's own), connection,
+    database or internal. Never a traceback, unless $DBGUARD_DEBUG is set."""
     try:
         rv = cli.main(args=argv, prog_name="dbguard", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
+        # UsageError/BadParameter are 2 already; plain ClickException and FileError are 1 in click.
         exc.show()
-        return exc.exit_code
+        return EXIT_ERROR
     except click.Abort:
-        click.echo("aborted", err=True)
-        return 1
+        click.echo("dbguard: aborted", err=True)
+        return EXIT_ERROR
     except DbguardError as exc:
-        click.echo(f"dbguard: error: {exc}", err=True)
-        return 1
+        click.echo(safe(f"dbguard: error: {exc}"), err=True)
+        return EXIT_ERROR
     except psycopg.Error as exc:
-        message = " ".join(str(exc).split())
-        click.echo(f"dbguard: database error: {message}", err=True)
-        return 1
+        click.echo(safe(f"dbguard: database error: {' '.join(str(exc).split())}"), err=True)
+        return EXIT_ERROR
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        click.echo("dbguard: interrupted", err=True)
         return 130
-    return rv if isinstance(rv, int) else 0
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        click.echo(safe(f"dbguard: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} -- "
+                        f"this is a bug in dbguard, please report it with the command you ran "
+                        f"({DEBUG_ENV}=1 shows the traceback)"), err=True)
+        return EXIT_ERROR
+    return rv if isinstance(rv, int) else EXIT_CLEAN
 
 
 if __name__ == "__main__":  # pragma: no cover
