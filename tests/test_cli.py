@@ -82,13 +82,15 @@ def test_every_command_is_documented_in_the_readme():
 
 
 @pytest.mark.slow
-def test_embedded_server_starts_on_demand_and_survives_between_commands(tmp_path):
-    import os
-    env = {k: v for k, v in os.environ.items() if k not in ("DBGUARD_DSN", "DATABASE_URL")}
-    env["DBGUARD_HOME"] = str(tmp_path / ".dbguard")
+def test_embedded_server_starts_on_demand_announced_and_survives_between_commands(tmp_path):
+    from tests.cli_run import clean_env
+    env = clean_env(DBGUARD_HOME=str(tmp_path / ".dbguard"))
     try:
         first = run("migrate", env=env)
         assert first.returncode == 0, first.stderr
+        assert first.stderr.startswith(
+            "dbguard: no database given (--dsn, DBGUARD_DSN, DATABASE_URL, PG* variables); "
+            f"using the embedded PostgreSQL at {tmp_path / '.dbguard'}\n")
         status = run("embedded", "status", env=env)
         assert status.stdout.startswith("running")
         second = run("status", "--check", env=env)

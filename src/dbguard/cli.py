@@ -84,10 +84,14 @@ def _escape_char(m: re.Match) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def safe(text, *, multiline: bool = False) -> str:
+def safe(text, *, multiline: bool = False, prometheus: bool = False) -> str:
     """``text`` with control characters and escape sequences shown as ``\\x1b`` etc.,
     for printing text that came from the database to a terminal. ``multiline``
-    keeps newlines and tabs (reports, metrics); otherwise everything fits one line."""
+    keeps newlines and tabs (reports); otherwise everything fits one line.
+    ``prometheus``: metrics text, whose label values only allow the escapes \\\\, \\"
+    and \\n -- the backslash is doubled so that the label reads ``\\x1b``."""
+    if prometheus:
+        return _UNSAFE_KEEP_LINES.sub(lambda m: "\\" + _escape_char(m), str(text))
     return (_UNSAFE_KEEP_LINES if multiline else _UNSAFE).sub(_escape_char, str(text))
 
 
@@ -531,7 +535,7 @@ def render(docs: bool, view_names: tuple[str, ...], output: str | None, catalog_
               help="Only rows created within this window: 30m, 1h, 7d, 2w.")
 @click.option("--rule", "rule_names", multiple=True, metavar="RULE", help="Only this rule (repeatable).")
 @click.option("--no-alerts", is_flag=True, help="Do not record scan alerts.")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(0, 2**31 - 1),
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(0, 2**31 - 1), metavar="N",
               help="List at most this many offenders per rule.")
 @fail_on_option("warning", "a rule finds violations")
 @catalog_options
@@ -563,7 +567,7 @@ def check(ctx: Context, since: str | None, rule_names: tuple[str, ...], no_alert
 @cli.command()
 @click.option("--rule", "rule_names", multiple=True, metavar="RULE", help="Only this rule (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Count what would be repaired; change nothing.")
-@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 2**31 - 1),
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 2**31 - 1), metavar="N",
               help="Rows per batch (one short transaction each).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
 @catalog_options
@@ -628,7 +632,7 @@ def metrics(ctx: Context, catalog_dir: str | None, domain_schema: str) -> None:
     """Print metrics in Prometheus text format (violations, alerts, consistency rate, breakers)."""
     from .reporting import metrics as metrics_fn
     with ctx.connect() as conn:
-        click.echo(safe(metrics_fn(conn, catalog_dir=catalog_dir, domain_schema=domain_schema), multiline=True),
+        click.echo(safe(metrics_fn(conn, catalog_dir=catalog_dir, domain_schema=domain_schema), prometheus=True),
                    nl=False)
 
 
