@@ -201,7 +201,9 @@ def docs_markdown(rules: list[Rule]) -> str:
         "Each rule is one file in `sql/catalog/`; `dbguard check` finds the offenders, "
         "`dbguard reconcile` applies the fix, `dbguard_audit.consistency_violations` lists them. "
         "Add your own rule as one file in `--catalog-dir` / `$DBGUARD_CATALOG_DIR` "
-        "(see docs/operations.md).",
+        "(see docs/operations.md). That directory is trusted configuration -- its queries run with the "
+        "privileges of whoever runs check or reconcile -- and its templates render in jinja2's sandbox "
+        "(docs/cli.md, \"Catalog directory\").",
         "",
         "| rule | severity | entity | finds | fix | automatic |",
         "|---|---|---|---|---|---|",

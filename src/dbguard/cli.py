@@ -113,6 +113,24 @@ def emit_table(rows: list[dict], columns: list[str]) -> None:
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 
+# Bounds checked before anything reaches the database, so that an extreme value is
+# a usage error (exit 2) naming the option rather than a raw SQL error.
+BIGINT = click.IntRange(-2 ** 63, 2 ** 63 - 1)
+POSITIVE_INT = click.IntRange(1, 2 ** 31 - 1)
+
+
+class LockTimeout(click.ParamType):
+    """A PostgreSQL lock_timeout: a number with an optional unit (10s, 500ms, 1min)."""
+
+    name = "DURATION"
+    _FORMAT = re.compile(r"^\d+(\.\d+)?\s*(us|ms|s|min|h|d)?$")
+
+    def convert(self, value, param, ctx):
+        if not self._FORMAT.match(str(value).strip()):
+            self.fail(f"{value!r} is not a lock timeout: use a number and a unit ms, s, min, h or d, e.g. 10s",
+                      param, ctx)
+        return str(value).strip()
+
 
 def role_options(f):
     """--app-role, --analyst-role, --owner-role (see docs/operations-breaker-roles-backfill.md)."""
@@ -161,7 +179,7 @@ def cli(ctx: click.Context, dsn: str | None) -> None:
 
 @cli.command()
 @click.option("--dry-run", is_flag=True, help="Print the SQL of the pending migrations; change nothing.")
-@click.option("--lock-timeout", default=migrator.DEFAULT_LOCK_TIMEOUT, show_default=True,
+@click.option("--lock-timeout", default=migrator.DEFAULT_LOCK_TIMEOUT, show_default=True, type=LockTimeout(),
               help="Give up a migration that waits longer than this for a table lock.")
 @json_option
 @role_options
@@ -187,10 +205,11 @@ def migrate(ctx: Context, dry_run: bool, lock_timeout: str, as_json: bool, app_r
 
 
 @cli.command()
-@click.option("--count", default=1, show_default=True, help="How many migrations to roll back.")
+@click.option("--count", default=1, show_default=True, type=POSITIVE_INT, metavar="N",
+              help="How many migrations to roll back.")
 @click.option("--all", "all_", is_flag=True, help="Roll back every dbguard migration.")
 @click.option("--dry-run", is_flag=True, help="Print the rollback SQL; change nothing.")
-@click.option("--lock-timeout", default=migrator.DEFAULT_LOCK_TIMEOUT, show_default=True)
+@click.option("--lock-timeout", default=migrator.DEFAULT_LOCK_TIMEOUT, show_default=True, type=LockTimeout())
 @json_option
 @pass_ctx
 def rollback(ctx: Context, count: int, all_: bool, dry_run: bool, lock_timeout: str, as_json: bool) -> None:
@@ -294,9 +313,9 @@ REVIEW_COLUMNS = ["id", "priority", "status", "reason", "call_id", "created_at",
               help="Only entries in this status (repeatable). Default: pending and in_progress.")
 @click.option("--all", "all_", is_flag=True, help="Entries in every status.")
 @click.option("--reason", help="Only entries with this reason.")
-@click.option("--call-id", type=int, help="Only entries of this call.")
+@click.option("--call-id", type=BIGINT, metavar="ID", help="Only entries of this call.")
 @click.option("--max-priority", type=click.IntRange(1, 5), help="Only priorities up to this (1 = most urgent).")
-@click.option("--limit", default=100, show_default=True)
+@click.option("--limit", default=100, show_default=True, type=POSITIVE_INT, metavar="N")
 @json_option
 @click.pass_context
 def review(click_ctx: click.Context, statuses, all_: bool, reason, call_id, max_priority, limit: int,
@@ -315,7 +334,7 @@ def review(click_ctx: click.Context, statuses, all_: bool, reason, call_id, max_
 
 
 def _review_close(action):
-    @click.argument("entry_id", type=int)
+    @click.argument("entry_id", type=BIGINT)
     @click.option("--note", required=True, help="What was done (kept as resolution_note).")
     @click.option("--by", help="Who did it (default: the database user).")
     @json_option
@@ -337,7 +356,7 @@ review.command("dismiss", help="Mark review entry ENTRY_ID dismissed (nothing to
 
 
 @review.command("start")
-@click.argument("entry_id", type=int)
+@click.argument("entry_id", type=BIGINT)
 @pass_ctx
 def review_start(ctx: Context, entry_id: int) -> None:
     """Mark pending review entry ENTRY_ID in_progress."""
@@ -390,9 +409,9 @@ def breaker_reset(ctx: Context, key: str) -> None:
 
 @breaker.command("configure")
 @click.argument("key")
-@click.option("--failure-threshold", type=int, help="Consecutive failures that open the breaker (default 3).")
+@click.option("--failure-threshold", type=POSITIVE_INT, metavar="N", help="Consecutive failures that open the breaker (default 3).")
 @click.option("--cooldown", help="How long it stays open before a trial, e.g. '30 seconds'.")
-@click.option("--success-threshold", type=int, help="Successful trials that close it again (default 2).")
+@click.option("--success-threshold", type=POSITIVE_INT, metavar="N", help="Successful trials that close it again (default 2).")
 @click.option("--trial-timeout", help="When a trial that never reported back is given to the next caller.")
 @pass_ctx
 def breaker_configure(ctx: Context, key: str, failure_threshold, cooldown, success_threshold, trial_timeout) -> None:
