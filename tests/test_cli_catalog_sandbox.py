@@ -55,3 +55,10 @@ def test_a_well_behaved_user_rule_still_renders_and_runs(capsys, dsn, tmp_path):
                         "all_calls_without_branch")
     assert result.code == 0, result.err
     assert "all_calls_without_branch" in result.out
+
+
+def test_a_catalog_file_that_is_not_utf8_is_named_in_a_clear_error(capsys, tmp_path):
+    (tmp_path / "latin1_rule.sql.j2").write_bytes(HEADER.format(name="latin1_rule").encode() + b"-- caf\xe9\n")
+    result = in_process(capsys, "render", "--catalog-dir", str(tmp_path))
+    assert result.code == 2
+    assert "latin1_rule.sql.j2: cannot read the rule file" in result.err and "internal error" not in result.err

@@ -108,6 +108,12 @@ def test_watch_exits_1_only_for_an_alert_at_or_above_fail_on(dsn, connect):
     assert watch_one_alert(dsn, connect, alert, (), "--fail-on", "critical").code == 0
 
 
+def test_an_unwritable_output_file_is_a_one_line_error_not_a_bug_report(capsys, tmp_path):
+    result = in_process(capsys, "render", "-o", str(tmp_path / "no_such_dir" / "views.sql"))
+    assert result.code == 2
+    assert result.err == f"dbguard: error: No such file or directory: {tmp_path / 'no_such_dir' / 'views.sql'}\n"
+
+
 def test_a_connection_failure_exits_2_in_one_line():
     result = subprocess_run("--dsn", "postgresql://nobody@127.0.0.1:1/nothing", "check")
     assert result.code == 2

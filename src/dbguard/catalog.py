@@ -118,7 +118,10 @@ def _environment(directory: Path) -> jinja2.Environment:
 
 
 def _load_file(path: Path, builtin: bool) -> Rule:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path}: cannot read the rule file ({exc}); catalog files are UTF-8 text") from None
     header = dict(_HEADER.findall(text.split("-- @detect", 1)[0]))
     missing = {"rule", "severity", "entity", "description", "fix"} - header.keys()
     if missing:

@@ -729,6 +729,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("dbguard: interrupted", err=True)
         return 130
+    except OSError as exc:  # a file or directory the user named (render -o, --catalog-dir)
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(safe(f"dbguard: error: {exc.strerror or exc}{where}"), err=True)
+        return EXIT_ERROR
     except Exception as exc:
         if os.environ.get(DEBUG_ENV):
             raise
