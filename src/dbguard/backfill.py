@@ -27,6 +27,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from . import locks
 from .errors import DbguardError
 
 KINDS = ("appointments", "metadata", "lead-history")
@@ -94,6 +95,11 @@ def _run(conn: psycopg.Connection, kind: str, candidates: str, handle: Callable[
         raise DbguardError("dbguard is not installed in this database; run dbguard migrate first")
     if not conn.autocommit:
         conn.rollback()
+    with locks.exclusive(conn, "backfill", [kind]):
+        return _batches(conn, kind, candidates, handle, dry_run, batch_size, on_error)
+
+
+def _batches(conn, kind, candidates, handle, dry_run, batch_size, on_error) -> BackfillResult:
     result = BackfillResult(kind, dry_run)
     # Keyset from the lowest bigint: ids <= 0 are rows like any other.
     start: int | None = _MIN_ID
