@@ -200,6 +200,34 @@ def test_a_row_refused_by_a_trigger_is_counted_and_queued_and_the_rest_goes_on(c
                         (legacy_calls["top_level"],)).fetchone()[0] == 1, "queued once"
 
 
+def test_a_booking_details_nested_5000_deep_goes_to_review_and_later_calls_are_still_backfilled(conn, legacy, world):
+    deep = legacy("""INSERT INTO public.calls (company_id, booking_confirmed, appointment_made, booking_details)
+                     VALUES (%s, true, true, (repeat('{"a":', 5000) || '1' || repeat('}', 5000))::jsonb)
+                     RETURNING id""", (world["company"],))[0][0]
+    deep_twice = legacy_call(legacy, world, "[" * 5000 + "]" * 5000)  # the same, encoded as a JSON string
+    later = legacy_call(legacy, world, {"starts_at": "2026-03-02T10:00:00Z", "service_name": "Haircut"})
+    result = dbguard.backfill_appointments(conn, batch_size=1)
+    assert counts(result) == (1, 0, 0, 2, 0), result.problems
+    assert appointment_of(conn, later) is not None
+    problems = dict(conn.execute("SELECT call_id, context->>'problem' FROM dbguard.manual_review_queue "
+                                 "WHERE reason = 'booking_details_unparseable'").fetchall())
+    assert set(problems) == {deep, deep_twice}
+    assert all("nested too deeply" in p for p in problems.values())
+    conn.rollback()
+    assert counts(dbguard.backfill_appointments(conn)) == (0, 0, 2, 0, 0), "queued once, run again cleanly"
+
+
+def test_calls_with_ids_at_or_below_zero_are_backfilled(conn, legacy, world):
+    ids = [-(2 ** 63), -1, 0]
+    for call_id in ids:
+        legacy("""INSERT INTO public.calls (id, company_id, booking_confirmed, appointment_made, booking_details)
+                  VALUES (%s, %s, true, true, %s)""",
+               (call_id, world["company"], Jsonb({"starts_at": "2026-03-02T10:00:00Z", "service_name": "Haircut"})))
+    result = dbguard.backfill_appointments(conn, batch_size=2)
+    assert counts(result) == (3, 0, 0, 0, 0), result.problems
+    assert all(appointment_of(conn, call_id) is not None for call_id in ids)
+
+
 @pytest.mark.parametrize("details, problem", [
     ("{not json", "string that is not JSON"),
     ({"booking": "x"}, "booking_details.booking is a string that is not JSON"),

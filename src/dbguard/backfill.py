@@ -7,7 +7,7 @@
 
 Each is idempotent: it only looks at rows that still need it, and a row it
 cannot repair goes to the manual review queue once. Rows are read in keyset
-batches (``id > last id``); each batch is one short transaction tagged
+batches (``id >= next id``, from the lowest bigint); each batch is one short transaction tagged
 ``dbguard.actor = 'system_migration'``, ``dbguard.source = 'backfill'``, and each
 row a savepoint inside it, so one bad row costs one row, never the run.
 ``dry_run`` does the same work and rolls every batch back (sequences may
@@ -27,6 +27,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from . import locks
 from .errors import DbguardError
 
 KINDS = ("appointments", "metadata", "lead-history")
@@ -39,6 +40,10 @@ REASON_FAILED = "appointment_backfill_failed"
 REASON_LEAD = "lead_history_unparseable"
 _ANONYMOUS = {"", "anonymous", "anonym", "unknown", "unbekannt", "private", "withheld", "n/a", "none", "null"}
 _PROBLEMS_KEPT = 200
+_MIN_ID, _MAX_ID = -(2 ** 63), 2 ** 63 - 1
+# Deeper booking_details are not a booking any provider writes: manual review.
+# Well below Python's recursion limit, so that decoding and reporting never recurse out.
+_MAX_DEPTH = 100
 
 
 @dataclass
@@ -90,14 +95,20 @@ def _run(conn: psycopg.Connection, kind: str, candidates: str, handle: Callable[
         raise DbguardError("dbguard is not installed in this database; run dbguard migrate first")
     if not conn.autocommit:
         conn.rollback()
+    with locks.exclusive(conn, "backfill", [kind]):
+        return _batches(conn, kind, candidates, handle, dry_run, batch_size, on_error)
+
+
+def _batches(conn, kind, candidates, handle, dry_run, batch_size, on_error) -> BackfillResult:
     result = BackfillResult(kind, dry_run)
-    after: Any = 0
-    while True:
+    # Keyset from the lowest bigint: ids <= 0 are rows like any other.
+    start: int | None = _MIN_ID
+    while start is not None:
         with conn.transaction():
-            ids = [r[0] for r in conn.execute(candidates, {"after": after, "limit": batch_size})]
+            ids = [r[0] for r in conn.execute(candidates, {"start": start, "limit": batch_size})]
         if not ids:
             return result
-        after = ids[-1]
+        start = ids[-1] + 1 if ids[-1] < _MAX_ID else None
         result.batches += 1
         outcomes: list[tuple[Any, str, str | None]] = []
         try:
@@ -114,14 +125,16 @@ def _run(conn: psycopg.Connection, kind: str, candidates: str, handle: Callable[
             outcomes = [(row_id, "errors", f"batch rolled back at commit: {message}") for row_id in ids]
         for row_id, outcome, detail in outcomes:
             result.count(row_id, outcome, detail)
+    return result
 
 
 def _one(conn: psycopg.Connection, row_id: Any, handle, on_error) -> Outcome:
     try:
         with conn.transaction():
             return handle(conn, row_id)
-    except psycopg.Error as exc:
-        message = _message(exc)
+    except (psycopg.Error, RecursionError) as exc:
+        # RecursionError: a legacy value too deep for Python to decode; one row, not the run.
+        message = _message(exc) if isinstance(exc, psycopg.Error) else f"row too deeply nested to read: {exc}"
         if on_error is not None:
             try:
                 with conn.transaction():
@@ -175,11 +188,56 @@ class Booking:
     booking_id: str | None
 
 
+def _json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise Unparseable(f"{what} is nested too deeply to read (more than {_MAX_DEPTH} levels)") from None
+
+
+def _decoded(text: str | None) -> Any:
+    """The jsonb text of calls.booking_details as Python values (None for SQL NULL)."""
+    if text is None:
+        return None
+    if _depth_exceeds(text, _MAX_DEPTH):
+        raise Unparseable(f"booking_details is nested too deeply to read (more than {_MAX_DEPTH} levels)")
+    return _json(text, "booking_details")
+
+
+def _depth_exceeds(text: str, limit: int) -> bool:
+    """Whether a JSON text nests brackets deeper than ``limit`` (strings skipped), without recursion."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
 def _as_object(value: Any, what: str) -> dict:
     if isinstance(value, str):  # double-encoded JSON, common in legacy writers
+        if _depth_exceeds(value, _MAX_DEPTH):
+            raise Unparseable(f"{what} is nested too deeply to read (more than {_MAX_DEPTH} levels)")
         try:
-            value = json.loads(value)
-        except ValueError:
+            value = _json(value, what)
+        except ValueError as exc:
+            if isinstance(exc, Unparseable):
+                raise
             raise Unparseable(f"{what} is a string that is not JSON") from None
     if not isinstance(value, dict):
         kind = {list: "an array", int: "a number", float: "a number", bool: "a boolean"}.get(type(value), "null")
@@ -317,7 +375,10 @@ def _find_or_create_customer(conn: psycopg.Connection, call: dict, booking: Book
 
 def _appointment_for_call(conn: psycopg.Connection, call_id: int) -> Outcome:
     call = conn.cursor(row_factory=dict_row).execute(
-        """SELECT id, company_id, branch_id, customer_id, booking_id, booking_details, booking_confirmed, created_at
+        # booking_details as text: decoding it is parse_booking's job, where a
+        # document too deep for Python's decoder becomes a review entry, not a crash.
+        """SELECT id, company_id, branch_id, customer_id, booking_id, booking_details::text AS booking_details,
+                  booking_confirmed, created_at
              FROM public.calls WHERE id = %s FOR NO KEY UPDATE""", (call_id,)).fetchone()
     if call is None or not call["booking_confirmed"]:
         return "skipped", "no longer a confirmed call"
@@ -325,7 +386,7 @@ def _appointment_for_call(conn: psycopg.Connection, call_id: int) -> Outcome:
     if existing:
         return "skipped", f"appointment {existing[0]} exists"
     try:
-        booking = parse_booking(call["booking_details"], call["booking_id"])
+        booking = parse_booking(_decoded(call["booking_details"]), call["booking_id"])
     except Unparseable as exc:
         return _queue_review(conn, call_id, REASON_UNPARSEABLE,
                              {"problem": str(exc), "found_by": "dbguard backfill appointments"})
@@ -373,7 +434,7 @@ def backfill_appointments(conn: psycopg.Connection, *, dry_run: bool = False,
     """Create the missing appointment of every confirmed call that has none."""
     return _run(conn, "appointments",
                 """SELECT c.id FROM public.calls c
-                    WHERE c.booking_confirmed AND c.id > %(after)s
+                    WHERE c.booking_confirmed AND c.id >= %(start)s
                       AND NOT EXISTS (SELECT 1 FROM public.appointments a WHERE a.call_id = c.id)
                     ORDER BY c.id LIMIT %(limit)s""",
                 _appointment_for_call, dry_run=dry_run, batch_size=batch_size, on_error=_appointment_failed)
@@ -414,7 +475,7 @@ def backfill_metadata(conn: psycopg.Connection, *, dry_run: bool = False,
     """Fill NULL created_by / booking_source (from source) and cancelled_by of cancelled rows."""
     return _run(conn, "metadata",
                 """SELECT a.id FROM public.appointments a
-                    WHERE a.id > %(after)s
+                    WHERE a.id >= %(start)s
                       AND (a.created_by IS NULL OR a.booking_source IS NULL
                            OR (a.status = 'cancelled' AND a.cancelled_by IS NULL))
                     ORDER BY a.id LIMIT %(limit)s""",
@@ -494,7 +555,7 @@ def backfill_lead_history(conn: psycopg.Connection, *, dry_run: bool = False,
     """Create an appointment (source 'migration') for each lead known only by its rollup columns."""
     return _run(conn, "lead-history",
                 """SELECT l.id FROM public.leads l
-                    WHERE l.id > %(after)s AND l.appointment_start_at IS NOT NULL
+                    WHERE l.id >= %(start)s AND l.appointment_start_at IS NOT NULL
                       AND NOT EXISTS (SELECT 1 FROM public.appointments a WHERE a.lead_id = l.id)
                     ORDER BY l.id LIMIT %(limit)s""",
                 _history_for_lead, dry_run=dry_run, batch_size=batch_size)

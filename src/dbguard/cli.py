@@ -180,16 +180,19 @@ def cli(ctx: click.Context, dsn: str | None) -> None:
 @cli.command()
 @click.option("--dry-run", is_flag=True, help="Print the SQL of the pending migrations; change nothing.")
 @click.option("--lock-timeout", default=migrator.DEFAULT_LOCK_TIMEOUT, show_default=True, type=LockTimeout(),
-              help="Give up a migration that waits longer than this for a table lock.")
+              help="How long each migration may keep trying to get its table locks (in short waits that "
+                   "let other writers pass) before it gives up.")
+@click.option("--mode", "rule_mode", type=click.Choice(MODES),
+              help="Rules this run installs start in this mode (alert: shadow roll-out); installed rules keep theirs.")
 @json_option
 @role_options
 @pass_ctx
-def migrate(ctx: Context, dry_run: bool, lock_timeout: str, as_json: bool, app_role: str | None,
-            analyst_role: str | None, owner_role: str | None) -> None:
+def migrate(ctx: Context, dry_run: bool, lock_timeout: str, rule_mode: str | None, as_json: bool,
+            app_role: str | None, analyst_role: str | None, owner_role: str | None) -> None:
     """Apply pending migrations (one migrator at a time; a second one waits).
 
     With --app-role / --analyst-role / --owner-role, then create or grant those roles (as dbguard roles)."""
-    result = migrator.migrate(ctx.dsn, dry_run=dry_run, lock_timeout=lock_timeout)
+    result = migrator.migrate(ctx.dsn, dry_run=dry_run, lock_timeout=lock_timeout, mode=rule_mode)
     granted = None
     if not dry_run and (app_role or analyst_role or owner_role):
         with ctx.connect() as conn:
@@ -197,7 +200,9 @@ def migrate(ctx: Context, dry_run: bool, lock_timeout: str, as_json: bool, app_r
         names = ", ".join(f"{k} {granted[k]}" for k in ("app", "analyst", "owner") if granted[k])
         click.echo(f"dbguard: roles granted: {names}", err=True)
     if as_json:
-        emit_json({"dry_run": dry_run, "applied": result.applied, "sql": result.sql, "roles": granted})
+        emit_json({"dry_run": dry_run, "applied": result.applied, "sql": result.sql, "roles": granted,
+                   "created_tables": result.created_tables, "extended_tables": result.extended_tables,
+                   "new_rule_modes": result.new_rule_modes})
     elif dry_run:
         click.echo("\n\n".join(result.sql) if result.sql else "-- nothing to apply")
     else:
@@ -216,9 +221,11 @@ def rollback(ctx: Context, count: int, all_: bool, dry_run: bool, lock_timeout: 
     """Roll back the most recent migrations. Never drops a table that has rows."""
     result = migrator.rollback(ctx.dsn, count=None if all_ else count, dry_run=dry_run, lock_timeout=lock_timeout)
     if as_json:
-        emit_json({"dry_run": dry_run, "rolled_back": result.rolled_back, "sql": result.sql})
+        emit_json({"dry_run": dry_run, "rolled_back": result.rolled_back, "sql": result.sql,
+                   "blockers": result.blockers})
     elif dry_run:
-        click.echo("\n\n".join(result.sql) if result.sql else "-- nothing to roll back")
+        click.echo("".join(f"-- REFUSED: {b}\n" for b in result.blockers)
+                   + ("\n\n".join(result.sql) if result.sql else "-- nothing to roll back"))
     else:
         click.echo(f"{len(result.rolled_back)} migration(s) rolled back")
 

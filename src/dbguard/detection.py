@@ -22,6 +22,7 @@ from typing import Callable
 import psycopg
 from psycopg import sql
 
+from . import locks
 from .catalog import Rule, load_catalog, select_rules, violations_sql
 from .errors import DbguardError
 from .steps import split
@@ -222,8 +223,15 @@ def reconcile(conn: psycopg.Connection, *, rules: list[str] | None = None, dry_r
         raise DbguardError(f"--batch-size must be at least 1, not {batch_size}")
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         raise DbguardError("reconcile runs its own short transactions: commit or roll back the open one first")
+    selected = select_rules(load_catalog(catalog_dir), rules)
+    # One reconcile per rule at a time; a dry run changes nothing and needs no lock.
+    with locks.exclusive(conn, "reconcile", [] if dry_run else [r.name for r in selected]):
+        return _reconcile(conn, selected, dry_run, batch_size, progress, on_rule, domain_schema)
+
+
+def _reconcile(conn, selected, dry_run, batch_size, progress, on_rule, domain_schema) -> list[RuleReconcile]:
     out = []
-    for rule in select_rules(load_catalog(catalog_dir), rules):
+    for rule in selected:
         stats = RuleReconcile(rule.name, rule.severity, rule.automatic)
         stats.found = _count(conn, rule, domain_schema)
         out.append(stats)

@@ -12,21 +12,25 @@ yoyo runs the migrations; dbguard adds what a DBA needs around it:
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
+import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlencode
 
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
-from yoyo import read_migrations
-from yoyo.backends.core.postgresql import PostgresqlPsycopgBackend
-from yoyo.connections import _DatabaseURI
-from yoyo.migrations import MigrationStep, StepGroup
+from yoyo import get_backend, read_migrations
+from yoyo.backends.base import DatabaseBackend
 
 from .connection import connect
-from .errors import MigrationFailed
+from .errors import DbguardError, MigrationFailed
 from .resources import migrations_dir, sha256
 
 # Key of the session advisory lock that serialises dbguard migrators.
@@ -51,29 +55,59 @@ class RunResult:
     rolled_back: list[str] = field(default_factory=list)
     sql: list[str] = field(default_factory=list)
     waited_for_lock: bool = False
+    # rollback: what would stop it (a dry run reports them; a real run refuses)
+    blockers: list[str] = field(default_factory=list)
+    # migrate: tables it created, tables it found and added columns to (table → columns)
+    created_tables: list[str] = field(default_factory=list)
+    extended_tables: dict[str, list[str]] = field(default_factory=dict)
+    # migrate --mode: rules installed by this run, in the mode they start in
+    new_rule_modes: dict[str, str] = field(default_factory=dict)
 
 
 def load_migrations():
     return read_migrations(str(migrations_dir()))
 
 
-def _leaf_steps(steps) -> Iterable[MigrationStep]:
-    for s in steps:
-        inner = getattr(s, "step", s)
-        if isinstance(inner, StepGroup):
-            yield from _leaf_steps(inner.steps)
-        else:
-            yield inner
+@dataclass(frozen=True)
+class _Plan:
+    doc: str
+    steps: tuple[tuple[str | None, str | None], ...]  # (apply, rollback) per step, in order
+
+
+@functools.lru_cache(maxsize=None)
+def _read_plan(path: str, _mtime_ns: int) -> _Plan:
+    """What a migration file does, read by running it with a step() of our own.
+
+    dbguard's migrations are a docstring and ``step(apply_sql, rollback_sql)``
+    calls (built with dbguard.steps); reading them this way needs none of yoyo's
+    private attributes."""
+    collected: list[tuple[str | None, str | None]] = []
+
+    def step(apply=None, rollback=None, ignore_errors=None):
+        collected.append((apply, rollback))
+        return apply, rollback
+
+    def group(*_steps, **_kwargs):  # the steps inside were collected as they were made
+        return None
+
+    namespace = {"__file__": path, "__name__": f"dbguard_migration_plan_{Path(path).stem}",
+                 "step": step, "group": group, "transaction": group}
+    with open(path, encoding="utf-8") as f:
+        exec(compile(f.read(), path, "exec"), namespace)  # noqa: S102 -- dbguard's own shipped migrations
+    return _Plan((namespace.get("__doc__") or "").strip(), tuple(collected))
+
+
+def _plan(migration) -> _Plan:
+    return _read_plan(migration.path, os.stat(migration.path).st_mtime_ns)
 
 
 def migration_sql(migration, direction: str = "apply") -> list[str]:
-    """The SQL a migration runs, statement group by statement group."""
-    migration.load()
-    steps = list(_leaf_steps(migration.steps))
+    """The SQL a migration runs, step by step (rollback: in the order it runs)."""
+    steps = list(_plan(migration).steps)
     if direction == "rollback":
         steps.reverse()
-    attr = "_apply" if direction == "apply" else "_rollback"
-    return [getattr(s, attr) for s in steps if isinstance(getattr(s, attr), str)]
+    index = 0 if direction == "apply" else 1
+    return [s[index] for s in steps if isinstance(s[index], str)]
 
 
 def migration_checksum(migration) -> str:
@@ -81,21 +115,19 @@ def migration_checksum(migration) -> str:
 
 
 def _description(migration) -> str:
-    migration.load()
-    doc = (migration.module.__doc__ or "").strip()
+    doc = _plan(migration).doc
     return doc.splitlines()[0] if doc else ""
 
 
-def _backend(dsn: str, lock_timeout: str) -> PostgresqlPsycopgBackend:
-    params = conninfo_to_dict(dsn)
-    dbname = params.pop("dbname", None)
-    options = params.pop("options", "") or ""
-    params["options"] = f"{options} -c lock_timeout={lock_timeout}".strip()
+def _backend(dsn: str, attempt_timeout: str) -> DatabaseBackend:
+    """yoyo's backend on ``dsn``; every connection it opens waits at most ``attempt_timeout`` for a lock."""
+    params = {k: str(v) for k, v in conninfo_to_dict(dsn).items() if v is not None}
+    options = params.pop("options", "")
+    params["options"] = f"{options} -c lock_timeout={attempt_timeout}".strip()
     params.setdefault("application_name", "dbguard migrate")
-    uri = _DatabaseURI("postgresql+psycopg", None, None, None, None, dbname, params)
-    backend = PostgresqlPsycopgBackend(uri, MIGRATION_TABLE)
-    backend.init_database()
-    return backend
+    # Every parameter in the query string, the database name included: yoyo
+    # percent-decodes query values, not the path.
+    return get_backend("postgresql+psycopg://?" + urlencode(params), MIGRATION_TABLE)
 
 
 def _applied(conn: psycopg.Connection) -> dict[str, str]:
@@ -161,7 +193,44 @@ class _MigrationLock:
             self.conn.close()
 
 
-def _fail(migration_id: str, direction: str, exc: psycopg.Error) -> MigrationFailed:
+# How long one attempt of a DDL statement waits for its lock before it steps back.
+# While it waits, every writer that arrives after it queues behind it; between
+# attempts they all pass. The --lock-timeout budget is spent in such attempts.
+ATTEMPT_LOCK_TIMEOUT_S = 1.0
+_RETRY_PAUSE_S, _RETRY_PAUSE_MAX_S = 0.2, 5.0
+_PG_UNITS = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "": 0.001}
+_PG_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h|d|)\s*$")
+
+
+def _lock_budget(lock_timeout: str) -> tuple[float, str]:
+    """--lock-timeout (PostgreSQL's units: 500ms, 10s, 2min; a bare number is ms) →
+    (total seconds to keep trying, lock_timeout of one attempt)."""
+    m = _PG_DURATION.match(str(lock_timeout).lower())
+    if not m or float(m.group(1)) <= 0:
+        raise DbguardError(f"invalid --lock-timeout {lock_timeout!r}: use a positive duration such as 500ms, 10s or 2min")
+    budget = float(m.group(1)) * _PG_UNITS[m.group(2)]
+    return budget, f"{max(1, round(min(budget, ATTEMPT_LOCK_TIMEOUT_S) * 1000))}ms"
+
+
+def _with_lock_retries(run: Callable[[], None], budget: float, what: str, notify: Callable[[str], None]) -> None:
+    """``run()`` (one transaction, or idempotent statements), again after a pause each time it
+    gives up waiting for a lock, until ``budget`` seconds have gone."""
+    deadline = time.monotonic() + budget
+    pause = _RETRY_PAUSE_S
+    while True:
+        try:
+            return run()
+        except psycopg.errors.LockNotAvailable:
+            left = deadline - time.monotonic()
+            if left <= pause:
+                raise
+            notify(f"{what}: a lock it needs is held by another transaction; stepped back so that other "
+                   f"writers can pass, retrying (for {left:.0f} s more)")
+            time.sleep(pause)
+            pause = min(pause * 2, _RETRY_PAUSE_MAX_S)
+
+
+def _fail(migration_id: str, direction: str, exc: psycopg.Error, lock_timeout: str = "") -> MigrationFailed:
     diag = exc.diag
     parts = [f"{direction} of migration {migration_id} failed: {diag.message_primary or exc}"]
     if diag.message_detail:
@@ -169,8 +238,8 @@ def _fail(migration_id: str, direction: str, exc: psycopg.Error) -> MigrationFai
     if diag.message_hint:
         parts.append(f"HINT: {diag.message_hint}")
     if diag.sqlstate == "55P03":  # lock_not_available
-        parts.append("HINT: a long-running transaction holds a lock on the table; "
-                     "retry when it has finished, or raise --lock-timeout")
+        parts.append(f"HINT: a long-running transaction held a lock on the table for the whole --lock-timeout "
+                     f"({lock_timeout}); retry when it has finished, or raise --lock-timeout")
     parts.append("(nothing of this migration was kept; fix the cause and run it again)")
     return MigrationFailed(" ".join(parts))
 
@@ -192,9 +261,63 @@ def _stderr(msg: str) -> None:
     print(f"dbguard: {msg}", file=sys.stderr)
 
 
-def migrate(dsn: str, *, dry_run: bool = False, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
+def _tables(conn: psycopg.Connection) -> dict[str, set[str]]:
+    """Every ordinary table outside the system schemas → its columns."""
+    out: dict[str, set[str]] = {}
+    for table, column in conn.execute(
+            f"""SELECT {_QUALIFIED}, a.attname FROM pg_catalog.pg_class c
+                  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                 WHERE c.relkind IN ('r', 'p')
+                   AND c.relnamespace::regnamespace::text NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+                   AND c.relnamespace::regnamespace::text NOT LIKE 'pg\\_%%'""", {}):
+        out.setdefault(table, set()).add(column)
+    return out
+
+
+def _report_tables(before: dict[str, set[str]], after: dict[str, set[str]], result: RunResult,
+                   notify: Callable[[str], None]) -> None:
+    for table in sorted(after):
+        if table not in before:
+            result.created_tables.append(table)
+            notify(f"created table {table}")
+        elif added := sorted(after[table] - before[table]):
+            result.extended_tables[table] = added
+            notify(f"extended existing table {table}: added column(s) {', '.join(added)}")
+
+
+def _installed_rules(conn: psycopg.Connection) -> set[str]:
+    if conn.execute("SELECT to_regclass('dbguard.installed_rules')").fetchone()[0] is None:
+        return set()
+    return {r[0] for r in conn.execute("SELECT rule FROM dbguard.installed_rules")}
+
+
+def _seed_modes(conn: psycopg.Connection, mode: str, known: set[str] | None) -> set[str] | None:
+    """Give every shipped rule that has no settings row yet the mode ``mode``, before the
+    migration installing it runs (install keeps an existing row): no rule installed by this
+    run ever works in another mode, not even for a moment. Returns the rules seeded, or
+    None while dbguard.rule_settings does not exist yet."""
+    from .rules import shipped_rules
+
+    if conn.execute("SELECT to_regclass('dbguard.rule_settings')").fetchone()[0] is None:
+        return None
+    with conn.transaction():
+        seeded = {r[0] for r in conn.execute(
+            """INSERT INTO dbguard.rule_settings (rule, mode) SELECT unnest(%s::text[]), %s
+               ON CONFLICT (rule) DO NOTHING RETURNING rule""",
+            (sorted(set(shipped_rules()) - (known or set())), mode))}
+    return seeded
+
+
+def migrate(dsn: str, *, dry_run: bool = False, lock_timeout: str = DEFAULT_LOCK_TIMEOUT, mode: str | None = None,
             notify: Callable[[str], None] = _stderr) -> RunResult:
-    """Apply every pending migration, in order, one migrator at a time."""
+    """Apply every pending migration, in order, one migrator at a time.
+
+    ``mode``: rules this run installs start in that mode (e.g. 'alert' for a shadow
+    roll-out); rules already installed keep theirs."""
+    from .rules import MODES
+
+    if mode is not None and mode not in MODES:
+        raise DbguardError(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}")
     result = RunResult()
     migrations = load_migrations()
     if dry_run:
@@ -207,28 +330,42 @@ def migrate(dsn: str, *, dry_run: bool = False, lock_timeout: str = DEFAULT_LOCK
         result.sql += _views_dry_run(dsn)
         return result
 
+    budget, attempt = _lock_budget(lock_timeout)
     lock = _MigrationLock(dsn, notify)
     with lock as lock_conn:
         result.waited_for_lock = lock.waited
-        backend = _backend(dsn, lock_timeout)
+        backend = _backend(dsn, attempt)
         try:
             # Every dbguard migrator holds the advisory lock, so a yoyo lock row
             # left now can only be a killed migrator's: clear it.
             backend.break_lock()
+            tables_before = _tables(lock_conn)
+            known = set(_rule_modes(lock_conn))
+            installed_before = _installed_rules(lock_conn)
+            seeded = None
             with backend.lock():
                 for m in backend.to_apply(migrations):
+                    if mode is not None and seeded is None:
+                        seeded = _seed_modes(lock_conn, mode, known)
                     try:
                         # yoyo prints the result of every SELECT step to stdout.
                         with contextlib.redirect_stdout(io.StringIO()):
-                            backend.apply_one(m)
+                            _with_lock_retries(lambda: backend.apply_one(m), budget, f"migration {m.id}", notify)
                     except psycopg.Error as exc:
-                        raise _fail(m.id, "apply", exc) from exc
+                        raise _fail(m.id, "apply", exc, lock_timeout) from exc
                     _record_checksum(lock_conn, m)
                     result.applied.append(m.id)
                     notify(f"applied {m.id}")
         finally:
             backend.connection.close()
-        _install_views(dsn, lock_timeout, notify)
+        _install_views(dsn, budget, attempt, notify)
+        _report_tables(tables_before, _tables(lock_conn), result, notify)
+        new_rules = sorted(_installed_rules(lock_conn) - installed_before)
+        result.new_rule_modes = dict(lock_conn.execute(
+            "SELECT rule, mode FROM dbguard.rule_settings WHERE rule = ANY(%s) ORDER BY rule",
+            (new_rules,)).fetchall()) if new_rules else {}
+        for rule, rule_mode in result.new_rule_modes.items():
+            notify(f"rule {rule} installed in mode {rule_mode}")
     return result
 
 
@@ -240,38 +377,150 @@ def rollback(dsn: str, *, count: int | None = 1, dry_run: bool = False,
     if dry_run:
         with connect(dsn, autocommit=True) as conn:
             applied = _applied(conn)
-        targets = [m for m in reversed(migrations) if m.id in applied][:count]
+            targets = [m for m in reversed(migrations) if m.id in applied][:count]
+            result.blockers = rollback_blockers(conn, targets)
         for m in targets:
             result.rolled_back.append(m.id)
             result.sql.append(f"-- rollback of {m.id}\n" + "\n".join(migration_sql(m, "rollback")))
         return result
 
+    budget, attempt = _lock_budget(lock_timeout)
     with _MigrationLock(dsn, notify) as lock_conn:
-        backend = _backend(dsn, lock_timeout)
+        backend = _backend(dsn, attempt)
         try:
             backend.break_lock()
             with backend.lock():
                 targets = list(backend.to_rollback(migrations))[:count]
+                blockers = rollback_blockers(lock_conn, targets)
+                if blockers:
+                    raise MigrationFailed(
+                        f"rollback of {len(targets)} migration(s) refused; nothing was changed. "
+                        "A rollback never deletes rows, and it checks everything before it starts:\n  "
+                        + "\n  ".join(blockers)
+                        + "\nOr roll back fewer migrations (--count N) to keep those tables.")
+                modes = _rule_modes(lock_conn)
                 if targets:
                     # Views are derived; dropped first so none pins a table being dropped.
                     from . import views
                     with connect(dsn, autocommit=True) as conn:
                         views.drop_views(conn)
-                for m in targets:
-                    try:
-                        with contextlib.redirect_stdout(io.StringIO()):
-                            backend.rollback_one(m)
-                    except psycopg.Error as exc:
-                        raise _fail(m.id, "rollback", exc) from exc
-                    _forget_checksum(lock_conn, m)
-                    result.rolled_back.append(m.id)
-                    notify(f"rolled back {m.id}")
+                try:
+                    for m in targets:
+                        try:
+                            with contextlib.redirect_stdout(io.StringIO()):
+                                _with_lock_retries(lambda: backend.rollback_one(m), budget,
+                                                   f"rollback of {m.id}", notify)
+                        except psycopg.Error as exc:
+                            raise _fail(m.id, "rollback", exc, lock_timeout) from exc
+                        _forget_checksum(lock_conn, m)
+                        result.rolled_back.append(m.id)
+                        notify(f"rolled back {m.id}")
+                finally:
+                    # Also when a later step failed: the rules already removed keep their modes.
+                    _keep_rule_modes(lock_conn, modes)
                 if targets:
-                    _install_views(dsn, lock_timeout, notify, skip_missing=True)
+                    _install_views(dsn, budget, attempt, notify, skip_missing=True)
         finally:
             backend.connection.close()
     return result
 
+
+
+# dbguard's own bookkeeping and shipped lookup data: rebuilt by migrate, dropped with their rows.
+_REBUILT_TABLES = {"dbguard.migration_checksums", "dbguard.owned_tables", "dbguard.installed_rules",
+                   "dbguard.installed_views", "dbguard.vocabularies", "dbguard.source_mappings"}
+# rule_settings rows are the DBA's decisions only where they differ from what install writes.
+_DEFAULT_MODE = "correct"
+_DROP_TABLE = re.compile(r"\bDROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?([\w.\"]+(?:\s*,\s*[\w.\"]+)*)", re.IGNORECASE)
+
+
+# schema.table of the pg_class row c, whatever the search_path.
+_QUALIFIED = "pg_catalog.format('%%I.%%I', c.relnamespace::regnamespace::text, c.relname)"
+
+
+def _dropped_tables(conn: psycopg.Connection, targets: list) -> dict[str, str]:
+    """Existing tables the rollback of ``targets`` would drop → the migration dropping it."""
+    out: dict[str, str] = {}
+    owned = conn.execute("SELECT to_regclass('dbguard.owned_tables')").fetchone()[0] is not None
+    for m in targets:
+        text = "\n".join(migration_sql(m, "rollback"))
+        names = [n.strip() for group in _DROP_TABLE.findall(text) for n in group.split(",")]
+        if owned and "dbguard.owned_tables" in text:
+            names += [r[0] for r in conn.execute(
+                "SELECT table_name FROM dbguard.owned_tables WHERE migration = %s", (m.id,))]
+        for name in names:
+            if not re.fullmatch(r'[\w"]+(?:\.[\w"]+)?', name):
+                continue  # built at run time (format('DROP TABLE public.%I', ...)): the owned tables above
+            qualified = conn.execute(f"SELECT {_QUALIFIED} FROM pg_catalog.pg_class c WHERE c.oid = to_regclass(%s)",
+                                     (name,)).fetchone()
+            if qualified is not None:
+                out.setdefault(qualified[0], m.id)
+    return out
+
+
+def rollback_blockers(conn: psycopg.Connection, targets: list) -> list[str]:
+    """Everything that would stop the rollback of ``targets`` half-way, found before anything changes:
+    tables it would drop that hold rows (domain and operational tables alike), and objects
+    outside dbguard that depend on them."""
+    dropped = _dropped_tables(conn, targets)
+    problems = []
+    for table, migration in sorted(dropped.items()):
+        if table in _REBUILT_TABLES:
+            continue
+        if table == "dbguard.rule_settings":
+            modes = conn.execute("SELECT rule, mode FROM dbguard.rule_settings WHERE mode <> %s ORDER BY rule",
+                                 (_DEFAULT_MODE,)).fetchall()
+            if modes:
+                problems.append(
+                    f"{table} (dropped by {migration}) holds {len(modes)} rule mode(s) set by a DBA: "
+                    + ", ".join(f"{r} {m}" for r, m in modes[:10]) + (" ..." if len(modes) > 10 else "")
+                    + f"; set them back with `dbguard rules set-mode RULE {_DEFAULT_MODE}` if you mean to drop them")
+            continue
+        rows = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(*table.split(".")))).fetchone()[0]
+        if rows:
+            problems.append(f"{table} (dropped by {migration}) has rows ({rows}); export and delete them yourself "
+                            f"if you mean to drop it (e.g. pg_dump -t {table}, then DELETE FROM {table})")
+    if dropped:
+        oids = list(dropped)
+        for referencing, constraint, referenced in conn.execute(
+                f"""SELECT (SELECT {_QUALIFIED} FROM pg_catalog.pg_class c WHERE c.oid = k.conrelid), k.conname,
+                           (SELECT {_QUALIFIED} FROM pg_catalog.pg_class c WHERE c.oid = k.confrelid)
+                      FROM pg_catalog.pg_constraint k
+                     WHERE k.contype = 'f' AND k.confrelid = ANY(%(t)s::regclass[])
+                       AND NOT k.conrelid = ANY(%(t)s::regclass[])
+                       AND k.conname NOT LIKE 'dbguard\\_%%'  -- dbguard's own, dropped with its migration
+                     ORDER BY 1, 2""", {"t": oids}):
+            problems.append(f"{referencing} references {referenced} (foreign key {constraint}); drop that "
+                            "constraint first if you mean to drop the table")
+        for view, table in conn.execute(
+                f"""SELECT DISTINCT {_QUALIFIED.replace('c.', 'v.')}, {_QUALIFIED.replace('c.', 't.')}
+                     FROM pg_catalog.pg_depend d
+                     JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
+                     JOIN pg_catalog.pg_class v ON v.oid = r.ev_class
+                     JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
+                    WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
+                      AND d.refobjid = ANY(%(t)s::regclass[]) AND v.oid <> t.oid
+                      AND v.relnamespace::regnamespace::text NOT IN ('dbguard', 'dbguard_audit') ORDER BY 1, 2""",
+                {"t": oids}):
+            problems.append(f"view {view} reads {table}; drop or change the view first if you mean to drop the table")
+    return problems
+
+
+def _rule_modes(conn: psycopg.Connection) -> dict[str, str]:
+    if conn.execute("SELECT to_regclass('dbguard.rule_settings')").fetchone()[0] is None:
+        return {}
+    return dict(conn.execute("SELECT rule, mode FROM dbguard.rule_settings").fetchall())
+
+
+def _keep_rule_modes(conn: psycopg.Connection, modes: dict[str, str]) -> None:
+    """Put back the modes of rules whose settings a rollback removed: a later migrate
+    re-installs those rules in the mode the DBA chose (install keeps an existing row)."""
+    if not modes or conn.execute("SELECT to_regclass('dbguard.rule_settings')").fetchone()[0] is None:
+        return
+    with conn.transaction():
+        conn.execute("""INSERT INTO dbguard.rule_settings (rule, mode)
+                        SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT (rule) DO NOTHING""",
+                     (list(modes), list(modes.values())))
 
 
 def _views_dry_run(dsn: str) -> list[str]:
@@ -283,14 +532,20 @@ def _views_dry_run(dsn: str) -> list[str]:
     return [f"-- audit view dbguard_audit.{v.name}\n{v.create_sql()}" for v in pending]
 
 
-def _install_views(dsn: str, lock_timeout: str, notify: Callable[[str], None], *, skip_missing: bool = False) -> None:
+def _install_views(dsn: str, budget: float, attempt: str, notify: Callable[[str], None], *,
+                   skip_missing: bool = False) -> None:
     """Re-install the audit views whose rendered text changed (under the migrator lock)."""
     from . import views
 
-    with connect(dsn, autocommit=True, options=f"-c lock_timeout={lock_timeout}") as conn:
-        try:
-            done = views.install_views(conn, skip_missing=skip_missing)
-        except psycopg.Error as exc:
-            raise _fail("audit views", "apply", exc) from exc
+    done: dict = {}
+
+    def install() -> None:
+        with connect(dsn, autocommit=True, options=f"-c lock_timeout={attempt}") as conn:
+            done.update(views.install_views(conn, skip_missing=skip_missing))
+
+    try:
+        _with_lock_retries(install, budget, "audit views", notify)
+    except psycopg.Error as exc:
+        raise _fail("audit views", "apply", exc) from exc
     for name, action in done.items():
         notify(f"audit view dbguard_audit.{name} {action}")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import sqlparse
 from psycopg import sql
 
 from .resources import read_sql, sha256
@@ -39,9 +38,80 @@ def schema_statements(name: str) -> list[tuple[str, str | None]]:
     return [(s, None) for s in split(apply_sql)] + [(None, s) for s in reversed(split(revert_sql))]
 
 
+_DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_\x80-\uffff][\w\x80-\uffff]*)?\$")
+
+
+def _statements(text: str) -> list[tuple[str, str]]:
+    """``(statement, statement without comments)`` for each ``;``-terminated statement.
+
+    A small lexer for what PostgreSQL scripts contain: ``--`` and nested ``/* */``
+    comments, '' strings (E'' with backslash escapes), "" identifiers and
+    $tag$ bodies. It only finds statement boundaries; the server parses."""
+    out: list[tuple[str, str]] = []
+    start = i = 0
+    code: list[str] = []
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "-" and text.startswith("--", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            code.append(" ")
+            continue
+        if c == "/" and text.startswith("/*", i):
+            depth, i = 1, i + 2
+            while i < n and depth:
+                if text.startswith("/*", i):
+                    depth, i = depth + 1, i + 2
+                elif text.startswith("*/", i):
+                    depth, i = depth - 1, i + 2
+                else:
+                    i += 1
+            code.append(" ")
+            continue
+        j = i + 1
+        if c == "'":
+            escapes = i > 0 and text[i - 1] in "eE" and (i < 2 or not (text[i - 2].isalnum() or text[i - 2] == "_"))
+            while j < n:
+                if escapes and text[j] == "\\":
+                    j += 2
+                elif text[j] == "'":
+                    if text.startswith("''", j):
+                        j += 2
+                    else:
+                        j += 1
+                        break
+                else:
+                    j += 1
+        elif c == '"':
+            while j < n:
+                if text.startswith('""', j):
+                    j += 2
+                elif text[j] == '"':
+                    j += 1
+                    break
+                else:
+                    j += 1
+        elif c == "$" and not (i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_$")):
+            m = _DOLLAR_TAG.match(text, i)
+            if m:
+                end = text.find(m.group(0), m.end())
+                j = n if end < 0 else end + len(m.group(0))
+        elif c == ";":
+            out.append((text[start:j].strip(), "".join(code).strip() + ";"))
+            start, code = j, []
+            i = j
+            continue
+        code.append(text[i:j])
+        i = j
+    if text[start:].strip():
+        out.append((text[start:].strip(), "".join(code).strip()))
+    return out
+
+
 def split(text: str) -> list[str]:
-    statements = [s.strip() for s in sqlparse.split(text)]
-    return [s for s in statements if sqlparse.format(s, strip_comments=True).strip()]
+    """The statements of an SQL script, comment-only pieces left out."""
+    return [original for original, code in _statements(text) if code.strip(" ;")]
 
 
 def functions(*names: str, version: int = 1) -> tuple[str, str]:
@@ -90,8 +160,8 @@ class RuleVersion:
     def triggers(self) -> set[tuple[str, str]]:
         """(trigger, table) of every trigger this version creates."""
         found = set()
-        for statement in split(self.source):
-            m = _TRIGGER.match(sqlparse.format(statement, strip_comments=True).strip())
+        for _original, code in _statements(self.source):
+            m = _TRIGGER.match(code)
             if m:
                 found.add((m.group(1), m.group(2)))
         return found
