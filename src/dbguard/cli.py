@@ -497,13 +497,37 @@ def report(ctx: Context, fmt: str, day: str | None, catalog_dir: str | None, dom
 
 
 @cli.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write to FILE atomically (temp file + rename), e.g. for node_exporter's textfile collector.")
+@click.option("--serve", metavar="[HOST]:PORT", help="Serve /metrics over HTTP until stopped (:PORT = every interface).")
 @catalog_options
 @pass_ctx
-def metrics(ctx: Context, catalog_dir: str | None, domain_schema: str) -> None:
-    """Print metrics in Prometheus text format (violations, alerts, consistency rate, breakers)."""
-    from .reporting import metrics as metrics_fn
-    with ctx.connect() as conn:
-        click.echo(metrics_fn(conn, catalog_dir=catalog_dir, domain_schema=domain_schema), nl=False)
+def metrics(ctx: Context, output: str | None, serve: str | None, catalog_dir: str | None, domain_schema: str) -> None:
+    """Prometheus metrics: violations, alerts, consistency rate, review queue, breakers, dbguard_up,
+    last successful check time, check duration. Stdout, a file (-o) or HTTP (--serve)."""
+    from . import reporting
+    if output and serve:
+        raise click.UsageError("use either --output or --serve")
+    options = {"catalog_dir": catalog_dir, "domain_schema": domain_schema}
+    if serve:
+        import signal
+        import threading
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            reporting.serve_metrics(
+                ctx.connect, serve, stop=stop, **options,
+                on_ready=lambda host, port: click.echo(f"serving metrics on http://{host}:{port}/metrics", err=True),
+                on_error=lambda exc: click.echo(f"dbguard: metrics: {' '.join(str(exc).split())}", err=True))
+        except KeyboardInterrupt:
+            pass
+    elif output:
+        error = reporting.metrics_to_file(ctx.connect, output, **options)
+        if error is not None:
+            raise error
+    else:
+        with ctx.connect() as conn:
+            click.echo(reporting.metrics(conn, **options), nl=False)
 
 
 @cli.command()
