@@ -484,16 +484,24 @@ def reconcile(ctx: Context, rule_names: tuple[str, ...], dry_run: bool, batch_si
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]), default="text",
+              show_default=True, help="html: one self-contained page with charts (opens offline).")
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="Report this UTC day (default: the last 24 hours).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write to FILE (replaced atomically) instead of stdout.")
 @catalog_options
 @pass_ctx
-def report(ctx: Context, fmt: str, day: str | None, catalog_dir: str | None, domain_schema: str) -> None:
-    """Daily report: totals, breakdown by type, top issues, week-over-week trend, auto-correction rate."""
-    from .reporting import format_report, report as report_fn
+def report(ctx: Context, fmt: str, day: str | None, output: str | None, catalog_dir: str | None,
+           domain_schema: str) -> None:
+    """Daily report: totals, breakdown by type, top issues, week-over-week trend, auto-correction rate;
+    with --format html also 4-week charts of alerts and consistency, top offenders, review queue age."""
+    from .reporting import format_report, report as report_fn, write_atomically
     with ctx.connect() as conn:
         data = report_fn(conn, day=day, catalog_dir=catalog_dir, domain_schema=domain_schema)
-    click.echo(format_report(data, fmt), nl=False)
+    if output:
+        write_atomically(output, format_report(data, fmt))
+    else:
+        click.echo(format_report(data, fmt), nl=False)
 
 
 @cli.command()

@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 
 import psycopg
 
+from .catalog import quote_schema
 from .detection import check
 from .errors import DbguardError
 
@@ -39,10 +40,12 @@ def _pct(part: float, whole: float) -> float | None:
 
 
 def report(conn: psycopg.Connection, *, day: date | str | None = None, catalog_dir=None,
-           domain_schema: str = "public") -> dict:
+           domain_schema: str = "public", trend_days: int = 28) -> dict:
     """The daily report: open violations now (totals, by rule, top issues),
     alerts of the period (by type, auto-correction rate, week-over-week trend),
-    consistency rate of the period's calls, the review queue.
+    consistency rate of the period's calls, the review queue; and for the charts
+    of the HTML report, the ``trend_days`` days up to the period's end (alerts
+    and consistency per day), open review entries by age, top offending companies.
 
     The period is the UTC day ``day``, or the last 24 hours when not given."""
     start, end = _period(day)
@@ -73,6 +76,7 @@ def report(conn: psycopg.Connection, *, day: date | str | None = None, catalog_d
         window).fetchone()
     pending = dict(conn.execute(
         "SELECT reason, count(*) FROM dbguard.manual_review_queue WHERE status = 'pending' GROUP BY reason").fetchall())
+    history = _history(conn, end, trend_days, domain_schema)
     _end_read(conn)
     change = _pct(total - week_before, week_before)
     return {
@@ -86,7 +90,64 @@ def report(conn: psycopg.Connection, *, day: date | str | None = None, catalog_d
                      "up" if total > week_before else "down" if total < week_before else "flat",
         },
         "calls": {"total": calls, "consistent": consistent, "consistency_rate_pct": _pct(consistent, calls)},
-        "review_queue": {"pending": sum(pending.values()), "by_reason": pending},
+        "review_queue": {"pending": sum(pending.values()), "by_reason": pending,
+                         "open_by_age": history.pop("review_ages")},
+        **history,
+    }
+
+
+REVIEW_AGE_BUCKETS = (("under 1 h", 1), ("1-24 h", 24), ("1-7 days", 168), ("over 7 days", None))
+
+
+def _history(conn: psycopg.Connection, end: datetime, days: int, domain_schema: str) -> dict:
+    """The last ``days`` UTC days up to ``end``: alerts per day and severity, the
+    outcome/flag consistency per day; open review entries by age; the companies
+    with the most open violations (from dbguard_audit.consistency_violations)."""
+    params = {"end": end, "days": days}
+    alerts = conn.execute(
+        """SELECT d::date, s.severity, count(a.id)
+             FROM generate_series((((%(end)s - interval '1 microsecond') AT TIME ZONE 'UTC')::date - (%(days)s - 1))::timestamp,
+                                  ((%(end)s - interval '1 microsecond') AT TIME ZONE 'UTC')::date::timestamp, interval '1 day') d
+            CROSS JOIN (VALUES ('critical'), ('warning'), ('info')) s(severity)
+             LEFT JOIN dbguard.data_consistency_alerts a
+                    ON a.detected_at >= d AT TIME ZONE 'UTC' AND a.detected_at < (d + interval '1 day') AT TIME ZONE 'UTC'
+                   AND a.detected_at < %(end)s AND a.severity = s.severity
+            GROUP BY 1, 2 ORDER BY 1""", params).fetchall()
+    per_day: dict[str, dict] = {}
+    for day, severity, n in alerts:
+        per_day.setdefault(day.isoformat(), {"day": day.isoformat()})[severity] = n
+    consistency = [
+        {"day": d.isoformat(), "calls": n, "consistency_rate_pct": _pct(ok, n)}
+        for d, n, ok in conn.execute(
+            f"""SELECT d::date, count(c.id),
+                       count(c.id) FILTER (WHERE (c.session_outcome IS NOT DISTINCT FROM 'appointment_booked')
+                                                 = c.appointment_made)
+                  FROM generate_series((((%(end)s - interval '1 microsecond') AT TIME ZONE 'UTC')::date - (%(days)s - 1))::timestamp,
+                                       ((%(end)s - interval '1 microsecond') AT TIME ZONE 'UTC')::date::timestamp, interval '1 day') d
+                  LEFT JOIN {_calls(domain_schema)} c
+                         ON c.created_at >= d AT TIME ZONE 'UTC' AND c.created_at < (d + interval '1 day') AT TIME ZONE 'UTC'
+                        AND c.created_at < %(end)s
+                 GROUP BY 1 ORDER BY 1""", params)]
+    ages = conn.execute(
+        """SELECT extract(epoch FROM now() - created_at) / 3600 FROM dbguard.manual_review_queue
+            WHERE status IN ('pending', 'in_progress')""").fetchall()
+    buckets = {label: 0 for label, _ in REVIEW_AGE_BUCKETS}
+    for (hours,) in ages:
+        label = next(label for label, limit in REVIEW_AGE_BUCKETS if limit is None or hours < limit)
+        buckets[label] += 1
+    companies = []
+    if conn.execute("SELECT to_regclass('dbguard_audit.consistency_violations')").fetchone()[0] is not None:
+        companies = [
+            {"company_id": c, "name": name, "critical": crit, "violations": n}
+            for c, name, crit, n in conn.execute(
+                f"""SELECT v.company_id, min(co.name), count(*) FILTER (WHERE v.severity = 'critical'), count(*)
+                      FROM dbguard_audit.consistency_violations v
+                      LEFT JOIN {quote_schema(domain_schema)}.companies co ON co.id = v.company_id
+                     GROUP BY v.company_id ORDER BY 3 DESC, 4 DESC, 1 LIMIT %s""", (TOP_ISSUES * 2,))]
+    return {
+        "trend": {"days": days, "alerts_per_day": list(per_day.values()), "consistency_per_day": consistency},
+        "top_companies": companies,
+        "review_ages": [{"age": label, "open": n} for label, n in buckets.items()],
     }
 
 
@@ -97,7 +158,6 @@ def _end_read(conn: psycopg.Connection) -> None:
 
 
 def _calls(domain_schema: str) -> str:
-    from .catalog import quote_schema
     return f"{quote_schema(domain_schema)}.calls"
 
 
@@ -106,9 +166,18 @@ def _fmt(value) -> str:
 
 
 def format_report(data: dict, fmt: str = "text") -> str:
-    """The report as 'text', 'markdown' or 'json'."""
+    """The report as 'text', 'markdown', 'json' or 'html' (one self-contained page with charts)."""
     if fmt == "json":
         return json.dumps(data, indent=2, default=str)
+    if fmt == "html":
+        from importlib.metadata import PackageNotFoundError, version
+
+        from .report_html import render_html
+        try:
+            release = version("dbguard")
+        except PackageNotFoundError:
+            release = ""
+        return render_html(data, version=release)
     md = fmt == "markdown"
     v, a, c, q = data["violations"], data["alerts"], data["calls"], data["review_queue"]
     lines = [("# " if md else "") + f"dbguard daily report {data['period']['start'][:16]} – {data['period']['end'][:16]} UTC", ""]
