@@ -315,7 +315,119 @@ CREATE TABLE dbguard.circuit_breaker_states (
 -- Name: TABLE circuit_breaker_states; Type: COMMENT; Schema: dbguard; Owner: -
 --
 
-COMMENT ON TABLE dbguard.circuit_breaker_states IS 'Circuit breaker per key; change it through dbguard.breaker_allow/record_success/record_failure (thresholds: UPDATE or dbguard.breaker_configure)';
+COMMENT ON TABLE dbguard.circuit_breaker_states IS 'Circuit breaker per key; change it through dbguard.breaker_allow/record_success/record_failure (thresholds: UPDATE or dbguard.breaker_configure).';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.key; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.key IS 'Breaker key (one external dependency).';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.state; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.state IS 'closed, open or half_open.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.failure_count; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.failure_count IS 'Consecutive failures since the last success.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.success_count; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.success_count IS 'Successful trials while half_open.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.failure_threshold; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.failure_threshold IS 'Consecutive failures that open the breaker (default 3).';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.success_threshold; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.success_threshold IS 'Successful trials that close it (default 2).';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.cooldown; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.cooldown IS 'Time open before a trial is allowed (default 30 seconds).';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.trial_timeout; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.trial_timeout IS 'After how long an unanswered trial goes to the next caller.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.trial_started_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.trial_started_at IS 'When the current half_open trial started.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.opened_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.opened_at IS 'When it last opened.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.state_changed_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.state_changed_at IS 'When the state last changed.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.last_failure_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.last_failure_at IS 'When the last failure was recorded.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.last_success_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.last_success_at IS 'When the last success was recorded.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.last_error; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.last_error IS 'Error text of the last failure.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.created_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.created_at IS 'When the key was first used.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.updated_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.updated_at IS 'When the row last changed.';
 
 
 --
@@ -2797,6 +2909,62 @@ CREATE TABLE dbguard.circuit_breaker_transitions (
 
 
 --
+-- Name: TABLE circuit_breaker_transitions; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.circuit_breaker_transitions IS 'Every state change of every circuit breaker, kept so that outages and recovery times can be measured (dbguard_audit.circuit_breakers).';
+
+
+--
+-- Name: COLUMN circuit_breaker_transitions.id; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_transitions.id IS 'Transition id.';
+
+
+--
+-- Name: COLUMN circuit_breaker_transitions.key; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_transitions.key IS 'Breaker key.';
+
+
+--
+-- Name: COLUMN circuit_breaker_transitions.from_state; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_transitions.from_state IS 'State before.';
+
+
+--
+-- Name: COLUMN circuit_breaker_transitions.to_state; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_transitions.to_state IS 'State after.';
+
+
+--
+-- Name: COLUMN circuit_breaker_transitions.reason; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_transitions.reason IS 'Why (threshold reached, cool-down over, trial succeeded, reset, ...).';
+
+
+--
+-- Name: COLUMN circuit_breaker_transitions.error; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_transitions.error IS 'Error text of the failure that caused it, if any.';
+
+
+--
+-- Name: COLUMN circuit_breaker_transitions.occurred_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_transitions.occurred_at IS 'When it happened.';
+
+
+--
 -- Name: circuit_breaker_transitions_id_seq; Type: SEQUENCE; Schema: dbguard; Owner: -
 --
 
@@ -2839,6 +3007,104 @@ CREATE TABLE dbguard.data_consistency_alerts (
 
 
 --
+-- Name: TABLE data_consistency_alerts; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.data_consistency_alerts IS 'Every alert a rule (detected_by trigger) or a scan (`dbguard check`, detected_by scan) recorded; also announced on NOTIFY channel dbguard_alerts. Written only through dbguard.raise_alert.';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.id; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.id IS 'Alert id.';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.alert_type; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.alert_type IS 'Kind of inconsistency (e.g. session_outcome_mismatch; a scan alert carries the detection rule''s name).';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.severity; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.severity IS 'info, warning or critical.';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.entity_type; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.entity_type IS 'Table of the row concerned (calls, appointments, ...).';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.entity_id; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.entity_id IS 'id of the row concerned, as text.';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.description; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.description IS 'What was found, in words.';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.details; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.details IS 'Values involved (JSON; PII redacted).';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.detected_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.detected_at IS 'When it was detected.';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.detected_by; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.detected_by IS 'trigger (a rule, at write time) or scan (`dbguard check`).';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.rule; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.rule IS 'The rule that raised it.';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.auto_corrected; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.auto_corrected IS 'true when a rule in correct mode repaired the row.';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.resolved_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.resolved_at IS 'When it was resolved (NULL: open).';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.resolved_by; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.resolved_by IS 'Who or what resolved it.';
+
+
+--
 -- Name: data_consistency_alerts_id_seq; Type: SEQUENCE; Schema: dbguard; Owner: -
 --
 
@@ -2875,6 +3141,69 @@ CREATE TABLE dbguard.installed_rules (
 
 
 --
+-- Name: TABLE installed_rules; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.installed_rules IS 'One row per installed rule: its version, trigger function and the fingerprints used to detect hand edits (drift, see dbguard.rule_status).';
+
+
+--
+-- Name: COLUMN installed_rules.rule; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.rule IS 'Rule name.';
+
+
+--
+-- Name: COLUMN installed_rules.version; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.version IS 'Installed version (sql/triggers/<rule>/vN.sql).';
+
+
+--
+-- Name: COLUMN installed_rules.function_name; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.function_name IS 'Its trigger function (regprocedure text).';
+
+
+--
+-- Name: COLUMN installed_rules.definition_md5; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.definition_md5 IS 'Fingerprint of the function as installed; differs from the live one when it was edited by hand.';
+
+
+--
+-- Name: COLUMN installed_rules.source_sha256; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.source_sha256 IS 'sha256 of the shipped source file that was installed.';
+
+
+--
+-- Name: COLUMN installed_rules.description; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.description IS 'What the rule guarantees.';
+
+
+--
+-- Name: COLUMN installed_rules.installed_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.installed_at IS 'When this version was installed.';
+
+
+--
+-- Name: COLUMN installed_rules.triggers; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.triggers IS 'The triggers that run the function, as table.trigger.';
+
+
+--
 -- Name: installed_views; Type: TABLE; Schema: dbguard; Owner: -
 --
 
@@ -2883,6 +3212,34 @@ CREATE TABLE dbguard.installed_views (
     sha256 text NOT NULL,
     installed_at timestamp with time zone DEFAULT now() NOT NULL
 );
+
+
+--
+-- Name: TABLE installed_views; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.installed_views IS 'The dbguard_audit views as installed: the hash of each rendered view, so that migrate re-creates only the changed ones.';
+
+
+--
+-- Name: COLUMN installed_views.view_name; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_views.view_name IS 'View name in dbguard_audit.';
+
+
+--
+-- Name: COLUMN installed_views.sha256; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_views.sha256 IS 'sha256 of its rendered CREATE VIEW statement.';
+
+
+--
+-- Name: COLUMN installed_views.installed_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_views.installed_at IS 'When it was last (re)created.';
 
 
 --
@@ -2904,6 +3261,90 @@ CREATE TABLE dbguard.manual_review_queue (
     CONSTRAINT manual_review_queue_priority_check CHECK (((priority >= 1) AND (priority <= 5))),
     CONSTRAINT manual_review_queue_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'in_progress'::text, 'resolved'::text, 'dismissed'::text])))
 );
+
+
+--
+-- Name: TABLE manual_review_queue; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.manual_review_queue IS 'Cases a person has to look at (no automatic repair), one pending entry per call and reason; priority 1 is the most urgent. Work it with `dbguard review`.';
+
+
+--
+-- Name: COLUMN manual_review_queue.id; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.id IS 'Entry id.';
+
+
+--
+-- Name: COLUMN manual_review_queue.call_id; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.call_id IS 'The call concerned.';
+
+
+--
+-- Name: COLUMN manual_review_queue.reason; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.reason IS 'Why it needs review; sets the priority.';
+
+
+--
+-- Name: COLUMN manual_review_queue.priority; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.priority IS '1 (most urgent) .. 5.';
+
+
+--
+-- Name: COLUMN manual_review_queue.context; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.context IS 'Evidence collected when queued (JSON).';
+
+
+--
+-- Name: COLUMN manual_review_queue.status; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.status IS 'pending, in_progress, resolved or dismissed.';
+
+
+--
+-- Name: COLUMN manual_review_queue.created_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.created_at IS 'When it was queued.';
+
+
+--
+-- Name: COLUMN manual_review_queue.updated_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.updated_at IS 'When it last changed.';
+
+
+--
+-- Name: COLUMN manual_review_queue.resolved_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.resolved_at IS 'When it was resolved or dismissed.';
+
+
+--
+-- Name: COLUMN manual_review_queue.resolved_by; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.resolved_by IS 'Who resolved or dismissed it.';
+
+
+--
+-- Name: COLUMN manual_review_queue.resolution_note; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.resolution_note IS 'What was done.';
 
 
 --
@@ -2937,6 +3378,34 @@ CREATE TABLE dbguard.migration_checksums (
 
 
 --
+-- Name: TABLE migration_checksums; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.migration_checksums IS 'Content checksum of every applied migration, so `dbguard status` can report a migration whose SQL changed after it was applied.';
+
+
+--
+-- Name: COLUMN migration_checksums.migration_id; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.migration_checksums.migration_id IS 'yoyo migration id.';
+
+
+--
+-- Name: COLUMN migration_checksums.checksum; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.migration_checksums.checksum IS 'sha256 of the migration''s SQL when applied.';
+
+
+--
+-- Name: COLUMN migration_checksums.applied_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.migration_checksums.applied_at IS 'When it was applied.';
+
+
+--
 -- Name: owned_tables; Type: TABLE; Schema: dbguard; Owner: -
 --
 
@@ -2945,6 +3414,34 @@ CREATE TABLE dbguard.owned_tables (
     migration text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL
 );
+
+
+--
+-- Name: TABLE owned_tables; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.owned_tables IS 'Domain tables dbguard created (as opposed to tables it found and extended); a rollback only ever drops these, and only while empty.';
+
+
+--
+-- Name: COLUMN owned_tables.table_name; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.owned_tables.table_name IS 'Table dbguard created.';
+
+
+--
+-- Name: COLUMN owned_tables.migration; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.owned_tables.migration IS 'The migration that created it.';
+
+
+--
+-- Name: COLUMN owned_tables.created_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.owned_tables.created_at IS 'When.';
 
 
 --
@@ -2958,6 +3455,41 @@ CREATE TABLE dbguard.rule_settings (
     updated_by text DEFAULT CURRENT_USER NOT NULL,
     CONSTRAINT rule_settings_mode_check CHECK ((mode = ANY (ARRAY['off'::text, 'alert'::text, 'correct'::text, 'enforce'::text])))
 );
+
+
+--
+-- Name: TABLE rule_settings; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.rule_settings IS 'The mode of each rule (off, alert, correct, enforce); a rule without a row runs in correct. Change it with `dbguard rules set-mode RULE MODE`.';
+
+
+--
+-- Name: COLUMN rule_settings.rule; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_settings.rule IS 'Rule name.';
+
+
+--
+-- Name: COLUMN rule_settings.mode; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_settings.mode IS 'off: does nothing; alert: records an alert only; correct: repairs and alerts; enforce: refuses the write.';
+
+
+--
+-- Name: COLUMN rule_settings.updated_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_settings.updated_at IS 'When the mode was last set.';
+
+
+--
+-- Name: COLUMN rule_settings.updated_by; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_settings.updated_by IS 'Database user who set it.';
 
 
 --
@@ -2992,6 +3524,76 @@ CREATE VIEW dbguard.rule_status AS
 
 
 --
+-- Name: VIEW rule_status; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON VIEW dbguard.rule_status IS 'Each installed rule with its version, current mode and drift from what dbguard installed (what `dbguard status` shows).';
+
+
+--
+-- Name: COLUMN rule_status.rule; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.rule IS 'Rule name.';
+
+
+--
+-- Name: COLUMN rule_status.version; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.version IS 'Installed version.';
+
+
+--
+-- Name: COLUMN rule_status.mode; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.mode IS 'Current mode (off, alert, correct, enforce).';
+
+
+--
+-- Name: COLUMN rule_status.function_name; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.function_name IS 'Its trigger function.';
+
+
+--
+-- Name: COLUMN rule_status.description; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.description IS 'What the rule guarantees.';
+
+
+--
+-- Name: COLUMN rule_status.installed_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.installed_at IS 'When this version was installed.';
+
+
+--
+-- Name: COLUMN rule_status.triggers; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.triggers IS 'The triggers that run the function now.';
+
+
+--
+-- Name: COLUMN rule_status.drift; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.drift IS 'none, missing (function gone), modified (edited by hand), trigger_missing or trigger_disabled.';
+
+
+--
+-- Name: COLUMN rule_status.missing_triggers; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.missing_triggers IS 'Triggers the rule installed that are gone now.';
+
+
+--
 -- Name: source_mappings; Type: TABLE; Schema: dbguard; Owner: -
 --
 
@@ -3000,6 +3602,34 @@ CREATE TABLE dbguard.source_mappings (
     booking_source text NOT NULL,
     created_by text NOT NULL
 );
+
+
+--
+-- Name: TABLE source_mappings; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.source_mappings IS 'How a legacy appointments.source value maps to booking_source and created_by (used by the creation_metadata rule and `dbguard backfill metadata`).';
+
+
+--
+-- Name: COLUMN source_mappings.source; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.source_mappings.source IS 'A value of appointments.source.';
+
+
+--
+-- Name: COLUMN source_mappings.booking_source; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.source_mappings.booking_source IS 'The booking_source it implies.';
+
+
+--
+-- Name: COLUMN source_mappings.created_by; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.source_mappings.created_by IS 'The created_by actor it implies.';
 
 
 --
@@ -3023,10 +3653,38 @@ COMMENT ON TABLE dbguard.vocabularies IS 'Allowed values per vocabulary (booking
 
 
 --
+-- Name: COLUMN vocabularies.vocabulary; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.vocabularies.vocabulary IS 'Which vocabulary (the column family it governs).';
+
+
+--
+-- Name: COLUMN vocabularies.code; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.vocabularies.code IS 'An allowed value.';
+
+
+--
+-- Name: COLUMN vocabularies.description; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.vocabularies.description IS 'What the value means.';
+
+
+--
+-- Name: COLUMN vocabularies.is_active; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.vocabularies.is_active IS 'appointment_status only: whether an appointment in this status is live.';
+
+
+--
 -- Name: COLUMN vocabularies.pinned; Type: COMMENT; Schema: dbguard; Owner: -
 --
 
-COMMENT ON COLUMN dbguard.vocabularies.pinned IS 'Named by a trigger WHEN clause or a rule function''s constant list: cannot be deleted or renamed (SQLSTATE DG009).';
+COMMENT ON COLUMN dbguard.vocabularies.pinned IS 'Named by a trigger WHEN clause or a rule function''s constant list: dbguard refuses to delete or rename it.';
 
 
 --
@@ -3068,6 +3726,90 @@ CREATE VIEW dbguard_audit.alert_summary AS
    FROM (daily d
      LEFT JOIN daily w ON (((w.alert_type = d.alert_type) AND (w.day = (d.day - 7)))))
   WHERE (d.day >= (((now() AT TIME ZONE 'UTC'::text))::date - 90));
+
+
+--
+-- Name: VIEW alert_summary; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.alert_summary IS 'Alerts (dbguard.data_consistency_alerts) by alert type and UTC day of detection (last 90 days), with the auto-corrected share and the change against the same weekday one week earlier.';
+
+
+--
+-- Name: COLUMN alert_summary.alert_type; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.alert_type IS 'Alert type (e.g. session_outcome_mismatch, or a detection rule''s name for scan alerts).';
+
+
+--
+-- Name: COLUMN alert_summary.day; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.day IS 'UTC calendar day the alerts were detected.';
+
+
+--
+-- Name: COLUMN alert_summary.alerts; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.alerts IS 'Alerts of this type that day.';
+
+
+--
+-- Name: COLUMN alert_summary.critical; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.critical IS 'Of these, alerts with severity critical.';
+
+
+--
+-- Name: COLUMN alert_summary.auto_corrected; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.auto_corrected IS 'Of these, alerts whose row a rule in correct mode repaired.';
+
+
+--
+-- Name: COLUMN alert_summary.auto_corrected_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.auto_corrected_pct IS 'auto_corrected / alerts, in percent (0..100).';
+
+
+--
+-- Name: COLUMN alert_summary.still_open; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.still_open IS 'Of these, alerts not resolved yet (resolved_at is NULL).';
+
+
+--
+-- Name: COLUMN alert_summary.from_scans; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.from_scans IS 'Of these, alerts recorded by `dbguard check` (detected_by = ''scan'') rather than by a trigger.';
+
+
+--
+-- Name: COLUMN alert_summary.alerts_week_before; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.alerts_week_before IS 'Alerts of this type seven days earlier (0 when none).';
+
+
+--
+-- Name: COLUMN alert_summary.week_over_week_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.week_over_week_pct IS 'Change of alerts against alerts_week_before, in percent; NULL when there were none the week before.';
+
+
+--
+-- Name: COLUMN alert_summary.trend; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.trend IS 'new (none the week before), up, down or flat against the same day one week earlier.';
 
 
 --
@@ -3204,6 +3946,111 @@ CREATE VIEW dbguard_audit.appointment_history AS
 
 
 --
+-- Name: VIEW appointment_history; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.appointment_history IS 'A lead''s timeline: one row per history event of each of its appointments (from appointment_events; for legacy appointments without history, derived from their lifecycle columns), placed in its reschedule chain. Filter by lead_id. Not limited to 90 days.';
+
+
+--
+-- Name: COLUMN appointment_history.lead_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.lead_id IS 'The lead.';
+
+
+--
+-- Name: COLUMN appointment_history.appointment_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.appointment_id IS 'The appointment the event is about.';
+
+
+--
+-- Name: COLUMN appointment_history.rescheduled_from_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.rescheduled_from_id IS 'The appointment this one replaced (its predecessor in the reschedule chain), if any.';
+
+
+--
+-- Name: COLUMN appointment_history.chain_root_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.chain_root_id IS 'First appointment of the reschedule chain (the appointment itself when it replaced none).';
+
+
+--
+-- Name: COLUMN appointment_history.chain_position; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.chain_position IS 'Place in the chain: 0 for the root, 1 for its first successor, ...';
+
+
+--
+-- Name: COLUMN appointment_history.event; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.event IS 'What happened: created, status_changed, rescheduled, cancelled, reactivated, deleted, ...';
+
+
+--
+-- Name: COLUMN appointment_history.occurred_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.occurred_at IS 'When it happened.';
+
+
+--
+-- Name: COLUMN appointment_history.actor; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.actor IS 'Who did it (vocabulary actor).';
+
+
+--
+-- Name: COLUMN appointment_history.source; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.source IS 'Through which source or channel.';
+
+
+--
+-- Name: COLUMN appointment_history.old_status; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.old_status IS 'Status before the event (NULL for derived rows).';
+
+
+--
+-- Name: COLUMN appointment_history.new_status; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.new_status IS 'Status after the event.';
+
+
+--
+-- Name: COLUMN appointment_history.old_starts_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.old_starts_at IS 'Start time before a reschedule (NULL for derived rows).';
+
+
+--
+-- Name: COLUMN appointment_history.new_starts_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.new_starts_at IS 'Start time after the event.';
+
+
+--
+-- Name: COLUMN appointment_history.from_history; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.from_history IS 'true: recorded in appointment_events; false: derived from the appointment''s lifecycle columns (legacy row).';
+
+
+--
 -- Name: booking_sources; Type: VIEW; Schema: dbguard_audit; Owner: -
 --
 
@@ -3217,6 +4064,55 @@ CREATE VIEW dbguard_audit.booking_sources AS
    FROM public.appointments a
   WHERE (created_at >= (now() - make_interval(days => 90)))
   GROUP BY COALESCE(booking_source, '(none)'::text);
+
+
+--
+-- Name: VIEW booking_sources; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.booking_sources IS 'Appointments created in the last 90 days by booking_source: count, share, first and last use, and average lead time.';
+
+
+--
+-- Name: COLUMN booking_sources.booking_source; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.booking_sources.booking_source IS 'Booking channel (vocabulary booking_source); ''(none)'' when not recorded.';
+
+
+--
+-- Name: COLUMN booking_sources.appointments; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.booking_sources.appointments IS 'Appointments created through it.';
+
+
+--
+-- Name: COLUMN booking_sources.share_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.booking_sources.share_pct IS 'Its share of all appointments in the window, in percent (0..100).';
+
+
+--
+-- Name: COLUMN booking_sources.first_used_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.booking_sources.first_used_at IS 'created_at of its first appointment in the window.';
+
+
+--
+-- Name: COLUMN booking_sources.last_used_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.booking_sources.last_used_at IS 'created_at of its latest appointment.';
+
+
+--
+-- Name: COLUMN booking_sources.avg_lead_time_hours; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.booking_sources.avg_lead_time_hours IS 'Average hours between booking (created_at) and the appointment''s start (starts_at).';
 
 
 --
@@ -3236,6 +4132,55 @@ CREATE VIEW dbguard_audit.cancellations AS
 
 
 --
+-- Name: VIEW cancellations; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.cancellations IS 'Cancelled appointments created in the last 90 days, by who cancelled: count, average notice and late cancellations (under 24 hours before the start).';
+
+
+--
+-- Name: COLUMN cancellations.cancelled_by; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.cancellations.cancelled_by IS 'Actor who cancelled (vocabulary actor); ''(unknown)'' when not recorded.';
+
+
+--
+-- Name: COLUMN cancellations.cancellations; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.cancellations.cancellations IS 'Cancelled appointments (status cancelled or cancelled_at set).';
+
+
+--
+-- Name: COLUMN cancellations.avg_notice_hours; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.cancellations.avg_notice_hours IS 'Average hours between cancellation (cancelled_at) and the appointment''s start; negative: cancelled after the start.';
+
+
+--
+-- Name: COLUMN cancellations.late_cancellations; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.cancellations.late_cancellations IS 'Cancellations less than 24 hours before the start.';
+
+
+--
+-- Name: COLUMN cancellations.late_cancellation_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.cancellations.late_cancellation_pct IS 'late_cancellations / cancellations, in percent (0..100).';
+
+
+--
+-- Name: COLUMN cancellations.without_cancelled_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.cancellations.without_cancelled_at IS 'Cancelled appointments with no cancelled_at (no notice can be computed for them).';
+
+
+--
 -- Name: channel_performance; Type: VIEW; Schema: dbguard_audit; Owner: -
 --
 
@@ -3250,6 +4195,62 @@ CREATE VIEW dbguard_audit.channel_performance AS
    FROM public.appointments a
   WHERE (created_at >= (now() - make_interval(days => 90)))
   GROUP BY COALESCE(booking_source, '(none)'::text), COALESCE(created_by, '(unknown)'::text);
+
+
+--
+-- Name: VIEW channel_performance; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.channel_performance IS 'Appointments created in the last 90 days by booking source and creating actor: total, confirmed, cancelled, no-shows and success rate.';
+
+
+--
+-- Name: COLUMN channel_performance.booking_source; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.channel_performance.booking_source IS 'Booking channel; ''(none)'' when not recorded.';
+
+
+--
+-- Name: COLUMN channel_performance.created_by; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.channel_performance.created_by IS 'Actor who created the appointment; ''(unknown)'' when not recorded.';
+
+
+--
+-- Name: COLUMN channel_performance.total; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.channel_performance.total IS 'Appointments.';
+
+
+--
+-- Name: COLUMN channel_performance.confirmed; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.channel_performance.confirmed IS 'Of these, appointments in status confirmed or completed.';
+
+
+--
+-- Name: COLUMN channel_performance.cancelled; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.channel_performance.cancelled IS 'Of these, appointments in status cancelled.';
+
+
+--
+-- Name: COLUMN channel_performance.no_show; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.channel_performance.no_show IS 'Of these, appointments in status no_show.';
+
+
+--
+-- Name: COLUMN channel_performance.success_rate_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.channel_performance.success_rate_pct IS 'confirmed / total, in percent (0..100).';
 
 
 --
@@ -3329,6 +4330,188 @@ CREATE VIEW dbguard_audit.circuit_breakers AS
 
 
 --
+-- Name: VIEW circuit_breakers; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.circuit_breakers IS 'One row per circuit breaker key (dbguard.circuit_breaker_states): its state, failures, last transition, and how long it has been or was open (from dbguard.circuit_breaker_transitions). Not limited to 90 days.';
+
+
+--
+-- Name: COLUMN circuit_breakers.key; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.key IS 'Breaker key (one external dependency, e.g. ''calcom'').';
+
+
+--
+-- Name: COLUMN circuit_breakers.state; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.state IS 'closed (calls allowed), open (refused until the cool-down ends) or half_open (a trial is allowed).';
+
+
+--
+-- Name: COLUMN circuit_breakers.consecutive_failures; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.consecutive_failures IS 'Failures in a row since the last success.';
+
+
+--
+-- Name: COLUMN circuit_breakers.half_open_successes; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.half_open_successes IS 'Successful trials so far while half_open.';
+
+
+--
+-- Name: COLUMN circuit_breakers.failure_threshold; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.failure_threshold IS 'Consecutive failures that open the breaker.';
+
+
+--
+-- Name: COLUMN circuit_breakers.success_threshold; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.success_threshold IS 'Successful trials that close it again.';
+
+
+--
+-- Name: COLUMN circuit_breakers.cooldown; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.cooldown IS 'How long it stays open before a trial is allowed.';
+
+
+--
+-- Name: COLUMN circuit_breakers.trial_timeout; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.trial_timeout IS 'After how long a trial that never reported back is given to the next caller.';
+
+
+--
+-- Name: COLUMN circuit_breakers.trial_in_flight; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.trial_in_flight IS 'true while half_open with a trial running.';
+
+
+--
+-- Name: COLUMN circuit_breakers.last_failure_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.last_failure_at IS 'When the last failure was recorded.';
+
+
+--
+-- Name: COLUMN circuit_breakers.last_error; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.last_error IS 'Error text of the last failure.';
+
+
+--
+-- Name: COLUMN circuit_breakers.last_success_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.last_success_at IS 'When the last success was recorded.';
+
+
+--
+-- Name: COLUMN circuit_breakers.state_changed_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.state_changed_at IS 'When the state last changed.';
+
+
+--
+-- Name: COLUMN circuit_breakers.last_transition; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.last_transition IS 'Last transition, as ''from -> to''.';
+
+
+--
+-- Name: COLUMN circuit_breakers.last_transition_reason; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.last_transition_reason IS 'Why the last transition happened.';
+
+
+--
+-- Name: COLUMN circuit_breakers.last_transition_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.last_transition_at IS 'When the last transition happened.';
+
+
+--
+-- Name: COLUMN circuit_breakers.trial_possible_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.trial_possible_at IS 'While open: when the cool-down ends and a trial is allowed.';
+
+
+--
+-- Name: COLUMN circuit_breakers.times_opened; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.times_opened IS 'Outages so far (transitions closed -> open).';
+
+
+--
+-- Name: COLUMN circuit_breakers.recoveries; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.recoveries IS 'Outages that ended (back to closed).';
+
+
+--
+-- Name: COLUMN circuit_breakers.current_outage_since; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.current_outage_since IS 'Start of the current outage (NULL when closed).';
+
+
+--
+-- Name: COLUMN circuit_breakers.current_outage_seconds; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.current_outage_seconds IS 'Seconds the current outage has lasted so far.';
+
+
+--
+-- Name: COLUMN circuit_breakers.last_recovery_seconds; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.last_recovery_seconds IS 'Seconds from open to closed of the last ended outage.';
+
+
+--
+-- Name: COLUMN circuit_breakers.avg_recovery_seconds; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.avg_recovery_seconds IS 'Average seconds from open to closed over the ended outages.';
+
+
+--
+-- Name: COLUMN circuit_breakers.max_recovery_seconds; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.max_recovery_seconds IS 'Longest outage that ended, in seconds.';
+
+
+--
+-- Name: COLUMN circuit_breakers.total_seconds_not_closed; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.total_seconds_not_closed IS 'Seconds spent open or half_open, over all outages (the current one up to now).';
+
+
+--
 -- Name: calls; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3372,6 +4555,55 @@ CREATE VIEW dbguard_audit.consistency_rate_daily AS
    FROM public.calls c
   WHERE (created_at >= (now() - make_interval(days => 90)))
   GROUP BY (((created_at AT TIME ZONE 'UTC'::text))::date);
+
+
+--
+-- Name: VIEW consistency_rate_daily; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.consistency_rate_daily IS 'Per UTC day of calls.created_at (last 90 days): the share of calls whose session_outcome and appointment_made agree. It measures ONE rule only (outcome_flag_sync); see consistency_violations for every rule.';
+
+
+--
+-- Name: COLUMN consistency_rate_daily.day; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_rate_daily.day IS 'UTC calendar day of the calls'' created_at.';
+
+
+--
+-- Name: COLUMN consistency_rate_daily.calls; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_rate_daily.calls IS 'Calls created that day.';
+
+
+--
+-- Name: COLUMN consistency_rate_daily.consistent_calls; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_rate_daily.consistent_calls IS 'Calls whose session_outcome is ''appointment_booked'' exactly when appointment_made is true.';
+
+
+--
+-- Name: COLUMN consistency_rate_daily.booked_outcome_without_flag; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_rate_daily.booked_outcome_without_flag IS 'Calls with session_outcome ''appointment_booked'' but appointment_made false (phantom bookings).';
+
+
+--
+-- Name: COLUMN consistency_rate_daily.flag_without_booked_outcome; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_rate_daily.flag_without_booked_outcome IS 'Calls with appointment_made true but another session_outcome.';
+
+
+--
+-- Name: COLUMN consistency_rate_daily.consistency_rate_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_rate_daily.consistency_rate_pct IS 'consistent_calls / calls, in percent (0..100), rounded to 2 decimals.';
 
 
 --
@@ -3683,6 +4915,83 @@ UNION ALL
 
 
 --
+-- Name: VIEW consistency_violations; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.consistency_violations IS 'Rows that currently break a detection rule of the rule catalog (sql/catalog/ plus your --catalog-dir), one row per offending row and rule: what `dbguard check` finds, live, not a history.';
+
+
+--
+-- Name: COLUMN consistency_violations.rule; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.rule IS 'Detection rule that the row breaks (its file name in the catalog). One of: call_missing_direction, confirmed_without_appointment, cross_tenant_staff, lead_rollup_drift, link_status_mismatch, made_without_appointment, missing_lifecycle_metadata, orphaned_appointment, phantom_booking, pii_in_metadata, unassigned_staff.';
+
+
+--
+-- Name: COLUMN consistency_violations.severity; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.severity IS 'Severity of the rule: critical, warning or info.';
+
+
+--
+-- Name: COLUMN consistency_violations.entity_type; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.entity_type IS 'Table the offending row is in (calls or appointments).';
+
+
+--
+-- Name: COLUMN consistency_violations.entity_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.entity_id IS 'id of the offending row in entity_type.';
+
+
+--
+-- Name: COLUMN consistency_violations.company_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.company_id IS 'Company (tenant) of the offending row.';
+
+
+--
+-- Name: COLUMN consistency_violations.call_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.call_id IS 'The call the offending row belongs to, where there is one.';
+
+
+--
+-- Name: COLUMN consistency_violations.created_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.created_at IS 'created_at of the offending row (what `check --since` filters on).';
+
+
+--
+-- Name: COLUMN consistency_violations.description; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.description IS 'What the rule finds wrong, in words.';
+
+
+--
+-- Name: COLUMN consistency_violations.fix; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.fix IS 'What `dbguard reconcile` does about it (''manual review'' when nothing is automatic).';
+
+
+--
+-- Name: COLUMN consistency_violations.details; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.details IS 'The offending row''s relevant values (JSON), for investigation.';
+
+
+--
 -- Name: link_status; Type: VIEW; Schema: dbguard_audit; Owner: -
 --
 
@@ -3711,6 +5020,62 @@ UNION ALL
 
 
 --
+-- Name: VIEW link_status; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.link_status IS 'Calls created in the last 90 days by appointment link status and by customer link status: count, share and time span.';
+
+
+--
+-- Name: COLUMN link_status.link; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.link_status.link IS 'Which link: ''appointment'' (calls.appointment_link_status) or ''customer'' (calls.customer_link_status).';
+
+
+--
+-- Name: COLUMN link_status.status; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.link_status.status IS 'Link status (unlinked, linked, creation_failed); ''(not known)'' for legacy rows whose status was never recorded.';
+
+
+--
+-- Name: COLUMN link_status.calls; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.link_status.calls IS 'Calls in this status.';
+
+
+--
+-- Name: COLUMN link_status.share_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.link_status.share_pct IS 'Their share of all calls of the window for this link, in percent (0..100).';
+
+
+--
+-- Name: COLUMN link_status.with_target; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.link_status.with_target IS 'Of these, calls that have the target set (calls.appointment_id or calls.customer_id).';
+
+
+--
+-- Name: COLUMN link_status.oldest_call_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.link_status.oldest_call_at IS 'created_at of the oldest such call.';
+
+
+--
+-- Name: COLUMN link_status.newest_call_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.link_status.newest_call_at IS 'created_at of the newest such call.';
+
+
+--
 -- Name: metadata_completeness; Type: VIEW; Schema: dbguard_audit; Owner: -
 --
 
@@ -3733,6 +5098,97 @@ CREATE VIEW dbguard_audit.metadata_completeness AS
 
 
 --
+-- Name: VIEW metadata_completeness; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.metadata_completeness IS 'Per UTC day of appointments.created_at (last 90 days): how complete the lifecycle audit columns are, each as a percentage of the appointments it applies to.';
+
+
+--
+-- Name: COLUMN metadata_completeness.day; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.day IS 'UTC calendar day of the appointments'' created_at.';
+
+
+--
+-- Name: COLUMN metadata_completeness.appointments; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.appointments IS 'Appointments created that day.';
+
+
+--
+-- Name: COLUMN metadata_completeness.created_by_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.created_by_pct IS 'Share of those appointments with created_by set, in percent (0..100).';
+
+
+--
+-- Name: COLUMN metadata_completeness.booking_source_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.booking_source_pct IS 'Share of those appointments with booking_source set, in percent.';
+
+
+--
+-- Name: COLUMN metadata_completeness.cancelled; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.cancelled IS 'Of those appointments, how many have status cancelled.';
+
+
+--
+-- Name: COLUMN metadata_completeness.cancelled_at_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.cancelled_at_pct IS 'Share of the cancelled ones with cancelled_at set, in percent; NULL when none is cancelled.';
+
+
+--
+-- Name: COLUMN metadata_completeness.cancelled_by_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.cancelled_by_pct IS 'Share of the cancelled ones with cancelled_by set, in percent; NULL when none is cancelled.';
+
+
+--
+-- Name: COLUMN metadata_completeness.cancelled_by_user_id_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.cancelled_by_user_id_pct IS 'Share of the cancelled ones with cancelled_by_user_id set, in percent (only set when a user cancelled).';
+
+
+--
+-- Name: COLUMN metadata_completeness.rescheduled; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.rescheduled IS 'Of those appointments, how many were rescheduled (rescheduled_at set or status rescheduled).';
+
+
+--
+-- Name: COLUMN metadata_completeness.rescheduled_at_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.rescheduled_at_pct IS 'Share of the rescheduled ones with rescheduled_at set, in percent; NULL when none was rescheduled.';
+
+
+--
+-- Name: COLUMN metadata_completeness.rescheduled_by_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.rescheduled_by_pct IS 'Share of the rescheduled ones with rescheduled_by set, in percent; NULL when none was rescheduled.';
+
+
+--
+-- Name: COLUMN metadata_completeness.rescheduled_by_user_id_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.rescheduled_by_user_id_pct IS 'Share of the rescheduled ones with rescheduled_by_user_id set, in percent (only set when a user rescheduled).';
+
+
+--
 -- Name: reschedules; Type: VIEW; Schema: dbguard_audit; Owner: -
 --
 
@@ -3745,6 +5201,48 @@ CREATE VIEW dbguard_audit.reschedules AS
    FROM public.appointments a
   WHERE ((created_at >= (now() - make_interval(days => 90))) AND (rescheduled_at IS NOT NULL))
   GROUP BY COALESCE(rescheduled_by, '(unknown)'::text), ((EXTRACT(isodow FROM (rescheduled_at AT TIME ZONE 'UTC'::text)))::integer), (TRIM(BOTH FROM to_char((rescheduled_at AT TIME ZONE 'UTC'::text), 'Day'::text))), ((EXTRACT(hour FROM (rescheduled_at AT TIME ZONE 'UTC'::text)))::integer);
+
+
+--
+-- Name: VIEW reschedules; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.reschedules IS 'Rescheduled appointments created in the last 90 days, by who rescheduled, ISO weekday and UTC hour of the reschedule.';
+
+
+--
+-- Name: COLUMN reschedules.rescheduled_by; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.reschedules.rescheduled_by IS 'Actor who rescheduled (vocabulary actor); ''(unknown)'' when not recorded.';
+
+
+--
+-- Name: COLUMN reschedules.weekday; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.reschedules.weekday IS 'ISO weekday of rescheduled_at in UTC: 1 = Monday .. 7 = Sunday.';
+
+
+--
+-- Name: COLUMN reschedules.weekday_name; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.reschedules.weekday_name IS 'English name of that weekday.';
+
+
+--
+-- Name: COLUMN reschedules.hour; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.reschedules.hour IS 'Hour of rescheduled_at in UTC, 0..23.';
+
+
+--
+-- Name: COLUMN reschedules.reschedules; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.reschedules.reschedules IS 'Rescheduled appointments.';
 
 
 --
@@ -3768,6 +5266,111 @@ CREATE VIEW dbguard_audit.review_queue AS
     q.context
    FROM (dbguard.manual_review_queue q
      LEFT JOIN public.calls c ON ((c.id = q.call_id)));
+
+
+--
+-- Name: VIEW review_queue; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.review_queue IS 'The manual review queue (dbguard.manual_review_queue) with each entry''s company and age: the cases no rule could repair automatically.';
+
+
+--
+-- Name: COLUMN review_queue.id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.id IS 'Review entry id (what `dbguard review resolve ID` takes).';
+
+
+--
+-- Name: COLUMN review_queue.call_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.call_id IS 'The call to look at.';
+
+
+--
+-- Name: COLUMN review_queue.company_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.company_id IS 'Company (tenant) of the call.';
+
+
+--
+-- Name: COLUMN review_queue.reason; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.reason IS 'Why it needs review (e.g. appointment_validation_failed, service_not_found).';
+
+
+--
+-- Name: COLUMN review_queue.priority; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.priority IS '1 (most urgent) .. 5, from the reason.';
+
+
+--
+-- Name: COLUMN review_queue.status; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.status IS 'pending, in_progress, resolved or dismissed.';
+
+
+--
+-- Name: COLUMN review_queue.is_open; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.is_open IS 'true while pending or in_progress.';
+
+
+--
+-- Name: COLUMN review_queue.created_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.created_at IS 'When the entry was queued.';
+
+
+--
+-- Name: COLUMN review_queue.updated_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.updated_at IS 'When it last changed.';
+
+
+--
+-- Name: COLUMN review_queue.resolved_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.resolved_at IS 'When it was resolved or dismissed.';
+
+
+--
+-- Name: COLUMN review_queue.resolved_by; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.resolved_by IS 'Who resolved or dismissed it.';
+
+
+--
+-- Name: COLUMN review_queue.resolution_note; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.resolution_note IS 'What was done.';
+
+
+--
+-- Name: COLUMN review_queue.age_hours; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.age_hours IS 'Hours from queueing until resolution, or until now while open.';
+
+
+--
+-- Name: COLUMN review_queue.context; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.context IS 'Evidence collected when the entry was queued (JSON).';
 
 
 --
@@ -3824,6 +5427,97 @@ CREATE VIEW dbguard_audit.staff_assignment AS
          LIMIT 1) m ON (true))
   WHERE (a.created_at >= (now() - make_interval(days => 90)))
   GROUP BY a.company_id;
+
+
+--
+-- Name: VIEW staff_assignment; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.staff_assignment IS 'Per company, appointments created in the last 90 days: how many have staff assigned, through which kind of cal.com host mapping, and how many hosts are still unresolved.';
+
+
+--
+-- Name: COLUMN staff_assignment.company_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.company_id IS 'Company (tenant).';
+
+
+--
+-- Name: COLUMN staff_assignment.appointments; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.appointments IS 'Appointments of the company.';
+
+
+--
+-- Name: COLUMN staff_assignment.assigned; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.assigned IS 'Of these, appointments with staff_id set.';
+
+
+--
+-- Name: COLUMN staff_assignment.assignment_rate_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.assignment_rate_pct IS 'assigned / appointments, in percent (0..100).';
+
+
+--
+-- Name: COLUMN staff_assignment.with_host; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.with_host IS 'Appointments with a cal.com host (calcom_host_id).';
+
+
+--
+-- Name: COLUMN staff_assignment.via_auto_email; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.via_auto_email IS 'Appointments whose host-to-staff mapping was matched automatically by e-mail.';
+
+
+--
+-- Name: COLUMN staff_assignment.via_auto_name; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.via_auto_name IS 'Appointments whose host-to-staff mapping was matched automatically by full name.';
+
+
+--
+-- Name: COLUMN staff_assignment.via_manual; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.via_manual IS 'Appointments whose mapping was made by hand (mapping_source manual).';
+
+
+--
+-- Name: COLUMN staff_assignment.via_admin; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.via_admin IS 'Appointments whose mapping was set by an admin (mapping_source admin).';
+
+
+--
+-- Name: COLUMN staff_assignment.without_mapping; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.without_mapping IS 'Appointments with host and staff but no matching mapping row.';
+
+
+--
+-- Name: COLUMN staff_assignment.unresolved_appointments; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.unresolved_appointments IS 'Appointments with a host but no staff.';
+
+
+--
+-- Name: COLUMN staff_assignment.unresolved_hosts; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.unresolved_hosts IS 'Distinct cal.com hosts of those appointments (hosts to map).';
 
 
 --

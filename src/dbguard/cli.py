@@ -539,15 +539,17 @@ def catalog_options(fn):
 
 @cli.command()
 @click.option("--docs", is_flag=True, help="Print docs/detection-rules.md (the rules table) instead of SQL.")
+@click.option("--analyst-docs", is_flag=True,
+              help="Print the view reference of docs/analysts.md (from sql/comments.toml) instead of SQL.")
 @click.option("--view", "view_names", multiple=True, metavar="NAME", help="Only this view (repeatable).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @catalog_options
-def render(docs: bool, view_names: tuple[str, ...], output: str | None, catalog_dir: str | None,
+def render(docs: bool, analyst_docs: bool, view_names: tuple[str, ...], output: str | None, catalog_dir: str | None,
            domain_schema: str) -> None:
     """Print the rendered SQL of the dbguard_audit views (or, with --docs, the rules table)."""
     from .catalog import docs_markdown, load_catalog
-    from .views import render as render_fn
-    text = docs_markdown(load_catalog(catalog_dir)) if docs else \
+    from .views import analyst_docs_markdown, render as render_fn
+    text = docs_markdown(load_catalog(catalog_dir)) if docs else analyst_docs_markdown() if analyst_docs else \
         render_fn(domain_schema, catalog_dir=catalog_dir, views=view_names)
     if output:
         with open(output, "w", encoding="utf-8") as fh:
@@ -637,29 +639,60 @@ def reconcile(ctx: Context, rule_names: tuple[str, ...], dry_run: bool, batch_si
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]), default="text",
+              show_default=True, help="html: one self-contained page with charts (opens offline).")
 @click.option("--date", "day", type=Day(), help="Report this UTC day (default: the last 24 hours).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write to FILE (replaced atomically) instead of stdout.")
 @catalog_options
 @pass_ctx
-def report(ctx: Context, fmt: str, day: str | None, catalog_dir: str | None, domain_schema: str) -> None:
-    """Daily report: totals, breakdown by type, top issues, week-over-week trend, auto-correction rate."""
-    from .reporting import format_report, report as report_fn
+def report(ctx: Context, fmt: str, day: str | None, output: str | None, catalog_dir: str | None,
+           domain_schema: str) -> None:
+    """Daily report: totals, breakdown by type, top issues, week-over-week trend, auto-correction rate;
+    with --format html also 4-week charts of alerts and consistency, top offenders, review queue age."""
+    from .reporting import format_report, report as report_fn, write_atomically
     with ctx.connect() as conn:
         data = report_fn(conn, day=day, catalog_dir=catalog_dir, domain_schema=domain_schema)
     text = format_report(data, fmt)
-    # JSON escapes control characters itself (and must stay parseable).
-    click.echo(text if fmt == "json" else safe(text, multiline=True), nl=False)
+    if output:
+        write_atomically(output, text)
+    else:
+        # JSON and HTML escape control characters themselves (and must stay parseable).
+        click.echo(text if fmt in ("json", "html") else safe(text, multiline=True), nl=False)
 
 
 @cli.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write to FILE atomically (temp file + rename), e.g. for node_exporter's textfile collector.")
+@click.option("--serve", metavar="[HOST]:PORT", help="Serve /metrics over HTTP until stopped (:PORT = every interface).")
 @catalog_options
 @pass_ctx
-def metrics(ctx: Context, catalog_dir: str | None, domain_schema: str) -> None:
-    """Print metrics in Prometheus text format (violations, alerts, consistency rate, breakers)."""
-    from .reporting import metrics as metrics_fn
-    with ctx.connect() as conn:
-        click.echo(safe(metrics_fn(conn, catalog_dir=catalog_dir, domain_schema=domain_schema), prometheus=True),
-                   nl=False)
+def metrics(ctx: Context, output: str | None, serve: str | None, catalog_dir: str | None, domain_schema: str) -> None:
+    """Prometheus metrics: violations, alerts, consistency rate, review queue, breakers, dbguard_up,
+    last successful check time, check duration. Stdout, a file (-o) or HTTP (--serve)."""
+    from . import reporting
+    if output and serve:
+        raise click.UsageError("use either --output or --serve")
+    options = {"catalog_dir": catalog_dir, "domain_schema": domain_schema}
+    if serve:
+        import signal
+        import threading
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            reporting.serve_metrics(
+                ctx.connect, serve, stop=stop, **options,
+                on_ready=lambda host, port: click.echo(f"serving metrics on http://{host}:{port}/metrics", err=True),
+                on_error=lambda exc: click.echo(f"dbguard: metrics: {' '.join(str(exc).split())}", err=True))
+        except KeyboardInterrupt:
+            pass
+    elif output:
+        error = reporting.metrics_to_file(ctx.connect, output, **options)
+        if error is not None:
+            raise error
+    else:
+        with ctx.connect() as conn:
+            click.echo(safe(reporting.metrics(conn, **options), prometheus=True), nl=False)
 
 
 @cli.command()

@@ -1,13 +1,21 @@
-"""``report`` (the daily report) and ``metrics`` (Prometheus text format)."""
+"""``report`` (the daily report) and ``metrics`` (Prometheus exposition through
+prometheus_client: to stdout, to a file for node_exporter's textfile collector,
+or served over HTTP)."""
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import tempfile
+import time
+from contextlib import nullcontext
 from datetime import date, datetime, time as dtime, timedelta, timezone
+from typing import Callable, Iterator
 
 import psycopg
 
+from .catalog import quote_schema
 from .detection import check
 from .errors import DbguardError
 
@@ -32,10 +40,12 @@ def _pct(part: float, whole: float) -> float | None:
 
 
 def report(conn: psycopg.Connection, *, day: date | str | None = None, catalog_dir=None,
-           domain_schema: str = "public") -> dict:
+           domain_schema: str = "public", trend_days: int = 28) -> dict:
     """The daily report: open violations now (totals, by rule, top issues),
     alerts of the period (by type, auto-correction rate, week-over-week trend),
-    consistency rate of the period's calls, the review queue.
+    consistency rate of the period's calls, the review queue; and for the charts
+    of the HTML report, the ``trend_days`` days up to the period's end (alerts
+    and consistency per day), open review entries by age, top offending companies.
 
     The period is the UTC day ``day``, or the last 24 hours when not given."""
     start, end = _period(day)
@@ -66,6 +76,7 @@ def report(conn: psycopg.Connection, *, day: date | str | None = None, catalog_d
         window).fetchone()
     pending = dict(conn.execute(
         "SELECT reason, count(*) FROM dbguard.manual_review_queue WHERE status = 'pending' GROUP BY reason").fetchall())
+    history = _history(conn, end, trend_days, domain_schema)
     _end_read(conn)
     change = _pct(total - week_before, week_before)
     return {
@@ -79,7 +90,64 @@ def report(conn: psycopg.Connection, *, day: date | str | None = None, catalog_d
                      "up" if total > week_before else "down" if total < week_before else "flat",
         },
         "calls": {"total": calls, "consistent": consistent, "consistency_rate_pct": _pct(consistent, calls)},
-        "review_queue": {"pending": sum(pending.values()), "by_reason": pending},
+        "review_queue": {"pending": sum(pending.values()), "by_reason": pending,
+                         "open_by_age": history.pop("review_ages")},
+        **history,
+    }
+
+
+REVIEW_AGE_BUCKETS = (("under 1 h", 1), ("1-24 h", 24), ("1-7 days", 168), ("over 7 days", None))
+
+
+def _history(conn: psycopg.Connection, end: datetime, days: int, domain_schema: str) -> dict:
+    """The last ``days`` UTC days up to ``end``: alerts per day and severity, the
+    outcome/flag consistency per day; open review entries by age; the companies
+    with the most open violations (from dbguard_audit.consistency_violations)."""
+    params = {"end": end, "days": days}
+    alerts = conn.execute(
+        """SELECT d::date, s.severity, count(a.id)
+             FROM generate_series((((%(end)s - interval '1 microsecond') AT TIME ZONE 'UTC')::date - (%(days)s - 1))::timestamp,
+                                  ((%(end)s - interval '1 microsecond') AT TIME ZONE 'UTC')::date::timestamp, interval '1 day') d
+            CROSS JOIN (VALUES ('critical'), ('warning'), ('info')) s(severity)
+             LEFT JOIN dbguard.data_consistency_alerts a
+                    ON a.detected_at >= d AT TIME ZONE 'UTC' AND a.detected_at < (d + interval '1 day') AT TIME ZONE 'UTC'
+                   AND a.detected_at < %(end)s AND a.severity = s.severity
+            GROUP BY 1, 2 ORDER BY 1""", params).fetchall()
+    per_day: dict[str, dict] = {}
+    for day, severity, n in alerts:
+        per_day.setdefault(day.isoformat(), {"day": day.isoformat()})[severity] = n
+    consistency = [
+        {"day": d.isoformat(), "calls": n, "consistency_rate_pct": _pct(ok, n)}
+        for d, n, ok in conn.execute(
+            f"""SELECT d::date, count(c.id),
+                       count(c.id) FILTER (WHERE (c.session_outcome IS NOT DISTINCT FROM 'appointment_booked')
+                                                 = c.appointment_made)
+                  FROM generate_series((((%(end)s - interval '1 microsecond') AT TIME ZONE 'UTC')::date - (%(days)s - 1))::timestamp,
+                                       ((%(end)s - interval '1 microsecond') AT TIME ZONE 'UTC')::date::timestamp, interval '1 day') d
+                  LEFT JOIN {_calls(domain_schema)} c
+                         ON c.created_at >= d AT TIME ZONE 'UTC' AND c.created_at < (d + interval '1 day') AT TIME ZONE 'UTC'
+                        AND c.created_at < %(end)s
+                 GROUP BY 1 ORDER BY 1""", params)]
+    ages = conn.execute(
+        """SELECT extract(epoch FROM now() - created_at) / 3600 FROM dbguard.manual_review_queue
+            WHERE status IN ('pending', 'in_progress')""").fetchall()
+    buckets = {label: 0 for label, _ in REVIEW_AGE_BUCKETS}
+    for (hours,) in ages:
+        label = next(label for label, limit in REVIEW_AGE_BUCKETS if limit is None or hours < limit)
+        buckets[label] += 1
+    companies = []
+    if conn.execute("SELECT to_regclass('dbguard_audit.consistency_violations')").fetchone()[0] is not None:
+        companies = [
+            {"company_id": c, "name": name, "critical": crit, "violations": n}
+            for c, name, crit, n in conn.execute(
+                f"""SELECT v.company_id, min(co.name), count(*) FILTER (WHERE v.severity = 'critical'), count(*)
+                      FROM dbguard_audit.consistency_violations v
+                      LEFT JOIN {quote_schema(domain_schema)}.companies co ON co.id = v.company_id
+                     GROUP BY v.company_id ORDER BY 3 DESC, 4 DESC, 1 LIMIT %s""", (TOP_ISSUES * 2,))]
+    return {
+        "trend": {"days": days, "alerts_per_day": list(per_day.values()), "consistency_per_day": consistency},
+        "top_companies": companies,
+        "review_ages": [{"age": label, "open": n} for label, n in buckets.items()],
     }
 
 
@@ -90,7 +158,6 @@ def _end_read(conn: psycopg.Connection) -> None:
 
 
 def _calls(domain_schema: str) -> str:
-    from .catalog import quote_schema
     return f"{quote_schema(domain_schema)}.calls"
 
 
@@ -99,9 +166,18 @@ def _fmt(value) -> str:
 
 
 def format_report(data: dict, fmt: str = "text") -> str:
-    """The report as 'text', 'markdown' or 'json'."""
+    """The report as 'text', 'markdown', 'json' or 'html' (one self-contained page with charts)."""
     if fmt == "json":
         return json.dumps(data, indent=2, default=str)
+    if fmt == "html":
+        from importlib.metadata import PackageNotFoundError, version
+
+        from .report_html import render_html
+        try:
+            release = version("dbguard")
+        except PackageNotFoundError:
+            release = ""
+        return render_html(data, version=release)
     md = fmt == "markdown"
     v, a, c, q = data["violations"], data["alerts"], data["calls"], data["review_queue"]
     lines = [("# " if md else "") + f"dbguard daily report {data['period']['start'][:16]} – {data['period']['end'][:16]} UTC", ""]
@@ -143,16 +219,6 @@ def format_report(data: dict, fmt: str = "text") -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _label(value) -> str:
-    return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _sample(name: str, labels: dict, value) -> str:
-    inner = ",".join(f'{k}="{_label(v)}"' for k, v in labels.items())
-    number = "NaN" if value is None or (isinstance(value, float) and math.isnan(value)) else repr(float(value))
-    return f"{name}{{{inner}}} {number}" if inner else f"{name} {number}"
-
-
 def _breakers(conn: psycopg.Connection) -> list[tuple[str, str]]:
     """(key, state) of each breaker from dbguard_audit.circuit_breakers, if that view exists."""
     cols = [r[0] for r in conn.execute(
@@ -168,47 +234,216 @@ def _breakers(conn: psycopg.Connection) -> list[tuple[str, str]]:
 
 
 BREAKER_STATES = ("CLOSED", "OPEN", "HALF_OPEN")
+LAST_SUCCESS = "dbguard_last_successful_check_timestamp_seconds"
 
 
-def metrics(conn: psycopg.Connection, *, catalog_dir=None, domain_schema: str = "public") -> str:
-    """Prometheus text exposition (format 0.0.4) of violations, alerts, the
-    consistency rate of the last 24 hours, the review queue and circuit breakers."""
+def _database_families(conn: psycopg.Connection, *, catalog_dir, domain_schema: str) -> tuple[list, float]:
+    """The families read from the database, and the seconds the catalog check took."""
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+    started = time.monotonic()
     found = check(conn, record=False, limit=0, catalog_dir=catalog_dir, domain_schema=domain_schema)
-    out: list[str] = []
+    check_seconds = time.monotonic() - started
+    out = []
+    violations = GaugeMetricFamily("dbguard_violations", "Rows that currently break a detection rule.",
+                                   labels=["rule", "severity", "entity"])
+    for r in found.rules:
+        violations.add_metric([r.rule, r.severity, r.entity], r.count)
+    out.append(violations)
 
-    def family(name: str, kind: str, help_text: str, samples: list[tuple[dict, object]], sample_name=None) -> None:
-        out.append(f"# HELP {name} {help_text}")
-        out.append(f"# TYPE {name} {kind}")
-        out.extend(_sample(sample_name or name, labels, value) for labels, value in samples)
-
-    family("dbguard_violations", "gauge", "Rows that currently break a detection rule.",
-           [({"rule": r.rule, "severity": r.severity, "entity": r.entity}, r.count) for r in found.rules])
     alerts = conn.execute(
         """SELECT alert_type, severity, auto_corrected, count(*), count(*) FILTER (WHERE resolved_at IS NULL)
              FROM dbguard.data_consistency_alerts GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""").fetchall()
-    family("dbguard_alerts", "counter", "Alerts recorded since installation.",
-           [({"alert_type": t, "severity": s, "auto_corrected": str(ac).lower()}, n) for t, s, ac, n, _ in alerts],
-           sample_name="dbguard_alerts_total")
+    total = CounterMetricFamily("dbguard_alerts", "Alerts recorded since installation.",
+                                labels=["alert_type", "severity", "auto_corrected"])
     open_by: dict[tuple[str, str], int] = {}
-    for t, s, _, _, op in alerts:
+    for t, s, ac, n, op in alerts:
+        total.add_metric([t, s, str(ac).lower()], n)
         open_by[(t, s)] = open_by.get((t, s), 0) + op
-    family("dbguard_alerts_open", "gauge", "Alerts not yet resolved.",
-           [({"alert_type": t, "severity": s}, n) for (t, s), n in sorted(open_by.items())])
+    out.append(total)
+    still_open = GaugeMetricFamily("dbguard_alerts_open", "Alerts not yet resolved.", labels=["alert_type", "severity"])
+    for (t, s), n in sorted(open_by.items()):
+        still_open.add_metric([t, s], n)
+    out.append(still_open)
+
     calls, consistent = conn.execute(
         f"""SELECT count(*), count(*) FILTER (WHERE (session_outcome IS NOT DISTINCT FROM 'appointment_booked')
                                                      = appointment_made)
               FROM {_calls(domain_schema)} WHERE created_at >= now() - interval '24 hours'""").fetchone()
-    family("dbguard_consistency_rate", "gauge",
-           "Share of the last 24 hours' calls whose session_outcome and appointment_made agree (NaN: no calls).",
-           [({}, consistent / calls if calls else None)])
-    family("dbguard_calls_last_24h", "gauge", "Calls created in the last 24 hours.", [({}, calls)])
-    pending = conn.execute(
-        "SELECT reason, count(*) FROM dbguard.manual_review_queue WHERE status = 'pending' GROUP BY 1 ORDER BY 1").fetchall()
-    family("dbguard_review_queue_pending", "gauge", "Manual review entries waiting, by reason.",
-           [({"reason": r}, n) for r, n in pending])
-    breakers = _breakers(conn)
-    family("dbguard_circuit_breaker_state", "gauge",
-           "1 for the current state of each circuit breaker (from dbguard_audit.circuit_breakers).",
-           [({"key": k, "state": st}, 1 if state == st else 0) for k, state in breakers for st in BREAKER_STATES])
+    out.append(GaugeMetricFamily(
+        "dbguard_consistency_rate",
+        "Share (0..1) of the last 24 hours' calls whose session_outcome and appointment_made agree "
+        "(one rule only: outcome_flag_sync); NaN when there were no calls.",
+        value=consistent / calls if calls else math.nan))
+    out.append(GaugeMetricFamily("dbguard_calls_last_24h", "Calls created in the last 24 hours.", value=calls))
+
+    pending = GaugeMetricFamily("dbguard_review_queue_pending", "Manual review entries waiting, by reason.",
+                                labels=["reason"])
+    for reason, n in conn.execute("""SELECT reason, count(*) FROM dbguard.manual_review_queue
+                                      WHERE status = 'pending' GROUP BY 1 ORDER BY 1"""):
+        pending.add_metric([reason], n)
+    out.append(pending)
+    oldest = conn.execute("""SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
+                               FROM dbguard.manual_review_queue WHERE status IN ('pending', 'in_progress')""")
+    out.append(GaugeMetricFamily("dbguard_review_queue_oldest_open_age_seconds",
+                                 "Age of the oldest open manual review entry (0 when none is open).",
+                                 value=oldest.fetchone()[0]))
+
+    breakers = GaugeMetricFamily(
+        "dbguard_circuit_breaker_state",
+        "1 for the current state of each circuit breaker (from dbguard_audit.circuit_breakers).",
+        labels=["key", "state"])
+    for key, state in _breakers(conn):
+        for st in BREAKER_STATES:
+            breakers.add_metric([key, st], 1 if state == st else 0)
+    out.append(breakers)
     _end_read(conn)
-    return "\n".join(out) + "\n"
+    return out, check_seconds
+
+
+class MetricsCollector:
+    """A prometheus_client collector that reads the database on every collect().
+
+    ``connect`` opens the connection for one collection (a new one per scrape when
+    served). When it fails, the collection still succeeds with ``dbguard_up 0``
+    and the last successful check time of an earlier collection, so that an
+    alert on the database being unreachable can fire; the error is kept in
+    ``last_error``."""
+
+    def __init__(self, connect: Callable[[], object], *, catalog_dir=None, domain_schema: str = "public",
+                 last_success: float | None = None, on_error: Callable[[BaseException], None] | None = None):
+        self._connect = connect
+        self._on_error = on_error
+        self._catalog_dir = catalog_dir
+        self._domain_schema = domain_schema
+        self.last_success = last_success
+        self.last_error: BaseException | None = None
+
+    def collect(self) -> Iterator:
+        from prometheus_client.core import GaugeMetricFamily
+
+        started = time.monotonic()
+        families: list = []
+        check_seconds = math.nan
+        try:
+            with self._connect() as conn:
+                families, check_seconds = _database_families(
+                    conn, catalog_dir=self._catalog_dir, domain_schema=self._domain_schema)
+            self.last_success = time.time()
+            self.last_error = None
+        except (psycopg.Error, DbguardError) as exc:
+            self.last_error = exc
+            if self._on_error:
+                self._on_error(exc)
+        yield GaugeMetricFamily("dbguard_up", "1 when the database answered and the metrics below are current.",
+                                value=0 if self.last_error else 1)
+        yield GaugeMetricFamily(LAST_SUCCESS, "Unix time of the last successful check of the rule catalog "
+                                "(NaN: none yet).", value=self.last_success or math.nan)
+        yield GaugeMetricFamily("dbguard_check_duration_seconds",
+                                "Seconds the last check of the rule catalog took (NaN when it failed).",
+                                value=check_seconds)
+        yield GaugeMetricFamily("dbguard_collect_duration_seconds",
+                                "Seconds this collection took, connection included.",
+                                value=time.monotonic() - started)
+        yield from families
+
+
+def _exposition(collector: MetricsCollector) -> str:
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    return generate_latest(registry).decode("utf-8")
+
+
+def metrics(conn: psycopg.Connection, *, catalog_dir=None, domain_schema: str = "public") -> str:
+    """Prometheus text exposition of the rule catalog's violations, alerts, the
+    consistency rate of the last 24 hours, the review queue and circuit breakers,
+    plus dbguard_up, the last successful check time and the check duration."""
+    collector = MetricsCollector(lambda: nullcontext(conn), catalog_dir=catalog_dir, domain_schema=domain_schema)
+    text = _exposition(collector)
+    if collector.last_error is not None:
+        raise collector.last_error
+    return text
+
+
+def _previous_success(path: str) -> float | None:
+    """The last successful check time written to ``path`` by an earlier run, if any."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for family in text_string_to_metric_families(fh.read()):
+                if family.name == LAST_SUCCESS and family.samples and not math.isnan(family.samples[0].value):
+                    return family.samples[0].value
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write ``path`` through a temporary file in the same directory and a rename, so a
+    reader (node_exporter's textfile collector) never sees a half-written file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".dbguard-metrics-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def metrics_to_file(connect: Callable[[], object], path: str, *, catalog_dir=None,
+                    domain_schema: str = "public") -> BaseException | None:
+    """Write the metrics to ``path`` atomically. When the database cannot be read the file
+    still gets ``dbguard_up 0`` (keeping the previous run's last successful check time)
+    and the error is returned."""
+    collector = MetricsCollector(connect, catalog_dir=catalog_dir, domain_schema=domain_schema,
+                                 last_success=_previous_success(path))
+    write_atomically(path, _exposition(collector))
+    return collector.last_error
+
+
+def parse_listen(address: str) -> tuple[str, int]:
+    """':9187' (every interface), 'HOST:9187' or '[::1]:9187' -> (host, port)."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise DbguardError(f"invalid --serve {address!r}: use :PORT or HOST:PORT")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def serve_metrics(connect: Callable[[], object], address: str, *, catalog_dir=None, domain_schema: str = "public",
+                  on_ready: Callable[[str, int], None] | None = None,
+                  on_error: Callable[[BaseException], None] | None = None, stop=None) -> None:
+    """Serve the metrics over HTTP (/metrics) until ``stop`` (a threading.Event) is set,
+    or until interrupted; each scrape reads the database on a new connection."""
+    import threading
+
+    from prometheus_client import CollectorRegistry, start_http_server
+
+    host, port = parse_listen(address)
+    collector = MetricsCollector(connect, catalog_dir=catalog_dir, domain_schema=domain_schema, on_error=on_error)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    try:
+        server, thread = start_http_server(port, addr=host, registry=registry)
+    except OSError as exc:
+        raise DbguardError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    if on_ready:
+        on_ready(host, server.server_address[1])
+    stop = stop or threading.Event()
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

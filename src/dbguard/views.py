@@ -5,11 +5,18 @@ view's SELECT body (context: ``domain_schema``, an already-quoted identifier,
 and ``window_days``); ``consistency_violations`` is generated from the rule
 catalog. A view is re-created only when its rendered text changed (sha256 in
 ``dbguard.installed_views``), and its GRANTs survive the re-creation.
+
+What each view, each dbguard table and each of their columns means is written
+once, in ``sql/comments.toml``: install_views applies it as ``COMMENT ON`` (only
+where the stored comment differs), and ``analyst_docs_markdown`` renders the
+view reference of docs/analysts.md from it.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import tomllib
 from dataclasses import dataclass
 
 import jinja2
@@ -137,6 +144,7 @@ def install_views(conn: psycopg.Connection, domain_schema: str = "public", *,
             except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn,
                     psycopg.errors.UndefinedFunction) as exc:
                 done[view.name] = f"skipped: {exc.diag.message_primary}"
+        apply_comments(conn, catalog_dir=catalog_dir)
     return done
 
 
@@ -167,3 +175,72 @@ def render(domain_schema: str = "public", *, catalog_dir: str | os.PathLike | No
             raise DbguardError(f"unknown view(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         rendered = [v for v in rendered if v.name in views]
     return "\n".join(f"-- dbguard_audit.{v.name}\n{v.create_sql()}" for v in rendered)
+
+
+# --- comments: sql/comments.toml -> COMMENT ON, docs/analysts.md ---------------
+
+@functools.cache
+def load_comments() -> dict:
+    """sql/comments.toml: {'views': {name: {...}}, 'tables': {name: {...}}}."""
+    with open(sql_dir() / "comments.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+def comment_targets(catalog_dir: str | os.PathLike | None = None) -> list[tuple[str, str, str, dict[str, str]]]:
+    """(schema, relation, comment, {column: comment}) for every commented relation.
+
+    The rule column of consistency_violations lists the catalog's rules, so a
+    user's own rule (--catalog-dir) shows up in psql's description too."""
+    data = load_comments()
+    out = []
+    for name, entry in data["views"].items():
+        columns = dict(entry["columns"])
+        if name == GENERATED:
+            columns["rule"] += " One of: " + ", ".join(r.name for r in load_catalog(catalog_dir)) + "."
+        out.append((SCHEMA, name, entry["comment"], columns))
+    for name, entry in data["tables"].items():
+        out.append(("dbguard", name, entry["comment"], dict(entry["columns"])))
+    return out
+
+
+def apply_comments(conn: psycopg.Connection, *, catalog_dir: str | os.PathLike | None = None) -> int:
+    """COMMENT ON each relation and column of sql/comments.toml whose stored comment differs.
+
+    Relations or columns that do not exist (yet, or after a partial rollback) are
+    skipped; tests check that the file and the schema agree. Returns the number of
+    comments written."""
+    written = 0
+    for schema, name, comment, columns in comment_targets(catalog_dir):
+        rel = sql.Identifier(schema, name)
+        row = conn.execute(
+            """SELECT c.relkind, obj_description(c.oid, 'pg_class') FROM pg_catalog.pg_class c
+                WHERE c.oid = to_regclass(%s)""", (rel.as_string(None),)).fetchone()
+        if row is None:
+            continue
+        relkind, current = row
+        if current != comment:
+            kind = sql.SQL("VIEW" if relkind in ("v", "m") else "TABLE")
+            conn.execute(sql.SQL("COMMENT ON {} {} IS {}").format(kind, rel, sql.Literal(comment)))
+            written += 1
+        stored = dict(conn.execute(
+            """SELECT a.attname, col_description(a.attrelid, a.attnum) FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped""",
+            (rel.as_string(None),)).fetchall())
+        for column, text in columns.items():
+            if column in stored and stored[column] != text:
+                conn.execute(sql.SQL("COMMENT ON COLUMN {}.{} IS {}").format(
+                    rel, sql.Identifier(column), sql.Literal(text)))
+                written += 1
+    return written
+
+
+def analyst_docs_markdown() -> str:
+    """The view reference of docs/analysts.md (between its 'generated' markers)."""
+    lines = ["<!-- generated from sql/comments.toml by `dbguard render --analyst-docs`; do not edit by hand -->", ""]
+    for name, entry in load_comments()["views"].items():
+        lines += [f"### `dbguard_audit.{name}`", "", entry["comment"], "",
+                  f"*Answers:* {entry['question']}", "", "```sql", entry["example"].strip("\n"), "```", "",
+                  "| column | meaning |", "|---|---|"]
+        lines += ["| `" + c + "` | " + t.replace("|", "\\|") + " |" for c, t in entry["columns"].items()]
+        lines.append("")
+    return "\n".join(lines)
