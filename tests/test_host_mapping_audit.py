@@ -158,6 +158,9 @@ def test_application_role_without_insert_on_audits_still_leaves_a_trail(conn, wo
         conn.execute(sql.SQL("GRANT SELECT ON public.staff TO {}").format(ident))
         conn.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE ON public.calcom_host_mappings TO {}").format(ident))
         conn.execute(sql.SQL("GRANT USAGE ON SEQUENCE public.calcom_host_mappings_id_seq TO {}").format(ident))
+        # No dbguard function is executable by PUBLIC: the client API is granted (dbguard roles does it).
+        conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION dbguard.resolve_staff_for_host(bigint, uuid, jsonb) TO {}"
+                             ).format(ident))
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(ident))
 
         with pytest.raises(psycopg.errors.InsufficientPrivilege):

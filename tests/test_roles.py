@@ -46,8 +46,7 @@ def test_application_role_writes_calls_and_appointments_with_triggers_firing(con
     conn.execute("UPDATE public.appointments SET status = 'cancelled', cancelled_at = now() WHERE id = %s",
                  (appointment,))
     conn.execute("UPDATE public.calls SET booking_confirmed = true, appointment_made = true WHERE id = %s", (call,))
-    # The SECURITY DEFINER functions applications call.
-    assert conn.execute("SELECT dbguard.raise_alert('t', 'info', 'call', %s, 'x')", (str(call),)).fetchone()[0]
+    # The client API; raise_alert is the rules' own (tests/security).
     assert conn.execute("SELECT dbguard.enqueue_review(%s, 'calcom_booking_failed')", (call,)).fetchone()[0]
     assert conn.execute("SELECT dbguard.breaker_allow('calcom')").fetchone()[0] is True
     assert conn.execute("SELECT dbguard.breaker_record_failure('calcom', 'x')").fetchone()[0] == "closed"
@@ -74,6 +73,9 @@ def test_application_role_writes_calls_and_appointments_with_triggers_firing(con
     "CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule text) RETURNS text LANGUAGE sql AS $$ SELECT 'off' $$",
     "SELECT dbguard.breaker_reset('calcom')",
     "SELECT dbguard.unregister_rule('call_direction_default')",
+    "SELECT dbguard.raise_alert('t', 'info', 'call', '1', 'x')",
+    "SELECT dbguard.rule_violation('r', 'alert', '23000', 't', 'call', '1', 'm', 'd', 'h')",
+    "SELECT dbguard.redact_pii('{}'::jsonb)",
 ])
 def test_application_role_cannot(conn, make_role, statement):
     app = make_role("app")
@@ -93,15 +95,40 @@ def test_application_role_cannot_switch_rule_modes_through_the_library(conn, mak
         dbguard.set_mode(conn, "call_direction_default", "off")
 
 
-def test_functions_added_later_are_executable_by_the_application_role(conn, make_role):
+def test_functions_added_later_are_not_executable_by_the_application_role(conn, make_role):
     app = make_role("app")
     dbguard.roles(conn, app=app)
     conn.execute("CREATE FUNCTION dbguard.added_later() RETURNS int LANGUAGE sql SECURITY DEFINER "
-                 "SET search_path = '' AS $$ SELECT 42 $$")
+                 "SET search_path = pg_catalog, pg_temp AS $$ SELECT 42 $$")
     conn.execute("REVOKE ALL ON FUNCTION dbguard.added_later() FROM PUBLIC")
     conn.commit()
     as_role(conn, app)
-    assert conn.execute("SELECT dbguard.added_later()").fetchone()[0] == 42
+    assert refused(conn, "SELECT dbguard.added_later()")
+
+
+def test_an_earlier_grant_of_every_function_is_taken_back(conn, make_role):
+    app = make_role("app")
+    conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(app)))
+    conn.execute(sql.SQL("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA dbguard TO {}").format(sql.Identifier(app)))
+    conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA dbguard GRANT EXECUTE ON FUNCTIONS TO {}").format(
+        sql.Identifier(app)))
+    dbguard.roles(conn, app=app)
+    conn.execute("CREATE FUNCTION dbguard.added_later() RETURNS int LANGUAGE sql "
+                 "SET search_path = pg_catalog, pg_temp AS $$ SELECT 42 $$")
+    conn.execute("REVOKE ALL ON FUNCTION dbguard.added_later() FROM PUBLIC")
+    assert conn.execute("SELECT has_function_privilege(%s, 'dbguard.raise_alert(text,text,text,text,text,jsonb,"
+                        "text,boolean,text)', 'EXECUTE'), has_function_privilege(%s, 'dbguard.added_later()', "
+                        "'EXECUTE')", (app, app)).fetchone() == (False, False)
+
+
+def test_functions_an_owner_role_creates_later_are_not_executable_by_public(conn, make_role):
+    owner = make_role("owner")
+    dbguard.roles(conn, owner=owner)
+    as_role(conn, owner)
+    conn.execute("CREATE FUNCTION dbguard.added_later() RETURNS int LANGUAGE sql "
+                 "SET search_path = pg_catalog, pg_temp AS $$ SELECT 42 $$")
+    assert conn.execute("SELECT has_function_privilege('public', 'dbguard.added_later()', 'EXECUTE')"
+                        ).fetchone()[0] is False
 
 
 def _audit_views(conn):
@@ -161,7 +188,9 @@ def test_owner_role_owns_dbguard_objects_and_the_application_still_works(conn, m
         == (owner,)
     as_role(conn, app)
     call = conn.execute("INSERT INTO public.calls (retell_call_id) VALUES ('r1') RETURNING id").fetchone()[0]
-    assert conn.execute("SELECT dbguard.raise_alert('t', 'info', 'call', %s, 'x')", (str(call),)).fetchone()[0]
+    assert conn.execute("SELECT dbguard.enqueue_review(%s, 'calcom_booking_failed')", (call,)).fetchone()[0]
+    conn.execute("UPDATE public.calls SET session_outcome = 'appointment_booked' WHERE id = %s", (call,))
+    assert conn.execute("SELECT count(*) FROM dbguard.data_consistency_alerts").fetchone()[0] == 1
     assert refused(conn, "ALTER TABLE public.calls DISABLE TRIGGER USER")
 
 

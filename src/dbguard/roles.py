@@ -8,19 +8,25 @@ migrations, so objects added by later migrations are covered too.
 - application: reads and writes the domain tables, except the history and
   audit tables (appointment_events, calcom_host_mapping_audits: SELECT only,
   written by SECURITY DEFINER triggers); reads dbguard's tables, writes none of
-  them; EXECUTE on dbguard's functions except the admin ones. It must not own
-  (or be a member of the owner of) any of these tables: an owner could
-  ``ALTER TABLE ... DISABLE TRIGGER``.
-- analyst: USAGE on dbguard_audit and SELECT on its views; nothing in the
-  domain schema or dbguard. The views are owned by the owner/migrating role,
-  so they read the base tables without the analyst having any grant on them.
+  them; EXECUTE on the client API (CLIENT_FUNCTIONS) and no other dbguard
+  function: the rules run as their owner when it writes, so it needs none of
+  their helpers, and cannot call raise_alert & co. to forge what they write.
+  It must not own (or be a member of the owner of) any of these tables: an
+  owner could ``ALTER TABLE ... DISABLE TRIGGER``.
+- analyst: USAGE on dbguard_audit and SELECT on its views, EXECUTE on the
+  redaction functions the views call (ANALYST_FUNCTIONS; a view runs its
+  functions with the reader's privileges); nothing in the domain schema or
+  dbguard's tables. The views are owned by the owner/migrating role, so they
+  read the base tables without the analyst having any grant on them.
 - owner: a NOLOGIN role made the owner of dbguard's schemas, their objects and
   the domain tables, and granted to the migrating role (which can then run
-  later migrations).
+  later migrations). Functions it creates later are not executable by PUBLIC
+  (its global default privileges).
 
-Default privileges (for the migrating role and the owner) cover functions and
-views created later: EXECUTE in dbguard for the application role, SELECT in
-dbguard_audit for the analyst.
+Default privileges (for the migrating role and the owner) cover views created
+later: SELECT in dbguard_audit for the analyst. No function is executable by
+PUBLIC (docs/security.md): a client function added later is granted by
+running this again (``dbguard migrate --app-role`` does).
 """
 
 from __future__ import annotations
@@ -34,10 +40,13 @@ DOMAIN_TABLES = ("companies", "branches", "users", "customers", "staff", "servic
                  "appointments", "calcom_host_mappings", "calcom_host_mapping_audits", "appointment_events")
 # Written only by SECURITY DEFINER triggers; applications may read them.
 APPEND_ONLY_TABLES = ("appointment_events", "calcom_host_mapping_audits")
-# dbguard functions applications must not execute: migration plumbing, the
-# breaker's admin functions and its internals (called by breaker_allow & co.).
-ADMIN_FUNCTIONS = ("register_rule", "unregister_rule", "add_constraint_if_missing", "drop_invalid_index",
-                   "assert_unique", "breaker_reset", "breaker_configure", "breaker_lock", "breaker_log_transition")
+# The dbguard functions an application calls (contract §2), every overload;
+# all others are the owner's.
+CLIENT_FUNCTIONS = ("resolve_staff_for_host", "assign_staff_from_booking", "validate_appointment_creation",
+                    "rollback_booking_flags", "enqueue_review", "breaker_allow", "breaker_record_success",
+                    "breaker_record_failure")
+# Called by the dbguard_audit views, which run functions as the reader.
+ANALYST_FUNCTIONS = ("redact_pii", "redact_pii_text")
 DBGUARD_SCHEMAS = ("dbguard", "dbguard_audit")
 # Serialises concurrent roles() runs (CREATE ROLE has no IF NOT EXISTS).
 _LOCK_KEY = 0x6462_6775_6172_6472  # "dbguardr"
@@ -106,6 +115,10 @@ def _transfer_ownership(conn: psycopg.Connection, owner: str, schema: str) -> No
     for (signature,) in functions:
         # regprocedure text is already a quoted, schema-qualified signature from the catalog.
         conn.execute(_q(f"ALTER ROUTINE {signature} OWNER TO {{}}", role))
+    # A dedicated role: its future functions (dbguard's next migrations) start closed
+    # to PUBLIC. Global, as per-schema default privileges cannot take away PUBLIC's
+    # built-in EXECUTE; the files revoke it too.
+    conn.execute(_q("ALTER DEFAULT PRIVILEGES FOR ROLE {} REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC", role))
 
 
 def _creators(conn: psycopg.Connection, owner: str | None) -> list[str]:
@@ -114,11 +127,24 @@ def _creators(conn: psycopg.Connection, owner: str | None) -> list[str]:
     return [me] + ([owner] if owner and owner != me else [])
 
 
-def _admin_functions(conn: psycopg.Connection) -> list[str]:
+def _functions(conn: psycopg.Connection, names: tuple[str, ...]) -> list[str]:
     return [r[0] for r in conn.execute(
         """SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
              JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-            WHERE n.nspname = 'dbguard' AND p.proname = ANY(%s) ORDER BY 1""", (list(ADMIN_FUNCTIONS),))]
+            WHERE n.nspname = 'dbguard' AND p.proname = ANY(%s) ORDER BY 1""", (list(names),))]
+
+
+def _grant_functions(conn: psycopg.Connection, role: str, names: tuple[str, ...], creators: list[str]) -> None:
+    """EXECUTE on exactly these dbguard functions: whatever an earlier version of
+    this command granted (every function, and by default every future one) is taken back."""
+    ident = sql.Identifier(role)
+    conn.execute(_q("REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA dbguard, dbguard_audit FROM {}", ident))
+    for creator in creators:
+        for schema in DBGUARD_SCHEMAS:
+            conn.execute(_q("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} REVOKE EXECUTE ON FUNCTIONS FROM {}",
+                            sql.Identifier(creator), sql.Identifier(schema), ident))
+    for signature in _functions(conn, names):
+        conn.execute(_q(f"GRANT EXECUTE ON FUNCTION {signature} TO {{}}", ident))
 
 
 def _grant_app(conn: psycopg.Connection, app: str, schema: str, creators: list[str]) -> None:
@@ -140,13 +166,10 @@ def _grant_app(conn: psycopg.Connection, app: str, schema: str, creators: list[s
     conn.execute(_q("GRANT SELECT ON ALL TABLES IN SCHEMA dbguard TO {}", role))
     conn.execute(_q("REVOKE INSERT, UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES "
                     "ON ALL TABLES IN SCHEMA dbguard FROM {}", role))
-    conn.execute(_q("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA dbguard TO {}", role))
-    for signature in _admin_functions(conn):
-        conn.execute(_q(f"REVOKE EXECUTE ON FUNCTION {signature} FROM PUBLIC, {{}}", role))
+    _grant_functions(conn, app, CLIENT_FUNCTIONS, creators)
     for creator in creators:
-        for privilege in ("GRANT EXECUTE ON FUNCTIONS", "GRANT SELECT ON TABLES"):
-            conn.execute(_q(f"ALTER DEFAULT PRIVILEGES FOR ROLE {{}} IN SCHEMA dbguard {privilege} TO {{}}",
-                            sql.Identifier(creator), role))
+        conn.execute(_q("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA dbguard GRANT SELECT ON TABLES TO {}",
+                        sql.Identifier(creator), role))
 
 
 def _grant_analyst(conn: psycopg.Connection, analyst: str, schema: str, creators: list[str]) -> None:
@@ -160,6 +183,7 @@ def _grant_analyst(conn: psycopg.Connection, analyst: str, schema: str, creators
     conn.execute(_q("REVOKE ALL ON SCHEMA dbguard FROM {}", role))
     for table, _owner in _domain_tables(conn, schema):
         conn.execute(_q("REVOKE ALL ON {} FROM {}", sql.Identifier(schema, table), role))
+    _grant_functions(conn, analyst, ANALYST_FUNCTIONS, creators)
     for creator in creators:
         conn.execute(_q("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA dbguard_audit GRANT SELECT ON TABLES TO {}",
                         sql.Identifier(creator), role))

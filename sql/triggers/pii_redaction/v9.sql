@@ -1,0 +1,195 @@
+-- rule: pii_redaction
+-- version: 9
+-- function: dbguard.tg_json__pii_redaction()
+-- guarantees: e-mail addresses and phone numbers inside appointments.metadata and appointment_events.details, at any depth, are replaced by '[email]' / '[phone]' markers before the row is stored; the JSON shape and every other value stay as written.
+
+-- v9: SECURITY DEFINER with search_path pg_catalog, pg_temp (every rule runs as
+-- its owner, docs/security.md), and the function refuses to run as the trigger of
+-- any table but public.appointments and public.appointment_events.
+
+-- v8 (issue 7): the same tests in fewer PL/pgSQL statements. PL/pgSQL prepares
+-- each expression it evaluates once per transaction (several thousand
+-- instructions each), and a booking writes one history row per transaction, so
+-- the common path now evaluates four expressions instead of eight: the table
+-- test inline (no variable), the UPDATE test in one IF, and NULL, '@', the
+-- phone-like keys and the phone tail in one IF. The v3 fallback runs, as before,
+-- only when the tail test alone tripped.
+
+-- v7 (issue 7): the digit part of the first test no longer rebuilds the JSON
+-- text without its timestamps (a regexp_replace, then a count of six digits):
+-- it looks for the tail every phone pattern of dbguard.redact_pii_text ends
+-- with, on the JSON text as it is. Each of those patterns ends with seven
+-- digits joined by at most two of ' ()-/' each (00CC, national; '+CC' may also
+-- use '.', so '+' and a digit then six more is tested on its own), or with
+-- the North American 'ddd-dddd', and is followed by a character that is not
+-- a letter, digit, '_' or '-'. JSON escaping never touches digits or those
+-- separators, and what follows a string's last character in the JSON text
+-- ('"', or the '\' of an escape) passes that test too, so a phone that
+-- redact_pii_text would replace always trips it; no test before a phone is
+-- made, since an escape ('\t') puts a letter there. An ISO timestamp does not
+-- trip it: its date is followed by 'T', its time is split by ':', and its
+-- fraction has at most six digits, except a fraction joined to a negative UTC
+-- offset ('.000001-08:00', a session in an American time zone): such JSON,
+-- and any other that trips it, takes the v3 test (timestamps set aside, six
+-- digits) and then the v2 checks, as before. ~44 k instructions per booking
+-- less (benchmarks/instructions.py, PostgreSQL 15, UTC); redaction itself is
+-- unchanged.
+
+-- v6 (issue 7): the mode is read through dbguard.rule_mode(), which holds no
+-- query any more (migration 0705): the planner folds it to a constant, ~2 k
+-- instructions instead of ~31 k for the SELECT on dbguard.rule_settings.
+
+-- v5 (issue 7): the v3 first test back in the function, ahead of the mode
+-- read, and the WHEN clauses down to a NULL test or gone. Measured with
+-- benchmarks/instructions.py: PostgreSQL parses and plans a trigger's WHEN
+-- clause again for every statement that evaluates it (stringToNode of
+-- pg_trigger.tgqual, then expression planning); the v4 clause of ~2,800
+-- characters cost ~116,000 instructions per statement before any row was
+-- tested, a PL/pgSQL call that returns at its first test ~20,000. So:
+-- appointments INSERT fires only for non-NULL metadata (a small clause);
+-- appointment_events INSERT has no clause (every history row has details, so
+-- a clause could only add work); an UPDATE fires only when it sets the JSON
+-- column (UPDATE OF, a column bitmap test, no clause) and returns at once
+-- when the value stays. The mode is read only for JSON that fails the first
+-- test. Redaction itself is unchanged.
+
+-- v4 (issue 7): the v3 first test moved into the triggers' WHEN clauses, so
+-- JSON that passes it (every history row dbguard writes itself, a payload of
+-- statuses and timestamps) calls no PL/pgSQL at all. The function drops the
+-- timestamp test the clause now makes; the rest is unchanged.
+
+-- v3 (issue 7): a cheaper first test, which clears every history row dbguard
+-- itself writes (statuses, sources, timestamps): no '@', no phone-like key,
+-- and fewer than six digits once whole timestamp strings are set aside.
+-- dbguard.redact_pii_text only ever replaces an e-mail address (has '@') or a
+-- phone number (six digits or more), and never a timestamp; a timestamp
+-- string set aside is bounded by quotes, which no phone pattern spans. So
+-- such JSON is unchanged by redaction; the v2 checks follow otherwise.
+
+-- v2 (issue 7): the mode is read inline, and dbguard.redact_pii (a recursive
+-- PL/pgSQL walk, ~20 µs a call on PostgreSQL 15) runs only when the JSON text
+-- could contain PII at all: an '@' or a phone-like key anywhere in the JSON
+-- text, or a string value (unescaped) that dbguard.redact_pii_text would
+-- change. What redact_pii replaces always trips one of these, so skipping is
+-- safe; history rows (dates, sources) skip it with one redact_pii_text call
+-- instead of a walk, and the phone patterns live in redact_pii_text alone.
+
+-- Redacts PII from the JSON column of the table it is attached to
+-- (appointments.metadata, appointment_events.details) with dbguard.redact_pii.
+-- Redaction is routine data handling, so 'correct' is silent; 'alert' stores
+-- the payload unchanged and alerts (without the values); 'enforce' refuses it.
+CREATE OR REPLACE FUNCTION dbguard.tg_json__pii_redaction()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_mode text;
+    v_appointments boolean;
+    v_column text;
+    v_value jsonb;
+    v_redacted jsonb;
+    v_json text;
+    v_text text;
+BEGIN
+    -- Runs as its owner: only on the table(s) it was written for.
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass AND TG_RELID <> 'public.appointment_events'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_json__pii_redaction() is a trigger of public.appointments and public.appointment_events only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
+    -- One branch per table: each table lacks the other's column, and a field
+    -- reference is resolved only when its statement runs. (OLD is NULL on INSERT.)
+    IF TG_TABLE_NAME = 'appointments' THEN
+        IF TG_OP = 'UPDATE' AND NEW.metadata IS NOT DISTINCT FROM OLD.metadata THEN
+            RETURN NEW;
+        END IF;
+        v_value := NEW.metadata;
+    ELSE
+        IF TG_OP = 'UPDATE' AND NEW.details IS NOT DISTINCT FROM OLD.details THEN
+            RETURN NEW;
+        END IF;
+        v_value := NEW.details;
+    END IF;
+    v_json := v_value::text;
+    -- The first test: an '@', a phone-like key, or the tail of a phone number
+    -- (v7, above). JSON without any of them cannot hold PII.
+    IF v_json IS NULL
+       OR v_json !~ '@' AND v_json !~* '(phone|mobile|msisdn|whatsapp|fax|"tel")'
+          AND v_json !~ ('[0-9](?:[ ()\-/]{0,2}[0-9]){6}(?![0-9A-Za-z_\-])'
+                         '|\+[0-9](?:[ ().\-/]{0,2}[0-9]){6}'
+                         '|[0-9]{3}[ .\-][0-9]{4}(?![0-9A-Za-z_\-])') THEN
+        RETURN NEW;
+    END IF;
+    v_appointments := TG_TABLE_NAME = 'appointments';
+    IF v_json !~ '@' AND v_json !~* '(phone|mobile|msisdn|whatsapp|fax|"tel")' THEN
+        -- The v3 test for what the tail test leaves: a fraction joined to a
+        -- negative UTC offset ('.000001-08:00') looks like a phone's tail.
+        IF pg_catalog.regexp_replace(v_json,
+               '"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?"', '', 'g')
+           !~ '([0-9][^0-9]*){6}' THEN
+            RETURN NEW;
+        END IF;
+        -- The string values, each as stored (unescaped), joined by a space.
+        v_text := (SELECT pg_catalog.string_agg(x.item #>> '{}', ' ')
+                     FROM pg_catalog.jsonb_path_query(v_value, 'strict $.**') AS x (item)
+                    WHERE pg_catalog.jsonb_typeof(x.item) = 'string');
+        IF v_text IS NULL OR dbguard.redact_pii_text(v_text) = v_text THEN
+            RETURN NEW;
+        END IF;
+    END IF;
+    -- Read only now: 'off' must still store the payload as written.
+    v_mode := dbguard.rule_mode('pii_redaction');
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    -- Named only past the first test: most rows (every history row) stop there.
+    v_column := CASE WHEN v_appointments THEN 'metadata' ELSE 'details' END;
+    v_redacted := dbguard.redact_pii(v_value);
+    IF v_redacted IS NOT DISTINCT FROM v_value THEN
+        RETURN NEW;
+    END IF;
+
+    IF v_mode = 'correct' THEN
+        RETURN pg_catalog.jsonb_populate_record(NEW, pg_catalog.jsonb_build_object(v_column, v_redacted));
+    END IF;
+    PERFORM dbguard.rule_violation('pii_redaction', v_mode, 'DG001', 'pii_in_metadata',
+        CASE WHEN v_appointments THEN 'appointment' ELSE 'appointment_event' END, NEW.id::text,
+        pg_catalog.format('dbguard: %s.%s row %s: %s contains e-mail addresses or phone numbers',
+                          TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.id, v_column),
+        'raw provider payloads must not keep personal data',
+        pg_catalog.format('Store the payload through dbguard.redact_pii(...), or switch rule pii_redaction to correct '
+                          '(dbguard rules set-mode pii_redaction correct) to redact on write.'),
+        pg_catalog.jsonb_build_object('table', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, 'column', v_column, 'row_id', NEW.id),
+        TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, v_column);
+    RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION dbguard.tg_json__pii_redaction() FROM PUBLIC;
+
+-- Only a non-NULL payload can hold PII; the test itself is the function's.
+CREATE OR REPLACE TRIGGER dbguard_150_pii_redaction
+    BEFORE INSERT ON public.appointments
+    FOR EACH ROW
+    WHEN (NEW.metadata IS NOT NULL)
+    EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+
+-- Only an update that sets the payload (a change by an earlier BEFORE trigger
+-- of the application's own is not seen; dbguard's triggers never set it).
+CREATE OR REPLACE TRIGGER dbguard_150_pii_redaction_update
+    BEFORE UPDATE OF metadata ON public.appointments
+    FOR EACH ROW
+    EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+
+-- No WHEN clause: every history row has details, so a clause would only add
+-- its per-statement cost.
+CREATE OR REPLACE TRIGGER dbguard_150_pii_redaction
+    BEFORE INSERT ON public.appointment_events
+    FOR EACH ROW
+    EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+
+CREATE OR REPLACE TRIGGER dbguard_150_pii_redaction_update
+    BEFORE UPDATE OF details ON public.appointment_events
+    FOR EACH ROW
+    EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
