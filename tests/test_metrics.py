@@ -82,6 +82,10 @@ def test_an_unreachable_database_writes_up_0_and_keeps_the_last_successful_check
     assert value(text, "dbguard_last_successful_check_timestamp_seconds") == last_success
     assert "dbguard_violations" not in families(text)
 
+    printed = run_cli("--dsn", UNREACHABLE, "metrics")
+    assert printed.returncode != 0 and "Traceback" not in printed.stderr
+    assert value(printed.stdout, "dbguard_up") == 0
+
 
 def _free_port() -> int:
     with socket.socket() as s:

@@ -529,13 +529,12 @@ def metrics(ctx: Context, output: str | None, serve: str | None, catalog_dir: st
                 on_error=lambda exc: click.echo(f"dbguard: metrics: {' '.join(str(exc).split())}", err=True))
         except KeyboardInterrupt:
             pass
-    elif output:
-        error = reporting.metrics_to_file(ctx.connect, output, **options)
+    else:
+        text, error = reporting.collect_metrics(ctx.connect, path=output, **options)
+        if not output:
+            click.echo(text, nl=False)
         if error is not None:
             raise error
-    else:
-        with ctx.connect() as conn:
-            click.echo(reporting.metrics(conn, **options), nl=False)
 
 
 @cli.command()

@@ -401,15 +401,17 @@ def write_atomically(path: str, text: str) -> None:
         raise
 
 
-def metrics_to_file(connect: Callable[[], object], path: str, *, catalog_dir=None,
-                    domain_schema: str = "public") -> BaseException | None:
-    """Write the metrics to ``path`` atomically. When the database cannot be read the file
-    still gets ``dbguard_up 0`` (keeping the previous run's last successful check time)
-    and the error is returned."""
+def collect_metrics(connect: Callable[[], object], *, path: str | None = None, catalog_dir=None,
+                    domain_schema: str = "public") -> tuple[str, BaseException | None]:
+    """(exposition text, error): when the database cannot be read the text still has
+    ``dbguard_up 0`` and the error is returned. With ``path`` the text is also written
+    there atomically, keeping the last successful check time of the previous file."""
     collector = MetricsCollector(connect, catalog_dir=catalog_dir, domain_schema=domain_schema,
-                                 last_success=_previous_success(path))
-    write_atomically(path, _exposition(collector))
-    return collector.last_error
+                                 last_success=_previous_success(path) if path else None)
+    text = _exposition(collector)
+    if path:
+        write_atomically(path, text)
+    return text, collector.last_error
 
 
 def parse_listen(address: str) -> tuple[str, int]:
