@@ -111,6 +111,12 @@ def test_metrics_are_served_over_http_until_the_server_is_stopped(conn, dsn):
     assert proc.returncode == 0
 
 
+def test_an_unwritable_output_file_is_one_error_line(dsn, tmp_path):
+    result = run_cli("--dsn", dsn, "metrics", "-o", str(tmp_path / "missing-dir" / "dbguard.prom"))
+    assert result.returncode != 0
+    assert "cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_serve_refuses_an_address_without_a_port():
     result = run_cli("--dsn", UNREACHABLE, "metrics", "--serve", "localhost")
     assert result.returncode != 0 and "use :PORT or HOST:PORT" in result.stderr

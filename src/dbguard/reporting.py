@@ -385,7 +385,10 @@ def write_atomically(path: str, text: str) -> None:
     """Write ``path`` through a temporary file in the same directory and a rename, so a
     reader (node_exporter's textfile collector) never sees a half-written file."""
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".dbguard-metrics-", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".dbguard-", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise DbguardError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -393,11 +396,13 @@ def write_atomically(path: str, text: str) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise DbguardError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
 
 
