@@ -8,7 +8,7 @@
    consistency improves from about 70 % to 100 % (written as legacy rows, triggers
    bypassed, as before dbguard was installed), alerts per day by severity, review entries
    of several ages -- so every chart has something to show;
-3. `dbguard report --format html` -> docs/report-sample.html (not committed) and
+3. `dbguard report --format html` into a temporary file, and
    `chromium --headless --screenshot` of it -> docs/report-sample.png.
 
 Needs a superuser DSN (the legacy rows use session_replication_role) and the Debian
@@ -97,10 +97,11 @@ def main() -> None:
     with connect(make_conninfo(**params)) as conn:
         add_history(conn)
         html = format_report(report(conn), "html")
-    page = Path(args.out).with_suffix(".html")
-    page.write_text(html, encoding="utf-8")
-    screenshot(page, Path(args.out), height=args.height)
-    print(f"{page}\n{args.out}")
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "report.html"
+        page.write_text(html, encoding="utf-8")
+        screenshot(page, Path(args.out).resolve(), height=args.height)
+    print(args.out)
 
 
 if __name__ == "__main__":

@@ -82,6 +82,10 @@ def test_an_unreachable_database_writes_up_0_and_keeps_the_last_successful_check
     assert value(text, "dbguard_last_successful_check_timestamp_seconds") == last_success
     assert "dbguard_violations" not in families(text)
 
+    printed = run_cli("--dsn", UNREACHABLE, "metrics")
+    assert printed.returncode != 0 and "Traceback" not in printed.stderr
+    assert value(printed.stdout, "dbguard_up") == 0
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -105,6 +109,12 @@ def test_metrics_are_served_over_http_until_the_server_is_stopped(conn, dsn):
         proc.terminate()
         proc.wait(timeout=30)
     assert proc.returncode == 0
+
+
+def test_an_unwritable_output_file_is_one_error_line(dsn, tmp_path):
+    result = run_cli("--dsn", dsn, "metrics", "-o", str(tmp_path / "missing-dir" / "dbguard.prom"))
+    assert result.returncode != 0
+    assert "cannot write" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_serve_refuses_an_address_without_a_port():

@@ -686,13 +686,12 @@ def metrics(ctx: Context, output: str | None, serve: str | None, catalog_dir: st
                 on_error=lambda exc: click.echo(f"dbguard: metrics: {' '.join(str(exc).split())}", err=True))
         except KeyboardInterrupt:
             pass
-    elif output:
-        error = reporting.metrics_to_file(ctx.connect, output, **options)
+    else:
+        text, error = reporting.collect_metrics(ctx.connect, path=output, **options)
+        if not output:
+            click.echo(safe(text, prometheus=True), nl=False)
         if error is not None:
             raise error
-    else:
-        with ctx.connect() as conn:
-            click.echo(safe(reporting.metrics(conn, **options), prometheus=True), nl=False)
 
 
 @cli.command()
@@ -740,6 +739,58 @@ def demo(ctx: Context, database: str, as_json: bool) -> None:
                      echo=(lambda _m: None) if as_json else (lambda m: click.echo(safe(m, multiline=True))))
     if as_json:
         emit_json(result)
+
+
+@cli.command()
+@click.option("--check", "check_every", default="15m", show_default=True, metavar="PERIOD",
+              help="How often to check: minutes dividing 60 (15m) or hours dividing 24 (1h).")
+@click.option("--reconcile", "reconcile_every", default="1h", show_default=True, metavar="PERIOD",
+              help="How often to reconcile (at half past).")
+@click.option("--report-at", default="06:00", show_default=True, metavar="HH:MM", help="Daily report time, UTC.")
+@click.option("--metrics", "metrics_every", default="5m", show_default=True, metavar="PERIOD|off",
+              help="How often to write the metrics file; 'off' when you use metrics --serve.")
+@click.option("--report-file", default="/var/lib/dbguard/report.html", show_default=True)
+@click.option("--metrics-file", default="/var/lib/prometheus/node-exporter/dbguard.prom", show_default=True)
+@click.option("--print", "print_as", type=click.Choice(["cron", "systemd", "all"]), default="all", show_default=True,
+              help="Which host scheduler lines to print.")
+@click.option("--pg-cron/--no-pg-cron", default=True, show_default=True,
+              help="Install the check as a pg_cron job when the extension is there (connects to the database).")
+@click.option("--database", metavar="NAME", help="With pg_cron: the database the job runs in, when pg_cron lives "
+                                                 "in another one (default: the one connected to).")
+@click.option("--remove", is_flag=True, help="Remove the pg_cron job instead.")
+@catalog_options
+@pass_ctx
+def schedule(ctx: Context, check_every: str, reconcile_every: str, report_at: str, metrics_every: str,
+             report_file: str, metrics_file: str, print_as: str, pg_cron: bool, database: str | None, remove: bool,
+             catalog_dir: str | None, domain_schema: str) -> None:
+    """Run check, reconcile, the daily report and the metrics regularly: pg_cron jobs where the
+    extension is installed, else crontab lines and systemd timers (docs/scheduling.md)."""
+    from . import schedule as sched
+    if remove:
+        with ctx.connect() as conn:
+            removed = sched.remove_pg_cron(conn, database=database)
+            name = sched.pg_cron_job_name(database or conn.info.dbname)
+        click.echo(f"pg_cron job {name} " + ("removed" if removed else "not found"), err=True)
+        return
+    job_list = sched.jobs(check=check_every, reconcile=reconcile_every, report_at=report_at,
+                          metrics=None if metrics_every == "off" else metrics_every,
+                          report_file=report_file, metrics_file=metrics_file)
+    if pg_cron:
+        with ctx.connect() as conn:
+            why_not = sched.pg_cron_status(conn)
+            if why_not is None:
+                job_id = sched.install_pg_cron(conn, job_list[0].every, database=database, catalog_dir=catalog_dir)
+                name = sched.pg_cron_job_name(database or conn.info.dbname)
+                click.echo(f"pg_cron job {name} (id {job_id}) checks every {check_every}; "
+                           "reconcile, report and metrics need the host scheduler:", err=True)
+                job_list = job_list[1:]
+            else:
+                click.echo(f"pg_cron: {why_not}; printing host scheduler lines for every job", err=True)
+    executable = sched.default_executable()
+    if print_as in ("cron", "all"):
+        click.echo(sched.crontab(job_list, executable))
+    if print_as in ("systemd", "all"):
+        click.echo(sched.systemd_units(job_list, executable), nl=False)
 
 
 DEBUG_ENV = "DBGUARD_DEBUG"

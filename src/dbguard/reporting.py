@@ -385,7 +385,10 @@ def write_atomically(path: str, text: str) -> None:
     """Write ``path`` through a temporary file in the same directory and a rename, so a
     reader (node_exporter's textfile collector) never sees a half-written file."""
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".dbguard-metrics-", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".dbguard-", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise DbguardError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -393,23 +396,27 @@ def write_atomically(path: str, text: str) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise DbguardError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
 
 
-def metrics_to_file(connect: Callable[[], object], path: str, *, catalog_dir=None,
-                    domain_schema: str = "public") -> BaseException | None:
-    """Write the metrics to ``path`` atomically. When the database cannot be read the file
-    still gets ``dbguard_up 0`` (keeping the previous run's last successful check time)
-    and the error is returned."""
+def collect_metrics(connect: Callable[[], object], *, path: str | None = None, catalog_dir=None,
+                    domain_schema: str = "public") -> tuple[str, BaseException | None]:
+    """(exposition text, error): when the database cannot be read the text still has
+    ``dbguard_up 0`` and the error is returned. With ``path`` the text is also written
+    there atomically, keeping the last successful check time of the previous file."""
     collector = MetricsCollector(connect, catalog_dir=catalog_dir, domain_schema=domain_schema,
-                                 last_success=_previous_success(path))
-    write_atomically(path, _exposition(collector))
-    return collector.last_error
+                                 last_success=_previous_success(path) if path else None)
+    text = _exposition(collector)
+    if path:
+        write_atomically(path, text)
+    return text, collector.last_error
 
 
 def parse_listen(address: str) -> tuple[str, int]:
