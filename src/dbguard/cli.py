@@ -190,6 +190,28 @@ def set_mode(ctx: Context, rule: str, mode: str) -> None:
 
 
 @rules.command()
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 3650),
+              help="Look at the alerts of the last N days.")
+@click.option("--rule", "rule_names", multiple=True, metavar="RULE", help="Only this rule (repeatable).")
+@json_option
+@pass_ctx
+def readiness(ctx: Context, days: int, rule_names: tuple[str, ...], as_json: bool) -> None:
+    """Per rule: what it would have repaired (correct) or refused (enforce) while in alert mode, and
+    whether promoting it is safe."""
+    from .readiness import readiness as readiness_fn
+    with ctx.connect() as conn:
+        result = readiness_fn(conn, days=days, rules=list(rule_names))
+    if as_json:
+        emit_json({"days": days, "rules": [r.as_dict() for r in result]})
+        return
+    emit_table([r.as_dict() for r in result], ["rule", "mode", "observed_hours", "would_correct", "would_refuse",
+                                               "rows", "promote_to_correct", "promote_to_enforce"])
+    click.echo("")
+    for r in result:
+        click.echo(f"{r.rule}: {r.advice}")
+
+
+@rules.command()
 @click.argument("rule")
 @pass_ctx
 def reinstall(ctx: Context, rule: str) -> None:
