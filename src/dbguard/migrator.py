@@ -55,7 +55,8 @@ class RunResult:
     rolled_back: list[str] = field(default_factory=list)
     sql: list[str] = field(default_factory=list)
     waited_for_lock: bool = False
-    # rollback: what would stop it (a dry run reports them; a real run refuses)
+    # what would stop it: preflight problems (migrate), tables with rows (rollback);
+    # a dry run reports them, a real run refuses
     blockers: list[str] = field(default_factory=list)
     # migrate: tables it created, tables it found and added columns to (table → columns)
     created_tables: list[str] = field(default_factory=list)
@@ -285,6 +286,21 @@ def _report_tables(before: dict[str, set[str]], after: dict[str, set[str]], resu
             notify(f"extended existing table {table}: added column(s) {', '.join(added)}")
 
 
+def _preflight(conn: psycopg.Connection, notify: Callable[[str], None]) -> None:
+    """Refuse, before anything is applied, a database with problems the migrations would stop at."""
+    from .preflight import preflight
+
+    problems = preflight(conn)
+    for p in problems:
+        if not p.blocking:
+            notify(f"warning: {p}")
+    blocking = [p for p in problems if p.blocking]
+    if blocking:
+        raise MigrationFailed(
+            f"preflight found {len(blocking)} problem(s) in the existing tables that would stop the migrations; "
+            "nothing was applied:\n  " + "\n  ".join(str(p) for p in blocking))
+
+
 def _installed_rules(conn: psycopg.Connection) -> set[str]:
     if conn.execute("SELECT to_regclass('dbguard.installed_rules')").fetchone()[0] is None:
         return set()
@@ -321,8 +337,12 @@ def migrate(dsn: str, *, dry_run: bool = False, lock_timeout: str = DEFAULT_LOCK
     result = RunResult()
     migrations = load_migrations()
     if dry_run:
+        from .preflight import preflight
+
         with connect(dsn, autocommit=True) as conn:
             applied = _applied(conn)
+            if any(m.id not in applied for m in migrations):
+                result.blockers = [str(p) if p.blocking else f"warning: {p}" for p in preflight(conn)]
         for m in migrations:
             if m.id not in applied:
                 result.applied.append(m.id)
@@ -339,6 +359,8 @@ def migrate(dsn: str, *, dry_run: bool = False, lock_timeout: str = DEFAULT_LOCK
             # Every dbguard migrator holds the advisory lock, so a yoyo lock row
             # left now can only be a killed migrator's: clear it.
             backend.break_lock()
+            if backend.to_apply(migrations):
+                _preflight(lock_conn, notify)
             tables_before = _tables(lock_conn)
             known = set(_rule_modes(lock_conn))
             installed_before = _installed_rules(lock_conn)
