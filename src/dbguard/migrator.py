@@ -72,6 +72,7 @@ def load_migrations():
 @dataclass(frozen=True)
 class _Plan:
     doc: str
+    transactional: bool
     steps: tuple[tuple[str | None, str | None], ...]  # (apply, rollback) per step, in order
 
 
@@ -95,7 +96,8 @@ def _read_plan(path: str, _mtime_ns: int) -> _Plan:
                  "step": step, "group": group, "transaction": group}
     with open(path, encoding="utf-8") as f:
         exec(compile(f.read(), path, "exec"), namespace)  # noqa: S102 -- dbguard's own shipped migrations
-    return _Plan((namespace.get("__doc__") or "").strip(), tuple(collected))
+    return _Plan((namespace.get("__doc__") or "").strip(), bool(namespace.get("__transactional__", True)),
+                 tuple(collected))
 
 
 def _plan(migration) -> _Plan:
@@ -229,6 +231,25 @@ def _with_lock_retries(run: Callable[[], None], budget: float, what: str, notify
                    f"writers can pass, retrying (for {left:.0f} s more)")
             time.sleep(pause)
             pause = min(pause * 2, _RETRY_PAUSE_MAX_S)
+
+
+def _run_one(dsn: str, backend: DatabaseBackend, migration, direction: str, budget: float,
+             notify: Callable[[str], None]) -> None:
+    """Apply or roll back one migration, waiting for locks as ATTEMPT_LOCK_TIMEOUT_S explains.
+
+    A non-transactional migration (CREATE/DROP INDEX CONCURRENTLY) gets the whole budget
+    in one wait instead: its lock (SHARE UPDATE EXCLUSIVE) does not hold writers up, and
+    what it waits for after the build -- older transactions to end -- would make a short
+    attempt throw the built index away and start again."""
+    run = backend.apply_one if direction == "apply" else backend.rollback_one
+    if _plan(migration).transactional:
+        _with_lock_retries(lambda: run(migration), budget, f"{direction} of {migration.id}", notify)
+        return
+    whole = _backend(dsn, f"{max(1, round(budget * 1000))}ms")
+    try:
+        (whole.apply_one if direction == "apply" else whole.rollback_one)(migration)
+    finally:
+        whole.connection.close()
 
 
 def _fail(migration_id: str, direction: str, exc: psycopg.Error, lock_timeout: str = "") -> MigrationFailed:
@@ -372,7 +393,7 @@ def migrate(dsn: str, *, dry_run: bool = False, lock_timeout: str = DEFAULT_LOCK
                     try:
                         # yoyo prints the result of every SELECT step to stdout.
                         with contextlib.redirect_stdout(io.StringIO()):
-                            _with_lock_retries(lambda: backend.apply_one(m), budget, f"migration {m.id}", notify)
+                            _run_one(dsn, backend, m, "apply", budget, notify)
                     except psycopg.Error as exc:
                         raise _fail(m.id, "apply", exc, lock_timeout) from exc
                     _record_checksum(lock_conn, m)
@@ -430,8 +451,7 @@ def rollback(dsn: str, *, count: int | None = 1, dry_run: bool = False,
                     for m in targets:
                         try:
                             with contextlib.redirect_stdout(io.StringIO()):
-                                _with_lock_retries(lambda: backend.rollback_one(m), budget,
-                                                   f"rollback of {m.id}", notify)
+                                _run_one(dsn, backend, m, "rollback", budget, notify)
                         except psycopg.Error as exc:
                             raise _fail(m.id, "rollback", exc, lock_timeout) from exc
                         _forget_checksum(lock_conn, m)
