@@ -32,6 +32,7 @@ SOURCE = "reconcile_cron"
 DEFAULT_BATCH_SIZE = 1000
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|sec|m|min|h|d|w)\s*$")
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+_MAX_DURATION_S = 36500 * 86400
 _MIN_ID = -(2 ** 63)
 ANALYZE_AFTER = 1000
 
@@ -61,7 +62,11 @@ def parse_duration(text: str | None) -> timedelta | None:
     m = _DURATION.match(text.lower())
     if not m:
         raise DbguardError(f"invalid duration {text!r}: use a number and a unit s, m, h, d or w (e.g. 1h, 7d)")
-    return timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
+    seconds = int(m.group(1)) * _UNITS[m.group(2)]
+    if seconds > _MAX_DURATION_S:
+        # Beyond this `now() - window` leaves PostgreSQL's timestamp range; 'all' means no window.
+        raise DbguardError(f"invalid duration {text!r}: at most 100 years (36500d); use 'all' for no window")
+    return timedelta(seconds=seconds)
 
 
 def _text(query: sql.Composable) -> str:

@@ -3,8 +3,11 @@
 yoyo runs the migrations; dbguard adds what a DBA needs around it:
 - one migrator at a time through a session advisory lock (a killed migrator's
   lock goes with its connection, unlike yoyo's lock row, which can go stale);
-- ``lock_timeout`` on the migration connection, so DDL never queues behind a
-  long transaction (and blocks everyone queued behind it) indefinitely;
+- DDL waits for its locks in short attempts within the ``--lock-timeout`` budget,
+  so writers never queue behind a waiting migration for long;
+- a preflight of the existing tables before anything is applied (preflight.py);
+- a rollback that checks every table it would drop before it changes anything,
+  and keeps rule modes; ``mode``: the mode newly installed rules start in;
 - a content checksum per applied migration, so an edited migration is reported;
 - ``dry_run``: the SQL that would run, without touching the database.
 """
