@@ -8,6 +8,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 import dbguard
 from dbguard.alerts import alerts, alerts_resolve, printable
 
@@ -91,6 +93,7 @@ def test_alerts_lists_filters_and_resolves_by_id_or_type_with_a_note(conn, legac
     assert printable("odd \x1b]0;title\x07 text") == "odd \\x1b]0;title\\x07 text"
 
 
+@pytest.mark.slow
 def test_alerts_command(conn, dsn, legacy):
     call = _phantom(legacy)
     alert = _trigger_alert(conn, call)

@@ -9,6 +9,8 @@ import sys
 
 import psycopg
 
+import pytest
+
 import dbguard
 from dbguard import migrator
 from dbguard.rules import shipped_rules
@@ -68,6 +70,7 @@ def test_migrate_names_the_tables_it_creates_and_the_existing_tables_it_extends(
     assert dbguard.migrate(blank_dsn, **quiet).created_tables == []
 
 
+@pytest.mark.slow
 def test_migrate_command_takes_a_mode_and_reports_tables_in_json(blank_dsn):
     done = subprocess.run([sys.executable, "-m", "dbguard", "--dsn", blank_dsn, "migrate", "--mode", "alert", "--json"],
                           capture_output=True, text=True, timeout=300)
