@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import psycopg
-
 import pytest
 
 import dbguard
