@@ -4651,6 +4651,26 @@ CREATE TABLE public.staff (
 --
 
 CREATE VIEW dbguard_audit.consistency_violations AS
+ SELECT 'appointment_missing_call'::text AS rule,
+    'warning'::text AS severity,
+    'appointments'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'the appointment''s call_id names a call that does not exist (the foreign key is NOT VALID for legacy rows)'::text AS description,
+    'manual: set call_id to the call that made the booking, or to NULL if there was none (nothing is guessed)'::text AS fix,
+    d.details
+   FROM ( SELECT a.id AS entity_id,
+            a.company_id,
+            NULL::bigint AS call_id,
+            a.created_at,
+            jsonb_build_object('missing_call_id', a.call_id) AS details
+           FROM public.appointments a
+          WHERE ((a.call_id IS NOT NULL) AND (NOT (EXISTS ( SELECT 1
+                   FROM public.calls c
+                  WHERE (c.id = a.call_id)))))) d
+UNION ALL
  SELECT 'call_missing_direction'::text AS rule,
     'warning'::text AS severity,
     'calls'::text AS entity_type,

@@ -142,5 +142,5 @@ def test_existing_table_without_id_is_refused_with_advice(blank_dsn):
     with pytest.raises(MigrationFailed) as err:
         dbguard.migrate(blank_dsn, **quiet)
 
-    assert "public.leads has no id column" in str(err.value)
+    assert "public.leads: the table has no id column" in str(err.value)
     assert "ADD COLUMN id" in str(err.value)

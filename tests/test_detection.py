@@ -184,6 +184,12 @@ def test_durations(text, seconds):
     assert parse_duration(text).total_seconds() == seconds
 
 
+@pytest.mark.parametrize("text", ["99999999999h", "36501d"])
+def test_a_duration_beyond_a_hundred_years_is_a_clear_error_not_an_overflow(text):
+    with pytest.raises(dbguard.DbguardError, match="at most 100 years"):
+        parse_duration(text)
+
+
 def test_bad_duration_is_a_clear_error():
     with pytest.raises(dbguard.DbguardError, match="invalid duration '1 fortnight'"):
         parse_duration("1 fortnight")

@@ -128,7 +128,7 @@ def test_lock_timeout_gives_up_behind_a_long_transaction_and_keeps_nothing(blank
     assert "0004_domain_tables" in dbguard.migrate(blank_dsn, **quiet).applied
 
 
-def test_duplicate_provider_keys_fail_with_a_clear_message_and_no_invalid_index(blank_dsn):
+def test_duplicate_provider_keys_are_refused_before_anything_is_applied_and_leave_no_invalid_index(blank_dsn):
     with psycopg.connect(blank_dsn, autocommit=True) as setup:
         setup.execute("CREATE TABLE public.calls (id bigserial PRIMARY KEY, retell_call_id text)")
         setup.execute("INSERT INTO public.calls (retell_call_id) VALUES ('call_A'), ('call_A'), ('call_B')")
@@ -137,15 +137,16 @@ def test_duplicate_provider_keys_fail_with_a_clear_message_and_no_invalid_index(
         dbguard.migrate(blank_dsn, **quiet)
 
     message = str(err.value)
-    assert "0006_domain_indexes" in message
-    assert "public.calls" in message and "retell_call_id" in message and "call_A" in message
-    assert "HINT" in message
+    assert "preflight" in message and "nothing was applied" in message
+    assert "public.calls.retell_call_id" in message and "call_A in rows 1, 2" in message
+    assert "Fix: list them with" in message
     with psycopg.connect(blank_dsn, autocommit=True) as fix:
         assert fix.execute("SELECT count(*) FROM pg_index WHERE NOT indisvalid").fetchone()[0] == 0
+        assert fix.execute("SELECT to_regnamespace('dbguard')").fetchone()[0] is None
         fix.execute("UPDATE public.calls SET retell_call_id = 'call_A2' WHERE id = 2")
 
     result = dbguard.migrate(blank_dsn, **quiet)
-    assert result.applied[0] == "0006_domain_indexes"
+    assert result.applied == [m.id for m in migrator.load_migrations()]
     with psycopg.connect(blank_dsn) as check:
         assert check.execute("SELECT count(*) FROM public.calls").fetchone()[0] == 3
 
@@ -163,3 +164,18 @@ def test_interrupted_concurrent_index_build_is_rebuilt(blank_dsn):
     with psycopg.connect(blank_dsn) as conn:
         assert conn.execute("SELECT indisvalid FROM pg_index "
                             "WHERE indexrelid = 'public.dbguard_calls_created_at_idx'::regclass").fetchone()[0]
+
+
+def test_status_reads_every_migration_without_parsing_sql_through_sqlparse(conn, monkeypatch):
+    import sqlparse
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("sqlparse used on the status path")
+
+    for name in ("split", "format", "parse", "parsestream"):
+        monkeypatch.setattr(sqlparse, name, refuse)
+    migrator._read_plan.cache_clear()
+
+    report = dbguard.status(conn)
+
+    assert report["pending"] == [] and all(m["checksum"] == "ok" for m in report["migrations"])

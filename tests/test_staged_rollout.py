@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import psycopg
+import pytest
 
 import dbguard
 from dbguard import migrator
@@ -68,6 +69,7 @@ def test_migrate_names_the_tables_it_creates_and_the_existing_tables_it_extends(
     assert dbguard.migrate(blank_dsn, **quiet).created_tables == []
 
 
+@pytest.mark.slow
 def test_migrate_command_takes_a_mode_and_reports_tables_in_json(blank_dsn):
     done = subprocess.run([sys.executable, "-m", "dbguard", "--dsn", blank_dsn, "migrate", "--mode", "alert", "--json"],
                           capture_output=True, text=True, timeout=300)
@@ -76,3 +78,51 @@ def test_migrate_command_takes_a_mode_and_reports_tables_in_json(blank_dsn):
     assert out["applied"] == [m.id for m in migrator.load_migrations()]
     assert set(out["new_rule_modes"].values()) == {"alert"} and "public.calls" in out["created_tables"]
     assert "rule outcome_flag_sync installed in mode alert" in done.stderr
+
+
+def _phantom(conn) -> int:
+    call = conn.execute("INSERT INTO public.calls (session_outcome, appointment_made, direction) "
+                        "VALUES ('appointment_booked', false, 'inbound') RETURNING id").fetchone()[0]
+    conn.commit()
+    return call
+
+
+def test_readiness_says_what_each_rule_in_alert_mode_would_have_done_and_whether_to_promote_it(conn):
+    from dbguard.readiness import readiness
+
+    _phantom(conn)  # repaired in correct mode: not something alert mode saw
+    for rule in ("outcome_flag_sync", "call_direction_default", "customer_link_sync"):
+        dbguard.set_mode(conn, rule, "alert")
+    conn.execute("UPDATE dbguard.rule_settings SET updated_at = now() - interval '2 days' "
+                 "WHERE rule IN ('outcome_flag_sync', 'call_direction_default')")
+    conn.commit()
+    shadowed = [_phantom(conn), _phantom(conn)]
+
+    result = {r.rule: r for r in readiness(conn, days=7)}
+
+    flags = result["outcome_flag_sync"]
+    assert (flags.mode, flags.would_correct, flags.would_refuse, flags.rows) == ("alert", 2, 2, 2)
+    assert len(flags.alert_types) == 1 and sum(flags.alert_types.values()) == 2  # the phantom booking's type
+    assert flags.sample_entities == sorted(f"call {c}" for c in shadowed)
+    assert (flags.promote_to_correct, flags.promote_to_enforce) == ("review", "unsafe")
+    assert 47 <= flags.observed_hours <= 49
+    quiet_rule = result["call_direction_default"]
+    assert (quiet_rule.would_refuse, quiet_rule.promote_to_correct, quiet_rule.promote_to_enforce) == (0, "safe", "safe")
+    assert (result["customer_link_sync"].promote_to_enforce, result["customer_link_sync"].would_refuse) == ("wait", 0)
+    assert (result["lead_rollup"].mode, result["lead_rollup"].promote_to_enforce) == ("correct", "n/a")
+    assert readiness(conn, days=1, rules=["outcome_flag_sync"])[0].observed_hours <= 24.1
+
+
+def test_readiness_command_prints_a_table_and_json(conn, dsn):
+    dbguard.set_mode(conn, "outcome_flag_sync", "alert")
+    conn.commit()
+    _phantom(conn)
+    done = subprocess.run([sys.executable, "-m", "dbguard", "--dsn", dsn, "rules", "readiness", "--days", "3", "--json"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rules = {r["rule"]: r for r in json.loads(done.stdout)["rules"]}
+    assert rules["outcome_flag_sync"]["would_refuse"] == 1 and rules["outcome_flag_sync"]["promote_to_enforce"] == "wait"
+    text = subprocess.run([sys.executable, "-m", "dbguard", "--dsn", dsn, "rules", "readiness"],
+                          capture_output=True, text=True, timeout=120)
+    assert text.returncode == 0 and "promote_to_enforce" in text.stdout
+    assert "outcome_flag_sync: in alert mode for" in text.stdout

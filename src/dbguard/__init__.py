@@ -23,6 +23,9 @@ from .detection import check, reconcile
 from .reporting import metrics, report
 from .views import install_views, render
 from .watch import watch
+from .alerts import alerts, alerts_resolve
+from .preflight import preflight
+from .readiness import readiness
 
 __all__ = [
     "acting", "errors", "ConnectionFailed", "DbguardError", "MigrationFailed",
@@ -33,4 +36,5 @@ __all__ = [
     "review", "review_dismiss", "review_resolve", "review_start", "roles",
     "ValidationResult", "enqueue_review", "rollback_booking_flags", "validate_appointment_creation",
     "check", "reconcile", "report", "metrics", "watch", "render", "install_views",
+    "alerts", "alerts_resolve", "preflight", "readiness",
 ]

@@ -202,9 +202,10 @@ def migrate(ctx: Context, dry_run: bool, lock_timeout: str, rule_mode: str | Non
     if as_json:
         emit_json({"dry_run": dry_run, "applied": result.applied, "sql": result.sql, "roles": granted,
                    "created_tables": result.created_tables, "extended_tables": result.extended_tables,
-                   "new_rule_modes": result.new_rule_modes})
+                   "new_rule_modes": result.new_rule_modes, "preflight": result.blockers})
     elif dry_run:
-        click.echo("\n\n".join(result.sql) if result.sql else "-- nothing to apply")
+        click.echo("".join(f"-- PREFLIGHT: {b}\n" for b in result.blockers)
+                   + ("\n\n".join(result.sql) if result.sql else "-- nothing to apply"))
     else:
         click.echo(f"{len(result.applied)} migration(s) applied" if result.applied else "already up to date")
 
@@ -282,6 +283,28 @@ def set_mode(ctx: Context, rule: str, mode: str) -> None:
     with ctx.connect() as conn:
         set_mode_fn(conn, rule, mode)
     click.echo(f"{rule}: {mode}")
+
+
+@rules.command()
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 3650),
+              help="Look at the alerts of the last N days.")
+@click.option("--rule", "rule_names", multiple=True, metavar="RULE", help="Only this rule (repeatable).")
+@json_option
+@pass_ctx
+def readiness(ctx: Context, days: int, rule_names: tuple[str, ...], as_json: bool) -> None:
+    """Per rule: what it would have repaired (correct) or refused (enforce) while in alert mode, and
+    whether promoting it is safe."""
+    from .readiness import readiness as readiness_fn
+    with ctx.connect() as conn:
+        result = readiness_fn(conn, days=days, rules=list(rule_names))
+    if as_json:
+        emit_json({"days": days, "rules": [r.as_dict() for r in result]})
+        return
+    emit_table([r.as_dict() for r in result], ["rule", "mode", "observed_hours", "would_correct", "would_refuse",
+                                               "rows", "promote_to_correct", "promote_to_enforce"])
+    click.echo("")
+    for r in result:
+        click.echo(f"{r.rule}: {r.advice}")
 
 
 @rules.command()
@@ -724,6 +747,48 @@ def watch(ctx: Context, count: int | None, timeout: float | None, fail_on: str, 
         pass  # Ctrl-C is how an open-ended watch ends
     if failing:
         raise click.exceptions.Exit(EXIT_FOUND)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--open", "open_only", is_flag=True, help="Only alerts not resolved yet.")
+@click.option("--type", "types", multiple=True, metavar="TYPE", help="Only this alert type (repeatable).")
+@click.option("--severity", type=click.Choice(["info", "warning", "critical"]), help="This severity and above.")
+@click.option("--since", metavar="DURATION", help="Only alerts detected within this window: 30m, 1h, 7d.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1))
+@json_option
+@click.pass_context
+def alerts(click_ctx: click.Context, open_only: bool, types: tuple[str, ...], severity: str | None,
+           since: str | None, limit: int, as_json: bool) -> None:
+    """List alerts (newest first); `alerts resolve` closes them by hand."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    from .alerts import alerts as alerts_fn, printable
+    from .detection import parse_duration
+    window = parse_duration(since)
+    with click_ctx.find_object(Context).connect() as conn:
+        rows = alerts_fn(conn, open_only=open_only, types=list(types), severity=severity, since=window, limit=limit)
+    if as_json:
+        emit_json({"alerts": [{**r, "detected_at": r["detected_at"].isoformat(),
+                               "resolved_at": r["resolved_at"] and r["resolved_at"].isoformat()} for r in rows]})
+        return
+    emit_table([{**r, "description": printable(r["description"])[:100], "entity": f"{r['entity_type']} {r['entity_id']}",
+                 "detected_at": f"{r['detected_at']:%Y-%m-%d %H:%M:%S}",
+                 "state": "open" if r["resolved_at"] is None else f"resolved by {printable(r['resolved_by'])}"}
+                for r in rows], ["id", "severity", "alert_type", "entity", "detected_at", "state", "description"])
+
+
+@alerts.command("resolve")
+@click.argument("alert_id", type=int, required=False)
+@click.option("--type", "alert_type", metavar="TYPE", help="Every open alert of this type instead of one id.")
+@click.option("--note", required=True, help="What was done (kept in details.resolution_note).")
+@click.option("--by", help="Who did it (default: the database user).")
+@pass_ctx
+def alerts_resolve(ctx: Context, alert_id: int | None, alert_type: str | None, note: str, by: str | None) -> None:
+    """Resolve alert ALERT_ID, or every open alert of --type, with a note."""
+    from .alerts import alerts_resolve as resolve_fn
+    with ctx.connect() as conn:
+        ids = resolve_fn(conn, alert_id=alert_id, alert_type=alert_type, note=note, by=by)
+    click.echo(f"{len(ids)} alert(s) resolved" + (f": {', '.join(map(str, ids[:20]))}" if ids else ""))
 
 
 @cli.command()

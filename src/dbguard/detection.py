@@ -32,8 +32,27 @@ SOURCE = "reconcile_cron"
 DEFAULT_BATCH_SIZE = 1000
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|sec|m|min|h|d|w)\s*$")
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+_MAX_DURATION_S = 36500 * 86400
 _MIN_ID = -(2 ** 63)
 ANALYZE_AFTER = 1000
+
+
+_COVERS = re.compile(r"^--\s*covers:\s*(.+?)\s*$", re.MULTILINE)
+
+
+def alert_types(rule: Rule) -> list[str]:
+    """The alert types a detection rule answers for: its own (scan alerts carry the rule's
+    name) and the trigger alert types its file declares with ``-- covers: a, b``."""
+    try:
+        declared = _COVERS.findall(rule.path.read_text(encoding="utf-8").split("-- @detect", 1)[0])
+    except OSError:
+        declared = []
+    return [rule.name] + sorted({t.strip() for line in declared for t in line.split(",") if t.strip()} - {rule.name})
+
+
+def entity_types(rule: Rule) -> list[str]:
+    """Scan alerts name the table (``calls``), trigger alerts the row (``call``)."""
+    return sorted({rule.entity, rule.entity.removesuffix("s")})
 
 
 def parse_duration(text: str | None) -> timedelta | None:
@@ -43,7 +62,11 @@ def parse_duration(text: str | None) -> timedelta | None:
     m = _DURATION.match(text.lower())
     if not m:
         raise DbguardError(f"invalid duration {text!r}: use a number and a unit s, m, h, d or w (e.g. 1h, 7d)")
-    return timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
+    seconds = int(m.group(1)) * _UNITS[m.group(2)]
+    if seconds > _MAX_DURATION_S:
+        # Beyond this `now() - window` leaves PostgreSQL's timestamp range; 'all' means no window.
+        raise DbguardError(f"invalid duration {text!r}: at most 100 years (36500d); use 'all' for no window")
+    return timedelta(seconds=seconds)
 
 
 def _text(query: sql.Composable) -> str:
@@ -84,6 +107,8 @@ class CheckResult:
     since: str | None
     rules: list[RuleCheck] = field(default_factory=list)
     violations: list[dict] = field(default_factory=list)
+    # auto-corrected trigger alerts of types no detection rule covers, resolved by this check
+    resolved_corrected: int = 0
 
     @property
     def total(self) -> int:
@@ -95,7 +120,8 @@ class CheckResult:
 
     def as_dict(self) -> dict:
         return {"since": self.since, "total": self.total, "critical": self.critical,
-                "rules": [asdict(r) for r in self.rules], "violations": self.violations}
+                "rules": [asdict(r) for r in self.rules], "violations": self.violations,
+                "resolved_corrected": self.resolved_corrected}
 
 
 def check(conn: psycopg.Connection, *, since: str | timedelta | None = None, rules: list[str] | None = None,
@@ -119,24 +145,34 @@ def check(conn: psycopg.Connection, *, since: str | timedelta | None = None, rul
                                    + (" LIMIT %(limit)s" if limit is not None else ""), {**params, "limit": limit})
                 cols = [d.name for d in cur.description]
                 result.violations += [dict(zip(cols, r)) for r in cur.fetchall()]
+            covered = {"types": alert_types(rule), "entities": entity_types(rule)}
             if record and window is None:
                 # Resolve first, then raise: the anti-join then only meets alerts
                 # of earlier checks, whose statistics are known (see ANALYZE below).
+                # Every open alert of the rule's types on its entities -- its own scan
+                # alerts and the trigger alerts it covers -- whose entity no longer offends.
                 summary.resolved_alerts = conn.execute(
                     # Anti-join against the offenders computed once: `NOT IN (subquery)`
                     # re-runs the detection per alert when the set exceeds work_mem.
                     f"""WITH still AS MATERIALIZED (SELECT o.entity_id::text AS entity_id FROM ({offenders}) o)
                         UPDATE dbguard.data_consistency_alerts a
                            SET resolved_at = now(), resolved_by = 'scan'
-                         WHERE a.detected_by = 'scan' AND a.resolved_at IS NULL
-                           AND a.rule = %(rule)s AND a.alert_type = %(rule)s AND a.entity_type = %(entity)s
+                         WHERE a.resolved_at IS NULL
+                           AND a.alert_type = ANY(%(types)s) AND a.entity_type = ANY(%(entities)s)
                            AND NOT EXISTS (SELECT 1 FROM still s WHERE s.entity_id = a.entity_id)""",
-                    {**params, "rule": rule.name, "entity": rule.entity}).rowcount
+                    {**params, **covered}).rowcount
             if record:
+                # One open alert per entity, whoever found it: none where a trigger alert
+                # of a covered type is still open for the same row.
                 summary.new_alerts = conn.execute(
                     f"""SELECT count(dbguard.raise_alert(o.rule, o.severity, o.entity_type, o.entity_id::text,
                                                         o.description, o.details, 'scan', false, o.rule))
-                          FROM ({offenders}) o""", params).fetchone()[0]
+                          FROM ({offenders}) o
+                         WHERE NOT EXISTS (
+                               SELECT 1 FROM dbguard.data_consistency_alerts t
+                                WHERE t.resolved_at IS NULL AND t.detected_by = 'trigger'
+                                  AND t.entity_id = o.entity_id::text AND t.entity_type = ANY(%(entities)s)
+                                  AND t.alert_type = ANY(%(types)s))""", {**params, **covered}).fetchone()[0]
             if summary.new_alerts >= ANALYZE_AFTER:
                 # Many new alerts at once (a first check of a legacy database):
                 # refresh the statistics now, or later statements (the next rule,
@@ -144,6 +180,15 @@ def check(conn: psycopg.Connection, *, since: str | timedelta | None = None, rul
                 # autovacuum last saw -- a linear scan per row or batch.
                 conn.execute("ANALYZE dbguard.data_consistency_alerts")
         result.rules.append(summary)
+    if record and window is None and not rules:
+        # A trigger alert marked auto_corrected that no detection rule answers for records
+        # a repair made as the row was written: the violation it names is gone.
+        covered = sorted({t for r in load_catalog(catalog_dir) for t in alert_types(r)})
+        with conn.transaction():
+            result.resolved_corrected = conn.execute(
+                """UPDATE dbguard.data_consistency_alerts SET resolved_at = now(), resolved_by = 'scan'
+                    WHERE resolved_at IS NULL AND detected_by = 'trigger' AND auto_corrected
+                      AND NOT alert_type = ANY(%s)""", (covered,)).rowcount
     return result
 
 
@@ -202,9 +247,9 @@ def _batch(conn: psycopg.Connection, rule: Rule, domain_schema: str, after: int,
             conn.execute(
                 """UPDATE dbguard.data_consistency_alerts
                       SET resolved_at = now(), resolved_by = 'reconcile', auto_corrected = true
-                    WHERE resolved_at IS NULL AND entity_type = %(entity)s AND entity_id = ANY(%(ids)s)
-                      AND (rule = %(rule)s OR alert_type = %(rule)s)""",
-                {"entity": rule.entity, "ids": [str(i) for i in fixed], "rule": rule.name})
+                    WHERE resolved_at IS NULL AND entity_type = ANY(%(entities)s) AND entity_id = ANY(%(ids)s)
+                      AND alert_type = ANY(%(types)s)""",
+                {"entities": entity_types(rule), "ids": [str(i) for i in fixed], "types": alert_types(rule)})
         stats.fixed += len(fixed)
         stats.remaining += len(left)
         return ids[-1]

@@ -3,8 +3,11 @@
 yoyo runs the migrations; dbguard adds what a DBA needs around it:
 - one migrator at a time through a session advisory lock (a killed migrator's
   lock goes with its connection, unlike yoyo's lock row, which can go stale);
-- ``lock_timeout`` on the migration connection, so DDL never queues behind a
-  long transaction (and blocks everyone queued behind it) indefinitely;
+- DDL waits for its locks in short attempts within the ``--lock-timeout`` budget,
+  so writers never queue behind a waiting migration for long;
+- a preflight of the existing tables before anything is applied (preflight.py);
+- a rollback that checks every table it would drop before it changes anything,
+  and keeps rule modes; ``mode``: the mode newly installed rules start in;
 - a content checksum per applied migration, so an edited migration is reported;
 - ``dry_run``: the SQL that would run, without touching the database.
 """
@@ -55,7 +58,8 @@ class RunResult:
     rolled_back: list[str] = field(default_factory=list)
     sql: list[str] = field(default_factory=list)
     waited_for_lock: bool = False
-    # rollback: what would stop it (a dry run reports them; a real run refuses)
+    # what would stop it: preflight problems (migrate), tables with rows (rollback);
+    # a dry run reports them, a real run refuses
     blockers: list[str] = field(default_factory=list)
     # migrate: tables it created, tables it found and added columns to (table → columns)
     created_tables: list[str] = field(default_factory=list)
@@ -71,6 +75,7 @@ def load_migrations():
 @dataclass(frozen=True)
 class _Plan:
     doc: str
+    transactional: bool
     steps: tuple[tuple[str | None, str | None], ...]  # (apply, rollback) per step, in order
 
 
@@ -94,7 +99,8 @@ def _read_plan(path: str, _mtime_ns: int) -> _Plan:
                  "step": step, "group": group, "transaction": group}
     with open(path, encoding="utf-8") as f:
         exec(compile(f.read(), path, "exec"), namespace)  # noqa: S102 -- dbguard's own shipped migrations
-    return _Plan((namespace.get("__doc__") or "").strip(), tuple(collected))
+    return _Plan((namespace.get("__doc__") or "").strip(), bool(namespace.get("__transactional__", True)),
+                 tuple(collected))
 
 
 def _plan(migration) -> _Plan:
@@ -230,6 +236,25 @@ def _with_lock_retries(run: Callable[[], None], budget: float, what: str, notify
             pause = min(pause * 2, _RETRY_PAUSE_MAX_S)
 
 
+def _run_one(dsn: str, backend: DatabaseBackend, migration, direction: str, budget: float,
+             notify: Callable[[str], None]) -> None:
+    """Apply or roll back one migration, waiting for locks as ATTEMPT_LOCK_TIMEOUT_S explains.
+
+    A non-transactional migration (CREATE/DROP INDEX CONCURRENTLY) gets the whole budget
+    in one wait instead: its lock (SHARE UPDATE EXCLUSIVE) does not hold writers up, and
+    what it waits for after the build -- older transactions to end -- would make a short
+    attempt throw the built index away and start again."""
+    run = backend.apply_one if direction == "apply" else backend.rollback_one
+    if _plan(migration).transactional:
+        _with_lock_retries(lambda: run(migration), budget, f"{direction} of {migration.id}", notify)
+        return
+    whole = _backend(dsn, f"{max(1, round(budget * 1000))}ms")
+    try:
+        (whole.apply_one if direction == "apply" else whole.rollback_one)(migration)
+    finally:
+        whole.connection.close()
+
+
 def _fail(migration_id: str, direction: str, exc: psycopg.Error, lock_timeout: str = "") -> MigrationFailed:
     diag = exc.diag
     parts = [f"{direction} of migration {migration_id} failed: {diag.message_primary or exc}"]
@@ -285,6 +310,21 @@ def _report_tables(before: dict[str, set[str]], after: dict[str, set[str]], resu
             notify(f"extended existing table {table}: added column(s) {', '.join(added)}")
 
 
+def _preflight(conn: psycopg.Connection, notify: Callable[[str], None]) -> None:
+    """Refuse, before anything is applied, a database with problems the migrations would stop at."""
+    from .preflight import preflight
+
+    problems = preflight(conn)
+    for p in problems:
+        if not p.blocking:
+            notify(f"warning: {p}")
+    blocking = [p for p in problems if p.blocking]
+    if blocking:
+        raise MigrationFailed(
+            f"preflight found {len(blocking)} problem(s) in the existing tables that would stop the migrations; "
+            "nothing was applied:\n  " + "\n  ".join(str(p) for p in blocking))
+
+
 def _installed_rules(conn: psycopg.Connection) -> set[str]:
     if conn.execute("SELECT to_regclass('dbguard.installed_rules')").fetchone()[0] is None:
         return set()
@@ -321,8 +361,12 @@ def migrate(dsn: str, *, dry_run: bool = False, lock_timeout: str = DEFAULT_LOCK
     result = RunResult()
     migrations = load_migrations()
     if dry_run:
+        from .preflight import preflight
+
         with connect(dsn, autocommit=True) as conn:
             applied = _applied(conn)
+            if any(m.id not in applied for m in migrations):
+                result.blockers = [str(p) if p.blocking else f"warning: {p}" for p in preflight(conn)]
         for m in migrations:
             if m.id not in applied:
                 result.applied.append(m.id)
@@ -339,6 +383,8 @@ def migrate(dsn: str, *, dry_run: bool = False, lock_timeout: str = DEFAULT_LOCK
             # Every dbguard migrator holds the advisory lock, so a yoyo lock row
             # left now can only be a killed migrator's: clear it.
             backend.break_lock()
+            if backend.to_apply(migrations):
+                _preflight(lock_conn, notify)
             tables_before = _tables(lock_conn)
             known = set(_rule_modes(lock_conn))
             installed_before = _installed_rules(lock_conn)
@@ -350,7 +396,7 @@ def migrate(dsn: str, *, dry_run: bool = False, lock_timeout: str = DEFAULT_LOCK
                     try:
                         # yoyo prints the result of every SELECT step to stdout.
                         with contextlib.redirect_stdout(io.StringIO()):
-                            _with_lock_retries(lambda: backend.apply_one(m), budget, f"migration {m.id}", notify)
+                            _run_one(dsn, backend, m, "apply", budget, notify)
                     except psycopg.Error as exc:
                         raise _fail(m.id, "apply", exc, lock_timeout) from exc
                     _record_checksum(lock_conn, m)
@@ -408,8 +454,7 @@ def rollback(dsn: str, *, count: int | None = 1, dry_run: bool = False,
                     for m in targets:
                         try:
                             with contextlib.redirect_stdout(io.StringIO()):
-                                _with_lock_retries(lambda: backend.rollback_one(m), budget,
-                                                   f"rollback of {m.id}", notify)
+                                _run_one(dsn, backend, m, "rollback", budget, notify)
                         except psycopg.Error as exc:
                             raise _fail(m.id, "rollback", exc, lock_timeout) from exc
                         _forget_checksum(lock_conn, m)
