@@ -64,7 +64,7 @@ COMMENT ON SCHEMA public IS 'standard public schema';
 
 CREATE FUNCTION dbguard.acting(p_key text) RETURNS text
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
     RETURN NULLIF(pg_catalog.current_setting('dbguard.' || p_key, true), '');
@@ -78,7 +78,7 @@ $$;
 
 CREATE FUNCTION dbguard.acting_user_id() RETURNS bigint
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
     v_raw text := dbguard.acting('user_id');
@@ -102,7 +102,7 @@ $_$;
 
 CREATE FUNCTION dbguard.active_host_mapping(p_company_id bigint, p_host_id integer) RETURNS bigint
     LANGUAGE sql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     SELECT m.id
       FROM public.calcom_host_mappings m
@@ -125,7 +125,7 @@ $$;
 
 CREATE FUNCTION dbguard.add_constraint_if_missing(p_table regclass, p_name text, p_definition text) RETURNS boolean
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
@@ -144,7 +144,7 @@ $$;
 
 CREATE FUNCTION dbguard.assert_unique(p_table regclass, p_columns text[]) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
     v_cols text := (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ') FROM pg_catalog.unnest(p_columns) c);
@@ -171,17 +171,17 @@ $_$;
 --
 
 CREATE FUNCTION dbguard.assign_staff_from_booking(p_appointment_id bigint, p_booking jsonb) RETURNS uuid
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    c_hint constant text := 'Pass the booking as the provider returns it: {"hosts": [{"id": 123, "email": ..., "name": ...}, ...]} '
+    c_hint constant pg_catalog.text := 'Pass the booking as the provider returns it: {"hosts": [{"id": 123, "email": ..., "name": ...}, ...]} '
                             'or {"status": "success", "data": {"hosts": [...]}}.';
-    v_booking   jsonb := p_booking;
+    v_booking   pg_catalog.jsonb := p_booking;
     v_appt      record;
     v_host      record;
     v_first_id  integer;
-    v_staff_id  uuid;
+    v_staff_id  pg_catalog.uuid;
 BEGIN
     IF p_appointment_id IS NULL THEN
         RAISE EXCEPTION 'dbguard: assign_staff_from_booking needs an appointment id' USING ERRCODE = '22023';
@@ -242,15 +242,33 @@ $$;
 
 
 --
--- Name: breaker_allow(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+-- Name: breaker_allow(text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
-CREATE FUNCTION dbguard.breaker_allow(p_key text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS boolean
+CREATE FUNCTION dbguard.breaker_allow(p_key text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF pg_catalog.length(p_key) > 200 THEN
+        RAISE EXCEPTION 'dbguard: a circuit breaker key is at most 200 characters, this one has %', pg_catalog.length(p_key)
+            USING ERRCODE = '22001', HINT = 'Name the protected dependency, e.g. ''calcom''.';
+    END IF;
+    RETURN dbguard.breaker_allow_at(p_key, dbguard.breaker_now(NULL));
+END
+$$;
+
+
+--
+-- Name: breaker_allow_at(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_allow_at(p_key text, p_now timestamp with time zone) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_now timestamptz := dbguard.breaker_now(p_now);
+    v_now pg_catalog.timestamptz := dbguard.breaker_now(p_now);
     v_row dbguard.circuit_breaker_states;
 BEGIN
     -- The common case, closed, needs neither the row lock nor a write: every
@@ -324,7 +342,7 @@ COMMENT ON TABLE dbguard.circuit_breaker_states IS 'Circuit breaker per key; cha
 
 CREATE FUNCTION dbguard.breaker_configure(p_key text, p_failure_threshold integer DEFAULT NULL::integer, p_cooldown interval DEFAULT NULL::interval, p_success_threshold integer DEFAULT NULL::integer, p_trial_timeout interval DEFAULT NULL::interval) RETURNS dbguard.circuit_breaker_states
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_row dbguard.circuit_breaker_states := dbguard.breaker_lock(p_key);
@@ -348,7 +366,7 @@ $$;
 
 CREATE FUNCTION dbguard.breaker_lock(p_key text) RETURNS dbguard.circuit_breaker_states
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_row dbguard.circuit_breaker_states;
@@ -370,7 +388,7 @@ $$;
 
 CREATE FUNCTION dbguard.breaker_log_transition(p_key text, p_from text, p_to text, p_reason text, p_error text, p_at timestamp with time zone) RETURNS void
     LANGUAGE sql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     UPDATE dbguard.circuit_breaker_states
        SET state = p_to, state_changed_at = p_at, updated_at = p_at,
@@ -389,25 +407,57 @@ $$;
 --
 
 CREATE FUNCTION dbguard.breaker_now(p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS timestamp with time zone
-    LANGUAGE sql
-    SET search_path TO ''
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-    SELECT coalesce(p_now,
-                    NULLIF(pg_catalog.current_setting('dbguard.now', true), '')::timestamptz,
-                    pg_catalog.clock_timestamp())
+DECLARE
+    v_now pg_catalog.timestamptz := p_now;
+BEGIN
+    IF v_now IS NULL AND pg_catalog.current_setting('dbguard.now', true) <> ''
+       AND pg_catalog.pg_has_role(session_user, current_user, 'MEMBER') THEN
+        v_now := pg_catalog.current_setting('dbguard.now', true)::pg_catalog.timestamptz;
+    END IF;
+    IF v_now IS NULL THEN
+        RETURN pg_catalog.clock_timestamp();
+    END IF;
+    IF NOT pg_catalog.isfinite(v_now) THEN
+        RAISE EXCEPTION 'dbguard: a circuit breaker''s time must be finite, not %', v_now
+            USING ERRCODE = '22008',
+                  HINT = 'Pass a real time, or none: the breaker then uses the server''s clock.';
+    END IF;
+    RETURN v_now;
+END
 $$;
 
 
 --
--- Name: breaker_record_failure(text, text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+-- Name: breaker_record_failure(text, text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
-CREATE FUNCTION dbguard.breaker_record_failure(p_key text, p_error text DEFAULT NULL::text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
+CREATE FUNCTION dbguard.breaker_record_failure(p_key text, p_error text DEFAULT NULL::text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF pg_catalog.length(p_key) > 200 THEN
+        RAISE EXCEPTION 'dbguard: a circuit breaker key is at most 200 characters, this one has %', pg_catalog.length(p_key)
+            USING ERRCODE = '22001', HINT = 'Name the protected dependency, e.g. ''calcom''.';
+    END IF;
+    RETURN dbguard.breaker_record_failure_at(p_key, p_error, dbguard.breaker_now(NULL));
+END
+$$;
+
+
+--
+-- Name: breaker_record_failure_at(text, text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_record_failure_at(p_key text, p_error text, p_now timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_now timestamptz := dbguard.breaker_now(p_now);
+    v_now pg_catalog.timestamptz := dbguard.breaker_now(p_now);
     v_row dbguard.circuit_breaker_states := dbguard.breaker_lock(p_key);
     v_error text := pg_catalog.left(p_error, 2000);
 BEGIN
@@ -428,15 +478,33 @@ $$;
 
 
 --
--- Name: breaker_record_success(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+-- Name: breaker_record_success(text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
-CREATE FUNCTION dbguard.breaker_record_success(p_key text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
+CREATE FUNCTION dbguard.breaker_record_success(p_key text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF pg_catalog.length(p_key) > 200 THEN
+        RAISE EXCEPTION 'dbguard: a circuit breaker key is at most 200 characters, this one has %', pg_catalog.length(p_key)
+            USING ERRCODE = '22001', HINT = 'Name the protected dependency, e.g. ''calcom''.';
+    END IF;
+    RETURN dbguard.breaker_record_success_at(p_key, dbguard.breaker_now(NULL));
+END
+$$;
+
+
+--
+-- Name: breaker_record_success_at(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_record_success_at(p_key text, p_now timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_now timestamptz := dbguard.breaker_now(p_now);
+    v_now pg_catalog.timestamptz := dbguard.breaker_now(p_now);
     v_row dbguard.circuit_breaker_states := dbguard.breaker_lock(p_key);
 BEGIN
     UPDATE dbguard.circuit_breaker_states s
@@ -460,7 +528,7 @@ $$;
 
 CREATE FUNCTION dbguard.breaker_reset(p_key text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_now timestamptz := dbguard.breaker_now(p_now);
@@ -488,7 +556,7 @@ $$;
 
 CREATE FUNCTION dbguard.calcom_host_fields(p_host jsonb, OUT host_id integer, OUT email text, OUT name text, OUT username text, OUT timezone text) RETURNS record
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
     c_hint constant text := 'A host looks like {"id": 123, "email": "anna@example.com", "name": "Anna Meier", '
@@ -568,7 +636,7 @@ $$;
 
 CREATE FUNCTION dbguard.drop_invalid_index(p_index text) RETURNS boolean
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_index regclass := pg_catalog.to_regclass(p_index);
@@ -589,19 +657,38 @@ $$;
 
 CREATE FUNCTION dbguard.enqueue_review(p_call_id bigint, p_reason text, p_context jsonb DEFAULT '{}'::jsonb) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_id bigint;
+    c_max_context constant pg_catalog.int4 := 16384;
+    v_id pg_catalog.int8;
+    v_context pg_catalog.jsonb := coalesce(p_context, '{}'::pg_catalog.jsonb);
+    v_size pg_catalog.int4;
 BEGIN
     IF p_reason IS NULL OR pg_catalog.btrim(p_reason) = '' THEN
         RAISE EXCEPTION 'dbguard: enqueue_review needs a reason'
             USING ERRCODE = 'DG001', HINT = 'e.g. appointment_validation_failed, calcom_booking_failed, service_not_found';
     END IF;
+    IF pg_catalog.length(p_reason) > 200 THEN
+        RAISE EXCEPTION 'dbguard: enqueue_review: the reason is % characters long, at most 200 are accepted',
+                        pg_catalog.length(p_reason)
+            USING ERRCODE = '22001',
+                  HINT = 'The reason is a short code (e.g. calcom_booking_failed); put the details into the context.';
+    END IF;
+    v_size := pg_catalog.octet_length(v_context::pg_catalog.text);
+    IF v_size > c_max_context THEN
+        v_context := pg_catalog.jsonb_build_object(
+            'dbguard_truncated', true, 'original_bytes', v_size,
+            'keys', CASE WHEN pg_catalog.jsonb_typeof(v_context) = 'object' THEN
+                        (SELECT pg_catalog.jsonb_agg(pg_catalog.left(k.key, 100))
+                           FROM (SELECT e.key FROM pg_catalog.jsonb_object_keys(v_context) AS e(key) LIMIT 50) k)
+                    END);
+    END IF;
     INSERT INTO dbguard.manual_review_queue AS q (call_id, reason, priority, context)
-    VALUES (p_call_id, p_reason, dbguard.review_priority(p_reason), coalesce(p_context, '{}'::jsonb))
+    VALUES (p_call_id, p_reason, dbguard.review_priority(p_reason), v_context)
     ON CONFLICT (call_id, reason) WHERE status = 'pending'
-    DO UPDATE SET context = q.context || EXCLUDED.context, updated_at = pg_catalog.now()
+    DO UPDATE SET occurrences = q.occurrences + 1,
+                  last_occurred_at = pg_catalog.now(), updated_at = pg_catalog.now()
     RETURNING q.id INTO v_id;
     RETURN v_id;
 END
@@ -614,7 +701,7 @@ $$;
 
 CREATE FUNCTION dbguard.function_fingerprint(p_function regprocedure) RETURNS text
     LANGUAGE sql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     SELECT md5(pg_catalog.pg_get_functiondef(p_function))
 $$;
@@ -651,7 +738,7 @@ $$;
 
 CREATE FUNCTION dbguard.lead_primary_appointment(p_lead_id bigint) RETURNS bigint
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_id bigint;
@@ -681,7 +768,7 @@ $$;
 
 CREATE FUNCTION dbguard.lock_generated_functions(p_writer text, p_tables text, p_functions text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
     -- The functions are written from the table as this statement sees it. Under
@@ -723,11 +810,12 @@ $$;
 
 CREATE FUNCTION dbguard.raise_alert(p_alert_type text, p_severity text, p_entity_type text, p_entity_id text, p_description text, p_details jsonb DEFAULT '{}'::jsonb, p_detected_by text DEFAULT 'trigger'::text, p_auto_corrected boolean DEFAULT false, p_rule text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_id      bigint;
-    v_payload jsonb;
+    v_id      pg_catalog.int8;
+    v_details pg_catalog.jsonb := coalesce(p_details, '{}'::pg_catalog.jsonb);
+    v_size    pg_catalog.int4;
 BEGIN
     -- entity_id = ... / IS NULL (not IS NOT DISTINCT FROM, which no index can
     -- serve): a scan raising 100 000 alerts must not read the table each time.
@@ -743,30 +831,27 @@ BEGIN
            AND a.alert_type = p_alert_type AND a.resolved_at IS NULL) THEN
         RETURN NULL;
     END IF;
+    v_size := pg_catalog.octet_length(v_details::pg_catalog.text);
+    IF v_size > 65536 THEN
+        v_details := pg_catalog.jsonb_build_object('dbguard_truncated', true, 'original_bytes', v_size);
+    END IF;
 
     INSERT INTO dbguard.data_consistency_alerts
         (alert_type, severity, entity_type, entity_id, description, details, detected_by, auto_corrected, rule)
-    VALUES (p_alert_type, p_severity, p_entity_type, p_entity_id, p_description,
-            coalesce(p_details, '{}'::jsonb), p_detected_by, coalesce(p_auto_corrected, false), p_rule)
+    VALUES (p_alert_type, p_severity, p_entity_type, p_entity_id,
+            CASE WHEN pg_catalog.length(p_description) > 2000
+                 THEN pg_catalog.left(p_description, 2000) || '…' ELSE p_description END,
+            v_details, p_detected_by, coalesce(p_auto_corrected, false), p_rule)
     ON CONFLICT (alert_type, entity_type, entity_id) WHERE resolved_at IS NULL AND detected_by = 'scan'
     DO NOTHING
     RETURNING id INTO v_id;
 
     IF v_id IS NOT NULL THEN
-        v_payload := pg_catalog.jsonb_build_object(
-            'id', v_id, 'alert_type', p_alert_type, 'severity', p_severity,
-            'entity_type', p_entity_type, 'entity_id', p_entity_id,
-            'description', p_description, 'auto_corrected', coalesce(p_auto_corrected, false),
-            'detected_by', p_detected_by, 'rule', p_rule);
-        -- Listeners read the whole alert from the table by id; the payload is a summary.
-        IF pg_catalog.octet_length(v_payload::text) > 7000 THEN
-            v_payload := v_payload || pg_catalog.jsonb_build_object(
-                'description', pg_catalog.left(p_description, 200) || '…', 'truncated', true);
-        END IF;
-        IF pg_catalog.octet_length(v_payload::text) > 7000 THEN
-            v_payload := pg_catalog.jsonb_build_object('id', v_id, 'truncated', true);
-        END IF;
-        PERFORM pg_catalog.pg_notify('dbguard_alerts', v_payload::text);
+        PERFORM pg_catalog.pg_notify('dbguard_alerts', pg_catalog.jsonb_build_object(
+            'id', v_id, 'alert_type', pg_catalog.left(p_alert_type, 200), 'severity', p_severity,
+            'entity_type', pg_catalog.left(p_entity_type, 200), 'entity_id', pg_catalog.left(p_entity_id, 200),
+            'auto_corrected', coalesce(p_auto_corrected, false), 'detected_by', p_detected_by,
+            'rule', pg_catalog.left(p_rule, 200))::pg_catalog.text);
     END IF;
     RETURN v_id;
 END
@@ -779,7 +864,7 @@ $$;
 
 CREATE FUNCTION dbguard.raise_vocabulary_error(p_vocabulary text, p_value text, p_table text, p_column text, p_row_id text) RETURNS void
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_allowed text := (SELECT pg_catalog.string_agg(v.code, ', ' ORDER BY v.code)
@@ -801,37 +886,13 @@ $$;
 --
 
 CREATE FUNCTION dbguard.redact_pii(p_value jsonb, p_key text DEFAULT NULL::text) RETURNS jsonb
-    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    SET search_path TO ''
-    AS $_$
-DECLARE
-    v_phone_key boolean := p_key ~* '(phone|mobile|msisdn|whatsapp|fax)' OR p_key ~* '^tel$';
-    v_email_key boolean := p_key ~* 'e[-_]?mail';
+    LANGUAGE plpgsql IMMUTABLE SECURITY DEFINER PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
 BEGIN
-    CASE pg_catalog.jsonb_typeof(p_value)
-    WHEN 'object' THEN
-        RETURN coalesce((SELECT pg_catalog.jsonb_object_agg(e.key, dbguard.redact_pii(e.value, e.key))
-                           FROM pg_catalog.jsonb_each(p_value) e), '{}'::jsonb);
-    WHEN 'array' THEN
-        -- Array elements inherit the key: {"phones": ["0301234567", ...]}.
-        RETURN coalesce((SELECT pg_catalog.jsonb_agg(dbguard.redact_pii(e.value, p_key) ORDER BY e.ord)
-                           FROM pg_catalog.jsonb_array_elements(p_value) WITH ORDINALITY e(value, ord)), '[]'::jsonb);
-    WHEN 'string' THEN
-        IF coalesce(v_email_key, false) AND (p_value #>> '{}') ~ '@' THEN
-            RETURN '"[email]"'::jsonb;
-        END IF;
-        RETURN pg_catalog.to_jsonb(dbguard.redact_pii_text(p_value #>> '{}', coalesce(v_phone_key, false)));
-    WHEN 'number' THEN
-        IF coalesce(v_phone_key, false)
-           AND pg_catalog.length(pg_catalog.regexp_replace(p_value::text, '[^0-9]', '', 'g')) >= 7 THEN
-            RETURN '"[phone]"'::jsonb;
-        END IF;
-        RETURN p_value;
-    ELSE
-        RETURN p_value;
-    END CASE;
+    RETURN dbguard.redact_pii_walk(p_value, p_key, 0);
 END
-$_$;
+$$;
 
 
 --
@@ -840,7 +901,7 @@ $_$;
 
 CREATE FUNCTION dbguard.redact_pii_text(p_text text, p_phone_key boolean DEFAULT false) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 BEGIN
     RETURN CASE
@@ -864,12 +925,56 @@ $_$;
 
 
 --
+-- Name: redact_pii_walk(jsonb, text, integer); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.redact_pii_walk(p_value jsonb, p_key text, p_depth integer) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+DECLARE
+    v_phone_key boolean := p_key ~* '(phone|mobile|msisdn|whatsapp|fax)' OR p_key ~* '^tel$';
+    v_email_key boolean := p_key ~* 'e[-_]?mail';
+BEGIN
+    -- Below 64 levels of objects and arrays the value is replaced by a marker:
+    -- each level is a PL/pgSQL call, and ~900 of them exhaust the stack
+    -- (max_stack_depth), which would refuse the write instead of redacting it.
+    IF p_depth >= 64 AND pg_catalog.jsonb_typeof(p_value) IN ('object', 'array') THEN
+        RETURN '"[nested too deeply]"'::pg_catalog.jsonb;
+    END IF;
+    CASE pg_catalog.jsonb_typeof(p_value)
+    WHEN 'object' THEN
+        RETURN coalesce((SELECT pg_catalog.jsonb_object_agg(e.key, dbguard.redact_pii_walk(e.value, e.key, p_depth + 1))
+                           FROM pg_catalog.jsonb_each(p_value) e), '{}'::jsonb);
+    WHEN 'array' THEN
+        -- Array elements inherit the key: {"phones": ["0301234567", ...]}.
+        RETURN coalesce((SELECT pg_catalog.jsonb_agg(dbguard.redact_pii_walk(e.value, p_key, p_depth + 1) ORDER BY e.ord)
+                           FROM pg_catalog.jsonb_array_elements(p_value) WITH ORDINALITY e(value, ord)), '[]'::jsonb);
+    WHEN 'string' THEN
+        IF coalesce(v_email_key, false) AND (p_value #>> '{}') ~ '@' THEN
+            RETURN '"[email]"'::jsonb;
+        END IF;
+        RETURN pg_catalog.to_jsonb(dbguard.redact_pii_text(p_value #>> '{}', coalesce(v_phone_key, false)));
+    WHEN 'number' THEN
+        IF coalesce(v_phone_key, false)
+           AND pg_catalog.length(pg_catalog.regexp_replace(p_value::text, '[^0-9]', '', 'g')) >= 7 THEN
+            RETURN '"[phone]"'::jsonb;
+        END IF;
+        RETURN p_value;
+    ELSE
+        RETURN p_value;
+    END CASE;
+END
+$_$;
+
+
+--
 -- Name: refresh_lead_rollup(bigint, boolean); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
 CREATE FUNCTION dbguard.refresh_lead_rollup(p_lead_id bigint, p_write boolean DEFAULT true) RETURNS boolean
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_primary record;
@@ -937,12 +1042,13 @@ $$;
 
 CREATE FUNCTION dbguard.register_rule(p_rule text, p_version integer, p_function regprocedure, p_source_sha256 text, p_description text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
+    PERFORM dbguard.secure_function(p_function, true);
     INSERT INTO dbguard.installed_rules AS r
         (rule, version, function_name, definition_md5, source_sha256, description, triggers)
-    VALUES (p_rule, p_version, p_function::text, dbguard.function_fingerprint(p_function),
+    VALUES (p_rule, p_version, p_function::pg_catalog.text, dbguard.function_fingerprint(p_function),
             p_source_sha256, p_description, dbguard.rule_triggers(p_function))
     ON CONFLICT (rule) DO UPDATE
        SET version = EXCLUDED.version,
@@ -951,7 +1057,7 @@ BEGIN
            source_sha256 = EXCLUDED.source_sha256,
            description = EXCLUDED.description,
            triggers = EXCLUDED.triggers,
-           installed_at = now();
+           installed_at = pg_catalog.now();
 
     INSERT INTO dbguard.rule_settings (rule) VALUES (p_rule)
     ON CONFLICT (rule) DO NOTHING;
@@ -964,17 +1070,17 @@ $$;
 --
 
 CREATE FUNCTION dbguard.resolve_staff_for_host(p_company_id bigint, p_branch_id uuid, p_host jsonb) RETURNS uuid
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_host        record;
     v_cached      public.calcom_host_mappings;
     v_stale       record;
-    v_source      text;
+    v_source      pg_catalog.text;
     v_count       integer;
-    v_staff_id    uuid;
-    v_ambiguous   jsonb := '{}'::jsonb;
+    v_staff_id    pg_catalog.uuid;
+    v_ambiguous   pg_catalog.jsonb := '{}'::pg_catalog.jsonb;
 BEGIN
     IF p_host IS NULL THEN
         RETURN NULL;
@@ -994,6 +1100,8 @@ BEGIN
             coalesce(v_host.username, v_cached.calcom_username), coalesce(v_host.timezone, v_cached.calcom_timezone))
            IS DISTINCT FROM
            (v_cached.calcom_email, v_cached.calcom_name, v_cached.calcom_username, v_cached.calcom_timezone) THEN
+            INSERT INTO dbguard.resolver_writes (backend_pid, xact)
+            VALUES (pg_catalog.pg_backend_pid(), pg_catalog.txid_current()) ON CONFLICT DO NOTHING;
             PERFORM pg_catalog.set_config('dbguard.resolver', 'host details changed at the calendar provider', true);
             UPDATE public.calcom_host_mappings m
                SET calcom_email = coalesce(v_host.email, m.calcom_email),
@@ -1004,6 +1112,8 @@ BEGIN
                    updated_at = pg_catalog.now()
              WHERE m.id = v_cached.id;
             PERFORM pg_catalog.set_config('dbguard.resolver', '', true);
+            DELETE FROM dbguard.resolver_writes w
+             WHERE w.backend_pid = pg_catalog.pg_backend_pid() AND w.xact = pg_catalog.txid_current();
         END IF;
         RETURN v_cached.staff_id;
     END IF;
@@ -1019,11 +1129,11 @@ BEGIN
            AND (NOT s.is_active OR s.company_id IS DISTINCT FROM p_company_id)
     LOOP
         PERFORM dbguard.raise_alert(
-            'stale_host_mapping', 'warning', 'calcom_host_mapping', v_stale.id::text,
+            'stale_host_mapping', 'warning', 'calcom_host_mapping', v_stale.id::pg_catalog.text,
             pg_catalog.format('host mapping %s (calendar host %s) points to staff %s, which is %s; not used',
                               v_stale.id, v_host.host_id, v_stale.staff_id,
                               CASE WHEN NOT v_stale.staff_is_active THEN 'inactive'
-                                   ELSE 'staff of company ' || coalesce(v_stale.staff_company_id::text, '(none)') END),
+                                   ELSE 'staff of company ' || coalesce(v_stale.staff_company_id::pg_catalog.text, '(none)') END),
             pg_catalog.jsonb_build_object('mapping_id', v_stale.id, 'calcom_host_id', v_host.host_id,
                                           'staff_id', v_stale.staff_id, 'staff_company_id', v_stale.staff_company_id,
                                           'staff_is_active', v_stale.staff_is_active, 'company_id', p_company_id,
@@ -1048,6 +1158,8 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM public.calcom_host_mappings m
                             WHERE m.calcom_host_id = v_host.host_id AND m.staff_id = s.id AND NOT m.is_active);
         IF v_count = 1 THEN
+            INSERT INTO dbguard.resolver_writes (backend_pid, xact)
+            VALUES (pg_catalog.pg_backend_pid(), pg_catalog.txid_current()) ON CONFLICT DO NOTHING;
             PERFORM pg_catalog.set_config('dbguard.resolver',
                 pg_catalog.format('%s: calendar host %s matched by %s', v_source, v_host.host_id,
                                   CASE v_source WHEN 'auto_email' THEN 'e-mail' ELSE 'full name' END), true);
@@ -1061,6 +1173,8 @@ BEGIN
                                                   'branch_id', p_branch_id))
             ON CONFLICT (calcom_host_id, staff_id) DO NOTHING;
             PERFORM pg_catalog.set_config('dbguard.resolver', '', true);
+            DELETE FROM dbguard.resolver_writes w
+             WHERE w.backend_pid = pg_catalog.pg_backend_pid() AND w.xact = pg_catalog.txid_current();
             -- Ours, or the one a concurrent caller committed first (a new snapshot sees it).
             RETURN (SELECT m.staff_id FROM public.calcom_host_mappings m
                      WHERE m.id = dbguard.active_host_mapping(p_company_id, v_host.host_id));
@@ -1069,9 +1183,9 @@ BEGIN
         END IF;
     END LOOP;
 
-    IF v_ambiguous <> '{}'::jsonb THEN
+    IF v_ambiguous <> '{}'::pg_catalog.jsonb THEN
         PERFORM dbguard.raise_alert(
-            'ambiguous_host_match', 'warning', 'calcom_host', v_host.host_id::text,
+            'ambiguous_host_match', 'warning', 'calcom_host', v_host.host_id::pg_catalog.text,
             pg_catalog.format('calendar host %s matches several staff of company %s; map it by hand',
                               v_host.host_id, p_company_id),
             pg_catalog.jsonb_build_object('company_id', p_company_id, 'branch_id', p_branch_id,
@@ -1090,7 +1204,7 @@ $$;
 
 CREATE FUNCTION dbguard.review_priority(p_reason text) RETURNS smallint
     LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     SELECT (CASE p_reason
                 WHEN 'appointment_validation_failed' THEN 1
@@ -1107,8 +1221,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.rollback_booking_flags(p_call_id bigint, p_reason text DEFAULT 'appointment_validation_failed'::text, p_rule text DEFAULT NULL::text) RETURNS bigint
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_call public.calls;
@@ -1195,7 +1309,7 @@ $$;
 
 CREATE FUNCTION dbguard.rule_triggers(p_function regprocedure) RETURNS text[]
     LANGUAGE sql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     SELECT pg_catalog.array_agg(t.tgrelid::regclass::text || '.' || t.tgname ORDER BY 1)
       FROM pg_catalog.pg_trigger t
@@ -1209,7 +1323,7 @@ $$;
 
 CREATE FUNCTION dbguard.rule_violation(p_rule text, p_mode text, p_sqlstate text, p_alert_type text, p_entity_type text, p_entity_id text, p_message text, p_detail text, p_hint text, p_details jsonb DEFAULT '{}'::jsonb, p_table text DEFAULT NULL::text, p_column text DEFAULT NULL::text) RETURNS boolean
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
     IF p_mode = 'enforce' THEN
@@ -1229,12 +1343,29 @@ $$;
 
 
 --
+-- Name: secure_function(regprocedure, boolean); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.secure_function(p_function regprocedure, p_definer boolean DEFAULT false) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    -- regprocedure's text is the quoted, schema-qualified signature from the catalog.
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s %s SET search_path = pg_catalog, pg_temp',
+                              p_function, CASE WHEN p_definer THEN 'SECURITY DEFINER' ELSE '' END);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', p_function);
+END
+$$;
+
+
+--
 -- Name: tg_appointments__cancellation_metadata(); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
 CREATE FUNCTION dbguard.tg_appointments__cancellation_metadata() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('cancellation_metadata');
@@ -1335,8 +1466,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__creation_metadata() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode text;
@@ -1379,17 +1510,40 @@ $$;
 
 CREATE FUNCTION dbguard.tg_appointments__history() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_actor text;
-    v_source text;
+    v_mode pg_catalog.text;
+    v_actor pg_catalog.text;
+    v_source pg_catalog.text;
     v_user bigint;
-    v_reason text;
-    v_events jsonb;
+    v_reason pg_catalog.text;
+    v_events pg_catalog.jsonb;
     v_row public.appointments;
-    v_event text;
+    v_event pg_catalog.text;
 BEGIN
+    -- Runs as its owner: only on the table(s) it was written for.
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__history() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
+    IF TG_WHEN = 'BEFORE' THEN
+        -- The only BEFORE trigger of the rule: an UPDATE of the id.
+        v_mode := dbguard.rule_mode('appointment_history');
+        IF v_mode <> 'off' THEN
+            PERFORM dbguard.rule_violation('appointment_history',
+                CASE WHEN v_mode = 'alert' THEN 'alert' ELSE 'enforce' END, 'DG007', 'appointment_id_changed',
+                'appointment', OLD.id::pg_catalog.text,
+                pg_catalog.format('dbguard: public.appointments row %s: id cannot change (to %s)', OLD.id, NEW.id),
+                'rule appointment_history: the history of an appointment (public.appointment_events) is kept by its id; '
+                'a new id would orphan it, or merge it with the history of another appointment that had that id.',
+                'Keep the id; put an outside identifier into external_id or a provider id column instead.',
+                pg_catalog.jsonb_build_object('old_id', OLD.id, 'new_id', NEW.id),
+                'public.appointments', 'id');
+        END IF;
+        RETURN NEW;
+    END IF;
     IF dbguard.rule_mode('appointment_history') = 'off' THEN
         RETURN NULL;
     END IF;
@@ -1450,7 +1604,7 @@ BEGIN
                         'previous_cancelled_at', OLD.cancelled_at, 'previous_cancelled_by', OLD.cancelled_by,
                         'previous_cancelled_by_user_id', OLD.cancelled_by_user_id,
                         'previous_cancellation_reason', OLD.cancellation_reason)
-                    ELSE '{}'::jsonb END);
+                    ELSE '{}'::pg_catalog.jsonb END);
         END IF;
         IF NEW.starts_at IS DISTINCT FROM OLD.starts_at THEN
             v_events := v_events || pg_catalog.jsonb_build_object(
@@ -1477,7 +1631,7 @@ BEGIN
         (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
          actor, source, user_id, details)
     SELECT v_row.id, v_row.lead_id, v_row.call_id, x.e ->> 'event', x.e ->> 'old_status', x.e ->> 'new_status',
-           (x.e ->> 'old_starts_at')::timestamptz, (x.e ->> 'new_starts_at')::timestamptz,
+           (x.e ->> 'old_starts_at')::pg_catalog.timestamptz, (x.e ->> 'new_starts_at')::pg_catalog.timestamptz,
            x.e ->> 'actor', x.e ->> 'source', (x.e ->> 'user_id')::bigint,
            pg_catalog.jsonb_strip_nulls((x.e -> 'details') || pg_catalog.jsonb_build_object('reason', v_reason))
       FROM pg_catalog.jsonb_array_elements(v_events) WITH ORDINALITY AS x(e, ord)
@@ -1492,8 +1646,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__host_staff_assignment() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode     text := dbguard.rule_mode('host_staff_assignment');
@@ -1529,8 +1683,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__lead_rollup() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('lead_rollup');
@@ -1665,8 +1819,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__link_sync() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('appointment_link_sync');
@@ -1821,19 +1975,66 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__reschedule_chain() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('reschedule_chain');
-    v_row text := NEW.id::text;
+    v_mode pg_catalog.text := dbguard.rule_mode('reschedule_chain');
+    v_row pg_catalog.text := NEW.id::pg_catalog.text;
     v_pred record;
-    v_problem text;
-    v_detail text;
+    v_problem pg_catalog.text;
+    v_detail pg_catalog.text;
+    v_pairs pg_catalog.jsonb;
 BEGIN
+    -- Runs as its owner: only on the table(s) it was written for.
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__reschedule_chain() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF v_mode = 'off' THEN
         RETURN NEW;
     END IF;
+
+    IF TG_WHEN = 'AFTER' THEN
+        -- This row moved to another lead or customer (an AFTER trigger: a statement
+        -- that moves a whole chain is checked once every row of it has moved).
+        -- Every link from or to it that now crosses leads, as the rows are now.
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'appointment_id', x.s_id, 'rescheduled_from_id', x.p_id,
+                   'lead_id', x.s_lead, 'customer_id', x.s_customer,
+                   'predecessor_lead_id', x.p_lead, 'predecessor_customer_id', x.p_customer) ORDER BY x.s_id)
+          INTO v_pairs
+          FROM (SELECT s.id AS s_id, s.lead_id AS s_lead, s.customer_id AS s_customer,
+                       p.id AS p_id, p.lead_id AS p_lead, p.customer_id AS p_customer
+                  FROM public.appointments s JOIN public.appointments p ON p.id = s.rescheduled_from_id
+                 WHERE s.id = NEW.id
+                UNION ALL
+                SELECT s.id, s.lead_id, s.customer_id, p.id, p.lead_id, p.customer_id
+                  FROM public.appointments p JOIN public.appointments s ON s.rescheduled_from_id = p.id
+                 WHERE p.id = NEW.id AND s.id <> p.id) x
+         WHERE NOT coalesce(x.s_lead = x.p_lead OR x.s_customer = x.p_customer, false)
+           AND coalesce(x.s_lead <> x.p_lead OR x.s_customer <> x.p_customer, false);
+        IF v_pairs IS NOT NULL AND dbguard.rule_violation('reschedule_chain', v_mode, 'DG005',
+               'reschedule_chain_violation', 'appointment', v_row,
+               pg_catalog.format('dbguard: public.appointments row %s moved to lead %s / customer %s; these '
+                                 'reschedule links now cross leads: %s',
+                                 v_row, coalesce(NEW.lead_id::pg_catalog.text, 'NULL'),
+                                 coalesce(NEW.customer_id::pg_catalog.text, 'NULL'), v_pairs),
+               'a reschedule chain belongs to one lead or customer',
+               'Move the whole chain in one statement, or clear rescheduled_from_id of the appointments that '
+               'should leave it first.',
+               pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'links', v_pairs,
+                                             'problem', 'moved to another lead/customer'),
+               'public.appointments', 'lead_id') THEN
+            UPDATE public.appointments a
+               SET rescheduled_from_id = NULL
+             WHERE a.id IN (SELECT (x ->> 'appointment_id')::pg_catalog.int8
+                              FROM pg_catalog.jsonb_array_elements(v_pairs) x);
+        END IF;
+        RETURN NULL;
+    END IF;
+
     IF TG_OP = 'UPDATE' THEN
         -- Two links written at once (A -> B, B -> A) would each miss the other
         -- and close a cycle: changes of existing links take turns, and the
@@ -1852,14 +2053,19 @@ BEGIN
         v_problem := 'points to itself';
         v_detail := 'an appointment cannot replace itself';
     ELSIF NOT FOUND THEN
-        -- A missing predecessor is the foreign key's to refuse.
-        RETURN NEW;
+        IF TG_OP = 'UPDATE' OR v_mode = 'alert' THEN
+            -- A missing predecessor is the foreign key's to refuse.
+            RETURN NEW;
+        END IF;
+        v_problem := 'names an appointment that does not exist (yet)';
+        v_detail := 'the appointment this one replaces must be written first: in an earlier statement, '
+                    'or earlier in the same INSERT';
     ELSIF NOT coalesce(NEW.lead_id = v_pred.lead_id OR NEW.customer_id = v_pred.customer_id, false)
           AND coalesce(NEW.lead_id <> v_pred.lead_id OR NEW.customer_id <> v_pred.customer_id, false) THEN
         v_problem := pg_catalog.format('points to appointment %s of another lead/customer', v_pred.id);
         v_detail := pg_catalog.format('this row: lead %s, customer %s; appointment %s: lead %s, customer %s',
-                                      coalesce(NEW.lead_id::text, 'NULL'), coalesce(NEW.customer_id::text, 'NULL'), v_pred.id,
-                                      coalesce(v_pred.lead_id::text, 'NULL'), coalesce(v_pred.customer_id::text, 'NULL'));
+                                      coalesce(NEW.lead_id::pg_catalog.text, 'NULL'), coalesce(NEW.customer_id::pg_catalog.text, 'NULL'), v_pred.id,
+                                      coalesce(v_pred.lead_id::pg_catalog.text, 'NULL'), coalesce(v_pred.customer_id::pg_catalog.text, 'NULL'));
     ELSIF TG_OP = 'UPDATE' AND EXISTS (
             WITH RECURSIVE chain (id, rescheduled_from_id) AS (
                 SELECT a.id, a.rescheduled_from_id FROM public.appointments a WHERE a.id = NEW.rescheduled_from_id
@@ -1883,7 +2089,6 @@ BEGIN
         END IF;
         RETURN NEW;
     END IF;
-
     NEW.lead_id := coalesce(NEW.lead_id, v_pred.lead_id);
     NEW.customer_id := coalesce(NEW.customer_id, v_pred.customer_id);
     -- Version 2: take the locks in the order every other write takes them --
@@ -1905,7 +2110,7 @@ BEGIN
            SET status = 'rescheduled',
                rescheduled_at = pg_catalog.now(),
                rescheduled_by = dbguard.vocabulary_value('reschedule_chain', v_mode, 'actor', coalesce(dbguard.acting('actor'), 'system'), 'unknown',
-                                                         'appointment', 'public.appointments', 'rescheduled_by', v_pred.id::text),
+                                                         'appointment', 'public.appointments', 'rescheduled_by', v_pred.id::pg_catalog.text),
                rescheduled_by_user_id = dbguard.acting_user_id()
          WHERE a.id = v_pred.id;
     END IF;
@@ -1919,8 +2124,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__reschedule_metadata() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('reschedule_metadata');
@@ -1956,22 +2161,33 @@ $$;
 
 CREATE FUNCTION dbguard.tg_calcom_host_mappings__audit() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    c_sync_only constant text[] := ARRAY['updated_at', 'last_synced_at'];
-    v_mode      text := dbguard.rule_mode('host_mapping_audit');
-    v_resolver  text := dbguard.acting('resolver');
-    v_actor     text := dbguard.acting('actor');
+    c_sync_only constant pg_catalog.text[] := ARRAY['updated_at', 'last_synced_at'];
+    v_mode      pg_catalog.text := dbguard.rule_mode('host_mapping_audit');
+    v_resolver  pg_catalog.text := dbguard.acting('resolver');
+    v_actor     pg_catalog.text := dbguard.acting('actor');
     v_user_id   bigint;
-    v_reason    text;
-    v_row       jsonb;
-    v_old       jsonb;
-    v_new       jsonb;
-    v_action    text;
+    v_reason    pg_catalog.text;
+    v_row       pg_catalog.jsonb;
+    v_old       pg_catalog.jsonb;
+    v_new       pg_catalog.jsonb;
+    v_action    pg_catalog.text;
 BEGIN
+    -- Runs as its owner: only on the table(s) it was written for.
+    IF TG_RELID <> 'public.calcom_host_mappings'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_calcom_host_mappings__audit() is a trigger of public.calcom_host_mappings only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF v_mode = 'off' THEN
         RETURN NULL;
+    END IF;
+    IF v_resolver IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM dbguard.resolver_writes w
+             WHERE w.backend_pid = pg_catalog.pg_backend_pid() AND w.xact = pg_catalog.txid_current()) THEN
+        v_resolver := NULL;
     END IF;
     v_user_id := dbguard.acting_user_id();
     v_reason := coalesce(dbguard.acting('reason'), v_resolver);
@@ -2033,8 +2249,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_calls__booking_requires_appointment() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
     v_mode text := dbguard.rule_mode('booking_confirmed_requires_appointment');
@@ -2107,8 +2323,8 @@ $_$;
 --
 
 CREATE FUNCTION dbguard.tg_calls__customer_link_sync() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('customer_link_sync');
@@ -2223,8 +2439,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_calls__direction_default() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('call_direction_default');
@@ -2261,8 +2477,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_calls__outcome_flag_sync() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('outcome_flag_sync');
@@ -2352,18 +2568,24 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_json__pii_redaction() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
-    v_mode text;
+    v_mode pg_catalog.text;
     v_appointments boolean;
-    v_column text;
-    v_value jsonb;
-    v_redacted jsonb;
-    v_json text;
-    v_text text;
+    v_column pg_catalog.text;
+    v_value pg_catalog.jsonb;
+    v_redacted pg_catalog.jsonb;
+    v_json pg_catalog.text;
+    v_text pg_catalog.text;
 BEGIN
+    -- Runs as its owner: only on the table(s) it was written for.
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass AND TG_RELID <> 'public.appointment_events'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_json__pii_redaction() is a trigger of public.appointments and public.appointment_events only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     -- One branch per table: each table lacks the other's column, and a field
     -- reference is resolved only when its statement runs. (OLD is NULL on INSERT.)
     IF TG_TABLE_NAME = 'appointments' THEN
@@ -2377,7 +2599,7 @@ BEGIN
         END IF;
         v_value := NEW.details;
     END IF;
-    v_json := v_value::text;
+    v_json := v_value::pg_catalog.text;
     -- The first test: an '@', a phone-like key, or the tail of a phone number
     -- (v7, above). JSON without any of them cannot hold PII.
     IF v_json IS NULL
@@ -2420,7 +2642,7 @@ BEGIN
         RETURN pg_catalog.jsonb_populate_record(NEW, pg_catalog.jsonb_build_object(v_column, v_redacted));
     END IF;
     PERFORM dbguard.rule_violation('pii_redaction', v_mode, 'DG001', 'pii_in_metadata',
-        CASE WHEN v_appointments THEN 'appointment' ELSE 'appointment_event' END, NEW.id::text,
+        CASE WHEN v_appointments THEN 'appointment' ELSE 'appointment_event' END, NEW.id::pg_catalog.text,
         pg_catalog.format('dbguard: %s.%s row %s: %s contains e-mail addresses or phone numbers',
                           TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.id, v_column),
         'raw provider payloads must not keep personal data',
@@ -2439,7 +2661,7 @@ $_$;
 
 CREATE FUNCTION dbguard.tg_lookup_tables__lookup_functions() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
     PERFORM dbguard.write_lookup_functions();
@@ -2454,7 +2676,7 @@ $$;
 
 CREATE FUNCTION dbguard.tg_rule_settings__rule_mode() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
     PERFORM dbguard.write_rule_mode();
@@ -2468,8 +2690,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_staff__tenant_isolation() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode           text := dbguard.rule_mode('staff_tenant_isolation');
@@ -2530,7 +2752,7 @@ $$;
 
 CREATE FUNCTION dbguard.tg_vocabularies__pinned_codes() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_code text;
@@ -2558,7 +2780,7 @@ $$;
 
 CREATE FUNCTION dbguard.unregister_rule(p_rule text) RETURNS void
     LANGUAGE sql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     DELETE FROM dbguard.installed_rules WHERE rule = p_rule;
     DELETE FROM dbguard.rule_settings WHERE rule = p_rule;
@@ -2571,7 +2793,7 @@ $$;
 
 CREATE FUNCTION dbguard.validate_appointment_creation(p_call_id bigint, p_appointment_id bigint, p_booking_id text DEFAULT NULL::text) RETURNS TABLE(success boolean, reason text, details jsonb)
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_appointment public.appointments;
@@ -2632,7 +2854,7 @@ $$;
 
 CREATE FUNCTION dbguard.vocabulary_value(p_rule text, p_mode text, p_vocabulary text, p_value text, p_fallback text, p_entity_type text, p_table text, p_column text, p_row_id text) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_normalised text := pg_catalog.lower(pg_catalog.btrim(p_value));
@@ -2666,7 +2888,7 @@ $$;
 
 CREATE FUNCTION dbguard.write_lookup_functions() RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
     v_vocabularies text;
@@ -2714,8 +2936,8 @@ BEGIN
     -- Each body is passed as a quoted literal (%L), not between dollar quotes, so
     -- no code or source, whatever it holds, can end the body early.
     EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION dbguard.in_vocabulary(p_vocabulary text, p_value text) '
-        'RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        'CREATE OR REPLACE FUNCTION dbguard.in_vocabulary(p_vocabulary pg_catalog.text, p_value pg_catalog.text) '
+        'RETURNS pg_catalog.bool LANGUAGE sql STABLE PARALLEL SAFE AS %L',
         pg_catalog.format($body$
     -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
     -- edit, change dbguard.vocabularies instead.
@@ -2725,8 +2947,8 @@ BEGIN
               END
 $body$, coalesce(v_vocabularies, 'WHEN false THEN false')));
     EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION dbguard.code_is_active(p_vocabulary text, p_value text) '
-        'RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        'CREATE OR REPLACE FUNCTION dbguard.code_is_active(p_vocabulary pg_catalog.text, p_value pg_catalog.text) '
+        'RETURNS pg_catalog.bool LANGUAGE sql STABLE PARALLEL SAFE AS %L',
         pg_catalog.format($body$
     -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
     -- edit, change dbguard.vocabularies instead.
@@ -2734,13 +2956,16 @@ $body$, coalesce(v_vocabularies, 'WHEN false THEN false')));
            END
 $body$, coalesce(v_active, 'WHEN false THEN false')));
     EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION dbguard.mapped_booking_source(p_source text) '
-        'RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        'CREATE OR REPLACE FUNCTION dbguard.mapped_booking_source(p_source pg_catalog.text) '
+        'RETURNS pg_catalog.text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
         pg_catalog.format($body$
     -- Written by dbguard.write_lookup_functions() from dbguard.source_mappings: do
     -- not edit, change dbguard.source_mappings instead.
     SELECT %s
 $body$, coalesce(v_mappings, 'CAST(NULL AS pg_catalog.text)')));
+    REVOKE ALL ON FUNCTION dbguard.in_vocabulary(pg_catalog.text, pg_catalog.text),
+                           dbguard.code_is_active(pg_catalog.text, pg_catalog.text),
+                           dbguard.mapped_booking_source(pg_catalog.text) FROM PUBLIC;
 END
 $_$;
 
@@ -2751,7 +2976,7 @@ $_$;
 
 CREATE FUNCTION dbguard.write_rule_mode() RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
     v_branches text;
@@ -2768,8 +2993,8 @@ BEGIN
     -- v2: the body is passed as a quoted literal (%L), not between dollar quotes,
     -- so no rule name, whatever it holds, can end the body early.
     EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule text) '
-        'RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        'CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule pg_catalog.text) '
+        'RETURNS pg_catalog.text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
         pg_catalog.format($body$
     -- Written by dbguard.write_rule_mode() from dbguard.rule_settings: do not edit,
     -- change dbguard.rule_settings (dbguard rules set-mode) instead.
@@ -2777,6 +3002,7 @@ BEGIN
                 ELSE 'correct'
            END
 $body$, coalesce(v_branches, 'WHEN false THEN NULL')));
+    REVOKE ALL ON FUNCTION dbguard.rule_mode(pg_catalog.text) FROM PUBLIC;
 END
 $_$;
 
@@ -2901,6 +3127,8 @@ CREATE TABLE dbguard.manual_review_queue (
     resolved_at timestamp with time zone,
     resolved_by text,
     resolution_note text,
+    occurrences integer DEFAULT 1 NOT NULL,
+    last_occurred_at timestamp with time zone,
     CONSTRAINT manual_review_queue_priority_check CHECK (((priority >= 1) AND (priority <= 5))),
     CONSTRAINT manual_review_queue_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'in_progress'::text, 'resolved'::text, 'dismissed'::text])))
 );
@@ -2944,6 +3172,16 @@ CREATE TABLE dbguard.owned_tables (
     table_name text NOT NULL,
     migration text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: resolver_writes; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.resolver_writes (
+    backend_pid integer NOT NULL,
+    xact bigint NOT NULL
 );
 
 
@@ -3305,7 +3543,7 @@ CREATE VIEW dbguard_audit.circuit_breakers AS
     s.trial_timeout,
     ((s.trial_started_at IS NOT NULL) AND (s.state = 'half_open'::text)) AS trial_in_flight,
     s.last_failure_at,
-    s.last_error,
+    dbguard.redact_pii_text(s.last_error) AS last_error,
     s.last_success_at,
     s.state_changed_at,
     ((lt.from_state || ' -> '::text) || lt.to_state) AS last_transition,
@@ -3663,6 +3901,25 @@ UNION ALL
            FROM public.appointments a
           WHERE ((a.metadata IS NOT NULL) AND ((a.metadata)::text ~ '([A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})|(\+[0-9][0-9 ()/.-]{5,}[0-9])'::text))) d
 UNION ALL
+ SELECT 'reschedule_chain_cross_lead'::text AS rule,
+    'warning'::text AS severity,
+    'appointments'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'the appointment replaces (rescheduled_from_id) an appointment of another lead and customer'::text AS description,
+    'manual review (which lead the chain belongs to cannot be derived); reconcile queues each one'::text AS fix,
+    d.details
+   FROM ( SELECT a.id AS entity_id,
+            a.company_id,
+            a.call_id,
+            a.created_at,
+            jsonb_build_object('rescheduled_from_id', a.rescheduled_from_id, 'lead_id', a.lead_id, 'customer_id', a.customer_id, 'predecessor_lead_id', p.lead_id, 'predecessor_customer_id', p.customer_id) AS details
+           FROM (public.appointments a
+             JOIN public.appointments p ON ((p.id = a.rescheduled_from_id)))
+          WHERE ((NOT COALESCE(((a.lead_id = p.lead_id) OR (a.customer_id = p.customer_id)), false)) AND COALESCE(((a.lead_id <> p.lead_id) OR (a.customer_id <> p.customer_id)), false))) d
+UNION ALL
  SELECT 'unassigned_staff'::text AS rule,
     'warning'::text AS severity,
     'appointments'::text AS entity_type,
@@ -3765,7 +4022,7 @@ CREATE VIEW dbguard_audit.review_queue AS
     q.resolved_by,
     q.resolution_note,
     round((EXTRACT(epoch FROM (COALESCE(q.resolved_at, now()) - q.created_at)) / (3600)::numeric), 2) AS age_hours,
-    q.context
+    dbguard.redact_pii(q.context) AS context
    FROM (dbguard.manual_review_queue q
      LEFT JOIN public.calls c ON ((c.id = q.call_id)));
 
@@ -4262,6 +4519,14 @@ ALTER TABLE ONLY dbguard.owned_tables
 
 
 --
+-- Name: resolver_writes resolver_writes_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.resolver_writes
+    ADD CONSTRAINT resolver_writes_pkey PRIMARY KEY (backend_pid, xact);
+
+
+--
 -- Name: rule_settings rule_settings_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
 --
 
@@ -4638,6 +4903,13 @@ CREATE TRIGGER dbguard_rule_mode AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON
 
 
 --
+-- Name: appointments dbguard_050_appointment_history_id; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_050_appointment_history_id BEFORE UPDATE OF id ON public.appointments FOR EACH ROW WHEN ((new.id IS DISTINCT FROM old.id)) EXECUTE FUNCTION dbguard.tg_appointments__history();
+
+
+--
 -- Name: calls dbguard_100_call_direction_default; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4733,10 +5005,17 @@ CREATE TRIGGER dbguard_400_reschedule_chain BEFORE INSERT ON public.appointments
 
 
 --
+-- Name: appointments dbguard_400_reschedule_chain_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_400_reschedule_chain_moved AFTER UPDATE OF lead_id, customer_id ON public.appointments FOR EACH ROW WHEN (((new.lead_id IS DISTINCT FROM old.lead_id) OR (new.customer_id IS DISTINCT FROM old.customer_id))) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
+
+
+--
 -- Name: appointments dbguard_400_reschedule_chain_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_400_reschedule_chain_update BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.rescheduled_from_id IS NOT NULL) AND (new.rescheduled_from_id IS DISTINCT FROM old.rescheduled_from_id))) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
+CREATE TRIGGER dbguard_400_reschedule_chain_update BEFORE UPDATE OF rescheduled_from_id ON public.appointments FOR EACH ROW WHEN (((new.rescheduled_from_id IS NOT NULL) AND (new.rescheduled_from_id IS DISTINCT FROM old.rescheduled_from_id))) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
 
 
 --

@@ -176,3 +176,21 @@ def test_every_rule_applies_to_the_application_role_writes(conn, attacker):
     assert conn.execute("SELECT count(*) FROM dbguard.data_consistency_alerts").fetchone()[0] > 0
     assert conn.execute("SELECT count(*) FROM dbguard.manual_review_queue WHERE call_id = %s", (call,)
                         ).fetchone()[0] == 1
+
+
+def test_the_resolver_marker_set_by_the_application_does_not_label_its_write_auto_matched(conn, attacker):
+    company = conn.execute("INSERT INTO public.companies (name) VALUES ('Acme') RETURNING id").fetchone()[0]
+    staff = conn.execute("INSERT INTO public.staff (company_id, name, email) VALUES (%s, 'Anna Meier', "
+                         "'anna@example.com') RETURNING id", (company,)).fetchone()[0]
+    conn.commit()
+    with attacker.transaction():
+        attacker.execute("SET LOCAL dbguard.resolver = 'auto_email: calendar host 7 matched by e-mail'")
+        attacker.execute("SET LOCAL dbguard.user_id = '5'")
+        attacker.execute("INSERT INTO public.calcom_host_mappings (staff_id, calcom_host_id, company_id, "
+                         "mapping_source, confidence_score) VALUES (%s, 7, %s, 'auto_email', 95)", (staff, company))
+    # The resolver itself still marks its own writes.
+    assert attacker.execute("SELECT dbguard.resolve_staff_for_host(%s, NULL, %s)",
+                            (company, Jsonb({"id": 8, "email": "anna@example.com"}))).fetchone()[0] == staff
+    assert conn.execute("SELECT calcom_host_id, action, reason FROM public.calcom_host_mapping_audits m "
+                        "JOIN public.calcom_host_mappings h ON h.id = m.mapping_id ORDER BY m.id").fetchall() \
+        == [(7, "created", None), (8, "auto_matched", "auto_email: calendar host 8 matched by e-mail")]
