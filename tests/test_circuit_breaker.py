@@ -23,15 +23,15 @@ def at(seconds: float) -> datetime:
 
 
 def allow(conn, key, t):
-    return conn.execute("SELECT dbguard.breaker_allow(%s, %s)", (key, at(t))).fetchone()[0]
+    return conn.execute("SELECT dbguard.breaker_allow_at(%s, %s)", (key, at(t))).fetchone()[0]
 
 
 def success(conn, key, t):
-    return conn.execute("SELECT dbguard.breaker_record_success(%s, %s)", (key, at(t))).fetchone()[0]
+    return conn.execute("SELECT dbguard.breaker_record_success_at(%s, %s)", (key, at(t))).fetchone()[0]
 
 
 def failure(conn, key, t, error="boom"):
-    return conn.execute("SELECT dbguard.breaker_record_failure(%s, %s, %s)", (key, error, at(t))).fetchone()[0]
+    return conn.execute("SELECT dbguard.breaker_record_failure_at(%s, %s, %s)", (key, error, at(t))).fetchone()[0]
 
 
 def state(conn, key):

@@ -82,7 +82,8 @@ def test_a_migration_killed_while_waiting_for_its_lock_leaves_nothing_and_the_ne
     assert _rule_state(blank_dsn) == (1, 0, False)
     result = dbguard.migrate(blank_dsn, **quiet)
     assert MIGRATION in result.applied
-    assert _rule_state(blank_dsn) == (2, 1, True)
+    version, applied, has_v2 = _rule_state(blank_dsn)
+    assert (applied, has_v2) == (1, True) and version >= 2   # later migrations ship later versions
 
 
 def _claims_without_appointment(conn: psycopg.Connection, n: int) -> list[int]:

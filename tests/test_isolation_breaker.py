@@ -14,7 +14,7 @@ import pytest
 from .isolation.runner import Spec, run_spec
 
 OPEN_AN_HOUR_AGO = "".join(
-    "SELECT dbguard.breaker_record_failure('k', 'boom', now() - interval '1 hour');" for _ in range(3))
+    "SELECT dbguard.breaker_record_failure_at('k', 'boom', now() - interval '1 hour');" for _ in range(3))
 CALLS = {
     "allow": "SELECT dbguard.breaker_allow('k')",
     "success": "SELECT dbguard.breaker_record_success('k')",

@@ -75,7 +75,7 @@ def test_clean_lifecycle_passes_each_rule_in_each_mode(conn, make_lead, rule, mo
     assert (history == 0) == (rule == "appointment_history" and mode == "off")
 
 
-def test_lifecycle_functions_have_a_fixed_search_path_and_definer_rights_only_for_history(conn):
+def test_lifecycle_functions_pin_pg_catalog_first_and_run_as_their_owner_only_as_triggers(conn):
     rows = conn.execute("""
         SELECT p.proname, p.prosecdef, p.proconfig
           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -86,6 +86,8 @@ def test_lifecycle_functions_have_a_fixed_search_path_and_definer_rights_only_fo
                              'tg_appointments__history', 'redact_pii', 'redact_pii_text', 'rule_violation',
                              'lead_primary_appointment', 'refresh_lead_rollup')""").fetchall()
     assert len(rows) == 12
+    # The privilege model (docs/security.md): the rules run as their owner; of the helpers only
+    # redact_pii does (the analyst's views call it); none is executable by PUBLIC.
     for name, definer, config in rows:
-        assert config == ['search_path=""'], name
-        assert definer is (name == "tg_appointments__history"), name
+        assert config == ["search_path=pg_catalog, pg_temp"], name
+        assert definer is (name.startswith("tg_") or name == "redact_pii"), name

@@ -15,13 +15,13 @@ def test_priority_follows_the_reason(conn, reason, priority):
                         (review_id,)).fetchone() == (priority, "pending")
 
 
-def test_one_pending_entry_per_call_and_reason_with_context_merged(conn):
+def test_one_pending_entry_per_call_and_reason_keeps_the_first_context_and_counts_repeats(conn):
     first = conn.execute("""SELECT dbguard.enqueue_review(7, 'service_not_found', '{"a": 1}')""").fetchone()[0]
     second = conn.execute("""SELECT dbguard.enqueue_review(7, 'service_not_found', '{"b": 2}')""").fetchone()[0]
     other = conn.execute("""SELECT dbguard.enqueue_review(7, 'calcom_booking_failed', '{}')""").fetchone()[0]
     assert first == second != other
-    assert conn.execute("SELECT context FROM dbguard.manual_review_queue WHERE id = %s", (first,)).fetchone()[0] \
-        == {"a": 1, "b": 2}
+    assert conn.execute("SELECT context, occurrences, last_occurred_at IS NOT NULL FROM dbguard.manual_review_queue "
+                        "WHERE id = %s", (first,)).fetchone() == ({"a": 1}, 2, True)
     conn.execute("UPDATE dbguard.manual_review_queue SET status = 'resolved' WHERE id = %s", (first,))
     assert conn.execute("SELECT dbguard.enqueue_review(7, 'service_not_found', '{}')").fetchone()[0] != first
 

@@ -50,6 +50,6 @@ def rollback_booking_flags(conn: psycopg.Connection, call_id: int,
 
 def enqueue_review(conn: psycopg.Connection, call_id: int | None, reason: str, context: dict | None = None) -> int:
     """Put a call on dbguard.manual_review_queue (one pending entry per call and
-    reason; a repeat merges ``context``); returns the entry id."""
+    reason; a repeat is counted and keeps the first ``context``); returns the entry id."""
     return conn.execute("SELECT dbguard.enqueue_review(%s, %s, %s)",
                         (call_id, reason, Jsonb(context or {}))).fetchone()[0]

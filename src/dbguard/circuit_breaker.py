@@ -46,17 +46,31 @@ def _call(conn: psycopg.Connection, query: str, params: tuple):
         return conn.execute(query, params).fetchone()[0]
 
 
+# Applications call the breaker at the server's time; an explicit ``now`` (tests,
+# replays) goes to the owner's *_at variants, which an application role cannot execute.
 def allow(conn: psycopg.Connection, key: str, now: datetime | None = None) -> bool:
-    return _call(conn, "SELECT dbguard.breaker_allow(%s, %s)", (key, now))
+    if now is None:
+        return _call(conn, "SELECT dbguard.breaker_allow(%s)", (key,))
+    return _call(conn, "SELECT dbguard.breaker_allow_at(%s, %s)", (key, now))
 
 
 def record_success(conn: psycopg.Connection, key: str, now: datetime | None = None) -> str:
-    return _call(conn, "SELECT dbguard.breaker_record_success(%s, %s)", (key, now))
+    if now is None:
+        return _call(conn, "SELECT dbguard.breaker_record_success(%s)", (key,))
+    return _call(conn, "SELECT dbguard.breaker_record_success_at(%s, %s)", (key, now))
 
 
 def record_failure(conn: psycopg.Connection, key: str, error: str | None = None,
                    now: datetime | None = None) -> str:
-    return _call(conn, "SELECT dbguard.breaker_record_failure(%s, %s, %s)", (key, error, now))
+    if now is None:
+        return _call(conn, "SELECT dbguard.breaker_record_failure(%s, %s)", (key, error))
+    return _call(conn, "SELECT dbguard.breaker_record_failure_at(%s, %s, %s)", (key, error, now))
+
+
+def _finite(column: str) -> str:
+    """A timestamp column as Python can hold it: a stored infinity (which no
+    datetime represents) reads as NULL instead of failing the whole query."""
+    return f"CASE WHEN pg_catalog.isfinite({column}) THEN {column} END"
 
 
 class breaker(ContextDecorator):  # noqa: N801 -- used like a function: dbguard.breaker(conn, key)
@@ -85,8 +99,8 @@ class breaker(ContextDecorator):  # noqa: N801 -- used like a function: dbguard.
         conn = self._conn()
         if not allow(conn, self.key):
             row = conn.execute(
-                "SELECT state, CASE WHEN state = 'open' THEN opened_at + cooldown"
-                "                   ELSE trial_started_at + trial_timeout END"
+                "SELECT state, " + _finite("CASE WHEN state = 'open' THEN opened_at + cooldown"
+                                           "     ELSE trial_started_at + trial_timeout END") +
                 "  FROM dbguard.circuit_breaker_states WHERE key = %s", (self.key,)).fetchone()
             if not conn.autocommit:
                 conn.rollback()
@@ -105,10 +119,12 @@ class breaker(ContextDecorator):  # noqa: N801 -- used like a function: dbguard.
 def breaker_status(conn: psycopg.Connection, key: str | None = None) -> list[dict]:
     """Every breaker (or one) with its state, counters, thresholds and last transition."""
     with conn.cursor(row_factory=dict_row) as cur:
+        times = ", ".join(f"{_finite('s.' + c)} AS {c}" for c in (
+            "opened_at", "trial_started_at", "state_changed_at", "last_failure_at"))
         cur.execute(
-            """SELECT s.key, s.state, s.failure_count, s.success_count, s.failure_threshold,
-                      s.success_threshold, s.cooldown, s.trial_timeout, s.opened_at, s.trial_started_at,
-                      s.state_changed_at, s.last_failure_at, s.last_error, s.last_success_at,
+            f"""SELECT s.key, s.state, s.failure_count, s.success_count, s.failure_threshold,
+                      s.success_threshold, s.cooldown, s.trial_timeout, {times},
+                      s.last_error, {_finite('s.last_success_at')} AS last_success_at,
                       (SELECT count(*) FROM dbguard.circuit_breaker_transitions t
                         WHERE t.key = s.key AND t.to_state = 'open') AS times_opened
                  FROM dbguard.circuit_breaker_states s

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-import psycopg
 import pytest
 from psycopg import errors
 
@@ -139,3 +138,25 @@ def test_a_definer_trigger_function_refuses_a_table_it_was_not_written_for(conn,
                  f"EXECUTE FUNCTION dbguard.{definer_trigger}()")
     with pytest.raises(errors.InsufficientPrivilege, match="only, not of pg_temp"):
         conn.execute("INSERT INTO impostor DEFAULT VALUES")
+
+
+# Shadowable type names (not SQL keywords, which the grammar resolves to pg_catalog itself).
+_BARE_TYPE = re.compile(r"::(text|jsonb|json|timestamptz|uuid|date|bool|int4|int8|name|regclass|regprocedure)\b"
+                        r"|^\s+[a-z_]\w*\s+(?:constant\s+)?(text|jsonb|json|timestamptz|uuid|date)\b\s*(?:;|:=|\[)",
+                        re.MULTILINE)
+# Definers whose files are the application engineer's; they qualify their types with their next versions.
+_APP_OWNED = UNGUARDED | {"rollback_booking_flags"}
+
+
+def test_every_definer_of_ours_names_its_types_with_their_schema(conn):
+    unqualified = {}
+    for oid, name, secdef, _, _ in _functions(conn):
+        proname = name.split("(")[0].removeprefix("dbguard.")
+        if not secdef or proname in _APP_OWNED:
+            continue
+        body = conn.execute("SELECT prosrc FROM pg_proc WHERE oid = %s", (oid,)).fetchone()[0]
+        code = re.sub(r"--[^\n]*|'(?:[^']|'')*'", "''", body)
+        found = [m.group(0).strip() for m in _BARE_TYPE.finditer(code)]
+        if found:
+            unqualified[name] = found[:3]
+    assert unqualified == {}

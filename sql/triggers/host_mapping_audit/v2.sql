@@ -24,16 +24,16 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    c_sync_only constant text[] := ARRAY['updated_at', 'last_synced_at'];
-    v_mode      text := dbguard.rule_mode('host_mapping_audit');
-    v_resolver  text := dbguard.acting('resolver');
-    v_actor     text := dbguard.acting('actor');
+    c_sync_only constant pg_catalog.text[] := ARRAY['updated_at', 'last_synced_at'];
+    v_mode      pg_catalog.text := dbguard.rule_mode('host_mapping_audit');
+    v_resolver  pg_catalog.text := dbguard.acting('resolver');
+    v_actor     pg_catalog.text := dbguard.acting('actor');
     v_user_id   bigint;
-    v_reason    text;
-    v_row       jsonb;
-    v_old       jsonb;
-    v_new       jsonb;
-    v_action    text;
+    v_reason    pg_catalog.text;
+    v_row       pg_catalog.jsonb;
+    v_old       pg_catalog.jsonb;
+    v_new       pg_catalog.jsonb;
+    v_action    pg_catalog.text;
 BEGIN
     -- Runs as its owner: only on the table(s) it was written for.
     IF TG_RELID <> 'public.calcom_host_mappings'::pg_catalog.regclass THEN

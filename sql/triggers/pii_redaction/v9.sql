@@ -85,13 +85,13 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_mode text;
+    v_mode pg_catalog.text;
     v_appointments boolean;
-    v_column text;
-    v_value jsonb;
-    v_redacted jsonb;
-    v_json text;
-    v_text text;
+    v_column pg_catalog.text;
+    v_value pg_catalog.jsonb;
+    v_redacted pg_catalog.jsonb;
+    v_json pg_catalog.text;
+    v_text pg_catalog.text;
 BEGIN
     -- Runs as its owner: only on the table(s) it was written for.
     IF TG_RELID <> 'public.appointments'::pg_catalog.regclass AND TG_RELID <> 'public.appointment_events'::pg_catalog.regclass THEN
@@ -112,7 +112,7 @@ BEGIN
         END IF;
         v_value := NEW.details;
     END IF;
-    v_json := v_value::text;
+    v_json := v_value::pg_catalog.text;
     -- The first test: an '@', a phone-like key, or the tail of a phone number
     -- (v7, above). JSON without any of them cannot hold PII.
     IF v_json IS NULL
@@ -155,7 +155,7 @@ BEGIN
         RETURN pg_catalog.jsonb_populate_record(NEW, pg_catalog.jsonb_build_object(v_column, v_redacted));
     END IF;
     PERFORM dbguard.rule_violation('pii_redaction', v_mode, 'DG001', 'pii_in_metadata',
-        CASE WHEN v_appointments THEN 'appointment' ELSE 'appointment_event' END, NEW.id::text,
+        CASE WHEN v_appointments THEN 'appointment' ELSE 'appointment_event' END, NEW.id::pg_catalog.text,
         pg_catalog.format('dbguard: %s.%s row %s: %s contains e-mail addresses or phone numbers',
                           TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.id, v_column),
         'raw provider payloads must not keep personal data',

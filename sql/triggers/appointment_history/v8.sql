@@ -1,0 +1,217 @@
+-- rule: appointment_history
+-- version: 8
+-- function: dbguard.tg_appointments__history()
+-- guarantees: every lifecycle change of an appointment (created, status_changed, cancelled, reactivated, rescheduled, lead_changed, deleted) writes one appointment_events row with old and new status/start, actor, source, user_id, lead_id, call_id and details; an update that changes none of them writes nothing; an appointment's id cannot change (its history would be orphaned, or merged into another id's).
+
+-- v8 (docs/security.md): an UPDATE of an appointment's id is refused (DG007) in
+-- correct and enforce mode -- there is no repair: the history is keyed by the
+-- id, so it would be orphaned, or merged into the history of a deleted
+-- appointment that had the new id; 'alert' lets it through and alerts
+-- (appointment_id_changed), 'off' lets it through. Trigger
+-- dbguard_050_appointment_history_id, before the other rules.
+-- v7: SECURITY DEFINER with search_path pg_catalog, pg_temp (every rule runs as
+-- its owner, docs/security.md), and the function refuses to run as the trigger of
+-- any table but public.appointments.
+
+-- v6 (issue 7): a new appointment's 'created' event is written by a statement
+-- trigger, one INSERT ... SELECT over the statement's new rows (transition table
+-- dbguard_new_rows), instead of a row trigger running one INSERT per row. A
+-- 100 k-row INSERT ... SELECT ran one PL/pgSQL call and one executor start-up
+-- per row for its history; now it runs one of each (docs/benchmarks.md). A
+-- single-row booking pays ~19 k instructions more on PostgreSQL 15 (~16 k on
+-- 18; benchmarks/instructions.py). The stored rows are the same; the created
+-- events of one statement come after the events that statement's own triggers
+-- wrote for other rows (e.g. a predecessor's status_changed when a successor is
+-- inserted), where v5 interleaved them row by row. dbguard.acting_user_id() is
+-- read once per statement. Updates and deletes keep their row triggers (the
+-- update trigger's WHEN clause lets unchanged rows skip it).
+
+-- v5 (issue 7): the 'created' event reads the acting settings inside its INSERT
+-- instead of in five variables first. PL/pgSQL prepares each expression it
+-- evaluates once per transaction (several thousand instructions each), and a
+-- booking is one transaction; the settings are now read where they are used:
+-- in the INSERT for a new appointment, in the variables for an update or delete.
+-- The stored row is the same.
+
+-- v4 (issue 7): the mode is read through dbguard.rule_mode(), which holds no
+-- query any more (migration 0705): the planner folds it to a constant, ~2 k
+-- instructions instead of ~31 k for the SELECT on dbguard.rule_settings.
+
+-- v3 (issue 7): the 'created' event is inserted directly with VALUES; only
+-- updates (which can write several events) and deletes go through the jsonb
+-- list and INSERT ... SELECT. The stored row is the same.
+
+-- v2 (issue 7): the mode, the acting settings and vocabulary lookups are read inline;
+-- helpers are called only on the rare path (a value outside its vocabulary, an alert).
+-- A call to a PL/pgSQL helper with a pinned search_path costs ~20 µs on PostgreSQL 15,
+-- an inline lookup ~1 µs (docs/benchmarks.md). The predecessor's start is read only for
+-- a successor.
+
+-- Appends the history of an appointment. SECURITY DEFINER: the application
+-- role has no INSERT on public.appointment_events, so history cannot be forged
+-- or skipped by the application. Actor: the row's own column for the event
+-- (created_by, cancelled_by, rescheduled_by), else dbguard.actor, else
+-- 'unknown' (created) / 'system'; source: dbguard.source, else the booking
+-- source for 'created'; user_id: the row's *_user_id, else dbguard.user_id.
+CREATE OR REPLACE FUNCTION dbguard.tg_appointments__history()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_mode pg_catalog.text;
+    v_actor pg_catalog.text;
+    v_source pg_catalog.text;
+    v_user bigint;
+    v_reason pg_catalog.text;
+    v_events pg_catalog.jsonb;
+    v_row public.appointments;
+    v_event pg_catalog.text;
+BEGIN
+    -- Runs as its owner: only on the table(s) it was written for.
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__history() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
+    IF TG_WHEN = 'BEFORE' THEN
+        -- The only BEFORE trigger of the rule: an UPDATE of the id.
+        v_mode := dbguard.rule_mode('appointment_history');
+        IF v_mode <> 'off' THEN
+            PERFORM dbguard.rule_violation('appointment_history',
+                CASE WHEN v_mode = 'alert' THEN 'alert' ELSE 'enforce' END, 'DG007', 'appointment_id_changed',
+                'appointment', OLD.id::pg_catalog.text,
+                pg_catalog.format('dbguard: public.appointments row %s: id cannot change (to %s)', OLD.id, NEW.id),
+                'rule appointment_history: the history of an appointment (public.appointment_events) is kept by its id; '
+                'a new id would orphan it, or merge it with the history of another appointment that had that id.',
+                'Keep the id; put an outside identifier into external_id or a provider id column instead.',
+                pg_catalog.jsonb_build_object('old_id', OLD.id, 'new_id', NEW.id),
+                'public.appointments', 'id');
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF dbguard.rule_mode('appointment_history') = 'off' THEN
+        RETURN NULL;
+    END IF;
+
+    IF TG_LEVEL = 'STATEMENT' THEN
+        -- The inserted rows, in the order they were written. The predecessor's
+        -- start is read only for a successor; the user id once per statement,
+        -- after the mode check ('off' must not fail on a bad setting).
+        INSERT INTO public.appointment_events
+            (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
+             actor, source, user_id, details)
+        SELECT n.id, n.lead_id, n.call_id, 'created', NULL, n.status,
+               -- a successor shows the time it replaces
+               CASE WHEN n.rescheduled_from_id IS NOT NULL THEN
+                   (SELECT a.starts_at FROM public.appointments a WHERE a.id = n.rescheduled_from_id) END,
+               n.starts_at,
+               coalesce(n.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'unknown'),
+               coalesce(NULLIF(pg_catalog.current_setting('dbguard.source', true), ''), n.booking_source),
+               CASE WHEN pg_catalog.current_setting('dbguard.user_id', true) <> '' THEN (SELECT dbguard.acting_user_id()) END,
+               pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'booking_source', n.booking_source, 'provider', n.provider, 'ends_at', n.ends_at,
+                   'rescheduled_from_id', n.rescheduled_from_id,
+                   'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), '')))
+          FROM dbguard_new_rows n;
+        RETURN NULL;
+    END IF;
+
+    v_actor := NULLIF(pg_catalog.current_setting('dbguard.actor', true), '');
+    v_source := NULLIF(pg_catalog.current_setting('dbguard.source', true), '');
+    v_user := CASE WHEN pg_catalog.current_setting('dbguard.user_id', true) <> '' THEN dbguard.acting_user_id() END;
+    v_reason := NULLIF(pg_catalog.current_setting('dbguard.reason', true), '');
+    v_events := '[]';
+    IF TG_OP = 'DELETE' THEN
+        v_row := OLD;
+        v_events := v_events || pg_catalog.jsonb_build_object(
+            'event', 'deleted', 'old_status', OLD.status, 'old_starts_at', OLD.starts_at,
+            'actor', coalesce(v_actor, 'system'), 'source', v_source, 'user_id', v_user,
+            'details', pg_catalog.jsonb_build_object(
+                'booking_source', OLD.booking_source, 'provider', OLD.provider, 'ends_at', OLD.ends_at,
+                'rescheduled_from_id', OLD.rescheduled_from_id));
+    ELSE
+        v_row := NEW;
+        IF NEW.status IS DISTINCT FROM OLD.status THEN
+            v_event := CASE WHEN NEW.status = 'cancelled' THEN 'cancelled'
+                            WHEN OLD.status = 'cancelled' THEN 'reactivated'
+                            ELSE 'status_changed' END;
+            v_events := v_events || pg_catalog.jsonb_build_object(
+                'event', v_event, 'old_status', OLD.status, 'new_status', NEW.status,
+                'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at,
+                'actor', CASE WHEN v_event = 'cancelled' THEN coalesce(NEW.cancelled_by, v_actor, 'system')
+                              ELSE coalesce(v_actor, 'system') END,
+                'source', v_source,
+                'user_id', CASE WHEN v_event = 'cancelled' THEN coalesce(NEW.cancelled_by_user_id, v_user) ELSE v_user END,
+                'details', CASE v_event
+                    WHEN 'cancelled' THEN pg_catalog.jsonb_build_object(
+                        'cancelled_at', NEW.cancelled_at, 'cancellation_reason', NEW.cancellation_reason)
+                    WHEN 'reactivated' THEN pg_catalog.jsonb_build_object(
+                        'previous_cancelled_at', OLD.cancelled_at, 'previous_cancelled_by', OLD.cancelled_by,
+                        'previous_cancelled_by_user_id', OLD.cancelled_by_user_id,
+                        'previous_cancellation_reason', OLD.cancellation_reason)
+                    ELSE '{}'::pg_catalog.jsonb END);
+        END IF;
+        IF NEW.starts_at IS DISTINCT FROM OLD.starts_at THEN
+            v_events := v_events || pg_catalog.jsonb_build_object(
+                'event', 'rescheduled', 'old_status', OLD.status, 'new_status', NEW.status,
+                'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at,
+                'actor', CASE WHEN OLD.starts_at IS NOT NULL AND NEW.starts_at IS NOT NULL
+                              THEN coalesce(NEW.rescheduled_by, v_actor, 'system')
+                              ELSE coalesce(v_actor, 'system') END,
+                'source', v_source,
+                'user_id', coalesce(CASE WHEN OLD.starts_at IS NOT NULL AND NEW.starts_at IS NOT NULL
+                                         THEN NEW.rescheduled_by_user_id END, v_user),
+                'details', pg_catalog.jsonb_build_object('old_ends_at', OLD.ends_at, 'new_ends_at', NEW.ends_at));
+        END IF;
+        IF NEW.lead_id IS DISTINCT FROM OLD.lead_id THEN
+            v_events := v_events || pg_catalog.jsonb_build_object(
+                'event', 'lead_changed', 'old_status', OLD.status, 'new_status', NEW.status,
+                'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at,
+                'actor', coalesce(v_actor, 'system'), 'source', v_source, 'user_id', v_user,
+                'details', pg_catalog.jsonb_build_object('old_lead_id', OLD.lead_id, 'new_lead_id', NEW.lead_id));
+        END IF;
+    END IF;
+
+    INSERT INTO public.appointment_events
+        (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
+         actor, source, user_id, details)
+    SELECT v_row.id, v_row.lead_id, v_row.call_id, x.e ->> 'event', x.e ->> 'old_status', x.e ->> 'new_status',
+           (x.e ->> 'old_starts_at')::pg_catalog.timestamptz, (x.e ->> 'new_starts_at')::pg_catalog.timestamptz,
+           x.e ->> 'actor', x.e ->> 'source', (x.e ->> 'user_id')::bigint,
+           pg_catalog.jsonb_strip_nulls((x.e -> 'details') || pg_catalog.jsonb_build_object('reason', v_reason))
+      FROM pg_catalog.jsonb_array_elements(v_events) WITH ORDINALITY AS x(e, ord)
+     ORDER BY x.ord;
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION dbguard.tg_appointments__history() FROM PUBLIC;
+
+-- v8: an id change, refused before any other rule runs on the row.
+CREATE OR REPLACE TRIGGER dbguard_050_appointment_history_id
+    BEFORE UPDATE OF id ON public.appointments
+    FOR EACH ROW
+    WHEN (NEW.id IS DISTINCT FROM OLD.id)
+    EXECUTE FUNCTION dbguard.tg_appointments__history();
+
+-- One statement trigger for inserts (v6, above), row triggers for the rest.
+CREATE OR REPLACE TRIGGER dbguard_800_appointment_history_insert
+    AFTER INSERT ON public.appointments
+    REFERENCING NEW TABLE AS dbguard_new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION dbguard.tg_appointments__history();
+
+CREATE OR REPLACE TRIGGER dbguard_800_appointment_history_delete
+    AFTER DELETE ON public.appointments
+    FOR EACH ROW
+    EXECUTE FUNCTION dbguard.tg_appointments__history();
+
+-- Only lifecycle changes: a replayed webhook that changes nothing writes no history.
+CREATE OR REPLACE TRIGGER dbguard_800_appointment_history_update
+    AFTER UPDATE ON public.appointments
+    FOR EACH ROW
+    WHEN (NEW.status IS DISTINCT FROM OLD.status
+          OR NEW.starts_at IS DISTINCT FROM OLD.starts_at
+          OR NEW.lead_id IS DISTINCT FROM OLD.lead_id)
+    EXECUTE FUNCTION dbguard.tg_appointments__history();

@@ -1,0 +1,193 @@
+-- rule: reschedule_chain
+-- version: 4
+-- function: dbguard.tg_appointments__reschedule_chain()
+-- guarantees: rescheduled_from_id points to an earlier-written appointment of the same lead or customer and never makes a cycle, also after either end moves to another lead/customer; the successor inherits a missing lead/customer; an active predecessor becomes 'rescheduled' with rescheduled_at/by/user_id.
+
+-- v4 (docs/security.md, docs/rules/reschedule_chain.md):
+--  * A new appointment must point to one that exists when its row is written:
+--    one multi-row INSERT could store a cycle (A -> B, B -> A), each row's
+--    check missing the other. A predecessor later in the same statement is a
+--    violation like any other broken link (insert predecessors first); a
+--    predecessor that does not exist at all was the foreign key's to refuse,
+--    and still is in 'alert' mode. No walk of the chain on insert: a 10 000-step
+--    chain written in one transaction costs the same per row at every step.
+--  * The chain is checked again when either end moves to another lead or
+--    customer, by an AFTER UPDATE trigger, so that a statement moving a whole
+--    chain passes: every link from or to the moved row that now crosses leads
+--    is a violation ('correct': those links are dropped, the rows keep their
+--    new lead). Detection rule reschedule_chain_cross_lead reports chains that
+--    were cross-lead before.
+--  * The link's update trigger fires only for UPDATE OF rescheduled_from_id.
+-- v3: SECURITY DEFINER with search_path pg_catalog, pg_temp (every rule runs as
+-- its owner, docs/security.md), and the function refuses to run as the trigger of
+-- any table but public.appointments.
+
+-- Validates the link to the appointment this one replaces and retires the
+-- predecessor. A broken link is reported in the rule's mode (DG005); in
+-- 'correct' mode the link is dropped (back to its previous value when this
+-- UPDATE changed it).
+CREATE OR REPLACE FUNCTION dbguard.tg_appointments__reschedule_chain()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_mode pg_catalog.text := dbguard.rule_mode('reschedule_chain');
+    v_row pg_catalog.text := NEW.id::pg_catalog.text;
+    v_pred record;
+    v_problem pg_catalog.text;
+    v_detail pg_catalog.text;
+    v_pairs pg_catalog.jsonb;
+BEGIN
+    -- Runs as its owner: only on the table(s) it was written for.
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__reschedule_chain() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+
+    IF TG_WHEN = 'AFTER' THEN
+        -- This row moved to another lead or customer (an AFTER trigger: a statement
+        -- that moves a whole chain is checked once every row of it has moved).
+        -- Every link from or to it that now crosses leads, as the rows are now.
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'appointment_id', x.s_id, 'rescheduled_from_id', x.p_id,
+                   'lead_id', x.s_lead, 'customer_id', x.s_customer,
+                   'predecessor_lead_id', x.p_lead, 'predecessor_customer_id', x.p_customer) ORDER BY x.s_id)
+          INTO v_pairs
+          FROM (SELECT s.id AS s_id, s.lead_id AS s_lead, s.customer_id AS s_customer,
+                       p.id AS p_id, p.lead_id AS p_lead, p.customer_id AS p_customer
+                  FROM public.appointments s JOIN public.appointments p ON p.id = s.rescheduled_from_id
+                 WHERE s.id = NEW.id
+                UNION ALL
+                SELECT s.id, s.lead_id, s.customer_id, p.id, p.lead_id, p.customer_id
+                  FROM public.appointments p JOIN public.appointments s ON s.rescheduled_from_id = p.id
+                 WHERE p.id = NEW.id AND s.id <> p.id) x
+         WHERE NOT coalesce(x.s_lead = x.p_lead OR x.s_customer = x.p_customer, false)
+           AND coalesce(x.s_lead <> x.p_lead OR x.s_customer <> x.p_customer, false);
+        IF v_pairs IS NOT NULL AND dbguard.rule_violation('reschedule_chain', v_mode, 'DG005',
+               'reschedule_chain_violation', 'appointment', v_row,
+               pg_catalog.format('dbguard: public.appointments row %s moved to lead %s / customer %s; these '
+                                 'reschedule links now cross leads: %s',
+                                 v_row, coalesce(NEW.lead_id::pg_catalog.text, 'NULL'),
+                                 coalesce(NEW.customer_id::pg_catalog.text, 'NULL'), v_pairs),
+               'a reschedule chain belongs to one lead or customer',
+               'Move the whole chain in one statement, or clear rescheduled_from_id of the appointments that '
+               'should leave it first.',
+               pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'links', v_pairs,
+                                             'problem', 'moved to another lead/customer'),
+               'public.appointments', 'lead_id') THEN
+            UPDATE public.appointments a
+               SET rescheduled_from_id = NULL
+             WHERE a.id IN (SELECT (x ->> 'appointment_id')::pg_catalog.int8
+                              FROM pg_catalog.jsonb_array_elements(v_pairs) x);
+        END IF;
+        RETURN NULL;
+    END IF;
+
+    IF TG_OP = 'UPDATE' THEN
+        -- Two links written at once (A -> B, B -> A) would each miss the other
+        -- and close a cycle: changes of existing links take turns, and the
+        -- checks below, as new statements, then see the committed links.
+        PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dbguard.reschedule_chain'));
+    END IF;
+
+    SELECT a.id, a.lead_id, a.customer_id, a.status,
+           coalesce(v.is_active, false) AS is_active
+      INTO v_pred
+      FROM public.appointments a
+      LEFT JOIN dbguard.vocabularies v ON v.vocabulary = 'appointment_status' AND v.code = a.status
+     WHERE a.id = NEW.rescheduled_from_id;
+
+    IF NEW.rescheduled_from_id = NEW.id THEN
+        v_problem := 'points to itself';
+        v_detail := 'an appointment cannot replace itself';
+    ELSIF NOT FOUND THEN
+        IF TG_OP = 'UPDATE' OR v_mode = 'alert' THEN
+            -- A missing predecessor is the foreign key's to refuse.
+            RETURN NEW;
+        END IF;
+        v_problem := 'names an appointment that does not exist (yet)';
+        v_detail := 'the appointment this one replaces must be written first: in an earlier statement, '
+                    'or earlier in the same INSERT';
+    ELSIF NOT coalesce(NEW.lead_id = v_pred.lead_id OR NEW.customer_id = v_pred.customer_id, false)
+          AND coalesce(NEW.lead_id <> v_pred.lead_id OR NEW.customer_id <> v_pred.customer_id, false) THEN
+        v_problem := pg_catalog.format('points to appointment %s of another lead/customer', v_pred.id);
+        v_detail := pg_catalog.format('this row: lead %s, customer %s; appointment %s: lead %s, customer %s',
+                                      coalesce(NEW.lead_id::pg_catalog.text, 'NULL'), coalesce(NEW.customer_id::pg_catalog.text, 'NULL'), v_pred.id,
+                                      coalesce(v_pred.lead_id::pg_catalog.text, 'NULL'), coalesce(v_pred.customer_id::pg_catalog.text, 'NULL'));
+    ELSIF TG_OP = 'UPDATE' AND EXISTS (
+            WITH RECURSIVE chain (id, rescheduled_from_id) AS (
+                SELECT a.id, a.rescheduled_from_id FROM public.appointments a WHERE a.id = NEW.rescheduled_from_id
+                UNION
+                SELECT a.id, a.rescheduled_from_id FROM public.appointments a JOIN chain c ON a.id = c.rescheduled_from_id)
+            SELECT 1 FROM chain WHERE chain.id = NEW.id) THEN
+        v_problem := pg_catalog.format('makes a cycle through appointment %s', NEW.rescheduled_from_id);
+        v_detail := 'following rescheduled_from_id from this row leads back to it';
+    END IF;
+
+    IF v_problem IS NOT NULL THEN
+        IF dbguard.rule_violation('reschedule_chain', v_mode, 'DG005', 'reschedule_chain_violation', 'appointment', v_row,
+               pg_catalog.format('dbguard: public.appointments row %s: rescheduled_from_id = %s %s',
+                                 v_row, NEW.rescheduled_from_id, v_problem),
+               v_detail,
+               'rescheduled_from_id must name the earlier appointment of the same lead or customer that this one replaces.',
+               pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'rescheduled_from_id', NEW.rescheduled_from_id,
+                                             'problem', v_problem),
+               'public.appointments', 'rescheduled_from_id') THEN
+            NEW.rescheduled_from_id := CASE WHEN TG_OP = 'UPDATE' THEN OLD.rescheduled_from_id END;
+        END IF;
+        RETURN NEW;
+    END IF;
+    NEW.lead_id := coalesce(NEW.lead_id, v_pred.lead_id);
+    NEW.customer_id := coalesce(NEW.customer_id, v_pred.customer_id);
+    -- Version 2: take the locks in the order every other write takes them --
+    -- the appointment row, then the call, then the lead. v1 retired the
+    -- predecessor (its update refreshes the lead's rollup: a lock on the lead)
+    -- before this row's appointment_link_sync locked the call, and deadlocked
+    -- with a booking on the same call and lead. Locking the predecessor also
+    -- re-reads its status: one cancelled meanwhile stays cancelled.
+    IF v_pred.is_active THEN
+        SELECT coalesce(v.is_active, false) INTO v_pred.is_active
+          FROM public.appointments a
+          LEFT JOIN dbguard.vocabularies v ON v.vocabulary = 'appointment_status' AND v.code = a.status
+         WHERE a.id = v_pred.id
+           FOR NO KEY UPDATE OF a;
+    END IF;
+    IF v_pred.is_active THEN
+        PERFORM 1 FROM public.calls c WHERE c.id = NEW.call_id FOR NO KEY UPDATE OF c;
+        UPDATE public.appointments a
+           SET status = 'rescheduled',
+               rescheduled_at = pg_catalog.now(),
+               rescheduled_by = dbguard.vocabulary_value('reschedule_chain', v_mode, 'actor', coalesce(dbguard.acting('actor'), 'system'), 'unknown',
+                                                         'appointment', 'public.appointments', 'rescheduled_by', v_pred.id::pg_catalog.text),
+               rescheduled_by_user_id = dbguard.acting_user_id()
+         WHERE a.id = v_pred.id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION dbguard.tg_appointments__reschedule_chain() FROM PUBLIC;
+
+CREATE OR REPLACE TRIGGER dbguard_400_reschedule_chain
+    BEFORE INSERT ON public.appointments
+    FOR EACH ROW
+    WHEN (NEW.rescheduled_from_id IS NOT NULL)
+    EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
+
+CREATE OR REPLACE TRIGGER dbguard_400_reschedule_chain_update
+    BEFORE UPDATE OF rescheduled_from_id ON public.appointments
+    FOR EACH ROW
+    WHEN (NEW.rescheduled_from_id IS NOT NULL AND NEW.rescheduled_from_id IS DISTINCT FROM OLD.rescheduled_from_id)
+    EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
+
+-- After the statement's rows moved: a chain moved as a whole passes.
+CREATE OR REPLACE TRIGGER dbguard_400_reschedule_chain_moved
+    AFTER UPDATE OF lead_id, customer_id ON public.appointments
+    FOR EACH ROW
+    WHEN (NEW.lead_id IS DISTINCT FROM OLD.lead_id OR NEW.customer_id IS DISTINCT FROM OLD.customer_id)
+    EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
