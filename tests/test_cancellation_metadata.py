@@ -46,7 +46,7 @@ def test_contradiction_is_refused_in_enforce_mode(conn):
     with pytest.raises(LifecycleViolation) as err:
         update(conn, "appointments", a["id"], cancelled_at=AT)
     diag = err.value.diag
-    assert diag.sqlstate == "DG007"
+    assert diag.sqlstate == "23Q07"
     assert f"row {a['id']}" in diag.message_primary and "cancelled_at" in diag.message_primary
     assert "status = 'cancelled'" in diag.message_hint
 
@@ -77,15 +77,22 @@ def test_editing_a_cancelled_row_does_not_rewrite_who_cancelled(conn):
         ("customer_web", 4, a["cancelled_at"])
 
 
-@pytest.mark.parametrize("mode, expected", [("alert", "martian"), ("correct", "unknown")])
-def test_unknown_cancelled_by_is_alerted_or_corrected(conn, mode, expected):
+@pytest.mark.parametrize("mode, written, expected", [("alert", "martian", "martian"),
+                                                     ("correct", " Customer_Web", "customer_web")])
+def test_unknown_cancelled_by_is_kept_and_alerted_or_a_case_variant_corrected(conn, mode, written, expected):
     dbguard.set_mode(conn, "cancellation_metadata", mode)
     a = insert(conn, "appointments")
-    r = update(conn, "appointments", a["id"], status="cancelled", cancelled_by="martian")
+    r = update(conn, "appointments", a["id"], status="cancelled", cancelled_by=written)
     assert r["cancelled_by"] == expected
     [alert] = alerts(conn, "cancellation_metadata")
-    assert alert["alert_type"] == "vocabulary_violation" and alert["details"]["value"] == "martian"
+    assert alert["alert_type"] == "vocabulary_violation" and alert["details"]["value"] == written
     assert alert["auto_corrected"] is (mode == "correct")
+
+
+def test_unknown_cancelled_by_is_refused_in_correct_mode_not_replaced(conn):
+    a = insert(conn, "appointments")
+    with pytest.raises(VocabularyViolation, match="cancelled_by"):
+        update(conn, "appointments", a["id"], status="cancelled", cancelled_by="martian")
 
 
 def test_unknown_actor_setting_is_refused_in_enforce_mode(conn):

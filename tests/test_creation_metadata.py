@@ -27,12 +27,20 @@ def test_unmapped_legacy_source_gives_unknown_without_alert(conn):
     assert alerts(conn, "creation_metadata") == []
 
 
-def test_correct_mode_replaces_unknown_values_and_alerts(conn):
-    set_acting(conn, actor="martian")
-    a = insert(conn, "appointments", booking_source="carrier_pigeon")
-    assert (a["created_by"], a["booking_source"]) == ("unknown", "unknown")
+def test_correct_mode_normalises_case_variants_and_alerts(conn):
+    set_acting(conn, actor="Retell_AI ")
+    a = insert(conn, "appointments", booking_source=" Cal.com_Webhook")
+    assert (a["created_by"], a["booking_source"]) == ("retell_ai", "cal.com_webhook")
     got = {(x["details"]["column"], x["details"]["value"], x["auto_corrected"]) for x in alerts(conn, "creation_metadata")}
-    assert got == {("created_by", "martian", True), ("booking_source", "carrier_pigeon", True)}
+    assert got == {("created_by", "Retell_AI ", True), ("booking_source", " Cal.com_Webhook", True)}
+
+
+@pytest.mark.parametrize("acting, column", [({"actor": "martian"}, "created_by"),
+                                            ({"source": "carrier_pigeon"}, "booking_source")])
+def test_correct_mode_refuses_unknown_values_instead_of_substituting_unknown(conn, acting, column):
+    set_acting(conn, **acting)
+    with pytest.raises(VocabularyViolation, match=column):
+        insert(conn, "appointments")
 
 
 def test_alert_mode_keeps_unknown_values_and_alerts(conn):
