@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_calls_appointment_id_idx;
