@@ -540,6 +540,18 @@ $_$;
 
 
 --
+-- Name: call_has_appointment(bigint); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.call_has_appointment(p_call_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT EXISTS (SELECT 1 FROM public.appointments a WHERE a.call_id = p_call_id)
+$$;
+
+
+--
 -- Name: code_is_active(text, text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -779,18 +791,12 @@ $$;
 
 CREATE FUNCTION dbguard.raise_vocabulary_error(p_vocabulary text, p_value text, p_table text, p_column text, p_row_id text) RETURNS void
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_allowed text := (SELECT pg_catalog.string_agg(v.code, ', ' ORDER BY v.code)
-                         FROM dbguard.vocabularies v WHERE v.vocabulary = p_vocabulary);
+    v_msg record := dbguard.vocabulary_message(p_vocabulary, p_value, p_table, p_column, p_row_id);
 BEGIN
-    RAISE EXCEPTION 'dbguard: %.% = % is not an allowed %', p_table, p_column, pg_catalog.quote_literal(p_value), p_vocabulary
-        USING ERRCODE = 'DG002',
-              DETAIL = pg_catalog.format('row id %s; allowed values: %s', coalesce(p_row_id, '(new row)'), v_allowed),
-              HINT = pg_catalog.format('Use one of the allowed values, or add the value to the vocabulary: '
-                                       'INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES (%L, %L);',
-                                       p_vocabulary, p_value),
+    RAISE EXCEPTION USING MESSAGE = v_msg.message, ERRCODE = '23Q02', DETAIL = v_msg.detail, HINT = v_msg.hint,
               TABLE = p_table, COLUMN = p_column;
 END
 $$;
@@ -1085,6 +1091,61 @@ $$;
 
 
 --
+-- Name: restore_rolled_back_claim(bigint); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.restore_rolled_back_claim(p_call_id bigint) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    v_appointment_id pg_catalog.int8;
+    v_review_id pg_catalog.int8;
+    v_previous pg_catalog.jsonb;
+BEGIN
+    SELECT pg_catalog.max(a.id) INTO v_appointment_id FROM public.appointments a WHERE a.call_id = p_call_id;
+    IF v_appointment_id IS NULL THEN
+        RETURN false;
+    END IF;
+    SELECT q.id, q.context -> 'previous' INTO v_review_id, v_previous
+      FROM dbguard.manual_review_queue q
+     WHERE q.call_id = p_call_id
+       AND q.status = 'pending'
+       AND q.context ->> 'rule' = 'booking_confirmed_requires_appointment'
+     ORDER BY q.id DESC
+     LIMIT 1
+       FOR UPDATE;
+    IF v_review_id IS NULL THEN
+        RETURN false;
+    END IF;
+
+    IF (v_previous ->> 'booking_confirmed') = 'true' THEN
+        UPDATE public.calls c
+           SET booking_confirmed = true,
+               updated_at = pg_catalog.now()
+         WHERE c.id = p_call_id AND NOT c.booking_confirmed;
+    END IF;
+    UPDATE dbguard.manual_review_queue q
+       SET status = 'resolved',
+           resolved_at = pg_catalog.now(),
+           resolved_by = 'dbguard',
+           resolution_note = pg_catalog.format('appointment %s arrived for the call; claim restored', v_appointment_id),
+           updated_at = pg_catalog.now()
+     WHERE q.id = v_review_id;
+    UPDATE dbguard.data_consistency_alerts al
+       SET resolved_at = pg_catalog.now(),
+           resolved_by = 'dbguard'
+     WHERE al.entity_type = 'call'
+       AND al.entity_id = p_call_id::pg_catalog.text
+       AND al.rule = 'booking_confirmed_requires_appointment'
+       AND al.alert_type IN ('confirmed_without_appointment', 'made_without_appointment', 'booking_flags_rolled_back')
+       AND al.resolved_at IS NULL;
+    RETURN true;
+END
+$$;
+
+
+--
 -- Name: review_priority(text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -1108,7 +1169,7 @@ $$;
 
 CREATE FUNCTION dbguard.rollback_booking_flags(p_call_id bigint, p_reason text DEFAULT 'appointment_validation_failed'::text, p_rule text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_call public.calls;
@@ -1118,12 +1179,12 @@ DECLARE
 BEGIN
     IF p_reason IS NULL OR pg_catalog.btrim(p_reason) = '' THEN
         RAISE EXCEPTION 'dbguard: rollback_booking_flags needs a reason'
-            USING ERRCODE = 'DG001', HINT = 'e.g. appointment_validation_failed, calcom_booking_failed';
+            USING ERRCODE = '23Q01', HINT = 'e.g. appointment_validation_failed, calcom_booking_failed';
     END IF;
     SELECT c.* INTO v_call FROM public.calls c WHERE c.id = p_call_id FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'dbguard: rollback_booking_flags: no call with id %', coalesce(p_call_id::text, 'NULL')
-            USING ERRCODE = 'DG001', HINT = 'Pass the id of an existing row of public.calls.';
+            USING ERRCODE = '23Q01', HINT = 'Pass the id of an existing row of public.calls.';
     END IF;
     v_appointments := ARRAY(SELECT a.id FROM public.appointments a WHERE a.call_id = p_call_id ORDER BY a.id);
 
@@ -1204,28 +1265,38 @@ $$;
 
 
 --
--- Name: rule_violation(text, text, text, text, text, text, text, text, text, jsonb, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+-- Name: rule_violation(text, text, text, text, text, text, text, text, text, jsonb, text, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
-CREATE FUNCTION dbguard.rule_violation(p_rule text, p_mode text, p_sqlstate text, p_alert_type text, p_entity_type text, p_entity_id text, p_message text, p_detail text, p_hint text, p_details jsonb DEFAULT '{}'::jsonb, p_table text DEFAULT NULL::text, p_column text DEFAULT NULL::text) RETURNS boolean
+CREATE FUNCTION dbguard.rule_violation(p_rule text, p_mode text, p_sqlstate text, p_alert_type text, p_entity_type text, p_entity_id text, p_message text, p_detail text, p_hint text, p_details jsonb DEFAULT '{}'::jsonb, p_table text DEFAULT NULL::text, p_column text DEFAULT NULL::text, p_severity text DEFAULT 'warning'::text) RETURNS boolean
     LANGUAGE plpgsql
-    SET search_path TO ''
-    AS $$
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+DECLARE
+    v_sqlstate pg_catalog.text := CASE WHEN p_sqlstate ~ '^DG0[0-9][0-9]$'
+                                       THEN '23Q' || pg_catalog.right(p_sqlstate, 2)
+                                       ELSE p_sqlstate END;
 BEGIN
     IF p_mode = 'enforce' THEN
-        RAISE EXCEPTION USING MESSAGE = p_message, ERRCODE = p_sqlstate,
+        RAISE EXCEPTION USING MESSAGE = p_message, ERRCODE = v_sqlstate,
               DETAIL = coalesce(p_detail, ''), HINT = coalesce(p_hint, ''),
               TABLE = coalesce(p_table, ''), COLUMN = coalesce(p_column, '');
     END IF;
     IF p_mode IN ('alert', 'correct') THEN
-        PERFORM dbguard.raise_alert(p_alert_type, 'warning', p_entity_type, p_entity_id, p_message,
-                                    coalesce(p_details, '{}'::jsonb)
+        PERFORM dbguard.raise_alert(p_alert_type, coalesce(p_severity, 'warning'), p_entity_type, p_entity_id,
+                                    p_message,
+                                    coalesce(p_details, '{}'::pg_catalog.jsonb)
                                         || pg_catalog.jsonb_build_object('detail', p_detail, 'mode', p_mode),
                                     'trigger', p_mode = 'correct', p_rule);
     END IF;
+    IF p_mode = 'correct' THEN
+        RAISE WARNING USING MESSAGE = p_message, ERRCODE = v_sqlstate,
+              DETAIL = coalesce(p_detail, ''), HINT = coalesce(p_hint, ''),
+              TABLE = coalesce(p_table, ''), COLUMN = coalesce(p_column, '');
+    END IF;
     RETURN p_mode = 'correct';
 END
-$$;
+$_$;
 
 
 --
@@ -1666,7 +1737,7 @@ $$;
 
 CREATE FUNCTION dbguard.tg_appointments__link_sync() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('appointment_link_sync');
@@ -1708,7 +1779,7 @@ BEGIN
         -- appointment just inserted is visible, so the newest is never NULL
         -- unless a later trigger of the statement deleted it (its delete
         -- re-syncs the call).
-        PERFORM 1 FROM public.calls c WHERE c.id = NEW.call_id FOR NO KEY UPDATE OF c;
+        SELECT c.appointment_link_status INTO v_status FROM public.calls c WHERE c.id = NEW.call_id FOR NO KEY UPDATE OF c;
         UPDATE public.calls c
            SET appointment_link_status = 'linked',
                appointment_linked_at = CASE WHEN c.appointment_id = s.newest AND c.appointment_link_status = 'linked'
@@ -1727,6 +1798,9 @@ BEGIN
                 AND c.appointment_linked_at IS NOT NULL AND c.appointment_made
                 AND c.session_outcome = 'appointment_booked') IS NOT TRUE;
         v_marker := pg_catalog.set_config('dbguard.linking_call', '', true);
+        IF v_status = 'creation_failed' THEN
+            PERFORM dbguard.restore_rolled_back_claim(NEW.call_id);
+        END IF;
         RETURN NULL;
     END IF;
 
@@ -1808,6 +1882,9 @@ BEGIN
              WHERE c.id = v_call_id;
             IF v_appointment_id IS NOT NULL THEN
                 v_marker := pg_catalog.set_config('dbguard.linking_call', '', true);
+                IF v_call.appointment_link_status = 'creation_failed' THEN
+                    PERFORM dbguard.restore_rolled_back_claim(v_call_id);
+                END IF;
             END IF;
         END IF;
     END LOOP;
@@ -2034,7 +2111,7 @@ $$;
 
 CREATE FUNCTION dbguard.tg_calls__booking_requires_appointment() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
     v_mode text := dbguard.rule_mode('booking_confirmed_requires_appointment');
@@ -2042,6 +2119,9 @@ DECLARE
     v_call public.calls;
     v_alert_type text;
     v_seen text;
+    v_message text;
+    v_detail text;
+    v_hint text;
 BEGIN
     -- Separate branches: OLD.call_id does not even parse for a calls row.
     IF TG_TABLE_NAME = 'calls' THEN
@@ -2063,22 +2143,26 @@ BEGIN
         RETURN NULL;
     END IF;
 
+    v_message := pg_catalog.format('dbguard: call %s claims a booking (booking_confirmed = %s, appointment_made = %s) but has no appointment',
+                                   v_call_id, v_call.booking_confirmed::text, v_call.appointment_made::text);
+    v_detail := pg_catalog.format('Checked by rule booking_confirmed_requires_appointment (a deferred check: at commit, or at SET CONSTRAINTS ... IMMEDIATE): '
+                                  'no row of public.appointments has call_id = %s (booking_id %s).',
+                                  v_call_id, coalesce(pg_catalog.quote_literal(v_call.booking_id), 'NULL'));
+    v_hint := pg_catalog.format('Create the appointment with call_id = %1$s in the same transaction, or take the claim back: '
+                                'SELECT dbguard.rollback_booking_flags(%1$s, ''appointment_validation_failed''); '
+                                '(or UPDATE public.calls SET booking_confirmed = false, appointment_made = false, '
+                                'session_outcome = ''creation_failed'' WHERE id = %1$s).',
+                                v_call_id);
     IF v_mode = 'enforce' THEN
-        RAISE EXCEPTION 'dbguard: call % claims a booking (booking_confirmed = %, appointment_made = %) but has no appointment',
-                v_call_id, v_call.booking_confirmed::text, v_call.appointment_made::text
-            USING ERRCODE = 'DG003',
-                  DETAIL = pg_catalog.format('Checked at commit by rule booking_confirmed_requires_appointment: no row of public.appointments '
-                                             'has call_id = %s (booking_id %s). Nothing of this transaction is kept.',
-                                             v_call_id, coalesce(pg_catalog.quote_literal(v_call.booking_id), 'NULL')),
-                  HINT = pg_catalog.format('Create the appointment with call_id = %1$s in the same transaction, or take the claim back: '
-                                           'SELECT dbguard.rollback_booking_flags(%1$s, ''appointment_validation_failed''); '
-                                           '(or UPDATE public.calls SET booking_confirmed = false, appointment_made = false, '
-                                           'session_outcome = ''creation_failed'' WHERE id = %1$s).',
-                                           v_call_id),
-                  TABLE = 'calls';
+        RAISE EXCEPTION USING MESSAGE = v_message, ERRCODE = '23Q03', DETAIL = v_detail,
+                              HINT = v_hint, TABLE = 'calls';
     ELSIF v_mode = 'correct' THEN
         PERFORM dbguard.rollback_booking_flags(v_call_id, 'appointment_validation_failed',
                                                'booking_confirmed_requires_appointment');
+        -- The enforce message, so a client's notice handler hears that the
+        -- claim was taken back (the data has already been repaired).
+        RAISE WARNING USING MESSAGE = v_message, ERRCODE = '23Q03', DETAIL = v_detail,
+                            HINT = v_hint, TABLE = 'calls';
     ELSE
         -- Alert mode: one alert per call and transaction, however many
         -- writes to the call queued a check.
@@ -2108,7 +2192,7 @@ $_$;
 
 CREATE FUNCTION dbguard.tg_calls__customer_link_sync() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('customer_link_sync');
@@ -2188,18 +2272,13 @@ BEGIN
         RETURN NEW;
     END IF;
 
-    IF v_contradiction AND v_mode = 'enforce' THEN
-        RAISE EXCEPTION 'dbguard: public.calls row % has customer_link_status = % but customer_id = %',
-                NEW.id, pg_catalog.quote_nullable(NEW.customer_link_status), coalesce(NEW.customer_id::text, 'NULL')
-            USING ERRCODE = 'DG001',
-                  DETAIL = 'rule customer_link_sync: a call is linked exactly when customer_id is set.',
-                  HINT = 'Set customer_id to link a customer (the status follows), or clear customer_id to unlink; do not write customer_link_status by itself.',
-                  TABLE = 'calls', COLUMN = 'customer_link_status';
-    END IF;
-    IF v_mode = 'alert' OR v_contradiction THEN
-        PERFORM dbguard.raise_alert('customer_link_mismatch', CASE WHEN v_contradiction THEN 'warning' ELSE 'info' END,
-            'call', NEW.id::text,
-            pg_catalog.format('call %s: customer link columns disagree with customer_id %s', NEW.id, coalesce(NEW.customer_id::text, 'NULL')),
+    IF v_contradiction THEN
+        PERFORM dbguard.rule_violation('customer_link_sync', v_mode, '23Q01', 'customer_link_mismatch', 'call', NEW.id::text,
+            pg_catalog.format('dbguard: public.calls row %s has customer_link_status = %s but customer_id = %s',
+                              coalesce(NEW.id::text, '(new row)'), pg_catalog.quote_nullable(NEW.customer_link_status),
+                              coalesce(NEW.customer_id::text, 'NULL')),
+            'rule customer_link_sync: a call is linked exactly when customer_id is set.',
+            'Set customer_id to link a customer (the status follows), or clear customer_id to unlink; do not write customer_link_status by itself.',
             pg_catalog.jsonb_build_object(
                 'customer_id', NEW.customer_id,
                 'written', pg_catalog.jsonb_build_object('customer_link_status', NEW.customer_link_status,
@@ -2208,7 +2287,7 @@ BEGIN
                 'expected', pg_catalog.jsonb_build_object('customer_link_status', v_target.customer_link_status,
                     'customer_linked_at', v_target.customer_linked_at, 'customer_link_method', v_target.customer_link_method,
                     'customer_link_confidence', v_target.customer_link_confidence)),
-            'trigger', v_mode <> 'alert', 'customer_link_sync');
+            'calls', 'customer_link_status');
     END IF;
     IF v_mode = 'alert' THEN
         RETURN NEW;
@@ -2262,7 +2341,7 @@ $$;
 
 CREATE FUNCTION dbguard.tg_calls__outcome_flag_sync() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('outcome_flag_sync');
@@ -2279,7 +2358,6 @@ BEGIN
     v_made_changed := TG_OP = 'INSERT' OR NEW.appointment_made IS DISTINCT FROM OLD.appointment_made;
     v_outcome_changed := TG_OP = 'INSERT' OR NEW.session_outcome IS DISTINCT FROM OLD.session_outcome;
     IF v_outcome_changed THEN
-        -- An unknown outcome is treated as not given (NULL).
         IF NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
             NEW.session_outcome := dbguard.vocabulary_value('outcome_flag_sync', v_mode, 'session_outcome',
                 NEW.session_outcome, NULL, 'call', 'public.calls', 'session_outcome', NEW.id::text);
@@ -2293,8 +2371,12 @@ BEGIN
     END IF;
 
     IF NEW.session_outcome IS NULL THEN
-        -- appointment_made without an outcome: the outcome is not known, fill it in.
-        v_made_wins := true;
+        -- appointment_made without an outcome: the outcome is not known. Filling
+        -- it in is derived-field maintenance, silent; 'alert' leaves the row.
+        IF v_mode <> 'alert' THEN
+            NEW.session_outcome := 'appointment_booked';
+        END IF;
+        RETURN NEW;
     ELSIF v_made_changed <> v_outcome_changed THEN
         -- This statement changed one side only: it is the newest statement of intent.
         v_made_wins := v_made_changed;
@@ -2304,7 +2386,6 @@ BEGIN
         -- (booking_confirmed_requires_appointment).
         v_made_wins := NEW.appointment_made;
     END IF;
-
     IF v_made_wins THEN
         v_fixed := 'session_outcome';
         v_outcome := CASE WHEN NEW.appointment_made THEN 'appointment_booked' ELSE 'no_appointment' END;
@@ -2314,31 +2395,32 @@ BEGIN
         v_outcome := NEW.session_outcome;
         v_made := NEW.session_outcome = 'appointment_booked';
     END IF;
+    -- Neither side can take a booking back while an appointment exists for the
+    -- call (appointment_link_sync keeps it linked and booking_confirmed stays):
+    -- the side that denies it is the one repaired.
+    IF NOT v_made AND TG_OP = 'UPDATE' AND dbguard.call_has_appointment(NEW.id) THEN
+        v_fixed := CASE WHEN NEW.appointment_made THEN 'session_outcome' ELSE 'appointment_made' END;
+        v_outcome := 'appointment_booked';
+        v_made := true;
+    END IF;
 
-    IF v_mode = 'enforce' AND NEW.session_outcome IS NOT NULL THEN
-        RAISE EXCEPTION 'dbguard: public.calls row % has session_outcome = % but appointment_made = %',
-                NEW.id, pg_catalog.quote_literal(NEW.session_outcome), NEW.appointment_made::text
-            USING ERRCODE = 'DG006',
-                  DETAIL = 'rule outcome_flag_sync: session_outcome is ''appointment_booked'' exactly when appointment_made is true.',
-                  HINT = 'Write both together: appointment_made = true with session_outcome = ''appointment_booked'', '
-                         'or appointment_made = false with another outcome (e.g. ''no_appointment'', ''creation_failed'').',
-                  TABLE = 'calls', COLUMN = v_fixed;
-    END IF;
-    IF v_mode = 'alert' OR NEW.session_outcome IS NOT NULL THEN
-        PERFORM dbguard.raise_alert(v_fixed || '_mismatch',
-            CASE WHEN NEW.session_outcome IS NULL THEN 'info'
-                 WHEN NEW.session_outcome = 'appointment_booked' THEN 'critical' ELSE 'warning' END,
-            'call', NEW.id::text,
-            pg_catalog.format('call %s: session_outcome %s disagrees with appointment_made %s; %s %s',
-                              NEW.id, pg_catalog.quote_nullable(NEW.session_outcome), NEW.appointment_made::text, v_fixed,
-                              CASE WHEN v_mode = 'alert' THEN 'would be repaired' ELSE 'repaired' END),
-            pg_catalog.jsonb_build_object(
-                'written', pg_catalog.jsonb_build_object('session_outcome', NEW.session_outcome, 'appointment_made', NEW.appointment_made),
-                'expected', pg_catalog.jsonb_build_object('session_outcome', v_outcome, 'appointment_made', v_made),
-                'repaired_column', v_fixed),
-            'trigger', v_mode <> 'alert', 'outcome_flag_sync');
-    END IF;
-    IF v_mode <> 'alert' THEN
+    IF dbguard.rule_violation('outcome_flag_sync', v_mode, '23Q06',
+           CASE WHEN NEW.session_outcome = 'appointment_booked' THEN 'session_outcome_mismatch'
+                ELSE 'appointment_made_mismatch' END,
+           'call', NEW.id::text,
+           pg_catalog.format('dbguard: public.calls row %s has session_outcome = %s but appointment_made = %s',
+                             coalesce(NEW.id::text, '(new row)'), pg_catalog.quote_literal(NEW.session_outcome),
+                             NEW.appointment_made::text),
+           'rule outcome_flag_sync: session_outcome is ''appointment_booked'' exactly when appointment_made is true.',
+           'Write both together: appointment_made = true with session_outcome = ''appointment_booked'', '
+           'or appointment_made = false with another outcome (e.g. ''no_appointment'', ''creation_failed''); '
+           'a call that has an appointment keeps appointment_made = true.',
+           pg_catalog.jsonb_build_object(
+               'written', pg_catalog.jsonb_build_object('session_outcome', NEW.session_outcome, 'appointment_made', NEW.appointment_made),
+               'expected', pg_catalog.jsonb_build_object('session_outcome', v_outcome, 'appointment_made', v_made),
+               'repaired_column', v_fixed),
+           'calls', v_fixed,
+           CASE WHEN NEW.session_outcome = 'appointment_booked' THEN 'critical' ELSE 'warning' END) THEN
         NEW.session_outcome := v_outcome;
         NEW.appointment_made := v_made;
     END IF;
@@ -2627,35 +2709,57 @@ $$;
 
 
 --
+-- Name: vocabulary_message(text, text, text, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.vocabulary_message(p_vocabulary text, p_value text, p_table text, p_column text, p_row_id text, OUT message text, OUT detail text, OUT hint text) RETURNS record
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    v_allowed text := (SELECT pg_catalog.string_agg(v.code, ', ' ORDER BY v.code)
+                         FROM dbguard.vocabularies v WHERE v.vocabulary = p_vocabulary);
+BEGIN
+    message := pg_catalog.format('dbguard: %s.%s = %s is not an allowed %s',
+                                 p_table, p_column, pg_catalog.quote_literal(p_value), p_vocabulary);
+    detail := pg_catalog.format('row id %s; allowed values: %s', coalesce(p_row_id, '(new row)'), v_allowed);
+    hint := pg_catalog.format('Use one of the allowed values, or add the value to the vocabulary: '
+                              'INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES (%L, %L);',
+                              p_vocabulary, p_value);
+END
+$$;
+
+
+--
 -- Name: vocabulary_value(text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
 CREATE FUNCTION dbguard.vocabulary_value(p_rule text, p_mode text, p_vocabulary text, p_value text, p_fallback text, p_entity_type text, p_table text, p_column text, p_row_id text) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_normalised text := pg_catalog.lower(pg_catalog.btrim(p_value));
-    v_new text;
+    v_repairable boolean;
+    v_msg record;
 BEGIN
     IF p_mode = 'off' OR dbguard.in_vocabulary(p_vocabulary, p_value) THEN
         RETURN p_value;
     END IF;
-    IF p_mode = 'enforce' THEN
+    v_repairable := dbguard.in_vocabulary(p_vocabulary, v_normalised);
+    IF p_mode = 'enforce' OR (p_mode = 'correct' AND NOT v_repairable) THEN
         PERFORM dbguard.raise_vocabulary_error(p_vocabulary, p_value, p_table, p_column, p_row_id);
     END IF;
-    v_new := CASE WHEN dbguard.in_vocabulary(p_vocabulary, v_normalised) THEN v_normalised ELSE p_fallback END;
-    PERFORM dbguard.raise_alert(
-        'vocabulary_violation', 'warning', p_entity_type, p_row_id,
-        pg_catalog.format('%s.%s = %L is not an allowed %s', p_table, p_column, p_value, p_vocabulary)
-            || CASE WHEN p_mode = 'correct' THEN pg_catalog.format('; stored %L instead', v_new) ELSE '' END,
+    v_msg := dbguard.vocabulary_message(p_vocabulary, p_value, p_table, p_column, p_row_id);
+    PERFORM dbguard.rule_violation(p_rule, p_mode, '23Q02', 'vocabulary_violation', p_entity_type, p_row_id,
+        v_msg.message, v_msg.detail, v_msg.hint,
         pg_catalog.jsonb_build_object(
             'table', p_table, 'column', p_column, 'value', p_value, 'vocabulary', p_vocabulary,
             'allowed', (SELECT pg_catalog.jsonb_agg(v.code ORDER BY v.code)
                           FROM dbguard.vocabularies v WHERE v.vocabulary = p_vocabulary),
-            'corrected_to', CASE WHEN p_mode = 'correct' THEN v_new END),
-        'trigger', p_mode = 'correct', p_rule);
-    RETURN CASE WHEN p_mode = 'correct' THEN v_new ELSE p_value END;
+            'corrected_to', CASE WHEN p_mode = 'correct' THEN v_normalised END),
+        p_table, p_column);
+    RETURN CASE WHEN p_mode = 'correct' THEN v_normalised ELSE p_value END;
 END
 $$;
 
@@ -3419,6 +3523,26 @@ CREATE TABLE public.staff (
 --
 
 CREATE VIEW dbguard_audit.consistency_violations AS
+ SELECT 'booking_denied_with_appointment'::text AS rule,
+    'warning'::text AS severity,
+    'calls'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'an appointment exists for the call but appointment_made is false and session_outcome denies the booking (e.g. ''no_appointment'' written onto a booked, linked call); a false flag with session_outcome ''appointment_booked'' is phantom_booking'::text AS description,
+    'the appointment is the fact: appointment_made = true, session_outcome = ''appointment_booked'''::text AS fix,
+    d.details
+   FROM ( SELECT c.id AS entity_id,
+            c.company_id,
+            c.id AS call_id,
+            c.created_at,
+            jsonb_build_object('session_outcome', c.session_outcome, 'appointment_made', c.appointment_made, 'booking_confirmed', c.booking_confirmed, 'appointment_link_status', c.appointment_link_status) AS details
+           FROM public.calls c
+          WHERE ((NOT c.appointment_made) AND (c.session_outcome IS DISTINCT FROM 'appointment_booked'::text) AND (EXISTS ( SELECT 1
+                   FROM public.appointments a
+                  WHERE (a.call_id = c.id))))) d
+UNION ALL
  SELECT 'call_missing_direction'::text AS rule,
     'warning'::text AS severity,
     'calls'::text AS entity_type,
@@ -4540,6 +4664,13 @@ CREATE INDEX dbguard_appointments_rescheduled_from_id_idx ON public.appointments
 
 
 --
+-- Name: dbguard_calls_appointment_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dbguard_calls_appointment_id_idx ON public.calls USING btree (appointment_id) WHERE (appointment_id IS NOT NULL);
+
+
+--
 -- Name: dbguard_calls_booking_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4862,7 +4993,7 @@ CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFT
 -- Name: calls dbguard_900_booking_confirmed_requires_appointment; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFTER UPDATE ON public.calls DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((new.booking_confirmed OR new.appointment_made) AND (NOT (old.booking_confirmed OR old.appointment_made)) AND ((new.appointment_id IS NULL) OR ((new.id)::text IS DISTINCT FROM current_setting('dbguard.linking_call'::text, true))))) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
+CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFTER UPDATE ON public.calls DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((new.booking_confirmed OR new.appointment_made) AND (NOT (old.booking_confirmed OR old.appointment_made)) AND ((new.appointment_id IS NULL) OR ((new.id)::text IS DISTINCT FROM current_setting('dbguard.linking_call'::text, true)) OR (NOT dbguard.call_has_appointment(new.id))))) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
 
 
 --
@@ -4918,6 +5049,14 @@ ALTER TABLE ONLY public.appointments
 
 ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT dbguard_appointments_staff_fk FOREIGN KEY (staff_id) REFERENCES public.staff(id) ON DELETE SET NULL NOT VALID;
+
+
+--
+-- Name: calls dbguard_calls_appointment_fk; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.calls
+    ADD CONSTRAINT dbguard_calls_appointment_fk FOREIGN KEY (appointment_id) REFERENCES public.appointments(id) ON DELETE SET NULL;
 
 
 --
