@@ -1300,12 +1300,31 @@ $_$;
 
 
 --
+-- Name: source_lifecycle(text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.source_lifecycle(p_source text, OUT booking_source text, OUT created_by text) RETURNS record
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT m.booking_source, m.created_by
+      FROM (SELECT 1) one
+      LEFT JOIN LATERAL (
+            SELECT sm.booking_source, sm.created_by
+              FROM dbguard.source_mappings sm
+             WHERE pg_catalog.lower(sm.source) = pg_catalog.lower(pg_catalog.btrim(p_source))
+             ORDER BY sm.source = p_source DESC, sm.source
+             LIMIT 1) m ON true
+$$;
+
+
+--
 -- Name: tg_appointments__cancellation_metadata(); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
 CREATE FUNCTION dbguard.tg_appointments__cancellation_metadata() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('cancellation_metadata');
@@ -1325,8 +1344,12 @@ BEGIN
 
     IF NEW.status IS NOT DISTINCT FROM 'cancelled' AND NEW.cancelled_at IS NULL THEN
         IF NOT v_was_cancelled THEN
-            NEW.cancelled_at := pg_catalog.now();
-        ELSIF dbguard.rule_violation('cancellation_metadata', v_mode, 'DG007', 'cancelled_without_cancelled_at',
+            NEW.cancelled_at := CASE WHEN v_insert AND NEW.status_changed_at <> pg_catalog.now() THEN NEW.status_changed_at
+                                     WHEN v_insert AND NEW.updated_at <> pg_catalog.now() THEN NEW.updated_at
+                                     WHEN NOT v_insert AND NEW.status_changed_at IS DISTINCT FROM OLD.status_changed_at
+                                          AND NEW.status_changed_at IS NOT NULL THEN NEW.status_changed_at
+                                     ELSE pg_catalog.now() END;
+        ELSIF dbguard.rule_violation('cancellation_metadata', v_mode, '23Q07', 'cancelled_without_cancelled_at',
                   'appointment', v_row,
                   pg_catalog.format('dbguard: public.appointments row %s: status ''cancelled'' but cancelled_at is NULL', v_row),
                   'a cancelled appointment records when it was cancelled',
@@ -1348,7 +1371,7 @@ BEGIN
                 NEW.cancellation_reason := NULL;
             END IF;
         ELSIF v_at_written THEN
-            IF dbguard.rule_violation('cancellation_metadata', v_mode, 'DG007', 'cancelled_at_without_cancelled_status',
+            IF dbguard.rule_violation('cancellation_metadata', v_mode, '23Q07', 'cancelled_at_without_cancelled_status',
                    'appointment', v_row,
                    pg_catalog.format('dbguard: public.appointments row %s: cancelled_at is set but status is %L, not ''cancelled''',
                                      v_row, NEW.status),
@@ -1357,7 +1380,7 @@ BEGIN
                    v_details, 'public.appointments', 'status') THEN
                 NEW.status := 'cancelled';
             END IF;
-        ELSIF dbguard.rule_violation('cancellation_metadata', v_mode, 'DG007', 'cancelled_at_without_cancelled_status',
+        ELSIF dbguard.rule_violation('cancellation_metadata', v_mode, '23Q07', 'cancelled_at_without_cancelled_status',
                   'appointment', v_row,
                   pg_catalog.format('dbguard: public.appointments row %s: status %L still carries cancelled_at', v_row, NEW.status),
                   'cancelled_at is only set on cancelled appointments',
@@ -1407,24 +1430,34 @@ $$;
 
 CREATE FUNCTION dbguard.tg_appointments__creation_metadata() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode text;
+    v_derived record;
+    v_source_booking text;
+    v_source_actor text;
 BEGIN
     IF dbguard.rule_mode('creation_metadata') = 'off' THEN
         RETURN NEW;
     END IF;
 
-    -- The written value, else the setting, else the row's source; source_mappings
-    -- maps every booking source to itself, so a setting or a legacy source such as
-    -- 'cal.com' both come out as a booking source. One expression each (coalesce
-    -- stops at the first value): see v5 above.
+    -- The written value, else the setting, else what the row's source says
+    -- (dbguard.source_lifecycle), else 'unknown'. A setting that is a legacy
+    -- source such as 'cal.com' is mapped too.
+    IF NEW.source IS NOT NULL
+       AND ((NEW.booking_source IS NULL AND NULLIF(pg_catalog.current_setting('dbguard.source', true), '') IS NULL)
+            OR (NEW.created_by IS NULL AND NULLIF(pg_catalog.current_setting('dbguard.actor', true), '') IS NULL)) THEN
+        v_derived := dbguard.source_lifecycle(NEW.source);
+        v_source_booking := v_derived.booking_source;
+        v_source_actor := v_derived.created_by;
+    END IF;
     NEW.booking_source := coalesce(NEW.booking_source,
                                    dbguard.mapped_booking_source(NULLIF(pg_catalog.current_setting('dbguard.source', true), '')),
                                    NULLIF(pg_catalog.current_setting('dbguard.source', true), ''),
-                                   dbguard.mapped_booking_source(NEW.source), 'unknown');
-    NEW.created_by := coalesce(NEW.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'unknown');
+                                   v_source_booking, 'unknown');
+    NEW.created_by := coalesce(NEW.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''),
+                               v_source_actor, 'unknown');
 
     IF NOT (dbguard.in_vocabulary('booking_source', NEW.booking_source) AND dbguard.in_vocabulary('actor', NEW.created_by)) THEN
         v_mode := dbguard.rule_mode('creation_metadata');

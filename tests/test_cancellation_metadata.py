@@ -110,3 +110,22 @@ def test_mode_off_changes_nothing(conn):
     a = insert(conn, "appointments")
     r = update(conn, "appointments", a["id"], status="cancelled")
     assert (r["cancelled_at"], r["cancelled_by"]) == (None, None)
+
+
+@pytest.mark.parametrize("given", ["status_changed_at", "updated_at"])
+def test_a_cancelled_import_keeps_its_own_cancelled_at(conn, given):
+    when = datetime(2023, 5, 17, 9, 30, tzinfo=timezone.utc)
+    a = insert(conn, "appointments", status="cancelled", **{given: when})
+    assert a["cancelled_at"] == when
+
+
+def test_a_cancelled_import_with_no_time_of_its_own_is_cancelled_now(conn):
+    a = insert(conn, "appointments", status="cancelled")
+    now = conn.execute("SELECT now()").fetchone()[0]
+    assert a["cancelled_at"] == now
+
+
+def test_an_update_that_cancels_with_its_status_time_keeps_that_time(conn):
+    when = datetime(2024, 1, 2, 3, 4, tzinfo=timezone.utc)
+    a = insert(conn, "appointments")
+    assert update(conn, "appointments", a["id"], status="cancelled", status_changed_at=when)["cancelled_at"] == when

@@ -21,6 +21,33 @@ def test_source_setting_wins_over_the_source_column(conn):
     assert (a["booking_source"], a["source"]) == ("widget_embed", "retell_webhook")
 
 
+@pytest.mark.parametrize("source, booking_source, created_by", [
+    ("retell_webhook", "retell_webhook", "retell_ai"),
+    ("Cal.com", "cal.com_direct", "cal.com_webhook"),
+    (" cal.com ", "cal.com_direct", "cal.com_webhook"),
+    ("WIDGET_EMBED", "widget_embed", "unknown"),
+    ("fax machine", "unknown", "unknown"),
+])
+def test_the_rule_and_backfill_metadata_derive_the_same_values_from_a_source(
+        conn, set_mode, source, booking_source, created_by):
+    new = insert(conn, "appointments", source=source)
+    assert (new["booking_source"], new["created_by"]) == (booking_source, created_by)
+    set_mode("creation_metadata", "off")
+    old = insert(conn, "appointments", source=source)
+    conn.commit()
+    dbguard.backfill(conn, "metadata")
+    conn.commit()
+    old = conn.execute("SELECT booking_source, created_by FROM public.appointments WHERE id = %s",
+                       (old["id"],)).fetchone()
+    assert old == (booking_source, created_by)
+
+
+def test_the_actor_setting_wins_over_the_actor_a_source_implies(conn):
+    set_acting(conn, actor="staff_user")
+    a = insert(conn, "appointments", source="retell_webhook")
+    assert (a["created_by"], a["booking_source"]) == ("staff_user", "retell_webhook")
+
+
 def test_unmapped_legacy_source_gives_unknown_without_alert(conn):
     a = insert(conn, "appointments", source="fax machine")
     assert (a["booking_source"], a["source"]) == ("unknown", "fax machine")
