@@ -8,8 +8,13 @@
 -- when dbguard.call_has_appointment(NEW.id) is true at the time of the write.
 -- dbguard.linking_call is still set by appointment_link_sync, so the fact is
 -- only looked up for those writes; a session that sets the marker itself gets
--- its claim checked like any other. calls.appointment_id has a foreign key to
--- public.appointments (migration 0852). SQLSTATE 23Q03 (class 23). In 'correct'
+-- its claim checked like any other, whatever appointment_id it writes (one
+-- that does not exist, or another call's). No foreign key on
+-- calls.appointment_id: its check would take KEY SHARE on the appointment each
+-- time the link sync rewrites the call, which deadlocks with a concurrent
+-- delete of that appointment (tests/test_link_sync_concurrency.py); the claim
+-- is verified here, and link_status_mismatch reports a dangling appointment_id.
+-- SQLSTATE 23Q03 (class 23). In 'correct'
 -- the client also gets a WARNING with the enforce message, DETAIL and HINT.
 -- The DETAIL no longer says "at commit": the check runs where the deferred
 -- trigger runs (commit, or SET CONSTRAINTS ... IMMEDIATE).

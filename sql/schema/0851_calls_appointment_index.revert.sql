@@ -1,1 +1,0 @@
-DROP INDEX CONCURRENTLY IF EXISTS public.dbguard_calls_appointment_id_idx;
