@@ -688,6 +688,74 @@ $$;
 
 
 --
+-- Name: lead_rollup_pending_ids(text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.lead_rollup_pending_ids(p_list text) RETURNS bigint[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+    SELECT coalesce(pg_catalog.array_agg(DISTINCT x::bigint), '{}'::bigint[])
+      FROM pg_catalog.unnest(pg_catalog.string_to_array(coalesce(p_list, ''), ',')) x
+     WHERE x ~ '^[0-9]{1,18}$'
+$_$;
+
+
+--
+-- Name: lead_rollup_queue_once(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.lead_rollup_queue_once() RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF pg_catalog.current_setting('dbguard.lead_rollup_queued', true) = 'on' THEN
+        RETURN false;
+    END IF;
+    PERFORM pg_catalog.set_config('dbguard.lead_rollup_queued', 'on', true);
+    RETURN true;
+END
+$$;
+
+
+--
+-- Name: lead_rollup_step(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.lead_rollup_step() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('lead_rollup');
+    v_leads bigint[] := dbguard.lead_rollup_pending_ids(pg_catalog.current_setting('dbguard.lead_rollup_leads', true));
+    v_lead bigint;
+BEGIN
+    PERFORM pg_catalog.set_config('dbguard.lead_rollup_leads', '', true);
+    PERFORM pg_catalog.set_config('dbguard.lead_rollup_queued', '', true);
+    IF v_mode = 'off' THEN
+        RETURN;
+    END IF;
+    IF v_mode <> 'alert' THEN
+        PERFORM dbguard.refresh_lead_rollups(v_leads);
+        RETURN;
+    END IF;
+    FOR v_lead IN SELECT l FROM pg_catalog.unnest(v_leads) l ORDER BY l LOOP
+        IF dbguard.refresh_lead_rollup(v_lead, false) THEN
+            PERFORM dbguard.raise_alert('lead_rollup_drift', 'warning', 'lead', v_lead::text,
+                pg_catalog.format('lead %s: rollup columns differ from its primary appointment', v_lead),
+                pg_catalog.jsonb_build_object('lead_id', v_lead,
+                                              'primary_appointment_id', dbguard.lead_primary_appointment(v_lead),
+                                              'mode', v_mode),
+                'trigger', false, 'lead_rollup');
+        END IF;
+    END LOOP;
+END
+$$;
+
+
+--
 -- Name: lock_generated_functions(text, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -726,6 +794,19 @@ CREATE FUNCTION dbguard.mapped_booking_source(p_source text) RETURNS text
     -- Written by dbguard.write_lookup_functions() from dbguard.source_mappings: do
     -- not edit, change dbguard.source_mappings instead.
     SELECT (ARRAY['api_external', 'backfill', 'cal.com_direct', 'cal.com_direct', 'cal.com_webhook', 'calendly_webhook', 'ghl_sync', 'manual_admin', 'manual_staff', 'migration', 'reconcile_cron', 'retell_api', 'retell_function_call', 'retell_phone', 'retell_webhook', 'unknown', 'widget_embed'])[pg_catalog.array_position(ARRAY['api_external', 'backfill', 'cal.com', 'cal.com_direct', 'cal.com_webhook', 'calendly_webhook', 'ghl_sync', 'manual_admin', 'manual_staff', 'migration', 'reconcile_cron', 'retell_api', 'retell_function_call', 'retell_phone', 'retell_webhook', 'unknown', 'widget_embed'], p_source)]
+$$;
+
+
+--
+-- Name: queue_pending_lead_rollup(bigint); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.queue_pending_lead_rollup(p_lead_id bigint) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    INSERT INTO dbguard.pending_lead_rollups (lead_id) VALUES (p_lead_id)
+    ON CONFLICT (lead_id) DO NOTHING
 $$;
 
 
@@ -933,6 +1014,47 @@ BEGIN
          WHERE l.id = p_lead_id;
     END IF;
     RETURN v_differs;
+END
+$$;
+
+
+--
+-- Name: refresh_lead_rollups(bigint[]); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.refresh_lead_rollups(p_leads bigint[]) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    v_lead bigint;
+    v_left integer := 0;
+    v_taken bigint[];
+    v_serialise boolean;
+BEGIN
+    v_taken := ARRAY(SELECT l FROM dbguard.take_pending_lead_rollups(100) l);
+    -- Up to 64 leads a step take turns with other steps (a transaction-level
+    -- advisory lock per lead); more (a bulk import) would fill the lock table, so
+    -- a large step relies on SKIP LOCKED and the pending queue alone.
+    v_serialise := pg_catalog.cardinality(coalesce(p_leads, '{}'::bigint[]) || v_taken) <= 64;
+    FOR v_lead IN SELECT DISTINCT l FROM pg_catalog.unnest(coalesce(p_leads, '{}'::bigint[]) || v_taken) l
+                   WHERE l IS NOT NULL ORDER BY l LOOP
+        IF v_serialise THEN
+            -- Commit steps of the same lead take turns (held to commit, taken in
+            -- ascending order, and only by commit steps: no cycle), so the second
+            -- one reads the first one's appointments. The next statement sees what
+            -- the other committed.
+            PERFORM pg_catalog.pg_advisory_xact_lock(1684499314, (v_lead % 2147483647)::integer);
+        END IF;
+        PERFORM 1 FROM public.leads l WHERE l.id = v_lead FOR NO KEY UPDATE OF l SKIP LOCKED;
+        IF FOUND THEN
+            PERFORM dbguard.refresh_lead_rollup(v_lead);
+        ELSIF EXISTS (SELECT 1 FROM public.leads l WHERE l.id = v_lead) THEN
+            PERFORM dbguard.queue_pending_lead_rollup(v_lead);
+            v_left := v_left + 1;
+        END IF;
+    END LOOP;
+    RETURN v_left;
 END
 $$;
 
@@ -1319,6 +1441,23 @@ $$;
 
 
 --
+-- Name: take_pending_lead_rollups(integer); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.take_pending_lead_rollups(p_limit integer DEFAULT 100) RETURNS SETOF bigint
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    DELETE FROM dbguard.pending_lead_rollups p
+     WHERE p.lead_id IN (SELECT q.lead_id FROM dbguard.pending_lead_rollups q
+                          ORDER BY q.lead_id
+                          LIMIT greatest(1, least(coalesce(p_limit, 100), 10000))
+                            FOR UPDATE SKIP LOCKED)
+    RETURNING p.lead_id
+$$;
+
+
+--
 -- Name: tg_appointments__cancellation_metadata(); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -1634,48 +1773,17 @@ $$;
 
 CREATE FUNCTION dbguard.tg_appointments__lead_rollup() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('lead_rollup');
     v_leads bigint[];
-    v_lead bigint;
-    v_primary_id bigint;
-    v_primary_start timestamptz;
-    v_primary_rank integer;
-    v_primary_status text;
-    v_count bigint;
-    v_new_id bigint;
-    v_new_lead bigint;
-    v_new_status text;
-    v_new_start timestamptz;
-    v_new_end timestamptz;
-    v_new_cancelled timestamptz;
-    v_new_provider text;
-    v_new_source text;
-    v_new_rank integer;
+    v_list text;
 BEGIN
-    IF v_mode = 'off' THEN
+    IF dbguard.rule_mode('lead_rollup') = 'off' THEN
         RETURN NULL;
     END IF;
-    -- Transition tables are named relations of this trigger only; each query
-    -- is planned on first use, so a branch never sees another event's tables.
-    -- (No plpgsql_check pragmas any more, v6: each PERFORM was a statement per
-    -- call; the lint passes the tables' names to plpgsql_check instead.)
     IF TG_OP = 'INSERT' THEN
-        -- The first row and the row count; the row is used only when it is the
-        -- statement's only one.
-        SELECT n.id, n.lead_id, n.status, n.starts_at, n.ends_at, n.cancelled_at, n.provider, n.booking_source,
-               (SELECT pg_catalog.count(*) FROM dbguard_new_rows)
-          INTO v_new_id, v_new_lead, v_new_status, v_new_start, v_new_end, v_new_cancelled, v_new_provider,
-               v_new_source, v_count
-          FROM dbguard_new_rows n
-         LIMIT 1;
-        IF v_count = 1 THEN
-            v_leads := CASE WHEN v_new_lead IS NULL THEN '{}' ELSE ARRAY[v_new_lead] END;
-        ELSE
-            v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
-        END IF;
+        v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
     ELSIF TG_OP = 'DELETE' THEN
         v_leads := ARRAY(SELECT DISTINCT o.lead_id FROM dbguard_old_rows o WHERE o.lead_id IS NOT NULL);
     ELSE
@@ -1689,76 +1797,37 @@ BEGIN
                    IS DISTINCT FROM
                    (o.lead_id, o.status, o.starts_at, o.ends_at, o.cancelled_at, o.provider, o.booking_source));
     END IF;
-
-    IF TG_OP = 'UPDATE' AND v_mode <> 'alert' AND pg_catalog.cardinality(v_leads) = 1 THEN
-        -- The written row, when the statement wrote exactly one.
-        SELECT n.id, n.lead_id, n.status, n.starts_at, n.ends_at, n.cancelled_at, n.provider, n.booking_source,
-               (SELECT pg_catalog.count(*) FROM dbguard_new_rows)
-          INTO v_new_id, v_new_lead, v_new_status, v_new_start, v_new_end, v_new_cancelled, v_new_provider,
-               v_new_source, v_count
-          FROM dbguard_new_rows n
-         LIMIT 1;
+    IF pg_catalog.cardinality(v_leads) = 0 THEN
+        RETURN NULL;
     END IF;
-
-    IF v_count = 1 AND v_mode <> 'alert' AND pg_catalog.cardinality(v_leads) = 1 THEN
-        v_lead := v_leads[1];
-        -- The lock refresh_lead_rollup takes, taken here: under READ COMMITTED a
-        -- writer that waited for it reads the rollup the other session committed.
-        -- Ranks as in dbguard.lead_primary_appointment: 0 upcoming active,
-        -- 1 past active, 2 cancelled; NULL = cannot be primary.
-        SELECT l.appointment_id, l.appointment_start_at, l.appointment_status
-          INTO v_primary_id, v_primary_start, v_primary_status
-          FROM public.leads l
-         WHERE l.id = v_lead
-           FOR NO KEY UPDATE OF l;
-        v_primary_rank := CASE WHEN dbguard.code_is_active('appointment_status', v_primary_status)
-                               THEN CASE WHEN v_primary_start >= pg_catalog.now() THEN 0 ELSE 1 END
-                               WHEN v_primary_status = 'cancelled' THEN 2 END;
-        v_new_rank := CASE WHEN dbguard.code_is_active('appointment_status', v_new_status)
-                           THEN CASE WHEN v_new_start >= pg_catalog.now() THEN 0 ELSE 1 END
-                           WHEN v_new_status = 'cancelled' THEN 2 END;
-        -- Skip when the written row is not the stored primary and cannot become
-        -- it: it left the lead, it cannot be primary, or the stored primary surely
-        -- outranks it (a lower rank, or the same rank and a sooner upcoming / later
-        -- past or cancelled start). Ties, NULL starts, the primary itself and a
-        -- rollup that names no primary take the full path.
-        IF v_primary_id IS NOT NULL AND v_primary_rank IS NOT NULL AND v_new_id <> v_primary_id
-           AND (v_new_lead IS DISTINCT FROM v_lead
-                OR v_new_rank IS NULL
-                OR v_primary_rank < v_new_rank
-                OR v_primary_rank = v_new_rank AND CASE WHEN v_new_rank = 0 THEN v_primary_start < v_new_start
-                                                        ELSE v_primary_start > v_new_start END) THEN
-            RETURN NULL;
-        END IF;
-        -- The written row surely becomes the primary (see v5 above): write it.
-        IF v_primary_id IS NOT NULL AND v_primary_rank = 0 AND v_new_rank = 0 AND v_new_id <> v_primary_id
-           AND v_new_lead = v_lead AND v_new_start < v_primary_start THEN
-            UPDATE public.leads l
-               SET appointment_id = v_new_id,
-                   appointment_start_at = v_new_start,
-                   appointment_end_at = v_new_end,
-                   appointment_status = v_new_status,
-                   appointment_canceled_at = v_new_cancelled,
-                   appointment_provider = v_new_provider,
-                   appointment_source = v_new_source,
-                   appointment_last_checked_at = pg_catalog.now()
-             WHERE l.id = v_lead;
-            RETURN NULL;
-        END IF;
+    v_list := coalesce(pg_catalog.current_setting('dbguard.lead_rollup_leads', true), '');
+    IF v_list <> '' THEN
+        v_leads := v_leads || dbguard.lead_rollup_pending_ids(v_list);
     END IF;
+    PERFORM pg_catalog.set_config('dbguard.lead_rollup_leads',
+        (SELECT pg_catalog.string_agg(DISTINCT l::text, ',') FROM pg_catalog.unnest(v_leads) l), true);
+    -- Deferred (the default), the step queued by this statement's first row is
+    -- still pending and the flag is on. When it is off, that step has run
+    -- already, before this statement trigger (SET CONSTRAINTS ... IMMEDIATE
+    -- fires row events first): run it now, as earlier versions did.
+    IF pg_catalog.current_setting('dbguard.lead_rollup_queued', true) IS DISTINCT FROM 'on' THEN
+        PERFORM dbguard.lead_rollup_step();
+    END IF;
+    RETURN NULL;
+END
+$$;
 
-    FOR v_lead IN SELECT l FROM pg_catalog.unnest(v_leads) l ORDER BY l LOOP
-        IF v_mode <> 'alert' THEN
-            PERFORM dbguard.refresh_lead_rollup(v_lead);
-        ELSIF dbguard.refresh_lead_rollup(v_lead, false) THEN
-            PERFORM dbguard.raise_alert('lead_rollup_drift', 'warning', 'lead', v_lead::text,
-                pg_catalog.format('lead %s: rollup columns differ from its primary appointment', v_lead),
-                pg_catalog.jsonb_build_object('lead_id', v_lead,
-                                              'primary_appointment_id', dbguard.lead_primary_appointment(v_lead),
-                                              'mode', v_mode),
-                'trigger', false, 'lead_rollup');
-        END IF;
-    END LOOP;
+
+--
+-- Name: tg_appointments__lead_rollup_at_commit(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__lead_rollup_at_commit() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM dbguard.lead_rollup_step();
     RETURN NULL;
 END
 $$;
@@ -3081,6 +3150,16 @@ CREATE TABLE dbguard.owned_tables (
     table_name text NOT NULL,
     migration text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: pending_lead_rollups; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.pending_lead_rollups (
+    lead_id bigint NOT NULL,
+    queued_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 
@@ -4419,6 +4498,14 @@ ALTER TABLE ONLY dbguard.owned_tables
 
 
 --
+-- Name: pending_lead_rollups pending_lead_rollups_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.pending_lead_rollups
+    ADD CONSTRAINT pending_lead_rollups_pkey PRIMARY KEY (lead_id);
+
+
+--
 -- Name: rule_settings rule_settings_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
 --
 
@@ -4694,13 +4781,6 @@ CREATE INDEX dbguard_appointments_lead_id_idx ON public.appointments USING btree
 --
 
 CREATE INDEX dbguard_appointments_rescheduled_from_id_idx ON public.appointments USING btree (rescheduled_from_id);
-
-
---
--- Name: dbguard_calls_appointment_id_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX dbguard_calls_appointment_id_idx ON public.calls USING btree (appointment_id) WHERE (appointment_id IS NOT NULL);
 
 
 --
@@ -4981,6 +5061,13 @@ CREATE TRIGGER dbguard_700_lead_rollup_update AFTER UPDATE ON public.appointment
 
 
 --
+-- Name: appointments dbguard_701_lead_rollup_at_commit; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER dbguard_701_lead_rollup_at_commit AFTER INSERT OR DELETE OR UPDATE ON public.appointments DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((current_setting('dbguard.lead_rollup_queued'::text, true) IS DISTINCT FROM 'on'::text) AND dbguard.lead_rollup_queue_once())) EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup_at_commit();
+
+
+--
 -- Name: appointments dbguard_800_appointment_history_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5082,14 +5169,6 @@ ALTER TABLE ONLY public.appointments
 
 ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT dbguard_appointments_staff_fk FOREIGN KEY (staff_id) REFERENCES public.staff(id) ON DELETE SET NULL NOT VALID;
-
-
---
--- Name: calls dbguard_calls_appointment_fk; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.calls
-    ADD CONSTRAINT dbguard_calls_appointment_fk FOREIGN KEY (appointment_id) REFERENCES public.appointments(id) ON DELETE SET NULL;
 
 
 --
