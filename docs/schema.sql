@@ -64,7 +64,7 @@ COMMENT ON SCHEMA public IS 'standard public schema';
 
 CREATE FUNCTION dbguard.acting(p_key text) RETURNS text
     LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 BEGIN
     RETURN NULLIF(pg_catalog.current_setting('dbguard.' || p_key, true), '');
@@ -78,7 +78,7 @@ $$;
 
 CREATE FUNCTION dbguard.acting_user_id() RETURNS bigint
     LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $_$
 DECLARE
     v_raw text := dbguard.acting('user_id');
@@ -102,7 +102,7 @@ $_$;
 
 CREATE FUNCTION dbguard.active_host_mapping(p_company_id bigint, p_host_id integer) RETURNS bigint
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
     SELECT m.id
       FROM public.calcom_host_mappings m
@@ -125,7 +125,7 @@ $$;
 
 CREATE FUNCTION dbguard.add_constraint_if_missing(p_table regclass, p_name text, p_definition text) RETURNS boolean
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
@@ -144,7 +144,7 @@ $$;
 
 CREATE FUNCTION dbguard.assert_unique(p_table regclass, p_columns text[]) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $_$
 DECLARE
     v_cols text := (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ') FROM pg_catalog.unnest(p_columns) c);
@@ -171,17 +171,17 @@ $_$;
 --
 
 CREATE FUNCTION dbguard.assign_staff_from_booking(p_appointment_id bigint, p_booking jsonb) RETURNS uuid
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE plpgsql
+    SET search_path TO ''
     AS $$
 DECLARE
-    c_hint constant pg_catalog.text := 'Pass the booking as the provider returns it: {"hosts": [{"id": 123, "email": ..., "name": ...}, ...]} '
+    c_hint constant text := 'Pass the booking as the provider returns it: {"hosts": [{"id": 123, "email": ..., "name": ...}, ...]} '
                             'or {"status": "success", "data": {"hosts": [...]}}.';
-    v_booking   pg_catalog.jsonb := p_booking;
+    v_booking   jsonb := p_booking;
     v_appt      record;
     v_host      record;
     v_first_id  integer;
-    v_staff_id  pg_catalog.uuid;
+    v_staff_id  uuid;
 BEGIN
     IF p_appointment_id IS NULL THEN
         RAISE EXCEPTION 'dbguard: assign_staff_from_booking needs an appointment id' USING ERRCODE = '22023';
@@ -242,33 +242,15 @@ $$;
 
 
 --
--- Name: breaker_allow(text); Type: FUNCTION; Schema: dbguard; Owner: -
+-- Name: breaker_allow(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
-CREATE FUNCTION dbguard.breaker_allow(p_key text) RETURNS boolean
+CREATE FUNCTION dbguard.breaker_allow(p_key text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-BEGIN
-    IF pg_catalog.length(p_key) > 200 THEN
-        RAISE EXCEPTION 'dbguard: a circuit breaker key is at most 200 characters, this one has %', pg_catalog.length(p_key)
-            USING ERRCODE = '22001', HINT = 'Name the protected dependency, e.g. ''calcom''.';
-    END IF;
-    RETURN dbguard.breaker_allow_at(p_key, dbguard.breaker_now(NULL));
-END
-$$;
-
-
---
--- Name: breaker_allow_at(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.breaker_allow_at(p_key text, p_now timestamp with time zone) RETURNS boolean
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 DECLARE
-    v_now pg_catalog.timestamptz := dbguard.breaker_now(p_now);
+    v_now timestamptz := dbguard.breaker_now(p_now);
     v_row dbguard.circuit_breaker_states;
 BEGIN
     -- The common case, closed, needs neither the row lock nor a write: every
@@ -342,7 +324,7 @@ COMMENT ON TABLE dbguard.circuit_breaker_states IS 'Circuit breaker per key; cha
 
 CREATE FUNCTION dbguard.breaker_configure(p_key text, p_failure_threshold integer DEFAULT NULL::integer, p_cooldown interval DEFAULT NULL::interval, p_success_threshold integer DEFAULT NULL::integer, p_trial_timeout interval DEFAULT NULL::interval) RETURNS dbguard.circuit_breaker_states
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 DECLARE
     v_row dbguard.circuit_breaker_states := dbguard.breaker_lock(p_key);
@@ -366,7 +348,7 @@ $$;
 
 CREATE FUNCTION dbguard.breaker_lock(p_key text) RETURNS dbguard.circuit_breaker_states
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 DECLARE
     v_row dbguard.circuit_breaker_states;
@@ -388,7 +370,7 @@ $$;
 
 CREATE FUNCTION dbguard.breaker_log_transition(p_key text, p_from text, p_to text, p_reason text, p_error text, p_at timestamp with time zone) RETURNS void
     LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
     UPDATE dbguard.circuit_breaker_states
        SET state = p_to, state_changed_at = p_at, updated_at = p_at,
@@ -407,57 +389,25 @@ $$;
 --
 
 CREATE FUNCTION dbguard.breaker_now(p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS timestamp with time zone
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql
+    SET search_path TO ''
     AS $$
-DECLARE
-    v_now pg_catalog.timestamptz := p_now;
-BEGIN
-    IF v_now IS NULL AND pg_catalog.current_setting('dbguard.now', true) <> ''
-       AND pg_catalog.pg_has_role(session_user, current_user, 'MEMBER') THEN
-        v_now := pg_catalog.current_setting('dbguard.now', true)::pg_catalog.timestamptz;
-    END IF;
-    IF v_now IS NULL THEN
-        RETURN pg_catalog.clock_timestamp();
-    END IF;
-    IF NOT pg_catalog.isfinite(v_now) THEN
-        RAISE EXCEPTION 'dbguard: a circuit breaker''s time must be finite, not %', v_now
-            USING ERRCODE = '22008',
-                  HINT = 'Pass a real time, or none: the breaker then uses the server''s clock.';
-    END IF;
-    RETURN v_now;
-END
+    SELECT coalesce(p_now,
+                    NULLIF(pg_catalog.current_setting('dbguard.now', true), '')::timestamptz,
+                    pg_catalog.clock_timestamp())
 $$;
 
 
 --
--- Name: breaker_record_failure(text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+-- Name: breaker_record_failure(text, text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
-CREATE FUNCTION dbguard.breaker_record_failure(p_key text, p_error text DEFAULT NULL::text) RETURNS text
+CREATE FUNCTION dbguard.breaker_record_failure(p_key text, p_error text DEFAULT NULL::text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-BEGIN
-    IF pg_catalog.length(p_key) > 200 THEN
-        RAISE EXCEPTION 'dbguard: a circuit breaker key is at most 200 characters, this one has %', pg_catalog.length(p_key)
-            USING ERRCODE = '22001', HINT = 'Name the protected dependency, e.g. ''calcom''.';
-    END IF;
-    RETURN dbguard.breaker_record_failure_at(p_key, p_error, dbguard.breaker_now(NULL));
-END
-$$;
-
-
---
--- Name: breaker_record_failure_at(text, text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.breaker_record_failure_at(p_key text, p_error text, p_now timestamp with time zone) RETURNS text
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 DECLARE
-    v_now pg_catalog.timestamptz := dbguard.breaker_now(p_now);
+    v_now timestamptz := dbguard.breaker_now(p_now);
     v_row dbguard.circuit_breaker_states := dbguard.breaker_lock(p_key);
     v_error text := pg_catalog.left(p_error, 2000);
 BEGIN
@@ -478,33 +428,15 @@ $$;
 
 
 --
--- Name: breaker_record_success(text); Type: FUNCTION; Schema: dbguard; Owner: -
+-- Name: breaker_record_success(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
-CREATE FUNCTION dbguard.breaker_record_success(p_key text) RETURNS text
+CREATE FUNCTION dbguard.breaker_record_success(p_key text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-BEGIN
-    IF pg_catalog.length(p_key) > 200 THEN
-        RAISE EXCEPTION 'dbguard: a circuit breaker key is at most 200 characters, this one has %', pg_catalog.length(p_key)
-            USING ERRCODE = '22001', HINT = 'Name the protected dependency, e.g. ''calcom''.';
-    END IF;
-    RETURN dbguard.breaker_record_success_at(p_key, dbguard.breaker_now(NULL));
-END
-$$;
-
-
---
--- Name: breaker_record_success_at(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.breaker_record_success_at(p_key text, p_now timestamp with time zone) RETURNS text
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 DECLARE
-    v_now pg_catalog.timestamptz := dbguard.breaker_now(p_now);
+    v_now timestamptz := dbguard.breaker_now(p_now);
     v_row dbguard.circuit_breaker_states := dbguard.breaker_lock(p_key);
 BEGIN
     UPDATE dbguard.circuit_breaker_states s
@@ -528,7 +460,7 @@ $$;
 
 CREATE FUNCTION dbguard.breaker_reset(p_key text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 DECLARE
     v_now timestamptz := dbguard.breaker_now(p_now);
@@ -556,7 +488,7 @@ $$;
 
 CREATE FUNCTION dbguard.calcom_host_fields(p_host jsonb, OUT host_id integer, OUT email text, OUT name text, OUT username text, OUT timezone text) RETURNS record
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $_$
 DECLARE
     c_hint constant text := 'A host looks like {"id": 123, "email": "anna@example.com", "name": "Anna Meier", '
@@ -608,6 +540,18 @@ $_$;
 
 
 --
+-- Name: call_has_appointment(bigint); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.call_has_appointment(p_call_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT EXISTS (SELECT 1 FROM public.appointments a WHERE a.call_id = p_call_id)
+$$;
+
+
+--
 -- Name: code_is_active(text, text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -636,7 +580,7 @@ $$;
 
 CREATE FUNCTION dbguard.drop_invalid_index(p_index text) RETURNS boolean
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 DECLARE
     v_index regclass := pg_catalog.to_regclass(p_index);
@@ -657,38 +601,19 @@ $$;
 
 CREATE FUNCTION dbguard.enqueue_review(p_call_id bigint, p_reason text, p_context jsonb DEFAULT '{}'::jsonb) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 DECLARE
-    c_max_context constant pg_catalog.int4 := 16384;
-    v_id pg_catalog.int8;
-    v_context pg_catalog.jsonb := coalesce(p_context, '{}'::pg_catalog.jsonb);
-    v_size pg_catalog.int4;
+    v_id bigint;
 BEGIN
     IF p_reason IS NULL OR pg_catalog.btrim(p_reason) = '' THEN
         RAISE EXCEPTION 'dbguard: enqueue_review needs a reason'
             USING ERRCODE = 'DG001', HINT = 'e.g. appointment_validation_failed, calcom_booking_failed, service_not_found';
     END IF;
-    IF pg_catalog.length(p_reason) > 200 THEN
-        RAISE EXCEPTION 'dbguard: enqueue_review: the reason is % characters long, at most 200 are accepted',
-                        pg_catalog.length(p_reason)
-            USING ERRCODE = '22001',
-                  HINT = 'The reason is a short code (e.g. calcom_booking_failed); put the details into the context.';
-    END IF;
-    v_size := pg_catalog.octet_length(v_context::pg_catalog.text);
-    IF v_size > c_max_context THEN
-        v_context := pg_catalog.jsonb_build_object(
-            'dbguard_truncated', true, 'original_bytes', v_size,
-            'keys', CASE WHEN pg_catalog.jsonb_typeof(v_context) = 'object' THEN
-                        (SELECT pg_catalog.jsonb_agg(pg_catalog.left(k.key, 100))
-                           FROM (SELECT e.key FROM pg_catalog.jsonb_object_keys(v_context) AS e(key) LIMIT 50) k)
-                    END);
-    END IF;
     INSERT INTO dbguard.manual_review_queue AS q (call_id, reason, priority, context)
-    VALUES (p_call_id, p_reason, dbguard.review_priority(p_reason), v_context)
+    VALUES (p_call_id, p_reason, dbguard.review_priority(p_reason), coalesce(p_context, '{}'::jsonb))
     ON CONFLICT (call_id, reason) WHERE status = 'pending'
-    DO UPDATE SET occurrences = q.occurrences + 1,
-                  last_occurred_at = pg_catalog.now(), updated_at = pg_catalog.now()
+    DO UPDATE SET context = q.context || EXCLUDED.context, updated_at = pg_catalog.now()
     RETURNING q.id INTO v_id;
     RETURN v_id;
 END
@@ -701,7 +626,7 @@ $$;
 
 CREATE FUNCTION dbguard.function_fingerprint(p_function regprocedure) RETURNS text
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
     SELECT md5(pg_catalog.pg_get_functiondef(p_function))
 $$;
@@ -738,7 +663,7 @@ $$;
 
 CREATE FUNCTION dbguard.lead_primary_appointment(p_lead_id bigint) RETURNS bigint
     LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 DECLARE
     v_id bigint;
@@ -763,12 +688,80 @@ $$;
 
 
 --
+-- Name: lead_rollup_pending_ids(text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.lead_rollup_pending_ids(p_list text) RETURNS bigint[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+    SELECT coalesce(pg_catalog.array_agg(DISTINCT x::bigint), '{}'::bigint[])
+      FROM pg_catalog.unnest(pg_catalog.string_to_array(coalesce(p_list, ''), ',')) x
+     WHERE x ~ '^[0-9]{1,18}$'
+$_$;
+
+
+--
+-- Name: lead_rollup_queue_once(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.lead_rollup_queue_once() RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF pg_catalog.current_setting('dbguard.lead_rollup_queued', true) = 'on' THEN
+        RETURN false;
+    END IF;
+    PERFORM pg_catalog.set_config('dbguard.lead_rollup_queued', 'on', true);
+    RETURN true;
+END
+$$;
+
+
+--
+-- Name: lead_rollup_step(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.lead_rollup_step() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('lead_rollup');
+    v_leads bigint[] := dbguard.lead_rollup_pending_ids(pg_catalog.current_setting('dbguard.lead_rollup_leads', true));
+    v_lead bigint;
+BEGIN
+    PERFORM pg_catalog.set_config('dbguard.lead_rollup_leads', '', true);
+    PERFORM pg_catalog.set_config('dbguard.lead_rollup_queued', '', true);
+    IF v_mode = 'off' THEN
+        RETURN;
+    END IF;
+    IF v_mode <> 'alert' THEN
+        PERFORM dbguard.refresh_lead_rollups(v_leads);
+        RETURN;
+    END IF;
+    FOR v_lead IN SELECT l FROM pg_catalog.unnest(v_leads) l ORDER BY l LOOP
+        IF dbguard.refresh_lead_rollup(v_lead, false) THEN
+            PERFORM dbguard.raise_alert('lead_rollup_drift', 'warning', 'lead', v_lead::text,
+                pg_catalog.format('lead %s: rollup columns differ from its primary appointment', v_lead),
+                pg_catalog.jsonb_build_object('lead_id', v_lead,
+                                              'primary_appointment_id', dbguard.lead_primary_appointment(v_lead),
+                                              'mode', v_mode),
+                'trigger', false, 'lead_rollup');
+        END IF;
+    END LOOP;
+END
+$$;
+
+
+--
 -- Name: lock_generated_functions(text, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
 CREATE FUNCTION dbguard.lock_generated_functions(p_writer text, p_tables text, p_functions text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 BEGIN
     -- The functions are written from the table as this statement sees it. Under
@@ -805,17 +798,29 @@ $$;
 
 
 --
+-- Name: queue_pending_lead_rollup(bigint); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.queue_pending_lead_rollup(p_lead_id bigint) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    INSERT INTO dbguard.pending_lead_rollups (lead_id) VALUES (p_lead_id)
+    ON CONFLICT (lead_id) DO NOTHING
+$$;
+
+
+--
 -- Name: raise_alert(text, text, text, text, text, jsonb, text, boolean, text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
 CREATE FUNCTION dbguard.raise_alert(p_alert_type text, p_severity text, p_entity_type text, p_entity_id text, p_description text, p_details jsonb DEFAULT '{}'::jsonb, p_detected_by text DEFAULT 'trigger'::text, p_auto_corrected boolean DEFAULT false, p_rule text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 DECLARE
-    v_id      pg_catalog.int8;
-    v_details pg_catalog.jsonb := coalesce(p_details, '{}'::pg_catalog.jsonb);
-    v_size    pg_catalog.int4;
+    v_id      bigint;
+    v_payload jsonb;
 BEGIN
     -- entity_id = ... / IS NULL (not IS NOT DISTINCT FROM, which no index can
     -- serve): a scan raising 100 000 alerts must not read the table each time.
@@ -831,27 +836,30 @@ BEGIN
            AND a.alert_type = p_alert_type AND a.resolved_at IS NULL) THEN
         RETURN NULL;
     END IF;
-    v_size := pg_catalog.octet_length(v_details::pg_catalog.text);
-    IF v_size > 65536 THEN
-        v_details := pg_catalog.jsonb_build_object('dbguard_truncated', true, 'original_bytes', v_size);
-    END IF;
 
     INSERT INTO dbguard.data_consistency_alerts
         (alert_type, severity, entity_type, entity_id, description, details, detected_by, auto_corrected, rule)
-    VALUES (p_alert_type, p_severity, p_entity_type, p_entity_id,
-            CASE WHEN pg_catalog.length(p_description) > 2000
-                 THEN pg_catalog.left(p_description, 2000) || '…' ELSE p_description END,
-            v_details, p_detected_by, coalesce(p_auto_corrected, false), p_rule)
+    VALUES (p_alert_type, p_severity, p_entity_type, p_entity_id, p_description,
+            coalesce(p_details, '{}'::jsonb), p_detected_by, coalesce(p_auto_corrected, false), p_rule)
     ON CONFLICT (alert_type, entity_type, entity_id) WHERE resolved_at IS NULL AND detected_by = 'scan'
     DO NOTHING
     RETURNING id INTO v_id;
 
     IF v_id IS NOT NULL THEN
-        PERFORM pg_catalog.pg_notify('dbguard_alerts', pg_catalog.jsonb_build_object(
-            'id', v_id, 'alert_type', pg_catalog.left(p_alert_type, 200), 'severity', p_severity,
-            'entity_type', pg_catalog.left(p_entity_type, 200), 'entity_id', pg_catalog.left(p_entity_id, 200),
-            'auto_corrected', coalesce(p_auto_corrected, false), 'detected_by', p_detected_by,
-            'rule', pg_catalog.left(p_rule, 200))::pg_catalog.text);
+        v_payload := pg_catalog.jsonb_build_object(
+            'id', v_id, 'alert_type', p_alert_type, 'severity', p_severity,
+            'entity_type', p_entity_type, 'entity_id', p_entity_id,
+            'description', p_description, 'auto_corrected', coalesce(p_auto_corrected, false),
+            'detected_by', p_detected_by, 'rule', p_rule);
+        -- Listeners read the whole alert from the table by id; the payload is a summary.
+        IF pg_catalog.octet_length(v_payload::text) > 7000 THEN
+            v_payload := v_payload || pg_catalog.jsonb_build_object(
+                'description', pg_catalog.left(p_description, 200) || '…', 'truncated', true);
+        END IF;
+        IF pg_catalog.octet_length(v_payload::text) > 7000 THEN
+            v_payload := pg_catalog.jsonb_build_object('id', v_id, 'truncated', true);
+        END IF;
+        PERFORM pg_catalog.pg_notify('dbguard_alerts', v_payload::text);
     END IF;
     RETURN v_id;
 END
@@ -867,15 +875,9 @@ CREATE FUNCTION dbguard.raise_vocabulary_error(p_vocabulary text, p_value text, 
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_allowed text := (SELECT pg_catalog.string_agg(v.code, ', ' ORDER BY v.code)
-                         FROM dbguard.vocabularies v WHERE v.vocabulary = p_vocabulary);
+    v_msg record := dbguard.vocabulary_message(p_vocabulary, p_value, p_table, p_column, p_row_id);
 BEGIN
-    RAISE EXCEPTION 'dbguard: %.% = % is not an allowed %', p_table, p_column, pg_catalog.quote_literal(p_value), p_vocabulary
-        USING ERRCODE = 'DG002',
-              DETAIL = pg_catalog.format('row id %s; allowed values: %s', coalesce(p_row_id, '(new row)'), v_allowed),
-              HINT = pg_catalog.format('Use one of the allowed values, or add the value to the vocabulary: '
-                                       'INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES (%L, %L);',
-                                       p_vocabulary, p_value),
+    RAISE EXCEPTION USING MESSAGE = v_msg.message, ERRCODE = '23Q02', DETAIL = v_msg.detail, HINT = v_msg.hint,
               TABLE = p_table, COLUMN = p_column;
 END
 $$;
@@ -886,13 +888,37 @@ $$;
 --
 
 CREATE FUNCTION dbguard.redact_pii(p_value jsonb, p_key text DEFAULT NULL::text) RETURNS jsonb
-    LANGUAGE plpgsql IMMUTABLE SECURITY DEFINER PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    v_phone_key boolean := p_key ~* '(phone|mobile|msisdn|whatsapp|fax)' OR p_key ~* '^tel$';
+    v_email_key boolean := p_key ~* 'e[-_]?mail';
 BEGIN
-    RETURN dbguard.redact_pii_walk(p_value, p_key, 0);
+    CASE pg_catalog.jsonb_typeof(p_value)
+    WHEN 'object' THEN
+        RETURN coalesce((SELECT pg_catalog.jsonb_object_agg(e.key, dbguard.redact_pii(e.value, e.key))
+                           FROM pg_catalog.jsonb_each(p_value) e), '{}'::jsonb);
+    WHEN 'array' THEN
+        -- Array elements inherit the key: {"phones": ["0301234567", ...]}.
+        RETURN coalesce((SELECT pg_catalog.jsonb_agg(dbguard.redact_pii(e.value, p_key) ORDER BY e.ord)
+                           FROM pg_catalog.jsonb_array_elements(p_value) WITH ORDINALITY e(value, ord)), '[]'::jsonb);
+    WHEN 'string' THEN
+        IF coalesce(v_email_key, false) AND (p_value #>> '{}') ~ '@' THEN
+            RETURN '"[email]"'::jsonb;
+        END IF;
+        RETURN pg_catalog.to_jsonb(dbguard.redact_pii_text(p_value #>> '{}', coalesce(v_phone_key, false)));
+    WHEN 'number' THEN
+        IF coalesce(v_phone_key, false)
+           AND pg_catalog.length(pg_catalog.regexp_replace(p_value::text, '[^0-9]', '', 'g')) >= 7 THEN
+            RETURN '"[phone]"'::jsonb;
+        END IF;
+        RETURN p_value;
+    ELSE
+        RETURN p_value;
+    END CASE;
 END
-$$;
+$_$;
 
 
 --
@@ -901,7 +927,7 @@ $$;
 
 CREATE FUNCTION dbguard.redact_pii_text(p_text text, p_phone_key boolean DEFAULT false) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $_$
 BEGIN
     RETURN CASE
@@ -925,56 +951,12 @@ $_$;
 
 
 --
--- Name: redact_pii_walk(jsonb, text, integer); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.redact_pii_walk(p_value jsonb, p_key text, p_depth integer) RETURNS jsonb
-    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
-DECLARE
-    v_phone_key boolean := p_key ~* '(phone|mobile|msisdn|whatsapp|fax)' OR p_key ~* '^tel$';
-    v_email_key boolean := p_key ~* 'e[-_]?mail';
-BEGIN
-    -- Below 64 levels of objects and arrays the value is replaced by a marker:
-    -- each level is a PL/pgSQL call, and ~900 of them exhaust the stack
-    -- (max_stack_depth), which would refuse the write instead of redacting it.
-    IF p_depth >= 64 AND pg_catalog.jsonb_typeof(p_value) IN ('object', 'array') THEN
-        RETURN '"[nested too deeply]"'::pg_catalog.jsonb;
-    END IF;
-    CASE pg_catalog.jsonb_typeof(p_value)
-    WHEN 'object' THEN
-        RETURN coalesce((SELECT pg_catalog.jsonb_object_agg(e.key, dbguard.redact_pii_walk(e.value, e.key, p_depth + 1))
-                           FROM pg_catalog.jsonb_each(p_value) e), '{}'::jsonb);
-    WHEN 'array' THEN
-        -- Array elements inherit the key: {"phones": ["0301234567", ...]}.
-        RETURN coalesce((SELECT pg_catalog.jsonb_agg(dbguard.redact_pii_walk(e.value, p_key, p_depth + 1) ORDER BY e.ord)
-                           FROM pg_catalog.jsonb_array_elements(p_value) WITH ORDINALITY e(value, ord)), '[]'::jsonb);
-    WHEN 'string' THEN
-        IF coalesce(v_email_key, false) AND (p_value #>> '{}') ~ '@' THEN
-            RETURN '"[email]"'::jsonb;
-        END IF;
-        RETURN pg_catalog.to_jsonb(dbguard.redact_pii_text(p_value #>> '{}', coalesce(v_phone_key, false)));
-    WHEN 'number' THEN
-        IF coalesce(v_phone_key, false)
-           AND pg_catalog.length(pg_catalog.regexp_replace(p_value::text, '[^0-9]', '', 'g')) >= 7 THEN
-            RETURN '"[phone]"'::jsonb;
-        END IF;
-        RETURN p_value;
-    ELSE
-        RETURN p_value;
-    END CASE;
-END
-$_$;
-
-
---
 -- Name: refresh_lead_rollup(bigint, boolean); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
 CREATE FUNCTION dbguard.refresh_lead_rollup(p_lead_id bigint, p_write boolean DEFAULT true) RETURNS boolean
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 DECLARE
     v_primary record;
@@ -1037,18 +1019,58 @@ $$;
 
 
 --
+-- Name: refresh_lead_rollups(bigint[]); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.refresh_lead_rollups(p_leads bigint[]) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    v_lead bigint;
+    v_left integer := 0;
+    v_taken bigint[];
+    v_serialise boolean;
+BEGIN
+    v_taken := ARRAY(SELECT l FROM dbguard.take_pending_lead_rollups(100) l);
+    -- Up to 64 leads a step take turns with other steps (a transaction-level
+    -- advisory lock per lead); more (a bulk import) would fill the lock table, so
+    -- a large step relies on SKIP LOCKED and the pending queue alone.
+    v_serialise := pg_catalog.cardinality(coalesce(p_leads, '{}'::bigint[]) || v_taken) <= 64;
+    FOR v_lead IN SELECT DISTINCT l FROM pg_catalog.unnest(coalesce(p_leads, '{}'::bigint[]) || v_taken) l
+                   WHERE l IS NOT NULL ORDER BY l LOOP
+        IF v_serialise THEN
+            -- Commit steps of the same lead take turns (held to commit, taken in
+            -- ascending order, and only by commit steps: no cycle), so the second
+            -- one reads the first one's appointments. The next statement sees what
+            -- the other committed.
+            PERFORM pg_catalog.pg_advisory_xact_lock(1684499314, (v_lead % 2147483647)::integer);
+        END IF;
+        PERFORM 1 FROM public.leads l WHERE l.id = v_lead FOR NO KEY UPDATE OF l SKIP LOCKED;
+        IF FOUND THEN
+            PERFORM dbguard.refresh_lead_rollup(v_lead);
+        ELSIF EXISTS (SELECT 1 FROM public.leads l WHERE l.id = v_lead) THEN
+            PERFORM dbguard.queue_pending_lead_rollup(v_lead);
+            v_left := v_left + 1;
+        END IF;
+    END LOOP;
+    RETURN v_left;
+END
+$$;
+
+
+--
 -- Name: register_rule(text, integer, regprocedure, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
 CREATE FUNCTION dbguard.register_rule(p_rule text, p_version integer, p_function regprocedure, p_source_sha256 text, p_description text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 BEGIN
-    PERFORM dbguard.secure_function(p_function, true);
     INSERT INTO dbguard.installed_rules AS r
         (rule, version, function_name, definition_md5, source_sha256, description, triggers)
-    VALUES (p_rule, p_version, p_function::pg_catalog.text, dbguard.function_fingerprint(p_function),
+    VALUES (p_rule, p_version, p_function::text, dbguard.function_fingerprint(p_function),
             p_source_sha256, p_description, dbguard.rule_triggers(p_function))
     ON CONFLICT (rule) DO UPDATE
        SET version = EXCLUDED.version,
@@ -1057,7 +1079,7 @@ BEGIN
            source_sha256 = EXCLUDED.source_sha256,
            description = EXCLUDED.description,
            triggers = EXCLUDED.triggers,
-           installed_at = pg_catalog.now();
+           installed_at = now();
 
     INSERT INTO dbguard.rule_settings (rule) VALUES (p_rule)
     ON CONFLICT (rule) DO NOTHING;
@@ -1070,17 +1092,17 @@ $$;
 --
 
 CREATE FUNCTION dbguard.resolve_staff_for_host(p_company_id bigint, p_branch_id uuid, p_host jsonb) RETURNS uuid
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE plpgsql
+    SET search_path TO ''
     AS $$
 DECLARE
     v_host        record;
     v_cached      public.calcom_host_mappings;
     v_stale       record;
-    v_source      pg_catalog.text;
+    v_source      text;
     v_count       integer;
-    v_staff_id    pg_catalog.uuid;
-    v_ambiguous   pg_catalog.jsonb := '{}'::pg_catalog.jsonb;
+    v_staff_id    uuid;
+    v_ambiguous   jsonb := '{}'::jsonb;
 BEGIN
     IF p_host IS NULL THEN
         RETURN NULL;
@@ -1100,8 +1122,6 @@ BEGIN
             coalesce(v_host.username, v_cached.calcom_username), coalesce(v_host.timezone, v_cached.calcom_timezone))
            IS DISTINCT FROM
            (v_cached.calcom_email, v_cached.calcom_name, v_cached.calcom_username, v_cached.calcom_timezone) THEN
-            INSERT INTO dbguard.resolver_writes (backend_pid, xact)
-            VALUES (pg_catalog.pg_backend_pid(), pg_catalog.txid_current()) ON CONFLICT DO NOTHING;
             PERFORM pg_catalog.set_config('dbguard.resolver', 'host details changed at the calendar provider', true);
             UPDATE public.calcom_host_mappings m
                SET calcom_email = coalesce(v_host.email, m.calcom_email),
@@ -1112,8 +1132,6 @@ BEGIN
                    updated_at = pg_catalog.now()
              WHERE m.id = v_cached.id;
             PERFORM pg_catalog.set_config('dbguard.resolver', '', true);
-            DELETE FROM dbguard.resolver_writes w
-             WHERE w.backend_pid = pg_catalog.pg_backend_pid() AND w.xact = pg_catalog.txid_current();
         END IF;
         RETURN v_cached.staff_id;
     END IF;
@@ -1129,11 +1147,11 @@ BEGIN
            AND (NOT s.is_active OR s.company_id IS DISTINCT FROM p_company_id)
     LOOP
         PERFORM dbguard.raise_alert(
-            'stale_host_mapping', 'warning', 'calcom_host_mapping', v_stale.id::pg_catalog.text,
+            'stale_host_mapping', 'warning', 'calcom_host_mapping', v_stale.id::text,
             pg_catalog.format('host mapping %s (calendar host %s) points to staff %s, which is %s; not used',
                               v_stale.id, v_host.host_id, v_stale.staff_id,
                               CASE WHEN NOT v_stale.staff_is_active THEN 'inactive'
-                                   ELSE 'staff of company ' || coalesce(v_stale.staff_company_id::pg_catalog.text, '(none)') END),
+                                   ELSE 'staff of company ' || coalesce(v_stale.staff_company_id::text, '(none)') END),
             pg_catalog.jsonb_build_object('mapping_id', v_stale.id, 'calcom_host_id', v_host.host_id,
                                           'staff_id', v_stale.staff_id, 'staff_company_id', v_stale.staff_company_id,
                                           'staff_is_active', v_stale.staff_is_active, 'company_id', p_company_id,
@@ -1158,8 +1176,6 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM public.calcom_host_mappings m
                             WHERE m.calcom_host_id = v_host.host_id AND m.staff_id = s.id AND NOT m.is_active);
         IF v_count = 1 THEN
-            INSERT INTO dbguard.resolver_writes (backend_pid, xact)
-            VALUES (pg_catalog.pg_backend_pid(), pg_catalog.txid_current()) ON CONFLICT DO NOTHING;
             PERFORM pg_catalog.set_config('dbguard.resolver',
                 pg_catalog.format('%s: calendar host %s matched by %s', v_source, v_host.host_id,
                                   CASE v_source WHEN 'auto_email' THEN 'e-mail' ELSE 'full name' END), true);
@@ -1173,8 +1189,6 @@ BEGIN
                                                   'branch_id', p_branch_id))
             ON CONFLICT (calcom_host_id, staff_id) DO NOTHING;
             PERFORM pg_catalog.set_config('dbguard.resolver', '', true);
-            DELETE FROM dbguard.resolver_writes w
-             WHERE w.backend_pid = pg_catalog.pg_backend_pid() AND w.xact = pg_catalog.txid_current();
             -- Ours, or the one a concurrent caller committed first (a new snapshot sees it).
             RETURN (SELECT m.staff_id FROM public.calcom_host_mappings m
                      WHERE m.id = dbguard.active_host_mapping(p_company_id, v_host.host_id));
@@ -1183,9 +1197,9 @@ BEGIN
         END IF;
     END LOOP;
 
-    IF v_ambiguous <> '{}'::pg_catalog.jsonb THEN
+    IF v_ambiguous <> '{}'::jsonb THEN
         PERFORM dbguard.raise_alert(
-            'ambiguous_host_match', 'warning', 'calcom_host', v_host.host_id::pg_catalog.text,
+            'ambiguous_host_match', 'warning', 'calcom_host', v_host.host_id::text,
             pg_catalog.format('calendar host %s matches several staff of company %s; map it by hand',
                               v_host.host_id, p_company_id),
             pg_catalog.jsonb_build_object('company_id', p_company_id, 'branch_id', p_branch_id,
@@ -1199,12 +1213,67 @@ $$;
 
 
 --
+-- Name: restore_rolled_back_claim(bigint); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.restore_rolled_back_claim(p_call_id bigint) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    v_appointment_id pg_catalog.int8;
+    v_review_id pg_catalog.int8;
+    v_previous pg_catalog.jsonb;
+BEGIN
+    SELECT pg_catalog.max(a.id) INTO v_appointment_id FROM public.appointments a WHERE a.call_id = p_call_id;
+    IF v_appointment_id IS NULL THEN
+        RETURN false;
+    END IF;
+    SELECT q.id, q.context -> 'previous' INTO v_review_id, v_previous
+      FROM dbguard.manual_review_queue q
+     WHERE q.call_id = p_call_id
+       AND q.status = 'pending'
+       AND q.context ->> 'rule' = 'booking_confirmed_requires_appointment'
+     ORDER BY q.id DESC
+     LIMIT 1
+       FOR UPDATE;
+    IF v_review_id IS NULL THEN
+        RETURN false;
+    END IF;
+
+    IF (v_previous ->> 'booking_confirmed') = 'true' THEN
+        UPDATE public.calls c
+           SET booking_confirmed = true,
+               updated_at = pg_catalog.now()
+         WHERE c.id = p_call_id AND NOT c.booking_confirmed;
+    END IF;
+    UPDATE dbguard.manual_review_queue q
+       SET status = 'resolved',
+           resolved_at = pg_catalog.now(),
+           resolved_by = 'dbguard',
+           resolution_note = pg_catalog.format('appointment %s arrived for the call; claim restored', v_appointment_id),
+           updated_at = pg_catalog.now()
+     WHERE q.id = v_review_id;
+    UPDATE dbguard.data_consistency_alerts al
+       SET resolved_at = pg_catalog.now(),
+           resolved_by = 'dbguard'
+     WHERE al.entity_type = 'call'
+       AND al.entity_id = p_call_id::pg_catalog.text
+       AND al.rule = 'booking_confirmed_requires_appointment'
+       AND al.alert_type IN ('confirmed_without_appointment', 'made_without_appointment', 'booking_flags_rolled_back')
+       AND al.resolved_at IS NULL;
+    RETURN true;
+END
+$$;
+
+
+--
 -- Name: review_priority(text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
 CREATE FUNCTION dbguard.review_priority(p_reason text) RETURNS smallint
     LANGUAGE sql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
     SELECT (CASE p_reason
                 WHEN 'appointment_validation_failed' THEN 1
@@ -1221,7 +1290,7 @@ $$;
 --
 
 CREATE FUNCTION dbguard.rollback_booking_flags(p_call_id bigint, p_reason text DEFAULT 'appointment_validation_failed'::text, p_rule text DEFAULT NULL::text) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
@@ -1232,12 +1301,12 @@ DECLARE
 BEGIN
     IF p_reason IS NULL OR pg_catalog.btrim(p_reason) = '' THEN
         RAISE EXCEPTION 'dbguard: rollback_booking_flags needs a reason'
-            USING ERRCODE = 'DG001', HINT = 'e.g. appointment_validation_failed, calcom_booking_failed';
+            USING ERRCODE = '23Q01', HINT = 'e.g. appointment_validation_failed, calcom_booking_failed';
     END IF;
     SELECT c.* INTO v_call FROM public.calls c WHERE c.id = p_call_id FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'dbguard: rollback_booking_flags: no call with id %', coalesce(p_call_id::text, 'NULL')
-            USING ERRCODE = 'DG001', HINT = 'Pass the id of an existing row of public.calls.';
+            USING ERRCODE = '23Q01', HINT = 'Pass the id of an existing row of public.calls.';
     END IF;
     v_appointments := ARRAY(SELECT a.id FROM public.appointments a WHERE a.call_id = p_call_id ORDER BY a.id);
 
@@ -1309,7 +1378,7 @@ $$;
 
 CREATE FUNCTION dbguard.rule_triggers(p_function regprocedure) RETURNS text[]
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
     SELECT pg_catalog.array_agg(t.tgrelid::regclass::text || '.' || t.tgname ORDER BY 1)
       FROM pg_catalog.pg_trigger t
@@ -1318,44 +1387,73 @@ $$;
 
 
 --
--- Name: rule_violation(text, text, text, text, text, text, text, text, text, jsonb, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+-- Name: rule_violation(text, text, text, text, text, text, text, text, text, jsonb, text, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
-CREATE FUNCTION dbguard.rule_violation(p_rule text, p_mode text, p_sqlstate text, p_alert_type text, p_entity_type text, p_entity_id text, p_message text, p_detail text, p_hint text, p_details jsonb DEFAULT '{}'::jsonb, p_table text DEFAULT NULL::text, p_column text DEFAULT NULL::text) RETURNS boolean
+CREATE FUNCTION dbguard.rule_violation(p_rule text, p_mode text, p_sqlstate text, p_alert_type text, p_entity_type text, p_entity_id text, p_message text, p_detail text, p_hint text, p_details jsonb DEFAULT '{}'::jsonb, p_table text DEFAULT NULL::text, p_column text DEFAULT NULL::text, p_severity text DEFAULT 'warning'::text) RETURNS boolean
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    AS $_$
+DECLARE
+    v_sqlstate pg_catalog.text := CASE WHEN p_sqlstate ~ '^DG0[0-9][0-9]$'
+                                       THEN '23Q' || pg_catalog.right(p_sqlstate, 2)
+                                       ELSE p_sqlstate END;
 BEGIN
     IF p_mode = 'enforce' THEN
-        RAISE EXCEPTION USING MESSAGE = p_message, ERRCODE = p_sqlstate,
+        RAISE EXCEPTION USING MESSAGE = p_message, ERRCODE = v_sqlstate,
               DETAIL = coalesce(p_detail, ''), HINT = coalesce(p_hint, ''),
               TABLE = coalesce(p_table, ''), COLUMN = coalesce(p_column, '');
     END IF;
     IF p_mode IN ('alert', 'correct') THEN
-        PERFORM dbguard.raise_alert(p_alert_type, 'warning', p_entity_type, p_entity_id, p_message,
-                                    coalesce(p_details, '{}'::jsonb)
+        PERFORM dbguard.raise_alert(p_alert_type, coalesce(p_severity, 'warning'), p_entity_type, p_entity_id,
+                                    p_message,
+                                    coalesce(p_details, '{}'::pg_catalog.jsonb)
                                         || pg_catalog.jsonb_build_object('detail', p_detail, 'mode', p_mode),
                                     'trigger', p_mode = 'correct', p_rule);
     END IF;
+    IF p_mode = 'correct' THEN
+        RAISE WARNING USING MESSAGE = p_message, ERRCODE = v_sqlstate,
+              DETAIL = coalesce(p_detail, ''), HINT = coalesce(p_hint, ''),
+              TABLE = coalesce(p_table, ''), COLUMN = coalesce(p_column, '');
+    END IF;
     RETURN p_mode = 'correct';
 END
+$_$;
+
+
+--
+-- Name: source_lifecycle(text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.source_lifecycle(p_source text, OUT booking_source text, OUT created_by text) RETURNS record
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT m.booking_source, m.created_by
+      FROM (SELECT 1) one
+      LEFT JOIN LATERAL (
+            SELECT sm.booking_source, sm.created_by
+              FROM dbguard.source_mappings sm
+             WHERE pg_catalog.lower(sm.source) = pg_catalog.lower(pg_catalog.btrim(p_source))
+             ORDER BY sm.source = p_source DESC, sm.source
+             LIMIT 1) m ON true
 $$;
 
 
 --
--- Name: secure_function(regprocedure, boolean); Type: FUNCTION; Schema: dbguard; Owner: -
+-- Name: take_pending_lead_rollups(integer); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
-CREATE FUNCTION dbguard.secure_function(p_function regprocedure, p_definer boolean DEFAULT false) RETURNS void
-    LANGUAGE plpgsql
+CREATE FUNCTION dbguard.take_pending_lead_rollups(p_limit integer DEFAULT 100) RETURNS SETOF bigint
+    LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-BEGIN
-    -- regprocedure's text is the quoted, schema-qualified signature from the catalog.
-    EXECUTE pg_catalog.format('ALTER FUNCTION %s %s SET search_path = pg_catalog, pg_temp',
-                              p_function, CASE WHEN p_definer THEN 'SECURITY DEFINER' ELSE '' END);
-    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', p_function);
-END
+    DELETE FROM dbguard.pending_lead_rollups p
+     WHERE p.lead_id IN (SELECT q.lead_id FROM dbguard.pending_lead_rollups q
+                          ORDER BY q.lead_id
+                          LIMIT greatest(1, least(coalesce(p_limit, 100), 10000))
+                            FOR UPDATE SKIP LOCKED)
+    RETURNING p.lead_id
 $$;
 
 
@@ -1364,7 +1462,7 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__cancellation_metadata() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
@@ -1385,8 +1483,12 @@ BEGIN
 
     IF NEW.status IS NOT DISTINCT FROM 'cancelled' AND NEW.cancelled_at IS NULL THEN
         IF NOT v_was_cancelled THEN
-            NEW.cancelled_at := pg_catalog.now();
-        ELSIF dbguard.rule_violation('cancellation_metadata', v_mode, 'DG007', 'cancelled_without_cancelled_at',
+            NEW.cancelled_at := CASE WHEN v_insert AND NEW.status_changed_at <> pg_catalog.now() THEN NEW.status_changed_at
+                                     WHEN v_insert AND NEW.updated_at <> pg_catalog.now() THEN NEW.updated_at
+                                     WHEN NOT v_insert AND NEW.status_changed_at IS DISTINCT FROM OLD.status_changed_at
+                                          AND NEW.status_changed_at IS NOT NULL THEN NEW.status_changed_at
+                                     ELSE pg_catalog.now() END;
+        ELSIF dbguard.rule_violation('cancellation_metadata', v_mode, '23Q07', 'cancelled_without_cancelled_at',
                   'appointment', v_row,
                   pg_catalog.format('dbguard: public.appointments row %s: status ''cancelled'' but cancelled_at is NULL', v_row),
                   'a cancelled appointment records when it was cancelled',
@@ -1408,7 +1510,7 @@ BEGIN
                 NEW.cancellation_reason := NULL;
             END IF;
         ELSIF v_at_written THEN
-            IF dbguard.rule_violation('cancellation_metadata', v_mode, 'DG007', 'cancelled_at_without_cancelled_status',
+            IF dbguard.rule_violation('cancellation_metadata', v_mode, '23Q07', 'cancelled_at_without_cancelled_status',
                    'appointment', v_row,
                    pg_catalog.format('dbguard: public.appointments row %s: cancelled_at is set but status is %L, not ''cancelled''',
                                      v_row, NEW.status),
@@ -1417,7 +1519,7 @@ BEGIN
                    v_details, 'public.appointments', 'status') THEN
                 NEW.status := 'cancelled';
             END IF;
-        ELSIF dbguard.rule_violation('cancellation_metadata', v_mode, 'DG007', 'cancelled_at_without_cancelled_status',
+        ELSIF dbguard.rule_violation('cancellation_metadata', v_mode, '23Q07', 'cancelled_at_without_cancelled_status',
                   'appointment', v_row,
                   pg_catalog.format('dbguard: public.appointments row %s: status %L still carries cancelled_at', v_row, NEW.status),
                   'cancelled_at is only set on cancelled appointments',
@@ -1466,25 +1568,35 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__creation_metadata() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode text;
+    v_derived record;
+    v_source_booking text;
+    v_source_actor text;
 BEGIN
     IF dbguard.rule_mode('creation_metadata') = 'off' THEN
         RETURN NEW;
     END IF;
 
-    -- The written value, else the setting, else the row's source; source_mappings
-    -- maps every booking source to itself, so a setting or a legacy source such as
-    -- 'cal.com' both come out as a booking source. One expression each (coalesce
-    -- stops at the first value): see v5 above.
+    -- The written value, else the setting, else what the row's source says
+    -- (dbguard.source_lifecycle), else 'unknown'. A setting that is a legacy
+    -- source such as 'cal.com' is mapped too.
+    IF NEW.source IS NOT NULL
+       AND ((NEW.booking_source IS NULL AND NULLIF(pg_catalog.current_setting('dbguard.source', true), '') IS NULL)
+            OR (NEW.created_by IS NULL AND NULLIF(pg_catalog.current_setting('dbguard.actor', true), '') IS NULL)) THEN
+        v_derived := dbguard.source_lifecycle(NEW.source);
+        v_source_booking := v_derived.booking_source;
+        v_source_actor := v_derived.created_by;
+    END IF;
     NEW.booking_source := coalesce(NEW.booking_source,
                                    dbguard.mapped_booking_source(NULLIF(pg_catalog.current_setting('dbguard.source', true), '')),
                                    NULLIF(pg_catalog.current_setting('dbguard.source', true), ''),
-                                   dbguard.mapped_booking_source(NEW.source), 'unknown');
-    NEW.created_by := coalesce(NEW.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'unknown');
+                                   v_source_booking, 'unknown');
+    NEW.created_by := coalesce(NEW.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''),
+                               v_source_actor, 'unknown');
 
     IF NOT (dbguard.in_vocabulary('booking_source', NEW.booking_source) AND dbguard.in_vocabulary('actor', NEW.created_by)) THEN
         v_mode := dbguard.rule_mode('creation_metadata');
@@ -1510,40 +1622,17 @@ $$;
 
 CREATE FUNCTION dbguard.tg_appointments__history() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 DECLARE
-    v_mode pg_catalog.text;
-    v_actor pg_catalog.text;
-    v_source pg_catalog.text;
+    v_actor text;
+    v_source text;
     v_user bigint;
-    v_reason pg_catalog.text;
-    v_events pg_catalog.jsonb;
+    v_reason text;
+    v_events jsonb;
     v_row public.appointments;
-    v_event pg_catalog.text;
+    v_event text;
 BEGIN
-    -- Runs as its owner: only on the table(s) it was written for.
-    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__history() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF TG_WHEN = 'BEFORE' THEN
-        -- The only BEFORE trigger of the rule: an UPDATE of the id.
-        v_mode := dbguard.rule_mode('appointment_history');
-        IF v_mode <> 'off' THEN
-            PERFORM dbguard.rule_violation('appointment_history',
-                CASE WHEN v_mode = 'alert' THEN 'alert' ELSE 'enforce' END, 'DG007', 'appointment_id_changed',
-                'appointment', OLD.id::pg_catalog.text,
-                pg_catalog.format('dbguard: public.appointments row %s: id cannot change (to %s)', OLD.id, NEW.id),
-                'rule appointment_history: the history of an appointment (public.appointment_events) is kept by its id; '
-                'a new id would orphan it, or merge it with the history of another appointment that had that id.',
-                'Keep the id; put an outside identifier into external_id or a provider id column instead.',
-                pg_catalog.jsonb_build_object('old_id', OLD.id, 'new_id', NEW.id),
-                'public.appointments', 'id');
-        END IF;
-        RETURN NEW;
-    END IF;
     IF dbguard.rule_mode('appointment_history') = 'off' THEN
         RETURN NULL;
     END IF;
@@ -1604,7 +1693,7 @@ BEGIN
                         'previous_cancelled_at', OLD.cancelled_at, 'previous_cancelled_by', OLD.cancelled_by,
                         'previous_cancelled_by_user_id', OLD.cancelled_by_user_id,
                         'previous_cancellation_reason', OLD.cancellation_reason)
-                    ELSE '{}'::pg_catalog.jsonb END);
+                    ELSE '{}'::jsonb END);
         END IF;
         IF NEW.starts_at IS DISTINCT FROM OLD.starts_at THEN
             v_events := v_events || pg_catalog.jsonb_build_object(
@@ -1631,7 +1720,7 @@ BEGIN
         (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
          actor, source, user_id, details)
     SELECT v_row.id, v_row.lead_id, v_row.call_id, x.e ->> 'event', x.e ->> 'old_status', x.e ->> 'new_status',
-           (x.e ->> 'old_starts_at')::pg_catalog.timestamptz, (x.e ->> 'new_starts_at')::pg_catalog.timestamptz,
+           (x.e ->> 'old_starts_at')::timestamptz, (x.e ->> 'new_starts_at')::timestamptz,
            x.e ->> 'actor', x.e ->> 'source', (x.e ->> 'user_id')::bigint,
            pg_catalog.jsonb_strip_nulls((x.e -> 'details') || pg_catalog.jsonb_build_object('reason', v_reason))
       FROM pg_catalog.jsonb_array_elements(v_events) WITH ORDINALITY AS x(e, ord)
@@ -1646,8 +1735,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__host_staff_assignment() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE plpgsql
+    SET search_path TO ''
     AS $$
 DECLARE
     v_mode     text := dbguard.rule_mode('host_staff_assignment');
@@ -1683,49 +1772,18 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__lead_rollup() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('lead_rollup');
     v_leads bigint[];
-    v_lead bigint;
-    v_primary_id bigint;
-    v_primary_start timestamptz;
-    v_primary_rank integer;
-    v_primary_status text;
-    v_count bigint;
-    v_new_id bigint;
-    v_new_lead bigint;
-    v_new_status text;
-    v_new_start timestamptz;
-    v_new_end timestamptz;
-    v_new_cancelled timestamptz;
-    v_new_provider text;
-    v_new_source text;
-    v_new_rank integer;
+    v_list text;
 BEGIN
-    IF v_mode = 'off' THEN
+    IF dbguard.rule_mode('lead_rollup') = 'off' THEN
         RETURN NULL;
     END IF;
-    -- Transition tables are named relations of this trigger only; each query
-    -- is planned on first use, so a branch never sees another event's tables.
-    -- (No plpgsql_check pragmas any more, v6: each PERFORM was a statement per
-    -- call; the lint passes the tables' names to plpgsql_check instead.)
     IF TG_OP = 'INSERT' THEN
-        -- The first row and the row count; the row is used only when it is the
-        -- statement's only one.
-        SELECT n.id, n.lead_id, n.status, n.starts_at, n.ends_at, n.cancelled_at, n.provider, n.booking_source,
-               (SELECT pg_catalog.count(*) FROM dbguard_new_rows)
-          INTO v_new_id, v_new_lead, v_new_status, v_new_start, v_new_end, v_new_cancelled, v_new_provider,
-               v_new_source, v_count
-          FROM dbguard_new_rows n
-         LIMIT 1;
-        IF v_count = 1 THEN
-            v_leads := CASE WHEN v_new_lead IS NULL THEN '{}' ELSE ARRAY[v_new_lead] END;
-        ELSE
-            v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
-        END IF;
+        v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
     ELSIF TG_OP = 'DELETE' THEN
         v_leads := ARRAY(SELECT DISTINCT o.lead_id FROM dbguard_old_rows o WHERE o.lead_id IS NOT NULL);
     ELSE
@@ -1739,76 +1797,37 @@ BEGIN
                    IS DISTINCT FROM
                    (o.lead_id, o.status, o.starts_at, o.ends_at, o.cancelled_at, o.provider, o.booking_source));
     END IF;
-
-    IF TG_OP = 'UPDATE' AND v_mode <> 'alert' AND pg_catalog.cardinality(v_leads) = 1 THEN
-        -- The written row, when the statement wrote exactly one.
-        SELECT n.id, n.lead_id, n.status, n.starts_at, n.ends_at, n.cancelled_at, n.provider, n.booking_source,
-               (SELECT pg_catalog.count(*) FROM dbguard_new_rows)
-          INTO v_new_id, v_new_lead, v_new_status, v_new_start, v_new_end, v_new_cancelled, v_new_provider,
-               v_new_source, v_count
-          FROM dbguard_new_rows n
-         LIMIT 1;
+    IF pg_catalog.cardinality(v_leads) = 0 THEN
+        RETURN NULL;
     END IF;
-
-    IF v_count = 1 AND v_mode <> 'alert' AND pg_catalog.cardinality(v_leads) = 1 THEN
-        v_lead := v_leads[1];
-        -- The lock refresh_lead_rollup takes, taken here: under READ COMMITTED a
-        -- writer that waited for it reads the rollup the other session committed.
-        -- Ranks as in dbguard.lead_primary_appointment: 0 upcoming active,
-        -- 1 past active, 2 cancelled; NULL = cannot be primary.
-        SELECT l.appointment_id, l.appointment_start_at, l.appointment_status
-          INTO v_primary_id, v_primary_start, v_primary_status
-          FROM public.leads l
-         WHERE l.id = v_lead
-           FOR NO KEY UPDATE OF l;
-        v_primary_rank := CASE WHEN dbguard.code_is_active('appointment_status', v_primary_status)
-                               THEN CASE WHEN v_primary_start >= pg_catalog.now() THEN 0 ELSE 1 END
-                               WHEN v_primary_status = 'cancelled' THEN 2 END;
-        v_new_rank := CASE WHEN dbguard.code_is_active('appointment_status', v_new_status)
-                           THEN CASE WHEN v_new_start >= pg_catalog.now() THEN 0 ELSE 1 END
-                           WHEN v_new_status = 'cancelled' THEN 2 END;
-        -- Skip when the written row is not the stored primary and cannot become
-        -- it: it left the lead, it cannot be primary, or the stored primary surely
-        -- outranks it (a lower rank, or the same rank and a sooner upcoming / later
-        -- past or cancelled start). Ties, NULL starts, the primary itself and a
-        -- rollup that names no primary take the full path.
-        IF v_primary_id IS NOT NULL AND v_primary_rank IS NOT NULL AND v_new_id <> v_primary_id
-           AND (v_new_lead IS DISTINCT FROM v_lead
-                OR v_new_rank IS NULL
-                OR v_primary_rank < v_new_rank
-                OR v_primary_rank = v_new_rank AND CASE WHEN v_new_rank = 0 THEN v_primary_start < v_new_start
-                                                        ELSE v_primary_start > v_new_start END) THEN
-            RETURN NULL;
-        END IF;
-        -- The written row surely becomes the primary (see v5 above): write it.
-        IF v_primary_id IS NOT NULL AND v_primary_rank = 0 AND v_new_rank = 0 AND v_new_id <> v_primary_id
-           AND v_new_lead = v_lead AND v_new_start < v_primary_start THEN
-            UPDATE public.leads l
-               SET appointment_id = v_new_id,
-                   appointment_start_at = v_new_start,
-                   appointment_end_at = v_new_end,
-                   appointment_status = v_new_status,
-                   appointment_canceled_at = v_new_cancelled,
-                   appointment_provider = v_new_provider,
-                   appointment_source = v_new_source,
-                   appointment_last_checked_at = pg_catalog.now()
-             WHERE l.id = v_lead;
-            RETURN NULL;
-        END IF;
+    v_list := coalesce(pg_catalog.current_setting('dbguard.lead_rollup_leads', true), '');
+    IF v_list <> '' THEN
+        v_leads := v_leads || dbguard.lead_rollup_pending_ids(v_list);
     END IF;
+    PERFORM pg_catalog.set_config('dbguard.lead_rollup_leads',
+        (SELECT pg_catalog.string_agg(DISTINCT l::text, ',') FROM pg_catalog.unnest(v_leads) l), true);
+    -- Deferred (the default), the step queued by this statement's first row is
+    -- still pending and the flag is on. When it is off, that step has run
+    -- already, before this statement trigger (SET CONSTRAINTS ... IMMEDIATE
+    -- fires row events first): run it now, as earlier versions did.
+    IF pg_catalog.current_setting('dbguard.lead_rollup_queued', true) IS DISTINCT FROM 'on' THEN
+        PERFORM dbguard.lead_rollup_step();
+    END IF;
+    RETURN NULL;
+END
+$$;
 
-    FOR v_lead IN SELECT l FROM pg_catalog.unnest(v_leads) l ORDER BY l LOOP
-        IF v_mode <> 'alert' THEN
-            PERFORM dbguard.refresh_lead_rollup(v_lead);
-        ELSIF dbguard.refresh_lead_rollup(v_lead, false) THEN
-            PERFORM dbguard.raise_alert('lead_rollup_drift', 'warning', 'lead', v_lead::text,
-                pg_catalog.format('lead %s: rollup columns differ from its primary appointment', v_lead),
-                pg_catalog.jsonb_build_object('lead_id', v_lead,
-                                              'primary_appointment_id', dbguard.lead_primary_appointment(v_lead),
-                                              'mode', v_mode),
-                'trigger', false, 'lead_rollup');
-        END IF;
-    END LOOP;
+
+--
+-- Name: tg_appointments__lead_rollup_at_commit(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__lead_rollup_at_commit() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM dbguard.lead_rollup_step();
     RETURN NULL;
 END
 $$;
@@ -1819,7 +1838,7 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__link_sync() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
@@ -1862,7 +1881,7 @@ BEGIN
         -- appointment just inserted is visible, so the newest is never NULL
         -- unless a later trigger of the statement deleted it (its delete
         -- re-syncs the call).
-        PERFORM 1 FROM public.calls c WHERE c.id = NEW.call_id FOR NO KEY UPDATE OF c;
+        SELECT c.appointment_link_status INTO v_status FROM public.calls c WHERE c.id = NEW.call_id FOR NO KEY UPDATE OF c;
         UPDATE public.calls c
            SET appointment_link_status = 'linked',
                appointment_linked_at = CASE WHEN c.appointment_id = s.newest AND c.appointment_link_status = 'linked'
@@ -1881,6 +1900,9 @@ BEGIN
                 AND c.appointment_linked_at IS NOT NULL AND c.appointment_made
                 AND c.session_outcome = 'appointment_booked') IS NOT TRUE;
         v_marker := pg_catalog.set_config('dbguard.linking_call', '', true);
+        IF v_status = 'creation_failed' THEN
+            PERFORM dbguard.restore_rolled_back_claim(NEW.call_id);
+        END IF;
         RETURN NULL;
     END IF;
 
@@ -1962,6 +1984,9 @@ BEGIN
              WHERE c.id = v_call_id;
             IF v_appointment_id IS NOT NULL THEN
                 v_marker := pg_catalog.set_config('dbguard.linking_call', '', true);
+                IF v_call.appointment_link_status = 'creation_failed' THEN
+                    PERFORM dbguard.restore_rolled_back_claim(v_call_id);
+                END IF;
             END IF;
         END IF;
     END LOOP;
@@ -1975,66 +2000,19 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__reschedule_chain() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE plpgsql
+    SET search_path TO ''
     AS $$
 DECLARE
-    v_mode pg_catalog.text := dbguard.rule_mode('reschedule_chain');
-    v_row pg_catalog.text := NEW.id::pg_catalog.text;
+    v_mode text := dbguard.rule_mode('reschedule_chain');
+    v_row text := NEW.id::text;
     v_pred record;
-    v_problem pg_catalog.text;
-    v_detail pg_catalog.text;
-    v_pairs pg_catalog.jsonb;
+    v_problem text;
+    v_detail text;
 BEGIN
-    -- Runs as its owner: only on the table(s) it was written for.
-    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__reschedule_chain() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
     IF v_mode = 'off' THEN
         RETURN NEW;
     END IF;
-
-    IF TG_WHEN = 'AFTER' THEN
-        -- This row moved to another lead or customer (an AFTER trigger: a statement
-        -- that moves a whole chain is checked once every row of it has moved).
-        -- Every link from or to it that now crosses leads, as the rows are now.
-        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                   'appointment_id', x.s_id, 'rescheduled_from_id', x.p_id,
-                   'lead_id', x.s_lead, 'customer_id', x.s_customer,
-                   'predecessor_lead_id', x.p_lead, 'predecessor_customer_id', x.p_customer) ORDER BY x.s_id)
-          INTO v_pairs
-          FROM (SELECT s.id AS s_id, s.lead_id AS s_lead, s.customer_id AS s_customer,
-                       p.id AS p_id, p.lead_id AS p_lead, p.customer_id AS p_customer
-                  FROM public.appointments s JOIN public.appointments p ON p.id = s.rescheduled_from_id
-                 WHERE s.id = NEW.id
-                UNION ALL
-                SELECT s.id, s.lead_id, s.customer_id, p.id, p.lead_id, p.customer_id
-                  FROM public.appointments p JOIN public.appointments s ON s.rescheduled_from_id = p.id
-                 WHERE p.id = NEW.id AND s.id <> p.id) x
-         WHERE NOT coalesce(x.s_lead = x.p_lead OR x.s_customer = x.p_customer, false)
-           AND coalesce(x.s_lead <> x.p_lead OR x.s_customer <> x.p_customer, false);
-        IF v_pairs IS NOT NULL AND dbguard.rule_violation('reschedule_chain', v_mode, 'DG005',
-               'reschedule_chain_violation', 'appointment', v_row,
-               pg_catalog.format('dbguard: public.appointments row %s moved to lead %s / customer %s; these '
-                                 'reschedule links now cross leads: %s',
-                                 v_row, coalesce(NEW.lead_id::pg_catalog.text, 'NULL'),
-                                 coalesce(NEW.customer_id::pg_catalog.text, 'NULL'), v_pairs),
-               'a reschedule chain belongs to one lead or customer',
-               'Move the whole chain in one statement, or clear rescheduled_from_id of the appointments that '
-               'should leave it first.',
-               pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'links', v_pairs,
-                                             'problem', 'moved to another lead/customer'),
-               'public.appointments', 'lead_id') THEN
-            UPDATE public.appointments a
-               SET rescheduled_from_id = NULL
-             WHERE a.id IN (SELECT (x ->> 'appointment_id')::pg_catalog.int8
-                              FROM pg_catalog.jsonb_array_elements(v_pairs) x);
-        END IF;
-        RETURN NULL;
-    END IF;
-
     IF TG_OP = 'UPDATE' THEN
         -- Two links written at once (A -> B, B -> A) would each miss the other
         -- and close a cycle: changes of existing links take turns, and the
@@ -2053,19 +2031,14 @@ BEGIN
         v_problem := 'points to itself';
         v_detail := 'an appointment cannot replace itself';
     ELSIF NOT FOUND THEN
-        IF TG_OP = 'UPDATE' OR v_mode = 'alert' THEN
-            -- A missing predecessor is the foreign key's to refuse.
-            RETURN NEW;
-        END IF;
-        v_problem := 'names an appointment that does not exist (yet)';
-        v_detail := 'the appointment this one replaces must be written first: in an earlier statement, '
-                    'or earlier in the same INSERT';
+        -- A missing predecessor is the foreign key's to refuse.
+        RETURN NEW;
     ELSIF NOT coalesce(NEW.lead_id = v_pred.lead_id OR NEW.customer_id = v_pred.customer_id, false)
           AND coalesce(NEW.lead_id <> v_pred.lead_id OR NEW.customer_id <> v_pred.customer_id, false) THEN
         v_problem := pg_catalog.format('points to appointment %s of another lead/customer', v_pred.id);
         v_detail := pg_catalog.format('this row: lead %s, customer %s; appointment %s: lead %s, customer %s',
-                                      coalesce(NEW.lead_id::pg_catalog.text, 'NULL'), coalesce(NEW.customer_id::pg_catalog.text, 'NULL'), v_pred.id,
-                                      coalesce(v_pred.lead_id::pg_catalog.text, 'NULL'), coalesce(v_pred.customer_id::pg_catalog.text, 'NULL'));
+                                      coalesce(NEW.lead_id::text, 'NULL'), coalesce(NEW.customer_id::text, 'NULL'), v_pred.id,
+                                      coalesce(v_pred.lead_id::text, 'NULL'), coalesce(v_pred.customer_id::text, 'NULL'));
     ELSIF TG_OP = 'UPDATE' AND EXISTS (
             WITH RECURSIVE chain (id, rescheduled_from_id) AS (
                 SELECT a.id, a.rescheduled_from_id FROM public.appointments a WHERE a.id = NEW.rescheduled_from_id
@@ -2089,6 +2062,7 @@ BEGIN
         END IF;
         RETURN NEW;
     END IF;
+
     NEW.lead_id := coalesce(NEW.lead_id, v_pred.lead_id);
     NEW.customer_id := coalesce(NEW.customer_id, v_pred.customer_id);
     -- Version 2: take the locks in the order every other write takes them --
@@ -2110,7 +2084,7 @@ BEGIN
            SET status = 'rescheduled',
                rescheduled_at = pg_catalog.now(),
                rescheduled_by = dbguard.vocabulary_value('reschedule_chain', v_mode, 'actor', coalesce(dbguard.acting('actor'), 'system'), 'unknown',
-                                                         'appointment', 'public.appointments', 'rescheduled_by', v_pred.id::pg_catalog.text),
+                                                         'appointment', 'public.appointments', 'rescheduled_by', v_pred.id::text),
                rescheduled_by_user_id = dbguard.acting_user_id()
          WHERE a.id = v_pred.id;
     END IF;
@@ -2124,8 +2098,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__reschedule_metadata() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE plpgsql
+    SET search_path TO ''
     AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('reschedule_metadata');
@@ -2161,33 +2135,22 @@ $$;
 
 CREATE FUNCTION dbguard.tg_calcom_host_mappings__audit() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 DECLARE
-    c_sync_only constant pg_catalog.text[] := ARRAY['updated_at', 'last_synced_at'];
-    v_mode      pg_catalog.text := dbguard.rule_mode('host_mapping_audit');
-    v_resolver  pg_catalog.text := dbguard.acting('resolver');
-    v_actor     pg_catalog.text := dbguard.acting('actor');
+    c_sync_only constant text[] := ARRAY['updated_at', 'last_synced_at'];
+    v_mode      text := dbguard.rule_mode('host_mapping_audit');
+    v_resolver  text := dbguard.acting('resolver');
+    v_actor     text := dbguard.acting('actor');
     v_user_id   bigint;
-    v_reason    pg_catalog.text;
-    v_row       pg_catalog.jsonb;
-    v_old       pg_catalog.jsonb;
-    v_new       pg_catalog.jsonb;
-    v_action    pg_catalog.text;
+    v_reason    text;
+    v_row       jsonb;
+    v_old       jsonb;
+    v_new       jsonb;
+    v_action    text;
 BEGIN
-    -- Runs as its owner: only on the table(s) it was written for.
-    IF TG_RELID <> 'public.calcom_host_mappings'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_calcom_host_mappings__audit() is a trigger of public.calcom_host_mappings only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
     IF v_mode = 'off' THEN
         RETURN NULL;
-    END IF;
-    IF v_resolver IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM dbguard.resolver_writes w
-             WHERE w.backend_pid = pg_catalog.pg_backend_pid() AND w.xact = pg_catalog.txid_current()) THEN
-        v_resolver := NULL;
     END IF;
     v_user_id := dbguard.acting_user_id();
     v_reason := coalesce(dbguard.acting('reason'), v_resolver);
@@ -2249,7 +2212,7 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_calls__booking_requires_appointment() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
@@ -2258,6 +2221,9 @@ DECLARE
     v_call public.calls;
     v_alert_type text;
     v_seen text;
+    v_message text;
+    v_detail text;
+    v_hint text;
 BEGIN
     -- Separate branches: OLD.call_id does not even parse for a calls row.
     IF TG_TABLE_NAME = 'calls' THEN
@@ -2279,22 +2245,26 @@ BEGIN
         RETURN NULL;
     END IF;
 
+    v_message := pg_catalog.format('dbguard: call %s claims a booking (booking_confirmed = %s, appointment_made = %s) but has no appointment',
+                                   v_call_id, v_call.booking_confirmed::text, v_call.appointment_made::text);
+    v_detail := pg_catalog.format('Checked by rule booking_confirmed_requires_appointment (a deferred check: at commit, or at SET CONSTRAINTS ... IMMEDIATE): '
+                                  'no row of public.appointments has call_id = %s (booking_id %s).',
+                                  v_call_id, coalesce(pg_catalog.quote_literal(v_call.booking_id), 'NULL'));
+    v_hint := pg_catalog.format('Create the appointment with call_id = %1$s in the same transaction, or take the claim back: '
+                                'SELECT dbguard.rollback_booking_flags(%1$s, ''appointment_validation_failed''); '
+                                '(or UPDATE public.calls SET booking_confirmed = false, appointment_made = false, '
+                                'session_outcome = ''creation_failed'' WHERE id = %1$s).',
+                                v_call_id);
     IF v_mode = 'enforce' THEN
-        RAISE EXCEPTION 'dbguard: call % claims a booking (booking_confirmed = %, appointment_made = %) but has no appointment',
-                v_call_id, v_call.booking_confirmed::text, v_call.appointment_made::text
-            USING ERRCODE = 'DG003',
-                  DETAIL = pg_catalog.format('Checked at commit by rule booking_confirmed_requires_appointment: no row of public.appointments '
-                                             'has call_id = %s (booking_id %s). Nothing of this transaction is kept.',
-                                             v_call_id, coalesce(pg_catalog.quote_literal(v_call.booking_id), 'NULL')),
-                  HINT = pg_catalog.format('Create the appointment with call_id = %1$s in the same transaction, or take the claim back: '
-                                           'SELECT dbguard.rollback_booking_flags(%1$s, ''appointment_validation_failed''); '
-                                           '(or UPDATE public.calls SET booking_confirmed = false, appointment_made = false, '
-                                           'session_outcome = ''creation_failed'' WHERE id = %1$s).',
-                                           v_call_id),
-                  TABLE = 'calls';
+        RAISE EXCEPTION USING MESSAGE = v_message, ERRCODE = '23Q03', DETAIL = v_detail,
+                              HINT = v_hint, TABLE = 'calls';
     ELSIF v_mode = 'correct' THEN
         PERFORM dbguard.rollback_booking_flags(v_call_id, 'appointment_validation_failed',
                                                'booking_confirmed_requires_appointment');
+        -- The enforce message, so a client's notice handler hears that the
+        -- claim was taken back (the data has already been repaired).
+        RAISE WARNING USING MESSAGE = v_message, ERRCODE = '23Q03', DETAIL = v_detail,
+                            HINT = v_hint, TABLE = 'calls';
     ELSE
         -- Alert mode: one alert per call and transaction, however many
         -- writes to the call queued a check.
@@ -2323,7 +2293,7 @@ $_$;
 --
 
 CREATE FUNCTION dbguard.tg_calls__customer_link_sync() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
@@ -2404,18 +2374,13 @@ BEGIN
         RETURN NEW;
     END IF;
 
-    IF v_contradiction AND v_mode = 'enforce' THEN
-        RAISE EXCEPTION 'dbguard: public.calls row % has customer_link_status = % but customer_id = %',
-                NEW.id, pg_catalog.quote_nullable(NEW.customer_link_status), coalesce(NEW.customer_id::text, 'NULL')
-            USING ERRCODE = 'DG001',
-                  DETAIL = 'rule customer_link_sync: a call is linked exactly when customer_id is set.',
-                  HINT = 'Set customer_id to link a customer (the status follows), or clear customer_id to unlink; do not write customer_link_status by itself.',
-                  TABLE = 'calls', COLUMN = 'customer_link_status';
-    END IF;
-    IF v_mode = 'alert' OR v_contradiction THEN
-        PERFORM dbguard.raise_alert('customer_link_mismatch', CASE WHEN v_contradiction THEN 'warning' ELSE 'info' END,
-            'call', NEW.id::text,
-            pg_catalog.format('call %s: customer link columns disagree with customer_id %s', NEW.id, coalesce(NEW.customer_id::text, 'NULL')),
+    IF v_contradiction THEN
+        PERFORM dbguard.rule_violation('customer_link_sync', v_mode, '23Q01', 'customer_link_mismatch', 'call', NEW.id::text,
+            pg_catalog.format('dbguard: public.calls row %s has customer_link_status = %s but customer_id = %s',
+                              coalesce(NEW.id::text, '(new row)'), pg_catalog.quote_nullable(NEW.customer_link_status),
+                              coalesce(NEW.customer_id::text, 'NULL')),
+            'rule customer_link_sync: a call is linked exactly when customer_id is set.',
+            'Set customer_id to link a customer (the status follows), or clear customer_id to unlink; do not write customer_link_status by itself.',
             pg_catalog.jsonb_build_object(
                 'customer_id', NEW.customer_id,
                 'written', pg_catalog.jsonb_build_object('customer_link_status', NEW.customer_link_status,
@@ -2424,7 +2389,7 @@ BEGIN
                 'expected', pg_catalog.jsonb_build_object('customer_link_status', v_target.customer_link_status,
                     'customer_linked_at', v_target.customer_linked_at, 'customer_link_method', v_target.customer_link_method,
                     'customer_link_confidence', v_target.customer_link_confidence)),
-            'trigger', v_mode <> 'alert', 'customer_link_sync');
+            'calls', 'customer_link_status');
     END IF;
     IF v_mode = 'alert' THEN
         RETURN NEW;
@@ -2439,8 +2404,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_calls__direction_default() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE plpgsql
+    SET search_path TO ''
     AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('call_direction_default');
@@ -2477,7 +2442,7 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_calls__outcome_flag_sync() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
@@ -2495,7 +2460,6 @@ BEGIN
     v_made_changed := TG_OP = 'INSERT' OR NEW.appointment_made IS DISTINCT FROM OLD.appointment_made;
     v_outcome_changed := TG_OP = 'INSERT' OR NEW.session_outcome IS DISTINCT FROM OLD.session_outcome;
     IF v_outcome_changed THEN
-        -- An unknown outcome is treated as not given (NULL).
         IF NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
             NEW.session_outcome := dbguard.vocabulary_value('outcome_flag_sync', v_mode, 'session_outcome',
                 NEW.session_outcome, NULL, 'call', 'public.calls', 'session_outcome', NEW.id::text);
@@ -2509,8 +2473,12 @@ BEGIN
     END IF;
 
     IF NEW.session_outcome IS NULL THEN
-        -- appointment_made without an outcome: the outcome is not known, fill it in.
-        v_made_wins := true;
+        -- appointment_made without an outcome: the outcome is not known. Filling
+        -- it in is derived-field maintenance, silent; 'alert' leaves the row.
+        IF v_mode <> 'alert' THEN
+            NEW.session_outcome := 'appointment_booked';
+        END IF;
+        RETURN NEW;
     ELSIF v_made_changed <> v_outcome_changed THEN
         -- This statement changed one side only: it is the newest statement of intent.
         v_made_wins := v_made_changed;
@@ -2520,7 +2488,6 @@ BEGIN
         -- (booking_confirmed_requires_appointment).
         v_made_wins := NEW.appointment_made;
     END IF;
-
     IF v_made_wins THEN
         v_fixed := 'session_outcome';
         v_outcome := CASE WHEN NEW.appointment_made THEN 'appointment_booked' ELSE 'no_appointment' END;
@@ -2530,31 +2497,32 @@ BEGIN
         v_outcome := NEW.session_outcome;
         v_made := NEW.session_outcome = 'appointment_booked';
     END IF;
+    -- Neither side can take a booking back while an appointment exists for the
+    -- call (appointment_link_sync keeps it linked and booking_confirmed stays):
+    -- the side that denies it is the one repaired.
+    IF NOT v_made AND TG_OP = 'UPDATE' AND dbguard.call_has_appointment(NEW.id) THEN
+        v_fixed := CASE WHEN NEW.appointment_made THEN 'session_outcome' ELSE 'appointment_made' END;
+        v_outcome := 'appointment_booked';
+        v_made := true;
+    END IF;
 
-    IF v_mode = 'enforce' AND NEW.session_outcome IS NOT NULL THEN
-        RAISE EXCEPTION 'dbguard: public.calls row % has session_outcome = % but appointment_made = %',
-                NEW.id, pg_catalog.quote_literal(NEW.session_outcome), NEW.appointment_made::text
-            USING ERRCODE = 'DG006',
-                  DETAIL = 'rule outcome_flag_sync: session_outcome is ''appointment_booked'' exactly when appointment_made is true.',
-                  HINT = 'Write both together: appointment_made = true with session_outcome = ''appointment_booked'', '
-                         'or appointment_made = false with another outcome (e.g. ''no_appointment'', ''creation_failed'').',
-                  TABLE = 'calls', COLUMN = v_fixed;
-    END IF;
-    IF v_mode = 'alert' OR NEW.session_outcome IS NOT NULL THEN
-        PERFORM dbguard.raise_alert(v_fixed || '_mismatch',
-            CASE WHEN NEW.session_outcome IS NULL THEN 'info'
-                 WHEN NEW.session_outcome = 'appointment_booked' THEN 'critical' ELSE 'warning' END,
-            'call', NEW.id::text,
-            pg_catalog.format('call %s: session_outcome %s disagrees with appointment_made %s; %s %s',
-                              NEW.id, pg_catalog.quote_nullable(NEW.session_outcome), NEW.appointment_made::text, v_fixed,
-                              CASE WHEN v_mode = 'alert' THEN 'would be repaired' ELSE 'repaired' END),
-            pg_catalog.jsonb_build_object(
-                'written', pg_catalog.jsonb_build_object('session_outcome', NEW.session_outcome, 'appointment_made', NEW.appointment_made),
-                'expected', pg_catalog.jsonb_build_object('session_outcome', v_outcome, 'appointment_made', v_made),
-                'repaired_column', v_fixed),
-            'trigger', v_mode <> 'alert', 'outcome_flag_sync');
-    END IF;
-    IF v_mode <> 'alert' THEN
+    IF dbguard.rule_violation('outcome_flag_sync', v_mode, '23Q06',
+           CASE WHEN NEW.session_outcome = 'appointment_booked' THEN 'session_outcome_mismatch'
+                ELSE 'appointment_made_mismatch' END,
+           'call', NEW.id::text,
+           pg_catalog.format('dbguard: public.calls row %s has session_outcome = %s but appointment_made = %s',
+                             coalesce(NEW.id::text, '(new row)'), pg_catalog.quote_literal(NEW.session_outcome),
+                             NEW.appointment_made::text),
+           'rule outcome_flag_sync: session_outcome is ''appointment_booked'' exactly when appointment_made is true.',
+           'Write both together: appointment_made = true with session_outcome = ''appointment_booked'', '
+           'or appointment_made = false with another outcome (e.g. ''no_appointment'', ''creation_failed''); '
+           'a call that has an appointment keeps appointment_made = true.',
+           pg_catalog.jsonb_build_object(
+               'written', pg_catalog.jsonb_build_object('session_outcome', NEW.session_outcome, 'appointment_made', NEW.appointment_made),
+               'expected', pg_catalog.jsonb_build_object('session_outcome', v_outcome, 'appointment_made', v_made),
+               'repaired_column', v_fixed),
+           'calls', v_fixed,
+           CASE WHEN NEW.session_outcome = 'appointment_booked' THEN 'critical' ELSE 'warning' END) THEN
         NEW.session_outcome := v_outcome;
         NEW.appointment_made := v_made;
     END IF;
@@ -2568,24 +2536,18 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_json__pii_redaction() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE plpgsql
+    SET search_path TO ''
     AS $_$
 DECLARE
-    v_mode pg_catalog.text;
+    v_mode text;
     v_appointments boolean;
-    v_column pg_catalog.text;
-    v_value pg_catalog.jsonb;
-    v_redacted pg_catalog.jsonb;
-    v_json pg_catalog.text;
-    v_text pg_catalog.text;
+    v_column text;
+    v_value jsonb;
+    v_redacted jsonb;
+    v_json text;
+    v_text text;
 BEGIN
-    -- Runs as its owner: only on the table(s) it was written for.
-    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass AND TG_RELID <> 'public.appointment_events'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_json__pii_redaction() is a trigger of public.appointments and public.appointment_events only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
     -- One branch per table: each table lacks the other's column, and a field
     -- reference is resolved only when its statement runs. (OLD is NULL on INSERT.)
     IF TG_TABLE_NAME = 'appointments' THEN
@@ -2599,7 +2561,7 @@ BEGIN
         END IF;
         v_value := NEW.details;
     END IF;
-    v_json := v_value::pg_catalog.text;
+    v_json := v_value::text;
     -- The first test: an '@', a phone-like key, or the tail of a phone number
     -- (v7, above). JSON without any of them cannot hold PII.
     IF v_json IS NULL
@@ -2642,7 +2604,7 @@ BEGIN
         RETURN pg_catalog.jsonb_populate_record(NEW, pg_catalog.jsonb_build_object(v_column, v_redacted));
     END IF;
     PERFORM dbguard.rule_violation('pii_redaction', v_mode, 'DG001', 'pii_in_metadata',
-        CASE WHEN v_appointments THEN 'appointment' ELSE 'appointment_event' END, NEW.id::pg_catalog.text,
+        CASE WHEN v_appointments THEN 'appointment' ELSE 'appointment_event' END, NEW.id::text,
         pg_catalog.format('dbguard: %s.%s row %s: %s contains e-mail addresses or phone numbers',
                           TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.id, v_column),
         'raw provider payloads must not keep personal data',
@@ -2661,7 +2623,7 @@ $_$;
 
 CREATE FUNCTION dbguard.tg_lookup_tables__lookup_functions() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 BEGIN
     PERFORM dbguard.write_lookup_functions();
@@ -2676,7 +2638,7 @@ $$;
 
 CREATE FUNCTION dbguard.tg_rule_settings__rule_mode() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 BEGIN
     PERFORM dbguard.write_rule_mode();
@@ -2690,8 +2652,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_staff__tenant_isolation() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE plpgsql
+    SET search_path TO ''
     AS $$
 DECLARE
     v_mode           text := dbguard.rule_mode('staff_tenant_isolation');
@@ -2752,7 +2714,7 @@ $$;
 
 CREATE FUNCTION dbguard.tg_vocabularies__pinned_codes() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 DECLARE
     v_code text;
@@ -2780,7 +2742,7 @@ $$;
 
 CREATE FUNCTION dbguard.unregister_rule(p_rule text) RETURNS void
     LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
     DELETE FROM dbguard.installed_rules WHERE rule = p_rule;
     DELETE FROM dbguard.rule_settings WHERE rule = p_rule;
@@ -2793,7 +2755,7 @@ $$;
 
 CREATE FUNCTION dbguard.validate_appointment_creation(p_call_id bigint, p_appointment_id bigint, p_booking_id text DEFAULT NULL::text) RETURNS TABLE(success boolean, reason text, details jsonb)
     LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $$
 DECLARE
     v_appointment public.appointments;
@@ -2849,6 +2811,28 @@ $$;
 
 
 --
+-- Name: vocabulary_message(text, text, text, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.vocabulary_message(p_vocabulary text, p_value text, p_table text, p_column text, p_row_id text, OUT message text, OUT detail text, OUT hint text) RETURNS record
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    v_allowed text := (SELECT pg_catalog.string_agg(v.code, ', ' ORDER BY v.code)
+                         FROM dbguard.vocabularies v WHERE v.vocabulary = p_vocabulary);
+BEGIN
+    message := pg_catalog.format('dbguard: %s.%s = %s is not an allowed %s',
+                                 p_table, p_column, pg_catalog.quote_literal(p_value), p_vocabulary);
+    detail := pg_catalog.format('row id %s; allowed values: %s', coalesce(p_row_id, '(new row)'), v_allowed);
+    hint := pg_catalog.format('Use one of the allowed values, or add the value to the vocabulary: '
+                              'INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES (%L, %L);',
+                              p_vocabulary, p_value);
+END
+$$;
+
+
+--
 -- Name: vocabulary_value(text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -2858,26 +2842,26 @@ CREATE FUNCTION dbguard.vocabulary_value(p_rule text, p_mode text, p_vocabulary 
     AS $$
 DECLARE
     v_normalised text := pg_catalog.lower(pg_catalog.btrim(p_value));
-    v_new text;
+    v_repairable boolean;
+    v_msg record;
 BEGIN
     IF p_mode = 'off' OR dbguard.in_vocabulary(p_vocabulary, p_value) THEN
         RETURN p_value;
     END IF;
-    IF p_mode = 'enforce' THEN
+    v_repairable := dbguard.in_vocabulary(p_vocabulary, v_normalised);
+    IF p_mode = 'enforce' OR (p_mode = 'correct' AND NOT v_repairable) THEN
         PERFORM dbguard.raise_vocabulary_error(p_vocabulary, p_value, p_table, p_column, p_row_id);
     END IF;
-    v_new := CASE WHEN dbguard.in_vocabulary(p_vocabulary, v_normalised) THEN v_normalised ELSE p_fallback END;
-    PERFORM dbguard.raise_alert(
-        'vocabulary_violation', 'warning', p_entity_type, p_row_id,
-        pg_catalog.format('%s.%s = %L is not an allowed %s', p_table, p_column, p_value, p_vocabulary)
-            || CASE WHEN p_mode = 'correct' THEN pg_catalog.format('; stored %L instead', v_new) ELSE '' END,
+    v_msg := dbguard.vocabulary_message(p_vocabulary, p_value, p_table, p_column, p_row_id);
+    PERFORM dbguard.rule_violation(p_rule, p_mode, '23Q02', 'vocabulary_violation', p_entity_type, p_row_id,
+        v_msg.message, v_msg.detail, v_msg.hint,
         pg_catalog.jsonb_build_object(
             'table', p_table, 'column', p_column, 'value', p_value, 'vocabulary', p_vocabulary,
             'allowed', (SELECT pg_catalog.jsonb_agg(v.code ORDER BY v.code)
                           FROM dbguard.vocabularies v WHERE v.vocabulary = p_vocabulary),
-            'corrected_to', CASE WHEN p_mode = 'correct' THEN v_new END),
-        'trigger', p_mode = 'correct', p_rule);
-    RETURN CASE WHEN p_mode = 'correct' THEN v_new ELSE p_value END;
+            'corrected_to', CASE WHEN p_mode = 'correct' THEN v_normalised END),
+        p_table, p_column);
+    RETURN CASE WHEN p_mode = 'correct' THEN v_normalised ELSE p_value END;
 END
 $$;
 
@@ -2888,7 +2872,7 @@ $$;
 
 CREATE FUNCTION dbguard.write_lookup_functions() RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $_$
 DECLARE
     v_vocabularies text;
@@ -2936,8 +2920,8 @@ BEGIN
     -- Each body is passed as a quoted literal (%L), not between dollar quotes, so
     -- no code or source, whatever it holds, can end the body early.
     EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION dbguard.in_vocabulary(p_vocabulary pg_catalog.text, p_value pg_catalog.text) '
-        'RETURNS pg_catalog.bool LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        'CREATE OR REPLACE FUNCTION dbguard.in_vocabulary(p_vocabulary text, p_value text) '
+        'RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS %L',
         pg_catalog.format($body$
     -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
     -- edit, change dbguard.vocabularies instead.
@@ -2947,8 +2931,8 @@ BEGIN
               END
 $body$, coalesce(v_vocabularies, 'WHEN false THEN false')));
     EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION dbguard.code_is_active(p_vocabulary pg_catalog.text, p_value pg_catalog.text) '
-        'RETURNS pg_catalog.bool LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        'CREATE OR REPLACE FUNCTION dbguard.code_is_active(p_vocabulary text, p_value text) '
+        'RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS %L',
         pg_catalog.format($body$
     -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
     -- edit, change dbguard.vocabularies instead.
@@ -2956,16 +2940,13 @@ $body$, coalesce(v_vocabularies, 'WHEN false THEN false')));
            END
 $body$, coalesce(v_active, 'WHEN false THEN false')));
     EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION dbguard.mapped_booking_source(p_source pg_catalog.text) '
-        'RETURNS pg_catalog.text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        'CREATE OR REPLACE FUNCTION dbguard.mapped_booking_source(p_source text) '
+        'RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
         pg_catalog.format($body$
     -- Written by dbguard.write_lookup_functions() from dbguard.source_mappings: do
     -- not edit, change dbguard.source_mappings instead.
     SELECT %s
 $body$, coalesce(v_mappings, 'CAST(NULL AS pg_catalog.text)')));
-    REVOKE ALL ON FUNCTION dbguard.in_vocabulary(pg_catalog.text, pg_catalog.text),
-                           dbguard.code_is_active(pg_catalog.text, pg_catalog.text),
-                           dbguard.mapped_booking_source(pg_catalog.text) FROM PUBLIC;
 END
 $_$;
 
@@ -2976,7 +2957,7 @@ $_$;
 
 CREATE FUNCTION dbguard.write_rule_mode() RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET search_path TO ''
     AS $_$
 DECLARE
     v_branches text;
@@ -2993,8 +2974,8 @@ BEGIN
     -- v2: the body is passed as a quoted literal (%L), not between dollar quotes,
     -- so no rule name, whatever it holds, can end the body early.
     EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule pg_catalog.text) '
-        'RETURNS pg_catalog.text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        'CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule text) '
+        'RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
         pg_catalog.format($body$
     -- Written by dbguard.write_rule_mode() from dbguard.rule_settings: do not edit,
     -- change dbguard.rule_settings (dbguard rules set-mode) instead.
@@ -3002,7 +2983,6 @@ BEGIN
                 ELSE 'correct'
            END
 $body$, coalesce(v_branches, 'WHEN false THEN NULL')));
-    REVOKE ALL ON FUNCTION dbguard.rule_mode(pg_catalog.text) FROM PUBLIC;
 END
 $_$;
 
@@ -3127,8 +3107,6 @@ CREATE TABLE dbguard.manual_review_queue (
     resolved_at timestamp with time zone,
     resolved_by text,
     resolution_note text,
-    occurrences integer DEFAULT 1 NOT NULL,
-    last_occurred_at timestamp with time zone,
     CONSTRAINT manual_review_queue_priority_check CHECK (((priority >= 1) AND (priority <= 5))),
     CONSTRAINT manual_review_queue_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'in_progress'::text, 'resolved'::text, 'dismissed'::text])))
 );
@@ -3176,12 +3154,12 @@ CREATE TABLE dbguard.owned_tables (
 
 
 --
--- Name: resolver_writes; Type: TABLE; Schema: dbguard; Owner: -
+-- Name: pending_lead_rollups; Type: TABLE; Schema: dbguard; Owner: -
 --
 
-CREATE TABLE dbguard.resolver_writes (
-    backend_pid integer NOT NULL,
-    xact bigint NOT NULL
+CREATE TABLE dbguard.pending_lead_rollups (
+    lead_id bigint NOT NULL,
+    queued_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 
@@ -3543,7 +3521,7 @@ CREATE VIEW dbguard_audit.circuit_breakers AS
     s.trial_timeout,
     ((s.trial_started_at IS NOT NULL) AND (s.state = 'half_open'::text)) AS trial_in_flight,
     s.last_failure_at,
-    dbguard.redact_pii_text(s.last_error) AS last_error,
+    s.last_error,
     s.last_success_at,
     s.state_changed_at,
     ((lt.from_state || ' -> '::text) || lt.to_state) AS last_transition,
@@ -3657,6 +3635,26 @@ CREATE TABLE public.staff (
 --
 
 CREATE VIEW dbguard_audit.consistency_violations AS
+ SELECT 'booking_denied_with_appointment'::text AS rule,
+    'warning'::text AS severity,
+    'calls'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'an appointment exists for the call but appointment_made is false and session_outcome denies the booking (e.g. ''no_appointment'' written onto a booked, linked call); a false flag with session_outcome ''appointment_booked'' is phantom_booking'::text AS description,
+    'the appointment is the fact: appointment_made = true, session_outcome = ''appointment_booked'''::text AS fix,
+    d.details
+   FROM ( SELECT c.id AS entity_id,
+            c.company_id,
+            c.id AS call_id,
+            c.created_at,
+            jsonb_build_object('session_outcome', c.session_outcome, 'appointment_made', c.appointment_made, 'booking_confirmed', c.booking_confirmed, 'appointment_link_status', c.appointment_link_status) AS details
+           FROM public.calls c
+          WHERE ((NOT c.appointment_made) AND (c.session_outcome IS DISTINCT FROM 'appointment_booked'::text) AND (EXISTS ( SELECT 1
+                   FROM public.appointments a
+                  WHERE (a.call_id = c.id))))) d
+UNION ALL
  SELECT 'call_missing_direction'::text AS rule,
     'warning'::text AS severity,
     'calls'::text AS entity_type,
@@ -3901,25 +3899,6 @@ UNION ALL
            FROM public.appointments a
           WHERE ((a.metadata IS NOT NULL) AND ((a.metadata)::text ~ '([A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})|(\+[0-9][0-9 ()/.-]{5,}[0-9])'::text))) d
 UNION ALL
- SELECT 'reschedule_chain_cross_lead'::text AS rule,
-    'warning'::text AS severity,
-    'appointments'::text AS entity_type,
-    d.entity_id,
-    d.company_id,
-    d.call_id,
-    d.created_at,
-    'the appointment replaces (rescheduled_from_id) an appointment of another lead and customer'::text AS description,
-    'manual review (which lead the chain belongs to cannot be derived); reconcile queues each one'::text AS fix,
-    d.details
-   FROM ( SELECT a.id AS entity_id,
-            a.company_id,
-            a.call_id,
-            a.created_at,
-            jsonb_build_object('rescheduled_from_id', a.rescheduled_from_id, 'lead_id', a.lead_id, 'customer_id', a.customer_id, 'predecessor_lead_id', p.lead_id, 'predecessor_customer_id', p.customer_id) AS details
-           FROM (public.appointments a
-             JOIN public.appointments p ON ((p.id = a.rescheduled_from_id)))
-          WHERE ((NOT COALESCE(((a.lead_id = p.lead_id) OR (a.customer_id = p.customer_id)), false)) AND COALESCE(((a.lead_id <> p.lead_id) OR (a.customer_id <> p.customer_id)), false))) d
-UNION ALL
  SELECT 'unassigned_staff'::text AS rule,
     'warning'::text AS severity,
     'appointments'::text AS entity_type,
@@ -4022,7 +4001,7 @@ CREATE VIEW dbguard_audit.review_queue AS
     q.resolved_by,
     q.resolution_note,
     round((EXTRACT(epoch FROM (COALESCE(q.resolved_at, now()) - q.created_at)) / (3600)::numeric), 2) AS age_hours,
-    dbguard.redact_pii(q.context) AS context
+    q.context
    FROM (dbguard.manual_review_queue q
      LEFT JOIN public.calls c ON ((c.id = q.call_id)));
 
@@ -4519,11 +4498,11 @@ ALTER TABLE ONLY dbguard.owned_tables
 
 
 --
--- Name: resolver_writes resolver_writes_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+-- Name: pending_lead_rollups pending_lead_rollups_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
 --
 
-ALTER TABLE ONLY dbguard.resolver_writes
-    ADD CONSTRAINT resolver_writes_pkey PRIMARY KEY (backend_pid, xact);
+ALTER TABLE ONLY dbguard.pending_lead_rollups
+    ADD CONSTRAINT pending_lead_rollups_pkey PRIMARY KEY (lead_id);
 
 
 --
@@ -4903,13 +4882,6 @@ CREATE TRIGGER dbguard_rule_mode AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON
 
 
 --
--- Name: appointments dbguard_050_appointment_history_id; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER dbguard_050_appointment_history_id BEFORE UPDATE OF id ON public.appointments FOR EACH ROW WHEN ((new.id IS DISTINCT FROM old.id)) EXECUTE FUNCTION dbguard.tg_appointments__history();
-
-
---
 -- Name: calls dbguard_100_call_direction_default; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5005,17 +4977,10 @@ CREATE TRIGGER dbguard_400_reschedule_chain BEFORE INSERT ON public.appointments
 
 
 --
--- Name: appointments dbguard_400_reschedule_chain_moved; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER dbguard_400_reschedule_chain_moved AFTER UPDATE OF lead_id, customer_id ON public.appointments FOR EACH ROW WHEN (((new.lead_id IS DISTINCT FROM old.lead_id) OR (new.customer_id IS DISTINCT FROM old.customer_id))) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
-
-
---
 -- Name: appointments dbguard_400_reschedule_chain_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_400_reschedule_chain_update BEFORE UPDATE OF rescheduled_from_id ON public.appointments FOR EACH ROW WHEN (((new.rescheduled_from_id IS NOT NULL) AND (new.rescheduled_from_id IS DISTINCT FROM old.rescheduled_from_id))) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
+CREATE TRIGGER dbguard_400_reschedule_chain_update BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.rescheduled_from_id IS NOT NULL) AND (new.rescheduled_from_id IS DISTINCT FROM old.rescheduled_from_id))) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
 
 
 --
@@ -5096,6 +5061,13 @@ CREATE TRIGGER dbguard_700_lead_rollup_update AFTER UPDATE ON public.appointment
 
 
 --
+-- Name: appointments dbguard_701_lead_rollup_at_commit; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER dbguard_701_lead_rollup_at_commit AFTER INSERT OR DELETE OR UPDATE ON public.appointments DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((current_setting('dbguard.lead_rollup_queued'::text, true) IS DISTINCT FROM 'on'::text) AND dbguard.lead_rollup_queue_once())) EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup_at_commit();
+
+
+--
 -- Name: appointments dbguard_800_appointment_history_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5141,7 +5113,7 @@ CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFT
 -- Name: calls dbguard_900_booking_confirmed_requires_appointment; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFTER UPDATE ON public.calls DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((new.booking_confirmed OR new.appointment_made) AND (NOT (old.booking_confirmed OR old.appointment_made)) AND ((new.appointment_id IS NULL) OR ((new.id)::text IS DISTINCT FROM current_setting('dbguard.linking_call'::text, true))))) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
+CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFTER UPDATE ON public.calls DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((new.booking_confirmed OR new.appointment_made) AND (NOT (old.booking_confirmed OR old.appointment_made)) AND ((new.appointment_id IS NULL) OR ((new.id)::text IS DISTINCT FROM current_setting('dbguard.linking_call'::text, true)) OR (NOT dbguard.call_has_appointment(new.id))))) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
 
 
 --

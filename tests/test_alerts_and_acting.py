@@ -68,7 +68,7 @@ def test_vocabulary_error_names_table_row_column_value_and_allowed_values(conn):
     with pytest.raises(VocabularyViolation) as err:
         conn.execute("SELECT dbguard.raise_vocabulary_error('call_direction', 'sideways', 'public.calls', 'direction', '7')")
     diag = err.value.diag
-    assert diag.sqlstate == "DG002"
+    assert diag.sqlstate == "23Q02"
     assert "public.calls.direction" in diag.message_primary and "'sideways'" in diag.message_primary
     assert "row id 7" in diag.message_detail and "inbound, outbound" in diag.message_detail
     assert "INSERT INTO dbguard.vocabularies" in diag.message_hint

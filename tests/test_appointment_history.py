@@ -118,6 +118,7 @@ def test_application_role_cannot_write_history_but_its_changes_are_recorded(conn
     update(conn, "appointments", b, status="cancelled")
     assert [e["event"] for e in events(conn, a)] == ["created", "status_changed"]
     assert [e["event"] for e in events(conn, b)] == ["created", "cancelled"]
+    conn.execute("SET CONSTRAINTS dbguard_701_lead_rollup_at_commit IMMEDIATE")   # the rollup runs at commit
     assert conn.execute("SELECT appointment_id FROM public.leads WHERE id = %s", (lead,)).fetchone()[0] == b
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("INSERT INTO public.appointment_events (appointment_id, event) VALUES (%s, 'forged')", (a,))

@@ -124,12 +124,14 @@ def test_enforce_mode_refuses_an_unknown_link_status_naming_column_and_allowed_v
     assert "creation_failed, linked, unlinked" in err.value.diag.message_detail
 
 
-def test_correct_mode_derives_an_unknown_link_status_from_the_appointments(conn):
+def test_correct_mode_normalises_a_case_variant_and_refuses_an_unknown_link_status(conn):
     call_id = new_call(conn)
     new_appointment(conn, call_id)
-    update(conn, "calls", call_id, appointment_link_status="half-linked")
-    assert call(conn, call_id)["appointment_link_status"] == "linked"
+    update(conn, "calls", call_id, appointment_link_status=" Creation_Failed")
+    assert call(conn, call_id)["appointment_link_status"] == "creation_failed"
     assert [a["alert_type"] for a in alerts(conn, RULE)] == ["vocabulary_violation"]
+    with pytest.raises(VocabularyViolation, match="appointment_link_status"):
+        update(conn, "calls", call_id, appointment_link_status="half-linked")
 
 
 def test_a_new_call_without_link_status_is_unlinked(conn, set_mode):

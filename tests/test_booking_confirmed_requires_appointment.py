@@ -35,7 +35,7 @@ def test_enforce_the_broken_flow_fails_at_commit_and_leaves_nothing(conn, set_mo
     with pytest.raises(BookingWithoutAppointment) as err:
         conn.commit()
     diag = err.value.diag
-    assert diag.sqlstate == "DG003"
+    assert diag.sqlstate == "23Q03"
     assert "call " in diag.message_primary and "has no appointment" in diag.message_primary
     assert "call_id" in diag.message_detail and "rollback_booking_flags" in diag.message_hint
     assert conn.execute("SELECT count(*) FROM public.calls").fetchone()[0] == 0

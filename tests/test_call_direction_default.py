@@ -53,14 +53,26 @@ def test_enforce_mode_still_fills_the_default(conn, set_mode):
     assert call(conn, new_call(conn))["direction"] == "inbound"
 
 
-@pytest.mark.parametrize("written, stored", [("Outbound ", "outbound"), ("sideways", "inbound")])
-def test_correct_mode_repairs_an_unknown_direction_and_keeps_the_original_in_the_alert(conn, written, stored):
+@pytest.mark.parametrize("written, stored", [("Outbound ", "outbound"), (" INBOUND", "inbound")])
+def test_correct_mode_normalises_a_case_variant_and_keeps_the_original_in_the_alert(conn, written, stored):
     call_id = new_call(conn, direction=written)
     assert call(conn, call_id)["direction"] == stored
     [alert] = alerts(conn, "call_direction_default")
     assert alert["alert_type"] == "vocabulary_violation" and alert["auto_corrected"] is True
     assert alert["details"]["value"] == written and alert["details"]["corrected_to"] == stored
     assert alert["details"]["allowed"] == ["inbound", "outbound"]
+
+
+@pytest.mark.parametrize("on", ["insert", "update"])
+def test_correct_mode_refuses_an_unknown_direction_instead_of_storing_another(conn, on):
+    call_id = new_call(conn) if on == "update" else None
+    with pytest.raises(VocabularyViolation) as err:
+        if on == "insert":
+            new_call(conn, direction="sideways")
+        else:
+            update(conn, "calls", call_id, direction="sideways")
+    assert "'sideways'" in err.value.diag.message_primary and "inbound, outbound" in err.value.diag.message_detail
+    conn.rollback()
 
 
 def test_alert_mode_keeps_an_unknown_direction_and_records_it(conn, set_mode):
@@ -87,7 +99,7 @@ def test_enforce_mode_refuses_an_unknown_direction_naming_column_and_allowed_val
         else:
             update(conn, "calls", call_id, direction="sideways")
     diag = err.value.diag
-    assert diag.sqlstate == "DG002"
+    assert diag.sqlstate == "23Q02"
     assert "public.calls.direction" in diag.message_primary and "'sideways'" in diag.message_primary
     assert "inbound, outbound" in diag.message_detail
     assert diag.message_hint

@@ -13,14 +13,14 @@ EXPECTED = {
     # vocabulary checks without a query; 0710: a new appointment links its call in one UPDATE.
     # Trigger names are schema-qualified whatever the session's search_path.
     "call_direction_default": (5, ["calls.dbguard_100_call_direction_default"]),
-    "customer_link_sync": (4, ["calls.dbguard_200_customer_link_sync", "calls.dbguard_200_customer_link_sync_update"]),
-    "outcome_flag_sync": (5, ["calls.dbguard_300_outcome_flag_sync"]),
-    "appointment_link_sync": (6, ["appointments.dbguard_600_appointment_link_sync",
+    "customer_link_sync": (5, ["calls.dbguard_200_customer_link_sync", "calls.dbguard_200_customer_link_sync_update"]),
+    "outcome_flag_sync": (6, ["calls.dbguard_300_outcome_flag_sync"]),
+    "appointment_link_sync": (7, ["appointments.dbguard_600_appointment_link_sync",
                                   "appointments.dbguard_600_appointment_link_sync_delete",
                                   "appointments.dbguard_600_appointment_link_sync_update",
                                   "calls.dbguard_600_appointment_link_sync",
                                   "calls.dbguard_600_appointment_link_sync_update"]),
-    "booking_confirmed_requires_appointment": (5, ["appointments.dbguard_900_booking_confirmed_requires_appointment",
+    "booking_confirmed_requires_appointment": (6, ["appointments.dbguard_900_booking_confirmed_requires_appointment",
                                                    "calls.dbguard_900_booking_confirmed_requires_appointment",
                                                    "calls.dbguard_900_booking_confirmed_requires_appointment_insert"]),
 }

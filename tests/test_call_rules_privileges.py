@@ -15,7 +15,8 @@ from .test_booking_confirmed_requires_appointment import broken_application
 @pytest.fixture
 def app_role(conn, server_dsn):
     """A role with DML on the domain tables, read access to the rule settings,
-    vocabularies and source mappings, and EXECUTE on raise_alert / enqueue_review — nothing else."""
+    vocabularies and source mappings, and EXECUTE on raise_alert / enqueue_review and the rules' helpers — nothing
+    else."""
     name = f"dbguard_app_{uuid.uuid4().hex[:8]}"
     role = sql.Identifier(name)
     for statement in (
@@ -26,6 +27,13 @@ def app_role(conn, server_dsn):
         "GRANT SELECT ON dbguard.rule_settings, dbguard.vocabularies, dbguard.source_mappings TO {}",
         "GRANT EXECUTE ON FUNCTION dbguard.raise_alert(text, text, text, text, text, jsonb, text, boolean, text), "
         "dbguard.enqueue_review(bigint, text, jsonb) TO {}",
+        # Helpers the rules call that are not executable by PUBLIC.
+        "GRANT EXECUTE ON FUNCTION dbguard.call_has_appointment(bigint), "
+        "dbguard.rollback_booking_flags(bigint, text, text), dbguard.restore_rolled_back_claim(bigint), "
+        "dbguard.rule_violation(text, text, text, text, text, text, text, text, text, jsonb, text, text, text), "
+        "dbguard.vocabulary_value(text, text, text, text, text, text, text, text, text), "
+        "dbguard.vocabulary_message(text, text, text, text, text), "
+        "dbguard.raise_vocabulary_error(text, text, text, text, text) TO {}",
     ):
         conn.execute(sql.SQL(statement).format(role))
     conn.commit()

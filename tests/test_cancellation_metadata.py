@@ -46,7 +46,7 @@ def test_contradiction_is_refused_in_enforce_mode(conn):
     with pytest.raises(LifecycleViolation) as err:
         update(conn, "appointments", a["id"], cancelled_at=AT)
     diag = err.value.diag
-    assert diag.sqlstate == "DG007"
+    assert diag.sqlstate == "23Q07"
     assert f"row {a['id']}" in diag.message_primary and "cancelled_at" in diag.message_primary
     assert "status = 'cancelled'" in diag.message_hint
 
@@ -77,15 +77,22 @@ def test_editing_a_cancelled_row_does_not_rewrite_who_cancelled(conn):
         ("customer_web", 4, a["cancelled_at"])
 
 
-@pytest.mark.parametrize("mode, expected", [("alert", "martian"), ("correct", "unknown")])
-def test_unknown_cancelled_by_is_alerted_or_corrected(conn, mode, expected):
+@pytest.mark.parametrize("mode, written, expected", [("alert", "martian", "martian"),
+                                                     ("correct", " Customer_Web", "customer_web")])
+def test_unknown_cancelled_by_is_kept_and_alerted_or_a_case_variant_corrected(conn, mode, written, expected):
     dbguard.set_mode(conn, "cancellation_metadata", mode)
     a = insert(conn, "appointments")
-    r = update(conn, "appointments", a["id"], status="cancelled", cancelled_by="martian")
+    r = update(conn, "appointments", a["id"], status="cancelled", cancelled_by=written)
     assert r["cancelled_by"] == expected
     [alert] = alerts(conn, "cancellation_metadata")
-    assert alert["alert_type"] == "vocabulary_violation" and alert["details"]["value"] == "martian"
+    assert alert["alert_type"] == "vocabulary_violation" and alert["details"]["value"] == written
     assert alert["auto_corrected"] is (mode == "correct")
+
+
+def test_unknown_cancelled_by_is_refused_in_correct_mode_not_replaced(conn):
+    a = insert(conn, "appointments")
+    with pytest.raises(VocabularyViolation, match="cancelled_by"):
+        update(conn, "appointments", a["id"], status="cancelled", cancelled_by="martian")
 
 
 def test_unknown_actor_setting_is_refused_in_enforce_mode(conn):
@@ -103,3 +110,22 @@ def test_mode_off_changes_nothing(conn):
     a = insert(conn, "appointments")
     r = update(conn, "appointments", a["id"], status="cancelled")
     assert (r["cancelled_at"], r["cancelled_by"]) == (None, None)
+
+
+@pytest.mark.parametrize("given", ["status_changed_at", "updated_at"])
+def test_a_cancelled_import_keeps_its_own_cancelled_at(conn, given):
+    when = datetime(2023, 5, 17, 9, 30, tzinfo=timezone.utc)
+    a = insert(conn, "appointments", status="cancelled", **{given: when})
+    assert a["cancelled_at"] == when
+
+
+def test_a_cancelled_import_with_no_time_of_its_own_is_cancelled_now(conn):
+    a = insert(conn, "appointments", status="cancelled")
+    now = conn.execute("SELECT now()").fetchone()[0]
+    assert a["cancelled_at"] == now
+
+
+def test_an_update_that_cancels_with_its_status_time_keeps_that_time(conn):
+    when = datetime(2024, 1, 2, 3, 4, tzinfo=timezone.utc)
+    a = insert(conn, "appointments")
+    assert update(conn, "appointments", a["id"], status="cancelled", status_changed_at=when)["cancelled_at"] == when

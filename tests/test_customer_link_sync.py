@@ -68,13 +68,20 @@ def test_off_mode_changes_nothing(conn, set_mode, customer):
     assert alerts(conn) == []
 
 
-def test_alert_mode_records_what_it_would_change_and_leaves_the_row(conn, set_mode, customer):
+def test_alert_mode_leaves_the_row_and_is_silent_about_derived_link_columns(conn, set_mode, customer):
     set_mode(RULE, "alert")
     call_id = new_call(conn, customer_id=customer)
     assert _link(call(conn, call_id)) == ("unlinked", False, None, None)
+    assert alerts(conn, RULE) == []
+
+
+def test_alert_mode_records_a_contradiction_and_leaves_the_row(conn, set_mode):
+    set_mode(RULE, "alert")
+    call_id = new_call(conn, customer_link_status="linked")
+    assert call(conn, call_id)["customer_link_status"] == "linked"
     [alert] = alerts(conn, RULE)
     assert (alert["alert_type"], alert["auto_corrected"]) == ("customer_link_mismatch", False)
-    assert alert["details"]["expected"]["customer_link_status"] == "linked"
+    assert alert["details"]["expected"]["customer_link_status"] == "unlinked"
 
 
 def test_correct_mode_repairs_a_link_claimed_without_customer_and_records_it(conn):
@@ -114,12 +121,16 @@ def test_enforce_mode_refuses_unknown_values_naming_column_and_allowed_values(co
     assert vocabulary_values in err.value.diag.message_detail
 
 
-def test_correct_mode_treats_unknown_values_as_not_given(conn, customer):
-    row = call(conn, new_call(conn, customer_id=customer, customer_link_status="LINKED?",
+def test_correct_mode_normalises_case_variants_and_refuses_unknown_values(conn, customer):
+    row = call(conn, new_call(conn, customer_id=customer, customer_link_status=" LINKED",
                               customer_link_method="Email_Match"))
     assert (row["customer_link_status"], row["customer_link_method"]) == ("linked", "email_match")
     assert sorted(a["details"]["column"] for a in alerts(conn, RULE) if a["alert_type"] == "vocabulary_violation") \
         == ["customer_link_method", "customer_link_status"]
+    with pytest.raises(VocabularyViolation) as err:
+        new_call(conn, customer_id=customer, customer_link_status="LINKED?")
+    assert err.value.diag.column_name == "customer_link_status"
+    conn.rollback()
 
 
 def test_nulls_everywhere_do_not_break_the_rule(conn, customer):

@@ -11,6 +11,8 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
+import dbguard
+
 from .plugins.lifecycle import events, insert, set_acting
 from .plugins.operations import install_previous_version
 
@@ -69,6 +71,9 @@ def projected(conn: psycopg.Connection, ids: list[int]) -> list[tuple]:
     {"actor": "admin_user", "source": "admin_panel", "user_id": "42", "reason": "moved by phone +49 30 7654321"},
 ], ids=["no settings", "all settings"])
 def test_created_events_of_a_multi_row_insert_equal_those_of_the_row_trigger(conn, make_lead, company, acting):
+    # The batch writes codes outside the vocabularies ('retell_ai' as a booking source):
+    # creation_metadata keeps them as written only in alert mode (correct refuses them).
+    dbguard.set_mode(conn, "creation_metadata", "alert")
     lead = make_lead()
     set_acting(conn, **acting)
     ids = book_batch(conn, lead, company)

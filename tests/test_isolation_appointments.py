@@ -76,7 +76,7 @@ def _set_mode(mode: str) -> str:
 def _claims_were_kept_or_refused(expect_refusal: bool):
     def verify(conn: psycopg.Connection, outcome) -> None:
         consistent(conn)
-        refused = [s for s, e in outcome.errors.items() if e.startswith("DG003")]
+        refused = [s for s, e in outcome.errors.items() if e.startswith("23Q03")]
         rolled_back = conn.execute("SELECT count(*) FROM public.calls WHERE appointment_link_status = 'creation_failed'"
                                    ).fetchone()[0]
         if expect_refusal:
@@ -104,7 +104,7 @@ def test_booking_confirmed_toggles_racing_appointment_writes_never_commit_a_clai
         setup += "UPDATE public.calls SET booking_confirmed = true WHERE id = 1;"
     spec = two_sessions(f"{toggle}+{write}/{mode}", OPERATIONS[toggle], OPERATIONS[write], setup=setup,
                         verify=_claims_were_kept_or_refused(mode == "enforce"),
-                        allowed_errors={"s1_commit": ("DG003",), "s2_commit": ("DG003",)} if mode == "enforce" else {})
+                        allowed_errors={"s1_commit": ("23Q03",), "s2_commit": ("23Q03",)} if mode == "enforce" else {})
     outcomes = run_and_count(dsn, spec)
     if mode == "enforce" and (toggle, write) in (("confirm", "delete"), ("confirm", "move_out")):
         # Whichever commits second would leave a confirmed call without appointment:

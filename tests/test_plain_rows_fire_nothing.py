@@ -31,7 +31,7 @@ def test_a_plain_call_fires_no_rule_function(conn, counted):
 
 @pytest.mark.parametrize("cols, fired", [
     ({"direction": None}, "tg_calls__direction_default"),
-    ({"direction": "sideways"}, "tg_calls__direction_default"),
+    ({"direction": " Outbound"}, "tg_calls__direction_default"),
     ({"customer_link_status": "linked"}, "tg_calls__customer_link_sync"),
     ({"customer_link_status": None}, "tg_calls__customer_link_sync"),
     ({"customer_link_method": "manual"}, "tg_calls__customer_link_sync"),

@@ -75,7 +75,7 @@ def test_cycle_is_refused_in_enforce_mode(conn, make_lead):
     with pytest.raises(RescheduleChainViolation) as err:
         update(conn, "appointments", ids[0], rescheduled_from_id=ids[2])
     assert "cycle" in err.value.diag.message_primary
-    assert err.value.diag.sqlstate == "DG005"
+    assert err.value.diag.sqlstate == "23Q05"
 
 
 def test_cycle_is_dropped_and_alerted_in_correct_mode(conn, make_lead):

@@ -37,13 +37,21 @@ def test_explicit_end_on_its_own_is_kept(conn):
     assert r["ends_at"] == T0 + timedelta(hours=3) and r["rescheduled_at"] is None
 
 
-@pytest.mark.parametrize("mode, expected, alerted", [("alert", "martian", [False]), ("correct", "unknown", [True])])
-def test_unknown_rescheduled_by(conn, mode, expected, alerted):
+@pytest.mark.parametrize("mode, actor, expected, alerted", [("alert", "martian", "martian", [False]),
+                                                            ("correct", "Staff_User", "staff_user", [True])])
+def test_unknown_rescheduled_by_kept_in_alert_and_a_case_variant_corrected(conn, mode, actor, expected, alerted):
     dbguard.set_mode(conn, "reschedule_metadata", mode)
     a = insert(conn, "appointments", starts_at=T0)["id"]
-    set_acting(conn, actor="martian")
+    set_acting(conn, actor=actor)
     assert update(conn, "appointments", a, starts_at=T0 + timedelta(days=1))["rescheduled_by"] == expected
     assert [x["auto_corrected"] for x in alerts(conn, "reschedule_metadata")] == alerted
+
+
+def test_unknown_rescheduled_by_is_refused_in_correct_mode(conn):
+    a = insert(conn, "appointments", starts_at=T0)["id"]
+    set_acting(conn, actor="martian")
+    with pytest.raises(VocabularyViolation, match="rescheduled_by"):
+        update(conn, "appointments", a, starts_at=T0 + timedelta(days=1))
 
 
 def test_unknown_rescheduled_by_is_refused_in_enforce_mode(conn):

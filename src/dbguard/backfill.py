@@ -444,7 +444,7 @@ def backfill_appointments(conn: psycopg.Connection, *, dry_run: bool = False,
 
 def _metadata_for_appointment(conn: psycopg.Connection, appointment_id: int) -> Outcome:
     row = conn.cursor(row_factory=dict_row).execute(
-        """SELECT a.source, a.status, m.source AS mapped,
+        """SELECT a.source, a.status, m.booking_source IS NOT NULL AS mapped,
                   coalesce(a.created_by, m.created_by, 'unknown') AS created_by,
                   coalesce(a.booking_source, m.booking_source, 'unknown') AS booking_source,
                   CASE WHEN a.status = 'cancelled' THEN coalesce(a.cancelled_by, 'unknown') ELSE a.cancelled_by END
@@ -452,10 +452,8 @@ def _metadata_for_appointment(conn: psycopg.Connection, appointment_id: int) -> 
                   (a.created_by IS NULL) AS fill_created_by, (a.booking_source IS NULL) AS fill_booking_source,
                   (a.status = 'cancelled' AND a.cancelled_by IS NULL) AS fill_cancelled_by
              FROM public.appointments a
-             LEFT JOIN LATERAL (
-                 SELECT sm.source, sm.created_by, sm.booking_source FROM dbguard.source_mappings sm
-                  WHERE lower(sm.source) = lower(btrim(a.source))
-                  ORDER BY sm.source = a.source DESC LIMIT 1) m ON true
+             -- the derivation creation_metadata applies to new rows
+             LEFT JOIN LATERAL dbguard.source_lifecycle(a.source) m ON true
             WHERE a.id = %s
               FOR NO KEY UPDATE OF a""", (appointment_id,)).fetchone()
     if row is None:

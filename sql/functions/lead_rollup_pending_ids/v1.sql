@@ -1,0 +1,15 @@
+-- The lead ids a transaction's appointment writes recorded for lead_rollup
+-- (the setting dbguard.lead_rollup_leads, comma-separated). Anything that is not
+-- a plain id is ignored: the setting is transaction-local, but any session can
+-- write it.
+CREATE OR REPLACE FUNCTION dbguard.lead_rollup_pending_ids(p_list text)
+RETURNS bigint[]
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(pg_catalog.array_agg(DISTINCT x::bigint), '{}'::bigint[])
+      FROM pg_catalog.unnest(pg_catalog.string_to_array(coalesce(p_list, ''), ',')) x
+     WHERE x ~ '^[0-9]{1,18}$'
+$$;
+REVOKE ALL ON FUNCTION dbguard.lead_rollup_pending_ids(text) FROM PUBLIC;

@@ -1,0 +1,25 @@
+-- What a legacy appointments.source value says about how an appointment was
+-- created (DESIGN.md §1.3, §3): its booking_source and created_by, from
+-- dbguard.source_mappings, matched without regard to case or surrounding blanks
+-- ('Cal.com ' maps like 'cal.com'); an exact match wins over a case variant.
+-- NULLs when the source maps to nothing. The one derivation used by the
+-- creation_metadata rule (new rows) and by `dbguard backfill metadata` (old rows),
+-- so both give the same answer for the same row.
+CREATE OR REPLACE FUNCTION dbguard.source_lifecycle(
+    p_source           text,
+    OUT booking_source text,
+    OUT created_by     text)
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT m.booking_source, m.created_by
+      FROM (SELECT 1) one
+      LEFT JOIN LATERAL (
+            SELECT sm.booking_source, sm.created_by
+              FROM dbguard.source_mappings sm
+             WHERE pg_catalog.lower(sm.source) = pg_catalog.lower(pg_catalog.btrim(p_source))
+             ORDER BY sm.source = p_source DESC, sm.source
+             LIMIT 1) m ON true
+$$;
+REVOKE ALL ON FUNCTION dbguard.source_lifecycle(text) FROM PUBLIC;

@@ -1,0 +1,179 @@
+-- rule: booking_confirmed_requires_appointment
+-- version: 6
+-- function: dbguard.tg_calls__booking_requires_appointment()
+-- guarantees: at commit, every call with booking_confirmed or appointment_made true has an appointment (appointments.call_id), whatever order the transaction wrote in.
+
+-- v6: the write that links a call to its appointment is recognised by the
+-- fact, not by a marker: the calls UPDATE trigger skips queueing a check only
+-- when dbguard.call_has_appointment(NEW.id) is true at the time of the write.
+-- dbguard.linking_call is still set by appointment_link_sync, so the fact is
+-- only looked up for those writes; a session that sets the marker itself gets
+-- its claim checked like any other, whatever appointment_id it writes (one
+-- that does not exist, or another call's). No foreign key on
+-- calls.appointment_id: its check would take KEY SHARE on the appointment each
+-- time the link sync rewrites the call, which deadlocks with a concurrent
+-- delete of that appointment (tests/test_link_sync_concurrency.py); the claim
+-- is verified here, and link_status_mismatch reports a dangling appointment_id.
+-- SQLSTATE 23Q03 (class 23). In 'correct'
+-- the client also gets a WARNING with the enforce message, DETAIL and HINT.
+-- The DETAIL no longer says "at commit": the check runs where the deferred
+-- trigger runs (commit, or SET CONSTRAINTS ... IMMEDIATE).
+
+-- v5 (issue 7): a write that keeps a claim the call already had queues no
+-- check. A claim can only break when it is made (a flag goes from false to
+-- true, or a call is inserted with one) or when its appointment leaves the
+-- call (delete, call_id changed: queued from the appointments side, as
+-- before). A claim the call already had was checked when it was made (at an
+-- earlier commit, or by a check still queued in this transaction), or was
+-- written by appointment_link_sync right after it found the appointment. A
+-- WHEN clause of an INSERT trigger cannot name OLD, so the calls trigger is
+-- split: the UPDATE trigger keeps the name (SET CONSTRAINTS by name still
+-- reaches the confirming write), the INSERT trigger is ..._insert. A booking
+-- (call, appointment, confirming write) then queues no check at all: ~93 k
+-- instructions per booking less (benchmarks/instructions.py, PostgreSQL 15).
+-- What no longer happens: an unrelated write re-checking a claim that was
+-- never checked (written while the rule was off, or before dbguard was
+-- installed); the scans confirmed_without_appointment and
+-- made_without_appointment (dbguard check, dbguard reconcile) find those. The
+-- function is unchanged.
+
+-- v4 (issue 7): the mode is read through dbguard.rule_mode(), which holds no
+-- query any more (migration 0705): the planner folds it to a constant, ~2 k
+-- instructions instead of ~31 k for the SELECT on dbguard.rule_settings.
+-- And for an event of the call itself, the usual outcome (the call has an
+-- appointment) is settled by a plain EXISTS before the locking read of the call
+-- (~83 k instructions per booking less). The lock is not needed there: this
+-- transaction inserted or updated the call, so it holds the call's row lock
+-- already, and a session deleting that appointment meanwhile will wait for it at
+-- its own check and then see the call as it is. Events of appointments (delete,
+-- call_id moved) still lock first: that session holds no lock on the call.
+
+-- v3 (issue 7): the write with which appointment_link_sync (v4) links a call
+-- to an appointment it has just found queues no check: the link sync marks it
+-- with the transaction-local setting dbguard.linking_call. A booking then
+-- queues one check (the application's own confirming write), not two. Every
+-- other write that leaves a claim still queues one, and an appointment that
+-- leaves the call later (delete, call_id changed) queues one from the
+-- appointments side. The function is unchanged. The setting is internal: a
+-- session that sets it itself skips the check only for a row that names an
+-- existing appointment (appointment_id, a foreign key); the scans
+-- (confirmed_without_appointment, link_status_mismatch) still see the rest.
+
+-- v2 (issue 7): the mode, the acting settings and vocabulary lookups are read inline;
+-- helpers are called only on the rare path (a value outside its vocabulary, an alert).
+-- A call to a PL/pgSQL helper with a pinned search_path costs ~20 µs on PostgreSQL 15,
+-- an inline lookup ~1 µs (docs/benchmarks.md).
+
+-- Deferred check at commit of a call's claim of a booking. Fired by writes
+-- to calls that leave a claim, and by appointments leaving a call (delete,
+-- call_id changed), so the check does not depend on appointment_link_sync.
+-- Reads the call as it is at commit, not as the queued event saw it.
+-- See docs/rules/booking_confirmed_requires_appointment.md.
+CREATE OR REPLACE FUNCTION dbguard.tg_calls__booking_requires_appointment()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('booking_confirmed_requires_appointment');
+    v_call_id bigint;
+    v_call public.calls;
+    v_alert_type text;
+    v_seen text;
+    v_message text;
+    v_detail text;
+    v_hint text;
+BEGIN
+    -- Separate branches: OLD.call_id does not even parse for a calls row.
+    IF TG_TABLE_NAME = 'calls' THEN
+        v_call_id := NEW.id;
+    ELSE
+        v_call_id := OLD.call_id;
+    END IF;
+    IF v_mode = 'off' OR v_call_id IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF TG_TABLE_NAME = 'calls' AND EXISTS (SELECT 1 FROM public.appointments a WHERE a.call_id = v_call_id) THEN
+        RETURN NULL;
+    END IF;
+    -- Lock, then read fresh: an appointment deleted by a session that
+    -- committed meanwhile must count as gone.
+    SELECT c.* INTO v_call FROM public.calls c WHERE c.id = v_call_id FOR NO KEY UPDATE;
+    IF NOT FOUND OR NOT (v_call.booking_confirmed OR v_call.appointment_made)
+       OR EXISTS (SELECT 1 FROM public.appointments a WHERE a.call_id = v_call_id) THEN
+        RETURN NULL;
+    END IF;
+
+    v_message := pg_catalog.format('dbguard: call %s claims a booking (booking_confirmed = %s, appointment_made = %s) but has no appointment',
+                                   v_call_id, v_call.booking_confirmed::text, v_call.appointment_made::text);
+    v_detail := pg_catalog.format('Checked by rule booking_confirmed_requires_appointment (a deferred check: at commit, or at SET CONSTRAINTS ... IMMEDIATE): '
+                                  'no row of public.appointments has call_id = %s (booking_id %s).',
+                                  v_call_id, coalesce(pg_catalog.quote_literal(v_call.booking_id), 'NULL'));
+    v_hint := pg_catalog.format('Create the appointment with call_id = %1$s in the same transaction, or take the claim back: '
+                                'SELECT dbguard.rollback_booking_flags(%1$s, ''appointment_validation_failed''); '
+                                '(or UPDATE public.calls SET booking_confirmed = false, appointment_made = false, '
+                                'session_outcome = ''creation_failed'' WHERE id = %1$s).',
+                                v_call_id);
+    IF v_mode = 'enforce' THEN
+        RAISE EXCEPTION USING MESSAGE = v_message, ERRCODE = '23Q03', DETAIL = v_detail,
+                              HINT = v_hint, TABLE = 'calls';
+    ELSIF v_mode = 'correct' THEN
+        PERFORM dbguard.rollback_booking_flags(v_call_id, 'appointment_validation_failed',
+                                               'booking_confirmed_requires_appointment');
+        -- The enforce message, so a client's notice handler hears that the
+        -- claim was taken back (the data has already been repaired).
+        RAISE WARNING USING MESSAGE = v_message, ERRCODE = '23Q03', DETAIL = v_detail,
+                            HINT = v_hint, TABLE = 'calls';
+    ELSE
+        -- Alert mode: one alert per call and transaction, however many
+        -- writes to the call queued a check.
+        v_seen := coalesce(pg_catalog.current_setting('dbguard.booking_alerted_calls', true), '');
+        IF pg_catalog.strpos(v_seen, ',' || v_call_id || ',') > 0 THEN
+            RETURN NULL;
+        END IF;
+        PERFORM pg_catalog.set_config('dbguard.booking_alerted_calls',
+                                      coalesce(NULLIF(v_seen, ''), ',') || v_call_id || ',', true);
+        v_alert_type := CASE WHEN v_call.booking_confirmed THEN 'confirmed_without_appointment' ELSE 'made_without_appointment' END;
+        PERFORM dbguard.raise_alert(v_alert_type, 'critical', 'call', v_call_id::text,
+            pg_catalog.format('call %s claims a booking (booking_confirmed = %s, appointment_made = %s) but has no appointment',
+                              v_call_id, v_call.booking_confirmed::text, v_call.appointment_made::text),
+            pg_catalog.jsonb_build_object('booking_confirmed', v_call.booking_confirmed,
+                'appointment_made', v_call.appointment_made, 'session_outcome', v_call.session_outcome,
+                'booking_id', v_call.booking_id, 'actor', NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'source', NULLIF(pg_catalog.current_setting('dbguard.source', true), '')),
+            'trigger', false, 'booking_confirmed_requires_appointment');
+    END IF;
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION dbguard.tg_calls__booking_requires_appointment() FROM PUBLIC;
+
+-- Constraint triggers cannot be CREATE OR REPLACE'd: drop and create.
+-- Both flags are NOT NULL, so NOT (...) is never NULL.
+DROP TRIGGER IF EXISTS dbguard_900_booking_confirmed_requires_appointment ON public.calls;
+CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment
+    AFTER UPDATE ON public.calls
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW
+    WHEN ((NEW.booking_confirmed OR NEW.appointment_made)
+          AND NOT (OLD.booking_confirmed OR OLD.appointment_made)
+          AND (NEW.appointment_id IS NULL
+               OR NEW.id::text IS DISTINCT FROM pg_catalog.current_setting('dbguard.linking_call', true)
+               OR NOT dbguard.call_has_appointment(NEW.id)))
+    EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
+
+-- appointment_link_sync never inserts a call: no marker test here.
+DROP TRIGGER IF EXISTS dbguard_900_booking_confirmed_requires_appointment_insert ON public.calls;
+CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment_insert
+    AFTER INSERT ON public.calls
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW
+    WHEN (NEW.booking_confirmed OR NEW.appointment_made)
+    EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
+
+DROP TRIGGER IF EXISTS dbguard_900_booking_confirmed_requires_appointment ON public.appointments;
+CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment
+    AFTER UPDATE OF call_id OR DELETE ON public.appointments
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW
+    WHEN (OLD.call_id IS NOT NULL)
+    EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();

@@ -1,0 +1,93 @@
+-- rule: creation_metadata
+-- version: 6
+-- function: dbguard.tg_appointments__creation_metadata()
+-- guarantees: a new appointment has created_by (explicit, else dbguard.actor, else derived from source via dbguard.source_lifecycle(), else 'unknown'), booking_source (explicit, else dbguard.source, else derived from source via dbguard.source_lifecycle(), else 'unknown') and source, each within its vocabulary.
+
+-- v6: a row's source is mapped by dbguard.source_lifecycle(), the derivation
+-- `dbguard backfill metadata` uses too: case and blanks do not matter ('Cal.com'
+-- maps like 'cal.com'), and created_by is derived from the source as well
+-- ('retell_webhook' -> retell_ai) when neither the row nor dbguard.actor says
+-- who acts. The look-up runs only for a row with a source that lacks one of
+-- the two values; a row that brings both, or has no source, runs no statement.
+
+-- v5 (issue 7): the source is mapped through dbguard.mapped_booking_source() and
+-- both codes are checked through dbguard.in_vocabulary(), which hold no query any
+-- more (migration 0707, rewritten from their tables like rule_mode): a new
+-- appointment runs no statement here. And fewer PL/pgSQL expressions on the
+-- common path (five instead of nine): PL/pgSQL prepares each expression it
+-- evaluates once per transaction, several thousand instructions each, and a
+-- booking is one transaction. The pinned list of v4 is no longer needed; its
+-- codes stay pinned (taking a pin off would not make this version faster).
+
+-- v4 (issue 7): the mode is read through dbguard.rule_mode(), which holds no
+-- query any more (migration 0705): the planner folds it to a constant, ~2 k
+-- instructions instead of ~31 k for the SELECT on dbguard.rule_settings.
+-- And the commonest booking sources and actors are accepted from a constant
+-- list before dbguard.vocabularies is queried (~66 k instructions per booking
+-- less); the codes listed are pinned in dbguard.vocabularies (migration 0705), so
+-- the list cannot name a code the table lacks.
+
+-- v3 (issue 7): both vocabulary checks in one query; the per-column checks
+-- (and their errors and alerts, unchanged) run only when it finds a value missing.
+
+-- v2 (issue 7): the mode, the acting settings and vocabulary lookups are read inline;
+-- helpers are called only on the rare path (a value outside its vocabulary, an alert).
+-- A call to a PL/pgSQL helper with a pinned search_path costs ~20 µs on PostgreSQL 15,
+-- an inline lookup ~1 µs (docs/benchmarks.md).
+
+-- Fills who created an appointment and through which channel, from the row
+-- itself, else the acting settings, else the documented fallbacks (DESIGN.md §1.3).
+CREATE OR REPLACE FUNCTION dbguard.tg_appointments__creation_metadata()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_mode text;
+    v_derived record;
+    v_source_booking text;
+    v_source_actor text;
+BEGIN
+    IF dbguard.rule_mode('creation_metadata') = 'off' THEN
+        RETURN NEW;
+    END IF;
+
+    -- The written value, else the setting, else what the row's source says
+    -- (dbguard.source_lifecycle), else 'unknown'. A setting that is a legacy
+    -- source such as 'cal.com' is mapped too.
+    IF NEW.source IS NOT NULL
+       AND ((NEW.booking_source IS NULL AND NULLIF(pg_catalog.current_setting('dbguard.source', true), '') IS NULL)
+            OR (NEW.created_by IS NULL AND NULLIF(pg_catalog.current_setting('dbguard.actor', true), '') IS NULL)) THEN
+        v_derived := dbguard.source_lifecycle(NEW.source);
+        v_source_booking := v_derived.booking_source;
+        v_source_actor := v_derived.created_by;
+    END IF;
+    NEW.booking_source := coalesce(NEW.booking_source,
+                                   dbguard.mapped_booking_source(NULLIF(pg_catalog.current_setting('dbguard.source', true), '')),
+                                   NULLIF(pg_catalog.current_setting('dbguard.source', true), ''),
+                                   v_source_booking, 'unknown');
+    NEW.created_by := coalesce(NEW.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''),
+                               v_source_actor, 'unknown');
+
+    IF NOT (dbguard.in_vocabulary('booking_source', NEW.booking_source) AND dbguard.in_vocabulary('actor', NEW.created_by)) THEN
+        v_mode := dbguard.rule_mode('creation_metadata');
+        IF NOT dbguard.in_vocabulary('booking_source', NEW.booking_source) THEN
+            NEW.booking_source := dbguard.vocabulary_value('creation_metadata', v_mode, 'booking_source', NEW.booking_source, 'unknown',
+                                                           'appointment', 'public.appointments', 'booking_source', NEW.id::text);
+        END IF;
+        IF NOT dbguard.in_vocabulary('actor', NEW.created_by) THEN
+            NEW.created_by := dbguard.vocabulary_value('creation_metadata', v_mode, 'actor', NEW.created_by, 'unknown',
+                                                       'appointment', 'public.appointments', 'created_by', NEW.id::text);
+        END IF;
+    END IF;
+    -- source is the legacy free-text channel: kept as written, else the booking source.
+    NEW.source := coalesce(NEW.source, NEW.booking_source);
+    RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION dbguard.tg_appointments__creation_metadata() FROM PUBLIC;
+
+CREATE OR REPLACE TRIGGER dbguard_100_creation_metadata
+    BEFORE INSERT ON public.appointments
+    FOR EACH ROW
+    EXECUTE FUNCTION dbguard.tg_appointments__creation_metadata();

@@ -1,0 +1,113 @@
+-- rule: lead_rollup
+-- version: 7
+-- function: dbguard.tg_appointments__lead_rollup()
+-- guarantees: a lead's rollup columns (appointment_id, appointment_start_at, appointment_end_at, appointment_status, appointment_canceled_at, appointment_provider, appointment_source, appointment_last_checked_at) describe its primary appointment: the next upcoming active one, else the latest active, else the latest cancelled; cleared when there is none. Brought up to date at commit without waiting for a lead row another transaction holds (then by the next commit step, dbguard.refresh_lead_rollups() or reconcile).
+
+-- v7: the rollup is done once per transaction, at commit, instead of at each
+-- appointment write. Earlier versions locked the lead row at the first write
+-- and held the lock to commit: two transactions writing appointments of leads
+-- A and B in opposite order deadlocked (40P01), an admin transaction "update
+-- the lead, then its appointment" deadlocked with a webhook updating that
+-- appointment, and bookings on one lead were serialised for their whole
+-- transactions. Now:
+--   * the statement triggers (same names as before) only record the touched
+--     lead ids in the transaction-local setting dbguard.lead_rollup_leads;
+--   * one deferred constraint trigger event per transaction
+--     (dbguard_701_lead_rollup_at_commit, queued by dbguard.lead_rollup_queue_once())
+--     runs dbguard.refresh_lead_rollups() at commit: leads in ascending id order,
+--     a lead row held by another transaction skipped (SKIP LOCKED) and queued in
+--     dbguard.pending_lead_rollups, which the next commit step takes up.
+-- 'alert' compares at commit and records lead_rollup_drift, as before.
+-- Setting dbguard.lead_rollup_queued by hand only skips the rollup of the
+-- session's own writes; lead_rollup_drift (dbguard check) reports what that leaves.
+
+-- Records the leads whose rollup a statement may have changed.
+CREATE OR REPLACE FUNCTION dbguard.tg_appointments__lead_rollup()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_leads bigint[];
+    v_list text;
+BEGIN
+    IF dbguard.rule_mode('lead_rollup') = 'off' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
+    ELSIF TG_OP = 'DELETE' THEN
+        v_leads := ARRAY(SELECT DISTINCT o.lead_id FROM dbguard_old_rows o WHERE o.lead_id IS NOT NULL);
+    ELSE
+        v_leads := ARRAY(
+            SELECT DISTINCT x.lead_id
+              FROM dbguard_new_rows n
+              FULL JOIN dbguard_old_rows o ON o.id = n.id
+             CROSS JOIN LATERAL (VALUES (n.lead_id), (o.lead_id)) x (lead_id)
+             WHERE x.lead_id IS NOT NULL
+               AND (n.lead_id, n.status, n.starts_at, n.ends_at, n.cancelled_at, n.provider, n.booking_source)
+                   IS DISTINCT FROM
+                   (o.lead_id, o.status, o.starts_at, o.ends_at, o.cancelled_at, o.provider, o.booking_source));
+    END IF;
+    IF pg_catalog.cardinality(v_leads) = 0 THEN
+        RETURN NULL;
+    END IF;
+    v_list := coalesce(pg_catalog.current_setting('dbguard.lead_rollup_leads', true), '');
+    IF v_list <> '' THEN
+        v_leads := v_leads || dbguard.lead_rollup_pending_ids(v_list);
+    END IF;
+    PERFORM pg_catalog.set_config('dbguard.lead_rollup_leads',
+        (SELECT pg_catalog.string_agg(DISTINCT l::text, ',') FROM pg_catalog.unnest(v_leads) l), true);
+    -- Deferred (the default), the step queued by this statement's first row is
+    -- still pending and the flag is on. When it is off, that step has run
+    -- already, before this statement trigger (SET CONSTRAINTS ... IMMEDIATE
+    -- fires row events first): run it now, as earlier versions did.
+    IF pg_catalog.current_setting('dbguard.lead_rollup_queued', true) IS DISTINCT FROM 'on' THEN
+        PERFORM dbguard.lead_rollup_step();
+    END IF;
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION dbguard.tg_appointments__lead_rollup() FROM PUBLIC;
+
+-- The commit step: once per transaction (dbguard.lead_rollup_step).
+CREATE OR REPLACE FUNCTION dbguard.tg_appointments__lead_rollup_at_commit()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM dbguard.lead_rollup_step();
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION dbguard.tg_appointments__lead_rollup_at_commit() FROM PUBLIC;
+
+CREATE OR REPLACE TRIGGER dbguard_700_lead_rollup
+    AFTER INSERT ON public.appointments
+    REFERENCING NEW TABLE AS dbguard_new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup();
+
+CREATE OR REPLACE TRIGGER dbguard_700_lead_rollup_delete
+    AFTER DELETE ON public.appointments
+    REFERENCING OLD TABLE AS dbguard_old_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup();
+
+CREATE OR REPLACE TRIGGER dbguard_700_lead_rollup_update
+    AFTER UPDATE ON public.appointments
+    REFERENCING OLD TABLE AS dbguard_old_rows NEW TABLE AS dbguard_new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup();
+
+-- One event per transaction: the built-in test keeps the function call off
+-- every row after the first.
+DROP TRIGGER IF EXISTS dbguard_701_lead_rollup_at_commit ON public.appointments;
+CREATE CONSTRAINT TRIGGER dbguard_701_lead_rollup_at_commit
+    AFTER INSERT OR UPDATE OR DELETE ON public.appointments
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW
+    WHEN (pg_catalog.current_setting('dbguard.lead_rollup_queued', true) IS DISTINCT FROM 'on'
+          AND dbguard.lead_rollup_queue_once())
+    EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup_at_commit();

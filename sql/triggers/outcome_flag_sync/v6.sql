@@ -1,0 +1,140 @@
+-- rule: outcome_flag_sync
+-- version: 6
+-- function: dbguard.tg_calls__outcome_flag_sync()
+-- guarantees: session_outcome = 'appointment_booked' exactly when appointment_made is true; session_outcome inside its vocabulary.
+
+-- v6: SQLSTATE 23Q06 (class 23). Mismatches are reported through
+-- dbguard.rule_violation(), so 'correct' also sends the client a WARNING with
+-- the enforce message. Alert types as in the seed architecture: a phantom
+-- booking (session_outcome 'appointment_booked', appointment_made false) is a
+-- session_outcome_mismatch, the reverse an appointment_made_mismatch. Filling a
+-- missing outcome is derived-field maintenance: silent in every mode. An
+-- appointment that exists for the call is a fact: an outcome written against
+-- it ('no_appointment' on a linked call) does not take appointment_made down;
+-- the outcome is repaired instead.
+
+-- v5 (issue 7): the vocabulary is checked through dbguard.in_vocabulary(), which
+-- holds no query any more (migration 0707, rewritten from dbguard.vocabularies like
+-- rule_mode): two statements less when the function runs.
+
+-- v4 (issue 7): the mode is read through dbguard.rule_mode(), which holds no
+-- query any more (migration 0705): the planner folds it to a constant, ~2 k
+-- instructions instead of ~31 k for the SELECT on dbguard.rule_settings.
+-- The WHEN clause says the same in fewer nodes: appointment_made is NOT NULL, so
+-- the flags agree exactly when session_outcome is 'appointment_booked' for a
+-- made appointment and NULL otherwise. PostgreSQL reads a WHEN clause back from
+-- its node text and plans it for every statement; this one is ~43 k instructions
+-- per booking cheaper (three statements reach it).
+
+-- v3 (issue 7): a WHEN clause, so a call without outcome and appointment, or
+-- one booked both ways, fires nothing; the function is unchanged. A WHEN clause
+-- is re-read for every statement (about 1 µs plus ~0.3 µs a constant on
+-- PostgreSQL 15), so it names only the commonest values; 'appointment_booked'
+-- is pinned in dbguard.vocabularies (migration 0702).
+
+-- v2 (issue 7): the mode, the acting settings and vocabulary lookups are read inline;
+-- helpers are called only on the rare path (a value outside its vocabulary, an alert).
+-- A call to a PL/pgSQL helper with a pinned search_path costs ~20 µs on PostgreSQL 15,
+-- an inline lookup ~1 µs (docs/benchmarks.md).
+
+-- Keeps session_outcome and appointment_made of a call in agreement
+-- (see docs/rules/outcome_flag_sync.md: which side wins, each mode).
+CREATE OR REPLACE FUNCTION dbguard.tg_calls__outcome_flag_sync()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_mode text := dbguard.rule_mode('outcome_flag_sync');
+    v_made_changed boolean;
+    v_outcome_changed boolean;
+    v_made_wins boolean;
+    v_fixed text;          -- the column that is (or would be) repaired
+    v_outcome text;
+    v_made boolean;
+BEGIN
+    IF v_mode = 'off' THEN
+        RETURN NEW;
+    END IF;
+    v_made_changed := TG_OP = 'INSERT' OR NEW.appointment_made IS DISTINCT FROM OLD.appointment_made;
+    v_outcome_changed := TG_OP = 'INSERT' OR NEW.session_outcome IS DISTINCT FROM OLD.session_outcome;
+    IF v_outcome_changed THEN
+        IF NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
+            NEW.session_outcome := dbguard.vocabulary_value('outcome_flag_sync', v_mode, 'session_outcome',
+                NEW.session_outcome, NULL, 'call', 'public.calls', 'session_outcome', NEW.id::text);
+        END IF;
+    END IF;
+
+    IF (NEW.session_outcome = 'appointment_booked') IS NOT DISTINCT FROM NEW.appointment_made
+       OR (NEW.session_outcome IS NULL AND NOT NEW.appointment_made)
+       OR NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
+        RETURN NEW;
+    END IF;
+
+    IF NEW.session_outcome IS NULL THEN
+        -- appointment_made without an outcome: the outcome is not known. Filling
+        -- it in is derived-field maintenance, silent; 'alert' leaves the row.
+        IF v_mode <> 'alert' THEN
+            NEW.session_outcome := 'appointment_booked';
+        END IF;
+        RETURN NEW;
+    ELSIF v_made_changed <> v_outcome_changed THEN
+        -- This statement changed one side only: it is the newest statement of intent.
+        v_made_wins := v_made_changed;
+    ELSE
+        -- A new row, or both written: the booking claim wins; the claim is
+        -- then checked against the appointments at commit
+        -- (booking_confirmed_requires_appointment).
+        v_made_wins := NEW.appointment_made;
+    END IF;
+    IF v_made_wins THEN
+        v_fixed := 'session_outcome';
+        v_outcome := CASE WHEN NEW.appointment_made THEN 'appointment_booked' ELSE 'no_appointment' END;
+        v_made := NEW.appointment_made;
+    ELSE
+        v_fixed := 'appointment_made';
+        v_outcome := NEW.session_outcome;
+        v_made := NEW.session_outcome = 'appointment_booked';
+    END IF;
+    -- Neither side can take a booking back while an appointment exists for the
+    -- call (appointment_link_sync keeps it linked and booking_confirmed stays):
+    -- the side that denies it is the one repaired.
+    IF NOT v_made AND TG_OP = 'UPDATE' AND dbguard.call_has_appointment(NEW.id) THEN
+        v_fixed := CASE WHEN NEW.appointment_made THEN 'session_outcome' ELSE 'appointment_made' END;
+        v_outcome := 'appointment_booked';
+        v_made := true;
+    END IF;
+
+    IF dbguard.rule_violation('outcome_flag_sync', v_mode, '23Q06',
+           CASE WHEN NEW.session_outcome = 'appointment_booked' THEN 'session_outcome_mismatch'
+                ELSE 'appointment_made_mismatch' END,
+           'call', NEW.id::text,
+           pg_catalog.format('dbguard: public.calls row %s has session_outcome = %s but appointment_made = %s',
+                             coalesce(NEW.id::text, '(new row)'), pg_catalog.quote_literal(NEW.session_outcome),
+                             NEW.appointment_made::text),
+           'rule outcome_flag_sync: session_outcome is ''appointment_booked'' exactly when appointment_made is true.',
+           'Write both together: appointment_made = true with session_outcome = ''appointment_booked'', '
+           'or appointment_made = false with another outcome (e.g. ''no_appointment'', ''creation_failed''); '
+           'a call that has an appointment keeps appointment_made = true.',
+           pg_catalog.jsonb_build_object(
+               'written', pg_catalog.jsonb_build_object('session_outcome', NEW.session_outcome, 'appointment_made', NEW.appointment_made),
+               'expected', pg_catalog.jsonb_build_object('session_outcome', v_outcome, 'appointment_made', v_made),
+               'repaired_column', v_fixed),
+           'calls', v_fixed,
+           CASE WHEN NEW.session_outcome = 'appointment_booked' THEN 'critical' ELSE 'warning' END) THEN
+        NEW.session_outcome := v_outcome;
+        NEW.appointment_made := v_made;
+    END IF;
+    RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION dbguard.tg_calls__outcome_flag_sync() FROM PUBLIC;
+
+-- Fires unless the call is plainly consistent: no outcome and no appointment,
+-- or booked both ways. Other outcomes reach the function's vocabulary check.
+-- "IS NOT TRUE": NULLs fire it.
+CREATE OR REPLACE TRIGGER dbguard_300_outcome_flag_sync
+    BEFORE INSERT OR UPDATE OF session_outcome, appointment_made ON public.calls
+    FOR EACH ROW
+    WHEN (NEW.session_outcome IS DISTINCT FROM CASE WHEN NEW.appointment_made THEN 'appointment_booked' END)
+    EXECUTE FUNCTION dbguard.tg_calls__outcome_flag_sync();
