@@ -64,7 +64,7 @@ COMMENT ON SCHEMA public IS 'standard public schema';
 
 CREATE FUNCTION dbguard.acting(p_key text) RETURNS text
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
     RETURN NULLIF(pg_catalog.current_setting('dbguard.' || p_key, true), '');
@@ -78,7 +78,7 @@ $$;
 
 CREATE FUNCTION dbguard.acting_user_id() RETURNS bigint
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
     v_raw text := dbguard.acting('user_id');
@@ -102,7 +102,7 @@ $_$;
 
 CREATE FUNCTION dbguard.active_host_mapping(p_company_id bigint, p_host_id integer) RETURNS bigint
     LANGUAGE sql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     SELECT m.id
       FROM public.calcom_host_mappings m
@@ -125,7 +125,7 @@ $$;
 
 CREATE FUNCTION dbguard.add_constraint_if_missing(p_table regclass, p_name text, p_definition text) RETURNS boolean
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
@@ -144,7 +144,7 @@ $$;
 
 CREATE FUNCTION dbguard.assert_unique(p_table regclass, p_columns text[]) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
     v_cols text := (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ') FROM pg_catalog.unnest(p_columns) c);
@@ -171,17 +171,17 @@ $_$;
 --
 
 CREATE FUNCTION dbguard.assign_staff_from_booking(p_appointment_id bigint, p_booking jsonb) RETURNS uuid
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    c_hint constant text := 'Pass the booking as the provider returns it: {"hosts": [{"id": 123, "email": ..., "name": ...}, ...]} '
+    c_hint constant pg_catalog.text := 'Pass the booking as the provider returns it: {"hosts": [{"id": 123, "email": ..., "name": ...}, ...]} '
                             'or {"status": "success", "data": {"hosts": [...]}}.';
-    v_booking   jsonb := p_booking;
+    v_booking   pg_catalog.jsonb := p_booking;
     v_appt      record;
     v_host      record;
     v_first_id  integer;
-    v_staff_id  uuid;
+    v_staff_id  pg_catalog.uuid;
 BEGIN
     IF p_appointment_id IS NULL THEN
         RAISE EXCEPTION 'dbguard: assign_staff_from_booking needs an appointment id' USING ERRCODE = '22023';
@@ -242,15 +242,33 @@ $$;
 
 
 --
--- Name: breaker_allow(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+-- Name: breaker_allow(text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
-CREATE FUNCTION dbguard.breaker_allow(p_key text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS boolean
+CREATE FUNCTION dbguard.breaker_allow(p_key text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF pg_catalog.length(p_key) > 200 THEN
+        RAISE EXCEPTION 'dbguard: a circuit breaker key is at most 200 characters, this one has %', pg_catalog.length(p_key)
+            USING ERRCODE = '22001', HINT = 'Name the protected dependency, e.g. ''calcom''.';
+    END IF;
+    RETURN dbguard.breaker_allow_at(p_key, dbguard.breaker_now(NULL));
+END
+$$;
+
+
+--
+-- Name: breaker_allow_at(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_allow_at(p_key text, p_now timestamp with time zone) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_now timestamptz := dbguard.breaker_now(p_now);
+    v_now pg_catalog.timestamptz := dbguard.breaker_now(p_now);
     v_row dbguard.circuit_breaker_states;
 BEGIN
     -- The common case, closed, needs neither the row lock nor a write: every
@@ -315,7 +333,119 @@ CREATE TABLE dbguard.circuit_breaker_states (
 -- Name: TABLE circuit_breaker_states; Type: COMMENT; Schema: dbguard; Owner: -
 --
 
-COMMENT ON TABLE dbguard.circuit_breaker_states IS 'Circuit breaker per key; change it through dbguard.breaker_allow/record_success/record_failure (thresholds: UPDATE or dbguard.breaker_configure)';
+COMMENT ON TABLE dbguard.circuit_breaker_states IS 'Circuit breaker per key; change it through dbguard.breaker_allow/record_success/record_failure (thresholds: UPDATE or dbguard.breaker_configure).';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.key; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.key IS 'Breaker key (one external dependency).';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.state; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.state IS 'closed, open or half_open.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.failure_count; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.failure_count IS 'Consecutive failures since the last success.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.success_count; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.success_count IS 'Successful trials while half_open.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.failure_threshold; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.failure_threshold IS 'Consecutive failures that open the breaker (default 3).';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.success_threshold; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.success_threshold IS 'Successful trials that close it (default 2).';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.cooldown; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.cooldown IS 'Time open before a trial is allowed (default 30 seconds).';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.trial_timeout; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.trial_timeout IS 'After how long an unanswered trial goes to the next caller.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.trial_started_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.trial_started_at IS 'When the current half_open trial started.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.opened_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.opened_at IS 'When it last opened.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.state_changed_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.state_changed_at IS 'When the state last changed.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.last_failure_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.last_failure_at IS 'When the last failure was recorded.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.last_success_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.last_success_at IS 'When the last success was recorded.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.last_error; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.last_error IS 'Error text of the last failure.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.created_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.created_at IS 'When the key was first used.';
+
+
+--
+-- Name: COLUMN circuit_breaker_states.updated_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_states.updated_at IS 'When the row last changed.';
 
 
 --
@@ -324,7 +454,7 @@ COMMENT ON TABLE dbguard.circuit_breaker_states IS 'Circuit breaker per key; cha
 
 CREATE FUNCTION dbguard.breaker_configure(p_key text, p_failure_threshold integer DEFAULT NULL::integer, p_cooldown interval DEFAULT NULL::interval, p_success_threshold integer DEFAULT NULL::integer, p_trial_timeout interval DEFAULT NULL::interval) RETURNS dbguard.circuit_breaker_states
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_row dbguard.circuit_breaker_states := dbguard.breaker_lock(p_key);
@@ -348,7 +478,7 @@ $$;
 
 CREATE FUNCTION dbguard.breaker_lock(p_key text) RETURNS dbguard.circuit_breaker_states
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_row dbguard.circuit_breaker_states;
@@ -370,7 +500,7 @@ $$;
 
 CREATE FUNCTION dbguard.breaker_log_transition(p_key text, p_from text, p_to text, p_reason text, p_error text, p_at timestamp with time zone) RETURNS void
     LANGUAGE sql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     UPDATE dbguard.circuit_breaker_states
        SET state = p_to, state_changed_at = p_at, updated_at = p_at,
@@ -389,25 +519,57 @@ $$;
 --
 
 CREATE FUNCTION dbguard.breaker_now(p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS timestamp with time zone
-    LANGUAGE sql
-    SET search_path TO ''
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-    SELECT coalesce(p_now,
-                    NULLIF(pg_catalog.current_setting('dbguard.now', true), '')::timestamptz,
-                    pg_catalog.clock_timestamp())
+DECLARE
+    v_now pg_catalog.timestamptz := p_now;
+BEGIN
+    IF v_now IS NULL AND pg_catalog.current_setting('dbguard.now', true) <> ''
+       AND pg_catalog.pg_has_role(session_user, current_user, 'MEMBER') THEN
+        v_now := pg_catalog.current_setting('dbguard.now', true)::pg_catalog.timestamptz;
+    END IF;
+    IF v_now IS NULL THEN
+        RETURN pg_catalog.clock_timestamp();
+    END IF;
+    IF NOT pg_catalog.isfinite(v_now) THEN
+        RAISE EXCEPTION 'dbguard: a circuit breaker''s time must be finite, not %', v_now
+            USING ERRCODE = '22008',
+                  HINT = 'Pass a real time, or none: the breaker then uses the server''s clock.';
+    END IF;
+    RETURN v_now;
+END
 $$;
 
 
 --
--- Name: breaker_record_failure(text, text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+-- Name: breaker_record_failure(text, text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
-CREATE FUNCTION dbguard.breaker_record_failure(p_key text, p_error text DEFAULT NULL::text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
+CREATE FUNCTION dbguard.breaker_record_failure(p_key text, p_error text DEFAULT NULL::text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF pg_catalog.length(p_key) > 200 THEN
+        RAISE EXCEPTION 'dbguard: a circuit breaker key is at most 200 characters, this one has %', pg_catalog.length(p_key)
+            USING ERRCODE = '22001', HINT = 'Name the protected dependency, e.g. ''calcom''.';
+    END IF;
+    RETURN dbguard.breaker_record_failure_at(p_key, p_error, dbguard.breaker_now(NULL));
+END
+$$;
+
+
+--
+-- Name: breaker_record_failure_at(text, text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_record_failure_at(p_key text, p_error text, p_now timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_now timestamptz := dbguard.breaker_now(p_now);
+    v_now pg_catalog.timestamptz := dbguard.breaker_now(p_now);
     v_row dbguard.circuit_breaker_states := dbguard.breaker_lock(p_key);
     v_error text := pg_catalog.left(p_error, 2000);
 BEGIN
@@ -428,15 +590,33 @@ $$;
 
 
 --
--- Name: breaker_record_success(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+-- Name: breaker_record_success(text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
-CREATE FUNCTION dbguard.breaker_record_success(p_key text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
+CREATE FUNCTION dbguard.breaker_record_success(p_key text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF pg_catalog.length(p_key) > 200 THEN
+        RAISE EXCEPTION 'dbguard: a circuit breaker key is at most 200 characters, this one has %', pg_catalog.length(p_key)
+            USING ERRCODE = '22001', HINT = 'Name the protected dependency, e.g. ''calcom''.';
+    END IF;
+    RETURN dbguard.breaker_record_success_at(p_key, dbguard.breaker_now(NULL));
+END
+$$;
+
+
+--
+-- Name: breaker_record_success_at(text, timestamp with time zone); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.breaker_record_success_at(p_key text, p_now timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_now timestamptz := dbguard.breaker_now(p_now);
+    v_now pg_catalog.timestamptz := dbguard.breaker_now(p_now);
     v_row dbguard.circuit_breaker_states := dbguard.breaker_lock(p_key);
 BEGIN
     UPDATE dbguard.circuit_breaker_states s
@@ -460,7 +640,7 @@ $$;
 
 CREATE FUNCTION dbguard.breaker_reset(p_key text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_now timestamptz := dbguard.breaker_now(p_now);
@@ -488,7 +668,7 @@ $$;
 
 CREATE FUNCTION dbguard.calcom_host_fields(p_host jsonb, OUT host_id integer, OUT email text, OUT name text, OUT username text, OUT timezone text) RETURNS record
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
     c_hint constant text := 'A host looks like {"id": 123, "email": "anna@example.com", "name": "Anna Meier", '
@@ -580,7 +760,7 @@ $$;
 
 CREATE FUNCTION dbguard.drop_invalid_index(p_index text) RETURNS boolean
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_index regclass := pg_catalog.to_regclass(p_index);
@@ -601,19 +781,38 @@ $$;
 
 CREATE FUNCTION dbguard.enqueue_review(p_call_id bigint, p_reason text, p_context jsonb DEFAULT '{}'::jsonb) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_id bigint;
+    c_max_context constant pg_catalog.int4 := 16384;
+    v_id pg_catalog.int8;
+    v_context pg_catalog.jsonb := coalesce(p_context, '{}'::pg_catalog.jsonb);
+    v_size pg_catalog.int4;
 BEGIN
     IF p_reason IS NULL OR pg_catalog.btrim(p_reason) = '' THEN
         RAISE EXCEPTION 'dbguard: enqueue_review needs a reason'
             USING ERRCODE = 'DG001', HINT = 'e.g. appointment_validation_failed, calcom_booking_failed, service_not_found';
     END IF;
+    IF pg_catalog.length(p_reason) > 200 THEN
+        RAISE EXCEPTION 'dbguard: enqueue_review: the reason is % characters long, at most 200 are accepted',
+                        pg_catalog.length(p_reason)
+            USING ERRCODE = '22001',
+                  HINT = 'The reason is a short code (e.g. calcom_booking_failed); put the details into the context.';
+    END IF;
+    v_size := pg_catalog.octet_length(v_context::pg_catalog.text);
+    IF v_size > c_max_context THEN
+        v_context := pg_catalog.jsonb_build_object(
+            'dbguard_truncated', true, 'original_bytes', v_size,
+            'keys', CASE WHEN pg_catalog.jsonb_typeof(v_context) = 'object' THEN
+                        (SELECT pg_catalog.jsonb_agg(pg_catalog.left(k.key, 100))
+                           FROM (SELECT e.key FROM pg_catalog.jsonb_object_keys(v_context) AS e(key) LIMIT 50) k)
+                    END);
+    END IF;
     INSERT INTO dbguard.manual_review_queue AS q (call_id, reason, priority, context)
-    VALUES (p_call_id, p_reason, dbguard.review_priority(p_reason), coalesce(p_context, '{}'::jsonb))
+    VALUES (p_call_id, p_reason, dbguard.review_priority(p_reason), v_context)
     ON CONFLICT (call_id, reason) WHERE status = 'pending'
-    DO UPDATE SET context = q.context || EXCLUDED.context, updated_at = pg_catalog.now()
+    DO UPDATE SET occurrences = q.occurrences + 1,
+                  last_occurred_at = pg_catalog.now(), updated_at = pg_catalog.now()
     RETURNING q.id INTO v_id;
     RETURN v_id;
 END
@@ -626,7 +825,7 @@ $$;
 
 CREATE FUNCTION dbguard.function_fingerprint(p_function regprocedure) RETURNS text
     LANGUAGE sql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     SELECT md5(pg_catalog.pg_get_functiondef(p_function))
 $$;
@@ -663,7 +862,7 @@ $$;
 
 CREATE FUNCTION dbguard.lead_primary_appointment(p_lead_id bigint) RETURNS bigint
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_id bigint;
@@ -761,7 +960,7 @@ $$;
 
 CREATE FUNCTION dbguard.lock_generated_functions(p_writer text, p_tables text, p_functions text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
     -- The functions are written from the table as this statement sees it. Under
@@ -816,11 +1015,12 @@ $$;
 
 CREATE FUNCTION dbguard.raise_alert(p_alert_type text, p_severity text, p_entity_type text, p_entity_id text, p_description text, p_details jsonb DEFAULT '{}'::jsonb, p_detected_by text DEFAULT 'trigger'::text, p_auto_corrected boolean DEFAULT false, p_rule text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_id      bigint;
-    v_payload jsonb;
+    v_id      pg_catalog.int8;
+    v_details pg_catalog.jsonb := coalesce(p_details, '{}'::pg_catalog.jsonb);
+    v_size    pg_catalog.int4;
 BEGIN
     -- entity_id = ... / IS NULL (not IS NOT DISTINCT FROM, which no index can
     -- serve): a scan raising 100 000 alerts must not read the table each time.
@@ -836,30 +1036,27 @@ BEGIN
            AND a.alert_type = p_alert_type AND a.resolved_at IS NULL) THEN
         RETURN NULL;
     END IF;
+    v_size := pg_catalog.octet_length(v_details::pg_catalog.text);
+    IF v_size > 65536 THEN
+        v_details := pg_catalog.jsonb_build_object('dbguard_truncated', true, 'original_bytes', v_size);
+    END IF;
 
     INSERT INTO dbguard.data_consistency_alerts
         (alert_type, severity, entity_type, entity_id, description, details, detected_by, auto_corrected, rule)
-    VALUES (p_alert_type, p_severity, p_entity_type, p_entity_id, p_description,
-            coalesce(p_details, '{}'::jsonb), p_detected_by, coalesce(p_auto_corrected, false), p_rule)
+    VALUES (p_alert_type, p_severity, p_entity_type, p_entity_id,
+            CASE WHEN pg_catalog.length(p_description) > 2000
+                 THEN pg_catalog.left(p_description, 2000) || '…' ELSE p_description END,
+            v_details, p_detected_by, coalesce(p_auto_corrected, false), p_rule)
     ON CONFLICT (alert_type, entity_type, entity_id) WHERE resolved_at IS NULL AND detected_by = 'scan'
     DO NOTHING
     RETURNING id INTO v_id;
 
     IF v_id IS NOT NULL THEN
-        v_payload := pg_catalog.jsonb_build_object(
-            'id', v_id, 'alert_type', p_alert_type, 'severity', p_severity,
-            'entity_type', p_entity_type, 'entity_id', p_entity_id,
-            'description', p_description, 'auto_corrected', coalesce(p_auto_corrected, false),
-            'detected_by', p_detected_by, 'rule', p_rule);
-        -- Listeners read the whole alert from the table by id; the payload is a summary.
-        IF pg_catalog.octet_length(v_payload::text) > 7000 THEN
-            v_payload := v_payload || pg_catalog.jsonb_build_object(
-                'description', pg_catalog.left(p_description, 200) || '…', 'truncated', true);
-        END IF;
-        IF pg_catalog.octet_length(v_payload::text) > 7000 THEN
-            v_payload := pg_catalog.jsonb_build_object('id', v_id, 'truncated', true);
-        END IF;
-        PERFORM pg_catalog.pg_notify('dbguard_alerts', v_payload::text);
+        PERFORM pg_catalog.pg_notify('dbguard_alerts', pg_catalog.jsonb_build_object(
+            'id', v_id, 'alert_type', pg_catalog.left(p_alert_type, 200), 'severity', p_severity,
+            'entity_type', pg_catalog.left(p_entity_type, 200), 'entity_id', pg_catalog.left(p_entity_id, 200),
+            'auto_corrected', coalesce(p_auto_corrected, false), 'detected_by', p_detected_by,
+            'rule', pg_catalog.left(p_rule, 200))::pg_catalog.text);
     END IF;
     RETURN v_id;
 END
@@ -888,37 +1085,13 @@ $$;
 --
 
 CREATE FUNCTION dbguard.redact_pii(p_value jsonb, p_key text DEFAULT NULL::text) RETURNS jsonb
-    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    SET search_path TO ''
-    AS $_$
-DECLARE
-    v_phone_key boolean := p_key ~* '(phone|mobile|msisdn|whatsapp|fax)' OR p_key ~* '^tel$';
-    v_email_key boolean := p_key ~* 'e[-_]?mail';
+    LANGUAGE plpgsql IMMUTABLE SECURITY DEFINER PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
 BEGIN
-    CASE pg_catalog.jsonb_typeof(p_value)
-    WHEN 'object' THEN
-        RETURN coalesce((SELECT pg_catalog.jsonb_object_agg(e.key, dbguard.redact_pii(e.value, e.key))
-                           FROM pg_catalog.jsonb_each(p_value) e), '{}'::jsonb);
-    WHEN 'array' THEN
-        -- Array elements inherit the key: {"phones": ["0301234567", ...]}.
-        RETURN coalesce((SELECT pg_catalog.jsonb_agg(dbguard.redact_pii(e.value, p_key) ORDER BY e.ord)
-                           FROM pg_catalog.jsonb_array_elements(p_value) WITH ORDINALITY e(value, ord)), '[]'::jsonb);
-    WHEN 'string' THEN
-        IF coalesce(v_email_key, false) AND (p_value #>> '{}') ~ '@' THEN
-            RETURN '"[email]"'::jsonb;
-        END IF;
-        RETURN pg_catalog.to_jsonb(dbguard.redact_pii_text(p_value #>> '{}', coalesce(v_phone_key, false)));
-    WHEN 'number' THEN
-        IF coalesce(v_phone_key, false)
-           AND pg_catalog.length(pg_catalog.regexp_replace(p_value::text, '[^0-9]', '', 'g')) >= 7 THEN
-            RETURN '"[phone]"'::jsonb;
-        END IF;
-        RETURN p_value;
-    ELSE
-        RETURN p_value;
-    END CASE;
+    RETURN dbguard.redact_pii_walk(p_value, p_key, 0);
 END
-$_$;
+$$;
 
 
 --
@@ -927,7 +1100,7 @@ $_$;
 
 CREATE FUNCTION dbguard.redact_pii_text(p_text text, p_phone_key boolean DEFAULT false) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 BEGIN
     RETURN CASE
@@ -951,12 +1124,56 @@ $_$;
 
 
 --
+-- Name: redact_pii_walk(jsonb, text, integer); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.redact_pii_walk(p_value jsonb, p_key text, p_depth integer) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+DECLARE
+    v_phone_key boolean := p_key ~* '(phone|mobile|msisdn|whatsapp|fax)' OR p_key ~* '^tel$';
+    v_email_key boolean := p_key ~* 'e[-_]?mail';
+BEGIN
+    -- Below 64 levels of objects and arrays the value is replaced by a marker:
+    -- each level is a PL/pgSQL call, and ~900 of them exhaust the stack
+    -- (max_stack_depth), which would refuse the write instead of redacting it.
+    IF p_depth >= 64 AND pg_catalog.jsonb_typeof(p_value) IN ('object', 'array') THEN
+        RETURN '"[nested too deeply]"'::pg_catalog.jsonb;
+    END IF;
+    CASE pg_catalog.jsonb_typeof(p_value)
+    WHEN 'object' THEN
+        RETURN coalesce((SELECT pg_catalog.jsonb_object_agg(e.key, dbguard.redact_pii_walk(e.value, e.key, p_depth + 1))
+                           FROM pg_catalog.jsonb_each(p_value) e), '{}'::jsonb);
+    WHEN 'array' THEN
+        -- Array elements inherit the key: {"phones": ["0301234567", ...]}.
+        RETURN coalesce((SELECT pg_catalog.jsonb_agg(dbguard.redact_pii_walk(e.value, p_key, p_depth + 1) ORDER BY e.ord)
+                           FROM pg_catalog.jsonb_array_elements(p_value) WITH ORDINALITY e(value, ord)), '[]'::jsonb);
+    WHEN 'string' THEN
+        IF coalesce(v_email_key, false) AND (p_value #>> '{}') ~ '@' THEN
+            RETURN '"[email]"'::jsonb;
+        END IF;
+        RETURN pg_catalog.to_jsonb(dbguard.redact_pii_text(p_value #>> '{}', coalesce(v_phone_key, false)));
+    WHEN 'number' THEN
+        IF coalesce(v_phone_key, false)
+           AND pg_catalog.length(pg_catalog.regexp_replace(p_value::text, '[^0-9]', '', 'g')) >= 7 THEN
+            RETURN '"[phone]"'::jsonb;
+        END IF;
+        RETURN p_value;
+    ELSE
+        RETURN p_value;
+    END CASE;
+END
+$_$;
+
+
+--
 -- Name: refresh_lead_rollup(bigint, boolean); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
 CREATE FUNCTION dbguard.refresh_lead_rollup(p_lead_id bigint, p_write boolean DEFAULT true) RETURNS boolean
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_primary record;
@@ -1065,12 +1282,13 @@ $$;
 
 CREATE FUNCTION dbguard.register_rule(p_rule text, p_version integer, p_function regprocedure, p_source_sha256 text, p_description text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
+    PERFORM dbguard.secure_function(p_function, true);
     INSERT INTO dbguard.installed_rules AS r
         (rule, version, function_name, definition_md5, source_sha256, description, triggers)
-    VALUES (p_rule, p_version, p_function::text, dbguard.function_fingerprint(p_function),
+    VALUES (p_rule, p_version, p_function::pg_catalog.text, dbguard.function_fingerprint(p_function),
             p_source_sha256, p_description, dbguard.rule_triggers(p_function))
     ON CONFLICT (rule) DO UPDATE
        SET version = EXCLUDED.version,
@@ -1079,7 +1297,7 @@ BEGIN
            source_sha256 = EXCLUDED.source_sha256,
            description = EXCLUDED.description,
            triggers = EXCLUDED.triggers,
-           installed_at = now();
+           installed_at = pg_catalog.now();
 
     INSERT INTO dbguard.rule_settings (rule) VALUES (p_rule)
     ON CONFLICT (rule) DO NOTHING;
@@ -1092,17 +1310,17 @@ $$;
 --
 
 CREATE FUNCTION dbguard.resolve_staff_for_host(p_company_id bigint, p_branch_id uuid, p_host jsonb) RETURNS uuid
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_host        record;
     v_cached      public.calcom_host_mappings;
     v_stale       record;
-    v_source      text;
+    v_source      pg_catalog.text;
     v_count       integer;
-    v_staff_id    uuid;
-    v_ambiguous   jsonb := '{}'::jsonb;
+    v_staff_id    pg_catalog.uuid;
+    v_ambiguous   pg_catalog.jsonb := '{}'::pg_catalog.jsonb;
 BEGIN
     IF p_host IS NULL THEN
         RETURN NULL;
@@ -1122,6 +1340,8 @@ BEGIN
             coalesce(v_host.username, v_cached.calcom_username), coalesce(v_host.timezone, v_cached.calcom_timezone))
            IS DISTINCT FROM
            (v_cached.calcom_email, v_cached.calcom_name, v_cached.calcom_username, v_cached.calcom_timezone) THEN
+            INSERT INTO dbguard.resolver_writes (backend_pid, xact)
+            VALUES (pg_catalog.pg_backend_pid(), pg_catalog.txid_current()) ON CONFLICT DO NOTHING;
             PERFORM pg_catalog.set_config('dbguard.resolver', 'host details changed at the calendar provider', true);
             UPDATE public.calcom_host_mappings m
                SET calcom_email = coalesce(v_host.email, m.calcom_email),
@@ -1132,6 +1352,8 @@ BEGIN
                    updated_at = pg_catalog.now()
              WHERE m.id = v_cached.id;
             PERFORM pg_catalog.set_config('dbguard.resolver', '', true);
+            DELETE FROM dbguard.resolver_writes w
+             WHERE w.backend_pid = pg_catalog.pg_backend_pid() AND w.xact = pg_catalog.txid_current();
         END IF;
         RETURN v_cached.staff_id;
     END IF;
@@ -1147,11 +1369,11 @@ BEGIN
            AND (NOT s.is_active OR s.company_id IS DISTINCT FROM p_company_id)
     LOOP
         PERFORM dbguard.raise_alert(
-            'stale_host_mapping', 'warning', 'calcom_host_mapping', v_stale.id::text,
+            'stale_host_mapping', 'warning', 'calcom_host_mapping', v_stale.id::pg_catalog.text,
             pg_catalog.format('host mapping %s (calendar host %s) points to staff %s, which is %s; not used',
                               v_stale.id, v_host.host_id, v_stale.staff_id,
                               CASE WHEN NOT v_stale.staff_is_active THEN 'inactive'
-                                   ELSE 'staff of company ' || coalesce(v_stale.staff_company_id::text, '(none)') END),
+                                   ELSE 'staff of company ' || coalesce(v_stale.staff_company_id::pg_catalog.text, '(none)') END),
             pg_catalog.jsonb_build_object('mapping_id', v_stale.id, 'calcom_host_id', v_host.host_id,
                                           'staff_id', v_stale.staff_id, 'staff_company_id', v_stale.staff_company_id,
                                           'staff_is_active', v_stale.staff_is_active, 'company_id', p_company_id,
@@ -1176,6 +1398,8 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM public.calcom_host_mappings m
                             WHERE m.calcom_host_id = v_host.host_id AND m.staff_id = s.id AND NOT m.is_active);
         IF v_count = 1 THEN
+            INSERT INTO dbguard.resolver_writes (backend_pid, xact)
+            VALUES (pg_catalog.pg_backend_pid(), pg_catalog.txid_current()) ON CONFLICT DO NOTHING;
             PERFORM pg_catalog.set_config('dbguard.resolver',
                 pg_catalog.format('%s: calendar host %s matched by %s', v_source, v_host.host_id,
                                   CASE v_source WHEN 'auto_email' THEN 'e-mail' ELSE 'full name' END), true);
@@ -1189,6 +1413,8 @@ BEGIN
                                                   'branch_id', p_branch_id))
             ON CONFLICT (calcom_host_id, staff_id) DO NOTHING;
             PERFORM pg_catalog.set_config('dbguard.resolver', '', true);
+            DELETE FROM dbguard.resolver_writes w
+             WHERE w.backend_pid = pg_catalog.pg_backend_pid() AND w.xact = pg_catalog.txid_current();
             -- Ours, or the one a concurrent caller committed first (a new snapshot sees it).
             RETURN (SELECT m.staff_id FROM public.calcom_host_mappings m
                      WHERE m.id = dbguard.active_host_mapping(p_company_id, v_host.host_id));
@@ -1197,9 +1423,9 @@ BEGIN
         END IF;
     END LOOP;
 
-    IF v_ambiguous <> '{}'::jsonb THEN
+    IF v_ambiguous <> '{}'::pg_catalog.jsonb THEN
         PERFORM dbguard.raise_alert(
-            'ambiguous_host_match', 'warning', 'calcom_host', v_host.host_id::text,
+            'ambiguous_host_match', 'warning', 'calcom_host', v_host.host_id::pg_catalog.text,
             pg_catalog.format('calendar host %s matches several staff of company %s; map it by hand',
                               v_host.host_id, p_company_id),
             pg_catalog.jsonb_build_object('company_id', p_company_id, 'branch_id', p_branch_id,
@@ -1273,7 +1499,7 @@ $$;
 
 CREATE FUNCTION dbguard.review_priority(p_reason text) RETURNS smallint
     LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     SELECT (CASE p_reason
                 WHEN 'appointment_validation_failed' THEN 1
@@ -1378,7 +1604,7 @@ $$;
 
 CREATE FUNCTION dbguard.rule_triggers(p_function regprocedure) RETURNS text[]
     LANGUAGE sql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     SELECT pg_catalog.array_agg(t.tgrelid::regclass::text || '.' || t.tgname ORDER BY 1)
       FROM pg_catalog.pg_trigger t
@@ -1422,6 +1648,23 @@ $_$;
 
 
 --
+-- Name: secure_function(regprocedure, boolean); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.secure_function(p_function regprocedure, p_definer boolean DEFAULT false) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    -- regprocedure's text is the quoted, schema-qualified signature from the catalog.
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s %s SET search_path = pg_catalog, pg_temp',
+                              p_function, CASE WHEN p_definer THEN 'SECURITY DEFINER' ELSE '' END);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', p_function);
+END
+$$;
+
+
+--
 -- Name: source_lifecycle(text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -1462,7 +1705,7 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__cancellation_metadata() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
@@ -1568,7 +1811,7 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__creation_metadata() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
@@ -1622,17 +1865,40 @@ $$;
 
 CREATE FUNCTION dbguard.tg_appointments__history() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_actor text;
-    v_source text;
+    v_mode pg_catalog.text;
+    v_actor pg_catalog.text;
+    v_source pg_catalog.text;
     v_user bigint;
-    v_reason text;
-    v_events jsonb;
+    v_reason pg_catalog.text;
+    v_events pg_catalog.jsonb;
     v_row public.appointments;
-    v_event text;
+    v_event pg_catalog.text;
 BEGIN
+    -- Runs as its owner: only on the table(s) it was written for.
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__history() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
+    IF TG_WHEN = 'BEFORE' THEN
+        -- The only BEFORE trigger of the rule: an UPDATE of the id.
+        v_mode := dbguard.rule_mode('appointment_history');
+        IF v_mode <> 'off' THEN
+            PERFORM dbguard.rule_violation('appointment_history',
+                CASE WHEN v_mode = 'alert' THEN 'alert' ELSE 'enforce' END, 'DG007', 'appointment_id_changed',
+                'appointment', OLD.id::pg_catalog.text,
+                pg_catalog.format('dbguard: public.appointments row %s: id cannot change (to %s)', OLD.id, NEW.id),
+                'rule appointment_history: the history of an appointment (public.appointment_events) is kept by its id; '
+                'a new id would orphan it, or merge it with the history of another appointment that had that id.',
+                'Keep the id; put an outside identifier into external_id or a provider id column instead.',
+                pg_catalog.jsonb_build_object('old_id', OLD.id, 'new_id', NEW.id),
+                'public.appointments', 'id');
+        END IF;
+        RETURN NEW;
+    END IF;
     IF dbguard.rule_mode('appointment_history') = 'off' THEN
         RETURN NULL;
     END IF;
@@ -1693,7 +1959,7 @@ BEGIN
                         'previous_cancelled_at', OLD.cancelled_at, 'previous_cancelled_by', OLD.cancelled_by,
                         'previous_cancelled_by_user_id', OLD.cancelled_by_user_id,
                         'previous_cancellation_reason', OLD.cancellation_reason)
-                    ELSE '{}'::jsonb END);
+                    ELSE '{}'::pg_catalog.jsonb END);
         END IF;
         IF NEW.starts_at IS DISTINCT FROM OLD.starts_at THEN
             v_events := v_events || pg_catalog.jsonb_build_object(
@@ -1720,7 +1986,7 @@ BEGIN
         (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
          actor, source, user_id, details)
     SELECT v_row.id, v_row.lead_id, v_row.call_id, x.e ->> 'event', x.e ->> 'old_status', x.e ->> 'new_status',
-           (x.e ->> 'old_starts_at')::timestamptz, (x.e ->> 'new_starts_at')::timestamptz,
+           (x.e ->> 'old_starts_at')::pg_catalog.timestamptz, (x.e ->> 'new_starts_at')::pg_catalog.timestamptz,
            x.e ->> 'actor', x.e ->> 'source', (x.e ->> 'user_id')::bigint,
            pg_catalog.jsonb_strip_nulls((x.e -> 'details') || pg_catalog.jsonb_build_object('reason', v_reason))
       FROM pg_catalog.jsonb_array_elements(v_events) WITH ORDINALITY AS x(e, ord)
@@ -1735,8 +2001,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__host_staff_assignment() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode     text := dbguard.rule_mode('host_staff_assignment');
@@ -1772,7 +2038,7 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__lead_rollup() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
@@ -1838,7 +2104,7 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__link_sync() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
@@ -2000,19 +2266,66 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__reschedule_chain() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('reschedule_chain');
-    v_row text := NEW.id::text;
+    v_mode pg_catalog.text := dbguard.rule_mode('reschedule_chain');
+    v_row pg_catalog.text := NEW.id::pg_catalog.text;
     v_pred record;
-    v_problem text;
-    v_detail text;
+    v_problem pg_catalog.text;
+    v_detail pg_catalog.text;
+    v_pairs pg_catalog.jsonb;
 BEGIN
+    -- Runs as its owner: only on the table(s) it was written for.
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__reschedule_chain() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF v_mode = 'off' THEN
         RETURN NEW;
     END IF;
+
+    IF TG_WHEN = 'AFTER' THEN
+        -- This row moved to another lead or customer (an AFTER trigger: a statement
+        -- that moves a whole chain is checked once every row of it has moved).
+        -- Every link from or to it that now crosses leads, as the rows are now.
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'appointment_id', x.s_id, 'rescheduled_from_id', x.p_id,
+                   'lead_id', x.s_lead, 'customer_id', x.s_customer,
+                   'predecessor_lead_id', x.p_lead, 'predecessor_customer_id', x.p_customer) ORDER BY x.s_id)
+          INTO v_pairs
+          FROM (SELECT s.id AS s_id, s.lead_id AS s_lead, s.customer_id AS s_customer,
+                       p.id AS p_id, p.lead_id AS p_lead, p.customer_id AS p_customer
+                  FROM public.appointments s JOIN public.appointments p ON p.id = s.rescheduled_from_id
+                 WHERE s.id = NEW.id
+                UNION ALL
+                SELECT s.id, s.lead_id, s.customer_id, p.id, p.lead_id, p.customer_id
+                  FROM public.appointments p JOIN public.appointments s ON s.rescheduled_from_id = p.id
+                 WHERE p.id = NEW.id AND s.id <> p.id) x
+         WHERE NOT coalesce(x.s_lead = x.p_lead OR x.s_customer = x.p_customer, false)
+           AND coalesce(x.s_lead <> x.p_lead OR x.s_customer <> x.p_customer, false);
+        IF v_pairs IS NOT NULL AND dbguard.rule_violation('reschedule_chain', v_mode, 'DG005',
+               'reschedule_chain_violation', 'appointment', v_row,
+               pg_catalog.format('dbguard: public.appointments row %s moved to lead %s / customer %s; these '
+                                 'reschedule links now cross leads: %s',
+                                 v_row, coalesce(NEW.lead_id::pg_catalog.text, 'NULL'),
+                                 coalesce(NEW.customer_id::pg_catalog.text, 'NULL'), v_pairs),
+               'a reschedule chain belongs to one lead or customer',
+               'Move the whole chain in one statement, or clear rescheduled_from_id of the appointments that '
+               'should leave it first.',
+               pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'links', v_pairs,
+                                             'problem', 'moved to another lead/customer'),
+               'public.appointments', 'lead_id') THEN
+            UPDATE public.appointments a
+               SET rescheduled_from_id = NULL
+             WHERE a.id IN (SELECT (x ->> 'appointment_id')::pg_catalog.int8
+                              FROM pg_catalog.jsonb_array_elements(v_pairs) x);
+        END IF;
+        RETURN NULL;
+    END IF;
+
     IF TG_OP = 'UPDATE' THEN
         -- Two links written at once (A -> B, B -> A) would each miss the other
         -- and close a cycle: changes of existing links take turns, and the
@@ -2031,14 +2344,19 @@ BEGIN
         v_problem := 'points to itself';
         v_detail := 'an appointment cannot replace itself';
     ELSIF NOT FOUND THEN
-        -- A missing predecessor is the foreign key's to refuse.
-        RETURN NEW;
+        IF TG_OP = 'UPDATE' OR v_mode = 'alert' THEN
+            -- A missing predecessor is the foreign key's to refuse.
+            RETURN NEW;
+        END IF;
+        v_problem := 'names an appointment that does not exist (yet)';
+        v_detail := 'the appointment this one replaces must be written first: in an earlier statement, '
+                    'or earlier in the same INSERT';
     ELSIF NOT coalesce(NEW.lead_id = v_pred.lead_id OR NEW.customer_id = v_pred.customer_id, false)
           AND coalesce(NEW.lead_id <> v_pred.lead_id OR NEW.customer_id <> v_pred.customer_id, false) THEN
         v_problem := pg_catalog.format('points to appointment %s of another lead/customer', v_pred.id);
         v_detail := pg_catalog.format('this row: lead %s, customer %s; appointment %s: lead %s, customer %s',
-                                      coalesce(NEW.lead_id::text, 'NULL'), coalesce(NEW.customer_id::text, 'NULL'), v_pred.id,
-                                      coalesce(v_pred.lead_id::text, 'NULL'), coalesce(v_pred.customer_id::text, 'NULL'));
+                                      coalesce(NEW.lead_id::pg_catalog.text, 'NULL'), coalesce(NEW.customer_id::pg_catalog.text, 'NULL'), v_pred.id,
+                                      coalesce(v_pred.lead_id::pg_catalog.text, 'NULL'), coalesce(v_pred.customer_id::pg_catalog.text, 'NULL'));
     ELSIF TG_OP = 'UPDATE' AND EXISTS (
             WITH RECURSIVE chain (id, rescheduled_from_id) AS (
                 SELECT a.id, a.rescheduled_from_id FROM public.appointments a WHERE a.id = NEW.rescheduled_from_id
@@ -2062,7 +2380,6 @@ BEGIN
         END IF;
         RETURN NEW;
     END IF;
-
     NEW.lead_id := coalesce(NEW.lead_id, v_pred.lead_id);
     NEW.customer_id := coalesce(NEW.customer_id, v_pred.customer_id);
     -- Version 2: take the locks in the order every other write takes them --
@@ -2084,7 +2401,7 @@ BEGIN
            SET status = 'rescheduled',
                rescheduled_at = pg_catalog.now(),
                rescheduled_by = dbguard.vocabulary_value('reschedule_chain', v_mode, 'actor', coalesce(dbguard.acting('actor'), 'system'), 'unknown',
-                                                         'appointment', 'public.appointments', 'rescheduled_by', v_pred.id::text),
+                                                         'appointment', 'public.appointments', 'rescheduled_by', v_pred.id::pg_catalog.text),
                rescheduled_by_user_id = dbguard.acting_user_id()
          WHERE a.id = v_pred.id;
     END IF;
@@ -2098,8 +2415,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__reschedule_metadata() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('reschedule_metadata');
@@ -2135,22 +2452,33 @@ $$;
 
 CREATE FUNCTION dbguard.tg_calcom_host_mappings__audit() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    c_sync_only constant text[] := ARRAY['updated_at', 'last_synced_at'];
-    v_mode      text := dbguard.rule_mode('host_mapping_audit');
-    v_resolver  text := dbguard.acting('resolver');
-    v_actor     text := dbguard.acting('actor');
+    c_sync_only constant pg_catalog.text[] := ARRAY['updated_at', 'last_synced_at'];
+    v_mode      pg_catalog.text := dbguard.rule_mode('host_mapping_audit');
+    v_resolver  pg_catalog.text := dbguard.acting('resolver');
+    v_actor     pg_catalog.text := dbguard.acting('actor');
     v_user_id   bigint;
-    v_reason    text;
-    v_row       jsonb;
-    v_old       jsonb;
-    v_new       jsonb;
-    v_action    text;
+    v_reason    pg_catalog.text;
+    v_row       pg_catalog.jsonb;
+    v_old       pg_catalog.jsonb;
+    v_new       pg_catalog.jsonb;
+    v_action    pg_catalog.text;
 BEGIN
+    -- Runs as its owner: only on the table(s) it was written for.
+    IF TG_RELID <> 'public.calcom_host_mappings'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_calcom_host_mappings__audit() is a trigger of public.calcom_host_mappings only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF v_mode = 'off' THEN
         RETURN NULL;
+    END IF;
+    IF v_resolver IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM dbguard.resolver_writes w
+             WHERE w.backend_pid = pg_catalog.pg_backend_pid() AND w.xact = pg_catalog.txid_current()) THEN
+        v_resolver := NULL;
     END IF;
     v_user_id := dbguard.acting_user_id();
     v_reason := coalesce(dbguard.acting('reason'), v_resolver);
@@ -2212,7 +2540,7 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_calls__booking_requires_appointment() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
@@ -2293,7 +2621,7 @@ $_$;
 --
 
 CREATE FUNCTION dbguard.tg_calls__customer_link_sync() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
@@ -2404,8 +2732,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_calls__direction_default() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode text := dbguard.rule_mode('call_direction_default');
@@ -2442,7 +2770,7 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_calls__outcome_flag_sync() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
@@ -2536,18 +2864,24 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_json__pii_redaction() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
-    v_mode text;
+    v_mode pg_catalog.text;
     v_appointments boolean;
-    v_column text;
-    v_value jsonb;
-    v_redacted jsonb;
-    v_json text;
-    v_text text;
+    v_column pg_catalog.text;
+    v_value pg_catalog.jsonb;
+    v_redacted pg_catalog.jsonb;
+    v_json pg_catalog.text;
+    v_text pg_catalog.text;
 BEGIN
+    -- Runs as its owner: only on the table(s) it was written for.
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass AND TG_RELID <> 'public.appointment_events'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_json__pii_redaction() is a trigger of public.appointments and public.appointment_events only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     -- One branch per table: each table lacks the other's column, and a field
     -- reference is resolved only when its statement runs. (OLD is NULL on INSERT.)
     IF TG_TABLE_NAME = 'appointments' THEN
@@ -2561,7 +2895,7 @@ BEGIN
         END IF;
         v_value := NEW.details;
     END IF;
-    v_json := v_value::text;
+    v_json := v_value::pg_catalog.text;
     -- The first test: an '@', a phone-like key, or the tail of a phone number
     -- (v7, above). JSON without any of them cannot hold PII.
     IF v_json IS NULL
@@ -2604,7 +2938,7 @@ BEGIN
         RETURN pg_catalog.jsonb_populate_record(NEW, pg_catalog.jsonb_build_object(v_column, v_redacted));
     END IF;
     PERFORM dbguard.rule_violation('pii_redaction', v_mode, 'DG001', 'pii_in_metadata',
-        CASE WHEN v_appointments THEN 'appointment' ELSE 'appointment_event' END, NEW.id::text,
+        CASE WHEN v_appointments THEN 'appointment' ELSE 'appointment_event' END, NEW.id::pg_catalog.text,
         pg_catalog.format('dbguard: %s.%s row %s: %s contains e-mail addresses or phone numbers',
                           TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.id, v_column),
         'raw provider payloads must not keep personal data',
@@ -2623,7 +2957,7 @@ $_$;
 
 CREATE FUNCTION dbguard.tg_lookup_tables__lookup_functions() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
     PERFORM dbguard.write_lookup_functions();
@@ -2638,7 +2972,7 @@ $$;
 
 CREATE FUNCTION dbguard.tg_rule_settings__rule_mode() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
     PERFORM dbguard.write_rule_mode();
@@ -2652,8 +2986,8 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_staff__tenant_isolation() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_mode           text := dbguard.rule_mode('staff_tenant_isolation');
@@ -2714,7 +3048,7 @@ $$;
 
 CREATE FUNCTION dbguard.tg_vocabularies__pinned_codes() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_code text;
@@ -2742,7 +3076,7 @@ $$;
 
 CREATE FUNCTION dbguard.unregister_rule(p_rule text) RETURNS void
     LANGUAGE sql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     DELETE FROM dbguard.installed_rules WHERE rule = p_rule;
     DELETE FROM dbguard.rule_settings WHERE rule = p_rule;
@@ -2755,7 +3089,7 @@ $$;
 
 CREATE FUNCTION dbguard.validate_appointment_creation(p_call_id bigint, p_appointment_id bigint, p_booking_id text DEFAULT NULL::text) RETURNS TABLE(success boolean, reason text, details jsonb)
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
     v_appointment public.appointments;
@@ -2872,7 +3206,7 @@ $$;
 
 CREATE FUNCTION dbguard.write_lookup_functions() RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
     v_vocabularies text;
@@ -2920,8 +3254,8 @@ BEGIN
     -- Each body is passed as a quoted literal (%L), not between dollar quotes, so
     -- no code or source, whatever it holds, can end the body early.
     EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION dbguard.in_vocabulary(p_vocabulary text, p_value text) '
-        'RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        'CREATE OR REPLACE FUNCTION dbguard.in_vocabulary(p_vocabulary pg_catalog.text, p_value pg_catalog.text) '
+        'RETURNS pg_catalog.bool LANGUAGE sql STABLE PARALLEL SAFE AS %L',
         pg_catalog.format($body$
     -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
     -- edit, change dbguard.vocabularies instead.
@@ -2931,8 +3265,8 @@ BEGIN
               END
 $body$, coalesce(v_vocabularies, 'WHEN false THEN false')));
     EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION dbguard.code_is_active(p_vocabulary text, p_value text) '
-        'RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        'CREATE OR REPLACE FUNCTION dbguard.code_is_active(p_vocabulary pg_catalog.text, p_value pg_catalog.text) '
+        'RETURNS pg_catalog.bool LANGUAGE sql STABLE PARALLEL SAFE AS %L',
         pg_catalog.format($body$
     -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
     -- edit, change dbguard.vocabularies instead.
@@ -2940,13 +3274,16 @@ $body$, coalesce(v_vocabularies, 'WHEN false THEN false')));
            END
 $body$, coalesce(v_active, 'WHEN false THEN false')));
     EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION dbguard.mapped_booking_source(p_source text) '
-        'RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        'CREATE OR REPLACE FUNCTION dbguard.mapped_booking_source(p_source pg_catalog.text) '
+        'RETURNS pg_catalog.text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
         pg_catalog.format($body$
     -- Written by dbguard.write_lookup_functions() from dbguard.source_mappings: do
     -- not edit, change dbguard.source_mappings instead.
     SELECT %s
 $body$, coalesce(v_mappings, 'CAST(NULL AS pg_catalog.text)')));
+    REVOKE ALL ON FUNCTION dbguard.in_vocabulary(pg_catalog.text, pg_catalog.text),
+                           dbguard.code_is_active(pg_catalog.text, pg_catalog.text),
+                           dbguard.mapped_booking_source(pg_catalog.text) FROM PUBLIC;
 END
 $_$;
 
@@ -2957,7 +3294,7 @@ $_$;
 
 CREATE FUNCTION dbguard.write_rule_mode() RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
     v_branches text;
@@ -2974,8 +3311,8 @@ BEGIN
     -- v2: the body is passed as a quoted literal (%L), not between dollar quotes,
     -- so no rule name, whatever it holds, can end the body early.
     EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule text) '
-        'RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+        'CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule pg_catalog.text) '
+        'RETURNS pg_catalog.text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
         pg_catalog.format($body$
     -- Written by dbguard.write_rule_mode() from dbguard.rule_settings: do not edit,
     -- change dbguard.rule_settings (dbguard rules set-mode) instead.
@@ -2983,6 +3320,7 @@ BEGIN
                 ELSE 'correct'
            END
 $body$, coalesce(v_branches, 'WHEN false THEN NULL')));
+    REVOKE ALL ON FUNCTION dbguard.rule_mode(pg_catalog.text) FROM PUBLIC;
 END
 $_$;
 
@@ -3000,6 +3338,62 @@ CREATE TABLE dbguard.circuit_breaker_transitions (
     error text,
     occurred_at timestamp with time zone NOT NULL
 );
+
+
+--
+-- Name: TABLE circuit_breaker_transitions; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.circuit_breaker_transitions IS 'Every state change of every circuit breaker, kept so that outages and recovery times can be measured (dbguard_audit.circuit_breakers).';
+
+
+--
+-- Name: COLUMN circuit_breaker_transitions.id; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_transitions.id IS 'Transition id.';
+
+
+--
+-- Name: COLUMN circuit_breaker_transitions.key; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_transitions.key IS 'Breaker key.';
+
+
+--
+-- Name: COLUMN circuit_breaker_transitions.from_state; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_transitions.from_state IS 'State before.';
+
+
+--
+-- Name: COLUMN circuit_breaker_transitions.to_state; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_transitions.to_state IS 'State after.';
+
+
+--
+-- Name: COLUMN circuit_breaker_transitions.reason; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_transitions.reason IS 'Why (threshold reached, cool-down over, trial succeeded, reset, ...).';
+
+
+--
+-- Name: COLUMN circuit_breaker_transitions.error; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_transitions.error IS 'Error text of the failure that caused it, if any.';
+
+
+--
+-- Name: COLUMN circuit_breaker_transitions.occurred_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.circuit_breaker_transitions.occurred_at IS 'When it happened.';
 
 
 --
@@ -3045,6 +3439,104 @@ CREATE TABLE dbguard.data_consistency_alerts (
 
 
 --
+-- Name: TABLE data_consistency_alerts; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.data_consistency_alerts IS 'Every alert a rule (detected_by trigger) or a scan (`dbguard check`, detected_by scan) recorded; also announced on NOTIFY channel dbguard_alerts. Written only through dbguard.raise_alert.';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.id; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.id IS 'Alert id.';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.alert_type; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.alert_type IS 'Kind of inconsistency (e.g. session_outcome_mismatch; a scan alert carries the detection rule''s name).';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.severity; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.severity IS 'info, warning or critical.';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.entity_type; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.entity_type IS 'Table of the row concerned (calls, appointments, ...).';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.entity_id; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.entity_id IS 'id of the row concerned, as text.';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.description; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.description IS 'What was found, in words.';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.details; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.details IS 'Values involved (JSON; PII redacted).';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.detected_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.detected_at IS 'When it was detected.';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.detected_by; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.detected_by IS 'trigger (a rule, at write time) or scan (`dbguard check`).';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.rule; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.rule IS 'The rule that raised it.';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.auto_corrected; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.auto_corrected IS 'true when a rule in correct mode repaired the row.';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.resolved_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.resolved_at IS 'When it was resolved (NULL: open).';
+
+
+--
+-- Name: COLUMN data_consistency_alerts.resolved_by; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.data_consistency_alerts.resolved_by IS 'Who or what resolved it.';
+
+
+--
 -- Name: data_consistency_alerts_id_seq; Type: SEQUENCE; Schema: dbguard; Owner: -
 --
 
@@ -3081,6 +3573,69 @@ CREATE TABLE dbguard.installed_rules (
 
 
 --
+-- Name: TABLE installed_rules; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.installed_rules IS 'One row per installed rule: its version, trigger function and the fingerprints used to detect hand edits (drift, see dbguard.rule_status).';
+
+
+--
+-- Name: COLUMN installed_rules.rule; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.rule IS 'Rule name.';
+
+
+--
+-- Name: COLUMN installed_rules.version; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.version IS 'Installed version (sql/triggers/<rule>/vN.sql).';
+
+
+--
+-- Name: COLUMN installed_rules.function_name; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.function_name IS 'Its trigger function (regprocedure text).';
+
+
+--
+-- Name: COLUMN installed_rules.definition_md5; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.definition_md5 IS 'Fingerprint of the function as installed; differs from the live one when it was edited by hand.';
+
+
+--
+-- Name: COLUMN installed_rules.source_sha256; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.source_sha256 IS 'sha256 of the shipped source file that was installed.';
+
+
+--
+-- Name: COLUMN installed_rules.description; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.description IS 'What the rule guarantees.';
+
+
+--
+-- Name: COLUMN installed_rules.installed_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.installed_at IS 'When this version was installed.';
+
+
+--
+-- Name: COLUMN installed_rules.triggers; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.triggers IS 'The triggers that run the function, as table.trigger.';
+
+
+--
 -- Name: installed_views; Type: TABLE; Schema: dbguard; Owner: -
 --
 
@@ -3089,6 +3644,34 @@ CREATE TABLE dbguard.installed_views (
     sha256 text NOT NULL,
     installed_at timestamp with time zone DEFAULT now() NOT NULL
 );
+
+
+--
+-- Name: TABLE installed_views; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.installed_views IS 'The dbguard_audit views as installed: the hash of each rendered view, so that migrate re-creates only the changed ones.';
+
+
+--
+-- Name: COLUMN installed_views.view_name; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_views.view_name IS 'View name in dbguard_audit.';
+
+
+--
+-- Name: COLUMN installed_views.sha256; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_views.sha256 IS 'sha256 of its rendered CREATE VIEW statement.';
+
+
+--
+-- Name: COLUMN installed_views.installed_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_views.installed_at IS 'When it was last (re)created.';
 
 
 --
@@ -3107,9 +3690,95 @@ CREATE TABLE dbguard.manual_review_queue (
     resolved_at timestamp with time zone,
     resolved_by text,
     resolution_note text,
+    occurrences integer DEFAULT 1 NOT NULL,
+    last_occurred_at timestamp with time zone,
     CONSTRAINT manual_review_queue_priority_check CHECK (((priority >= 1) AND (priority <= 5))),
     CONSTRAINT manual_review_queue_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'in_progress'::text, 'resolved'::text, 'dismissed'::text])))
 );
+
+
+--
+-- Name: TABLE manual_review_queue; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.manual_review_queue IS 'Cases a person has to look at (no automatic repair), one pending entry per call and reason; priority 1 is the most urgent. Work it with `dbguard review`.';
+
+
+--
+-- Name: COLUMN manual_review_queue.id; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.id IS 'Entry id.';
+
+
+--
+-- Name: COLUMN manual_review_queue.call_id; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.call_id IS 'The call concerned.';
+
+
+--
+-- Name: COLUMN manual_review_queue.reason; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.reason IS 'Why it needs review; sets the priority.';
+
+
+--
+-- Name: COLUMN manual_review_queue.priority; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.priority IS '1 (most urgent) .. 5.';
+
+
+--
+-- Name: COLUMN manual_review_queue.context; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.context IS 'Evidence collected when queued (JSON).';
+
+
+--
+-- Name: COLUMN manual_review_queue.status; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.status IS 'pending, in_progress, resolved or dismissed.';
+
+
+--
+-- Name: COLUMN manual_review_queue.created_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.created_at IS 'When it was queued.';
+
+
+--
+-- Name: COLUMN manual_review_queue.updated_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.updated_at IS 'When it last changed.';
+
+
+--
+-- Name: COLUMN manual_review_queue.resolved_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.resolved_at IS 'When it was resolved or dismissed.';
+
+
+--
+-- Name: COLUMN manual_review_queue.resolved_by; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.resolved_by IS 'Who resolved or dismissed it.';
+
+
+--
+-- Name: COLUMN manual_review_queue.resolution_note; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.resolution_note IS 'What was done.';
 
 
 --
@@ -3143,6 +3812,34 @@ CREATE TABLE dbguard.migration_checksums (
 
 
 --
+-- Name: TABLE migration_checksums; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.migration_checksums IS 'Content checksum of every applied migration, so `dbguard status` can report a migration whose SQL changed after it was applied.';
+
+
+--
+-- Name: COLUMN migration_checksums.migration_id; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.migration_checksums.migration_id IS 'yoyo migration id.';
+
+
+--
+-- Name: COLUMN migration_checksums.checksum; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.migration_checksums.checksum IS 'sha256 of the migration''s SQL when applied.';
+
+
+--
+-- Name: COLUMN migration_checksums.applied_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.migration_checksums.applied_at IS 'When it was applied.';
+
+
+--
 -- Name: owned_tables; Type: TABLE; Schema: dbguard; Owner: -
 --
 
@@ -3154,12 +3851,50 @@ CREATE TABLE dbguard.owned_tables (
 
 
 --
+-- Name: TABLE owned_tables; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.owned_tables IS 'Domain tables dbguard created (as opposed to tables it found and extended); a rollback only ever drops these, and only while empty.';
+
+
+--
+-- Name: COLUMN owned_tables.table_name; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.owned_tables.table_name IS 'Table dbguard created.';
+
+
+--
+-- Name: COLUMN owned_tables.migration; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.owned_tables.migration IS 'The migration that created it.';
+
+
+--
+-- Name: COLUMN owned_tables.created_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.owned_tables.created_at IS 'When.';
+
+
+--
 -- Name: pending_lead_rollups; Type: TABLE; Schema: dbguard; Owner: -
 --
 
 CREATE TABLE dbguard.pending_lead_rollups (
     lead_id bigint NOT NULL,
     queued_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: resolver_writes; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.resolver_writes (
+    backend_pid integer NOT NULL,
+    xact bigint NOT NULL
 );
 
 
@@ -3174,6 +3909,41 @@ CREATE TABLE dbguard.rule_settings (
     updated_by text DEFAULT CURRENT_USER NOT NULL,
     CONSTRAINT rule_settings_mode_check CHECK ((mode = ANY (ARRAY['off'::text, 'alert'::text, 'correct'::text, 'enforce'::text])))
 );
+
+
+--
+-- Name: TABLE rule_settings; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.rule_settings IS 'The mode of each rule (off, alert, correct, enforce); a rule without a row runs in correct. Change it with `dbguard rules set-mode RULE MODE`.';
+
+
+--
+-- Name: COLUMN rule_settings.rule; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_settings.rule IS 'Rule name.';
+
+
+--
+-- Name: COLUMN rule_settings.mode; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_settings.mode IS 'off: does nothing; alert: records an alert only; correct: repairs and alerts; enforce: refuses the write.';
+
+
+--
+-- Name: COLUMN rule_settings.updated_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_settings.updated_at IS 'When the mode was last set.';
+
+
+--
+-- Name: COLUMN rule_settings.updated_by; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_settings.updated_by IS 'Database user who set it.';
 
 
 --
@@ -3208,6 +3978,76 @@ CREATE VIEW dbguard.rule_status AS
 
 
 --
+-- Name: VIEW rule_status; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON VIEW dbguard.rule_status IS 'Each installed rule with its version, current mode and drift from what dbguard installed (what `dbguard status` shows).';
+
+
+--
+-- Name: COLUMN rule_status.rule; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.rule IS 'Rule name.';
+
+
+--
+-- Name: COLUMN rule_status.version; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.version IS 'Installed version.';
+
+
+--
+-- Name: COLUMN rule_status.mode; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.mode IS 'Current mode (off, alert, correct, enforce).';
+
+
+--
+-- Name: COLUMN rule_status.function_name; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.function_name IS 'Its trigger function.';
+
+
+--
+-- Name: COLUMN rule_status.description; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.description IS 'What the rule guarantees.';
+
+
+--
+-- Name: COLUMN rule_status.installed_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.installed_at IS 'When this version was installed.';
+
+
+--
+-- Name: COLUMN rule_status.triggers; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.triggers IS 'The triggers that run the function now.';
+
+
+--
+-- Name: COLUMN rule_status.drift; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.drift IS 'none, missing (function gone), modified (edited by hand), trigger_missing or trigger_disabled.';
+
+
+--
+-- Name: COLUMN rule_status.missing_triggers; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_status.missing_triggers IS 'Triggers the rule installed that are gone now.';
+
+
+--
 -- Name: source_mappings; Type: TABLE; Schema: dbguard; Owner: -
 --
 
@@ -3216,6 +4056,34 @@ CREATE TABLE dbguard.source_mappings (
     booking_source text NOT NULL,
     created_by text NOT NULL
 );
+
+
+--
+-- Name: TABLE source_mappings; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.source_mappings IS 'How a legacy appointments.source value maps to booking_source and created_by (used by the creation_metadata rule and `dbguard backfill metadata`).';
+
+
+--
+-- Name: COLUMN source_mappings.source; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.source_mappings.source IS 'A value of appointments.source.';
+
+
+--
+-- Name: COLUMN source_mappings.booking_source; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.source_mappings.booking_source IS 'The booking_source it implies.';
+
+
+--
+-- Name: COLUMN source_mappings.created_by; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.source_mappings.created_by IS 'The created_by actor it implies.';
 
 
 --
@@ -3239,10 +4107,38 @@ COMMENT ON TABLE dbguard.vocabularies IS 'Allowed values per vocabulary (booking
 
 
 --
+-- Name: COLUMN vocabularies.vocabulary; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.vocabularies.vocabulary IS 'Which vocabulary (the column family it governs).';
+
+
+--
+-- Name: COLUMN vocabularies.code; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.vocabularies.code IS 'An allowed value.';
+
+
+--
+-- Name: COLUMN vocabularies.description; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.vocabularies.description IS 'What the value means.';
+
+
+--
+-- Name: COLUMN vocabularies.is_active; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.vocabularies.is_active IS 'appointment_status only: whether an appointment in this status is live.';
+
+
+--
 -- Name: COLUMN vocabularies.pinned; Type: COMMENT; Schema: dbguard; Owner: -
 --
 
-COMMENT ON COLUMN dbguard.vocabularies.pinned IS 'Named by a trigger WHEN clause or a rule function''s constant list: cannot be deleted or renamed (SQLSTATE DG009).';
+COMMENT ON COLUMN dbguard.vocabularies.pinned IS 'Named by a trigger WHEN clause or a rule function''s constant list: dbguard refuses to delete or rename it.';
 
 
 --
@@ -3284,6 +4180,90 @@ CREATE VIEW dbguard_audit.alert_summary AS
    FROM (daily d
      LEFT JOIN daily w ON (((w.alert_type = d.alert_type) AND (w.day = (d.day - 7)))))
   WHERE (d.day >= (((now() AT TIME ZONE 'UTC'::text))::date - 90));
+
+
+--
+-- Name: VIEW alert_summary; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.alert_summary IS 'Alerts (dbguard.data_consistency_alerts) by alert type and UTC day of detection (last 90 days), with the auto-corrected share and the change against the same weekday one week earlier.';
+
+
+--
+-- Name: COLUMN alert_summary.alert_type; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.alert_type IS 'Alert type (e.g. session_outcome_mismatch, or a detection rule''s name for scan alerts).';
+
+
+--
+-- Name: COLUMN alert_summary.day; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.day IS 'UTC calendar day the alerts were detected.';
+
+
+--
+-- Name: COLUMN alert_summary.alerts; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.alerts IS 'Alerts of this type that day.';
+
+
+--
+-- Name: COLUMN alert_summary.critical; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.critical IS 'Of these, alerts with severity critical.';
+
+
+--
+-- Name: COLUMN alert_summary.auto_corrected; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.auto_corrected IS 'Of these, alerts whose row a rule in correct mode repaired.';
+
+
+--
+-- Name: COLUMN alert_summary.auto_corrected_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.auto_corrected_pct IS 'auto_corrected / alerts, in percent (0..100).';
+
+
+--
+-- Name: COLUMN alert_summary.still_open; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.still_open IS 'Of these, alerts not resolved yet (resolved_at is NULL).';
+
+
+--
+-- Name: COLUMN alert_summary.from_scans; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.from_scans IS 'Of these, alerts recorded by `dbguard check` (detected_by = ''scan'') rather than by a trigger.';
+
+
+--
+-- Name: COLUMN alert_summary.alerts_week_before; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.alerts_week_before IS 'Alerts of this type seven days earlier (0 when none).';
+
+
+--
+-- Name: COLUMN alert_summary.week_over_week_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.week_over_week_pct IS 'Change of alerts against alerts_week_before, in percent; NULL when there were none the week before.';
+
+
+--
+-- Name: COLUMN alert_summary.trend; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.alert_summary.trend IS 'new (none the week before), up, down or flat against the same day one week earlier.';
 
 
 --
@@ -3420,6 +4400,111 @@ CREATE VIEW dbguard_audit.appointment_history AS
 
 
 --
+-- Name: VIEW appointment_history; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.appointment_history IS 'A lead''s timeline: one row per history event of each of its appointments (from appointment_events; for legacy appointments without history, derived from their lifecycle columns), placed in its reschedule chain. Filter by lead_id. Not limited to 90 days.';
+
+
+--
+-- Name: COLUMN appointment_history.lead_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.lead_id IS 'The lead.';
+
+
+--
+-- Name: COLUMN appointment_history.appointment_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.appointment_id IS 'The appointment the event is about.';
+
+
+--
+-- Name: COLUMN appointment_history.rescheduled_from_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.rescheduled_from_id IS 'The appointment this one replaced (its predecessor in the reschedule chain), if any.';
+
+
+--
+-- Name: COLUMN appointment_history.chain_root_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.chain_root_id IS 'First appointment of the reschedule chain (the appointment itself when it replaced none).';
+
+
+--
+-- Name: COLUMN appointment_history.chain_position; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.chain_position IS 'Place in the chain: 0 for the root, 1 for its first successor, ...';
+
+
+--
+-- Name: COLUMN appointment_history.event; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.event IS 'What happened: created, status_changed, rescheduled, cancelled, reactivated, deleted, ...';
+
+
+--
+-- Name: COLUMN appointment_history.occurred_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.occurred_at IS 'When it happened.';
+
+
+--
+-- Name: COLUMN appointment_history.actor; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.actor IS 'Who did it (vocabulary actor).';
+
+
+--
+-- Name: COLUMN appointment_history.source; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.source IS 'Through which source or channel.';
+
+
+--
+-- Name: COLUMN appointment_history.old_status; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.old_status IS 'Status before the event (NULL for derived rows).';
+
+
+--
+-- Name: COLUMN appointment_history.new_status; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.new_status IS 'Status after the event.';
+
+
+--
+-- Name: COLUMN appointment_history.old_starts_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.old_starts_at IS 'Start time before a reschedule (NULL for derived rows).';
+
+
+--
+-- Name: COLUMN appointment_history.new_starts_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.new_starts_at IS 'Start time after the event.';
+
+
+--
+-- Name: COLUMN appointment_history.from_history; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.appointment_history.from_history IS 'true: recorded in appointment_events; false: derived from the appointment''s lifecycle columns (legacy row).';
+
+
+--
 -- Name: booking_sources; Type: VIEW; Schema: dbguard_audit; Owner: -
 --
 
@@ -3433,6 +4518,55 @@ CREATE VIEW dbguard_audit.booking_sources AS
    FROM public.appointments a
   WHERE (created_at >= (now() - make_interval(days => 90)))
   GROUP BY COALESCE(booking_source, '(none)'::text);
+
+
+--
+-- Name: VIEW booking_sources; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.booking_sources IS 'Appointments created in the last 90 days by booking_source: count, share, first and last use, and average lead time.';
+
+
+--
+-- Name: COLUMN booking_sources.booking_source; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.booking_sources.booking_source IS 'Booking channel (vocabulary booking_source); ''(none)'' when not recorded.';
+
+
+--
+-- Name: COLUMN booking_sources.appointments; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.booking_sources.appointments IS 'Appointments created through it.';
+
+
+--
+-- Name: COLUMN booking_sources.share_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.booking_sources.share_pct IS 'Its share of all appointments in the window, in percent (0..100).';
+
+
+--
+-- Name: COLUMN booking_sources.first_used_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.booking_sources.first_used_at IS 'created_at of its first appointment in the window.';
+
+
+--
+-- Name: COLUMN booking_sources.last_used_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.booking_sources.last_used_at IS 'created_at of its latest appointment.';
+
+
+--
+-- Name: COLUMN booking_sources.avg_lead_time_hours; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.booking_sources.avg_lead_time_hours IS 'Average hours between booking (created_at) and the appointment''s start (starts_at).';
 
 
 --
@@ -3452,6 +4586,55 @@ CREATE VIEW dbguard_audit.cancellations AS
 
 
 --
+-- Name: VIEW cancellations; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.cancellations IS 'Cancelled appointments created in the last 90 days, by who cancelled: count, average notice and late cancellations (under 24 hours before the start).';
+
+
+--
+-- Name: COLUMN cancellations.cancelled_by; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.cancellations.cancelled_by IS 'Actor who cancelled (vocabulary actor); ''(unknown)'' when not recorded.';
+
+
+--
+-- Name: COLUMN cancellations.cancellations; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.cancellations.cancellations IS 'Cancelled appointments (status cancelled or cancelled_at set).';
+
+
+--
+-- Name: COLUMN cancellations.avg_notice_hours; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.cancellations.avg_notice_hours IS 'Average hours between cancellation (cancelled_at) and the appointment''s start; negative: cancelled after the start.';
+
+
+--
+-- Name: COLUMN cancellations.late_cancellations; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.cancellations.late_cancellations IS 'Cancellations less than 24 hours before the start.';
+
+
+--
+-- Name: COLUMN cancellations.late_cancellation_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.cancellations.late_cancellation_pct IS 'late_cancellations / cancellations, in percent (0..100).';
+
+
+--
+-- Name: COLUMN cancellations.without_cancelled_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.cancellations.without_cancelled_at IS 'Cancelled appointments with no cancelled_at (no notice can be computed for them).';
+
+
+--
 -- Name: channel_performance; Type: VIEW; Schema: dbguard_audit; Owner: -
 --
 
@@ -3466,6 +4649,62 @@ CREATE VIEW dbguard_audit.channel_performance AS
    FROM public.appointments a
   WHERE (created_at >= (now() - make_interval(days => 90)))
   GROUP BY COALESCE(booking_source, '(none)'::text), COALESCE(created_by, '(unknown)'::text);
+
+
+--
+-- Name: VIEW channel_performance; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.channel_performance IS 'Appointments created in the last 90 days by booking source and creating actor: total, confirmed, cancelled, no-shows and success rate.';
+
+
+--
+-- Name: COLUMN channel_performance.booking_source; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.channel_performance.booking_source IS 'Booking channel; ''(none)'' when not recorded.';
+
+
+--
+-- Name: COLUMN channel_performance.created_by; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.channel_performance.created_by IS 'Actor who created the appointment; ''(unknown)'' when not recorded.';
+
+
+--
+-- Name: COLUMN channel_performance.total; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.channel_performance.total IS 'Appointments.';
+
+
+--
+-- Name: COLUMN channel_performance.confirmed; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.channel_performance.confirmed IS 'Of these, appointments in status confirmed or completed.';
+
+
+--
+-- Name: COLUMN channel_performance.cancelled; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.channel_performance.cancelled IS 'Of these, appointments in status cancelled.';
+
+
+--
+-- Name: COLUMN channel_performance.no_show; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.channel_performance.no_show IS 'Of these, appointments in status no_show.';
+
+
+--
+-- Name: COLUMN channel_performance.success_rate_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.channel_performance.success_rate_pct IS 'confirmed / total, in percent (0..100).';
 
 
 --
@@ -3521,7 +4760,7 @@ CREATE VIEW dbguard_audit.circuit_breakers AS
     s.trial_timeout,
     ((s.trial_started_at IS NOT NULL) AND (s.state = 'half_open'::text)) AS trial_in_flight,
     s.last_failure_at,
-    s.last_error,
+    dbguard.redact_pii_text(s.last_error) AS last_error,
     s.last_success_at,
     s.state_changed_at,
     ((lt.from_state || ' -> '::text) || lt.to_state) AS last_transition,
@@ -3542,6 +4781,188 @@ CREATE VIEW dbguard_audit.circuit_breakers AS
    FROM ((dbguard.circuit_breaker_states s
      LEFT JOIN last_transition lt ON ((lt.key = s.key)))
      LEFT JOIN outage_stats os ON ((os.key = s.key)));
+
+
+--
+-- Name: VIEW circuit_breakers; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.circuit_breakers IS 'One row per circuit breaker key (dbguard.circuit_breaker_states): its state, failures, last transition, and how long it has been or was open (from dbguard.circuit_breaker_transitions). Not limited to 90 days.';
+
+
+--
+-- Name: COLUMN circuit_breakers.key; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.key IS 'Breaker key (one external dependency, e.g. ''calcom'').';
+
+
+--
+-- Name: COLUMN circuit_breakers.state; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.state IS 'closed (calls allowed), open (refused until the cool-down ends) or half_open (a trial is allowed).';
+
+
+--
+-- Name: COLUMN circuit_breakers.consecutive_failures; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.consecutive_failures IS 'Failures in a row since the last success.';
+
+
+--
+-- Name: COLUMN circuit_breakers.half_open_successes; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.half_open_successes IS 'Successful trials so far while half_open.';
+
+
+--
+-- Name: COLUMN circuit_breakers.failure_threshold; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.failure_threshold IS 'Consecutive failures that open the breaker.';
+
+
+--
+-- Name: COLUMN circuit_breakers.success_threshold; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.success_threshold IS 'Successful trials that close it again.';
+
+
+--
+-- Name: COLUMN circuit_breakers.cooldown; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.cooldown IS 'How long it stays open before a trial is allowed.';
+
+
+--
+-- Name: COLUMN circuit_breakers.trial_timeout; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.trial_timeout IS 'After how long a trial that never reported back is given to the next caller.';
+
+
+--
+-- Name: COLUMN circuit_breakers.trial_in_flight; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.trial_in_flight IS 'true while half_open with a trial running.';
+
+
+--
+-- Name: COLUMN circuit_breakers.last_failure_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.last_failure_at IS 'When the last failure was recorded.';
+
+
+--
+-- Name: COLUMN circuit_breakers.last_error; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.last_error IS 'Error text of the last failure.';
+
+
+--
+-- Name: COLUMN circuit_breakers.last_success_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.last_success_at IS 'When the last success was recorded.';
+
+
+--
+-- Name: COLUMN circuit_breakers.state_changed_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.state_changed_at IS 'When the state last changed.';
+
+
+--
+-- Name: COLUMN circuit_breakers.last_transition; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.last_transition IS 'Last transition, as ''from -> to''.';
+
+
+--
+-- Name: COLUMN circuit_breakers.last_transition_reason; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.last_transition_reason IS 'Why the last transition happened.';
+
+
+--
+-- Name: COLUMN circuit_breakers.last_transition_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.last_transition_at IS 'When the last transition happened.';
+
+
+--
+-- Name: COLUMN circuit_breakers.trial_possible_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.trial_possible_at IS 'While open: when the cool-down ends and a trial is allowed.';
+
+
+--
+-- Name: COLUMN circuit_breakers.times_opened; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.times_opened IS 'Outages so far (transitions closed -> open).';
+
+
+--
+-- Name: COLUMN circuit_breakers.recoveries; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.recoveries IS 'Outages that ended (back to closed).';
+
+
+--
+-- Name: COLUMN circuit_breakers.current_outage_since; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.current_outage_since IS 'Start of the current outage (NULL when closed).';
+
+
+--
+-- Name: COLUMN circuit_breakers.current_outage_seconds; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.current_outage_seconds IS 'Seconds the current outage has lasted so far.';
+
+
+--
+-- Name: COLUMN circuit_breakers.last_recovery_seconds; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.last_recovery_seconds IS 'Seconds from open to closed of the last ended outage.';
+
+
+--
+-- Name: COLUMN circuit_breakers.avg_recovery_seconds; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.avg_recovery_seconds IS 'Average seconds from open to closed over the ended outages.';
+
+
+--
+-- Name: COLUMN circuit_breakers.max_recovery_seconds; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.max_recovery_seconds IS 'Longest outage that ended, in seconds.';
+
+
+--
+-- Name: COLUMN circuit_breakers.total_seconds_not_closed; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.circuit_breakers.total_seconds_not_closed IS 'Seconds spent open or half_open, over all outages (the current one up to now).';
 
 
 --
@@ -3591,6 +5012,55 @@ CREATE VIEW dbguard_audit.consistency_rate_daily AS
 
 
 --
+-- Name: VIEW consistency_rate_daily; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.consistency_rate_daily IS 'Per UTC day of calls.created_at (last 90 days): the share of calls whose session_outcome and appointment_made agree. It measures ONE rule only (outcome_flag_sync); see consistency_violations for every rule.';
+
+
+--
+-- Name: COLUMN consistency_rate_daily.day; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_rate_daily.day IS 'UTC calendar day of the calls'' created_at.';
+
+
+--
+-- Name: COLUMN consistency_rate_daily.calls; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_rate_daily.calls IS 'Calls created that day.';
+
+
+--
+-- Name: COLUMN consistency_rate_daily.consistent_calls; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_rate_daily.consistent_calls IS 'Calls whose session_outcome is ''appointment_booked'' exactly when appointment_made is true.';
+
+
+--
+-- Name: COLUMN consistency_rate_daily.booked_outcome_without_flag; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_rate_daily.booked_outcome_without_flag IS 'Calls with session_outcome ''appointment_booked'' but appointment_made false (phantom bookings).';
+
+
+--
+-- Name: COLUMN consistency_rate_daily.flag_without_booked_outcome; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_rate_daily.flag_without_booked_outcome IS 'Calls with appointment_made true but another session_outcome.';
+
+
+--
+-- Name: COLUMN consistency_rate_daily.consistency_rate_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_rate_daily.consistency_rate_pct IS 'consistent_calls / calls, in percent (0..100), rounded to 2 decimals.';
+
+
+--
 -- Name: leads; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3635,6 +5105,26 @@ CREATE TABLE public.staff (
 --
 
 CREATE VIEW dbguard_audit.consistency_violations AS
+ SELECT 'appointment_missing_call'::text AS rule,
+    'warning'::text AS severity,
+    'appointments'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'the appointment''s call_id names a call that does not exist (the foreign key is NOT VALID for legacy rows)'::text AS description,
+    'manual: set call_id to the call that made the booking, or to NULL if there was none (nothing is guessed)'::text AS fix,
+    d.details
+   FROM ( SELECT a.id AS entity_id,
+            a.company_id,
+            NULL::bigint AS call_id,
+            a.created_at,
+            jsonb_build_object('missing_call_id', a.call_id) AS details
+           FROM public.appointments a
+          WHERE ((a.call_id IS NOT NULL) AND (NOT (EXISTS ( SELECT 1
+                   FROM public.calls c
+                  WHERE (c.id = a.call_id)))))) d
+UNION ALL
  SELECT 'booking_denied_with_appointment'::text AS rule,
     'warning'::text AS severity,
     'calls'::text AS entity_type,
@@ -3899,6 +5389,25 @@ UNION ALL
            FROM public.appointments a
           WHERE ((a.metadata IS NOT NULL) AND ((a.metadata)::text ~ '([A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})|(\+[0-9][0-9 ()/.-]{5,}[0-9])'::text))) d
 UNION ALL
+ SELECT 'reschedule_chain_cross_lead'::text AS rule,
+    'warning'::text AS severity,
+    'appointments'::text AS entity_type,
+    d.entity_id,
+    d.company_id,
+    d.call_id,
+    d.created_at,
+    'the appointment replaces (rescheduled_from_id) an appointment of another lead and customer'::text AS description,
+    'manual review (which lead the chain belongs to cannot be derived); reconcile queues each one'::text AS fix,
+    d.details
+   FROM ( SELECT a.id AS entity_id,
+            a.company_id,
+            a.call_id,
+            a.created_at,
+            jsonb_build_object('rescheduled_from_id', a.rescheduled_from_id, 'lead_id', a.lead_id, 'customer_id', a.customer_id, 'predecessor_lead_id', p.lead_id, 'predecessor_customer_id', p.customer_id) AS details
+           FROM (public.appointments a
+             JOIN public.appointments p ON ((p.id = a.rescheduled_from_id)))
+          WHERE ((NOT COALESCE(((a.lead_id = p.lead_id) OR (a.customer_id = p.customer_id)), false)) AND COALESCE(((a.lead_id <> p.lead_id) OR (a.customer_id <> p.customer_id)), false))) d
+UNION ALL
  SELECT 'unassigned_staff'::text AS rule,
     'warning'::text AS severity,
     'appointments'::text AS entity_type,
@@ -3916,6 +5425,83 @@ UNION ALL
             jsonb_build_object('calcom_host_id', a.calcom_host_id) AS details
            FROM public.appointments a
           WHERE ((a.staff_id IS NULL) AND (a.calcom_host_id IS NOT NULL))) d;
+
+
+--
+-- Name: VIEW consistency_violations; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.consistency_violations IS 'Rows that currently break a detection rule of the rule catalog (sql/catalog/ plus your --catalog-dir), one row per offending row and rule: what `dbguard check` finds, live, not a history.';
+
+
+--
+-- Name: COLUMN consistency_violations.rule; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.rule IS 'Detection rule that the row breaks (its file name in the catalog). One of: appointment_missing_call, booking_denied_with_appointment, call_missing_direction, confirmed_without_appointment, cross_tenant_staff, lead_rollup_drift, link_status_mismatch, made_without_appointment, missing_lifecycle_metadata, orphaned_appointment, phantom_booking, pii_in_metadata, reschedule_chain_cross_lead, unassigned_staff.';
+
+
+--
+-- Name: COLUMN consistency_violations.severity; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.severity IS 'Severity of the rule: critical, warning or info.';
+
+
+--
+-- Name: COLUMN consistency_violations.entity_type; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.entity_type IS 'Table the offending row is in (calls or appointments).';
+
+
+--
+-- Name: COLUMN consistency_violations.entity_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.entity_id IS 'id of the offending row in entity_type.';
+
+
+--
+-- Name: COLUMN consistency_violations.company_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.company_id IS 'Company (tenant) of the offending row.';
+
+
+--
+-- Name: COLUMN consistency_violations.call_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.call_id IS 'The call the offending row belongs to, where there is one.';
+
+
+--
+-- Name: COLUMN consistency_violations.created_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.created_at IS 'created_at of the offending row (what `check --since` filters on).';
+
+
+--
+-- Name: COLUMN consistency_violations.description; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.description IS 'What the rule finds wrong, in words.';
+
+
+--
+-- Name: COLUMN consistency_violations.fix; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.fix IS 'What `dbguard reconcile` does about it (''manual review'' when nothing is automatic).';
+
+
+--
+-- Name: COLUMN consistency_violations.details; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.consistency_violations.details IS 'The offending row''s relevant values (JSON), for investigation.';
 
 
 --
@@ -3947,6 +5533,62 @@ UNION ALL
 
 
 --
+-- Name: VIEW link_status; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.link_status IS 'Calls created in the last 90 days by appointment link status and by customer link status: count, share and time span.';
+
+
+--
+-- Name: COLUMN link_status.link; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.link_status.link IS 'Which link: ''appointment'' (calls.appointment_link_status) or ''customer'' (calls.customer_link_status).';
+
+
+--
+-- Name: COLUMN link_status.status; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.link_status.status IS 'Link status (unlinked, linked, creation_failed); ''(not known)'' for legacy rows whose status was never recorded.';
+
+
+--
+-- Name: COLUMN link_status.calls; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.link_status.calls IS 'Calls in this status.';
+
+
+--
+-- Name: COLUMN link_status.share_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.link_status.share_pct IS 'Their share of all calls of the window for this link, in percent (0..100).';
+
+
+--
+-- Name: COLUMN link_status.with_target; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.link_status.with_target IS 'Of these, calls that have the target set (calls.appointment_id or calls.customer_id).';
+
+
+--
+-- Name: COLUMN link_status.oldest_call_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.link_status.oldest_call_at IS 'created_at of the oldest such call.';
+
+
+--
+-- Name: COLUMN link_status.newest_call_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.link_status.newest_call_at IS 'created_at of the newest such call.';
+
+
+--
 -- Name: metadata_completeness; Type: VIEW; Schema: dbguard_audit; Owner: -
 --
 
@@ -3969,6 +5611,97 @@ CREATE VIEW dbguard_audit.metadata_completeness AS
 
 
 --
+-- Name: VIEW metadata_completeness; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.metadata_completeness IS 'Per UTC day of appointments.created_at (last 90 days): how complete the lifecycle audit columns are, each as a percentage of the appointments it applies to.';
+
+
+--
+-- Name: COLUMN metadata_completeness.day; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.day IS 'UTC calendar day of the appointments'' created_at.';
+
+
+--
+-- Name: COLUMN metadata_completeness.appointments; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.appointments IS 'Appointments created that day.';
+
+
+--
+-- Name: COLUMN metadata_completeness.created_by_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.created_by_pct IS 'Share of those appointments with created_by set, in percent (0..100).';
+
+
+--
+-- Name: COLUMN metadata_completeness.booking_source_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.booking_source_pct IS 'Share of those appointments with booking_source set, in percent.';
+
+
+--
+-- Name: COLUMN metadata_completeness.cancelled; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.cancelled IS 'Of those appointments, how many have status cancelled.';
+
+
+--
+-- Name: COLUMN metadata_completeness.cancelled_at_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.cancelled_at_pct IS 'Share of the cancelled ones with cancelled_at set, in percent; NULL when none is cancelled.';
+
+
+--
+-- Name: COLUMN metadata_completeness.cancelled_by_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.cancelled_by_pct IS 'Share of the cancelled ones with cancelled_by set, in percent; NULL when none is cancelled.';
+
+
+--
+-- Name: COLUMN metadata_completeness.cancelled_by_user_id_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.cancelled_by_user_id_pct IS 'Share of the cancelled ones with cancelled_by_user_id set, in percent (only set when a user cancelled).';
+
+
+--
+-- Name: COLUMN metadata_completeness.rescheduled; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.rescheduled IS 'Of those appointments, how many were rescheduled (rescheduled_at set or status rescheduled).';
+
+
+--
+-- Name: COLUMN metadata_completeness.rescheduled_at_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.rescheduled_at_pct IS 'Share of the rescheduled ones with rescheduled_at set, in percent; NULL when none was rescheduled.';
+
+
+--
+-- Name: COLUMN metadata_completeness.rescheduled_by_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.rescheduled_by_pct IS 'Share of the rescheduled ones with rescheduled_by set, in percent; NULL when none was rescheduled.';
+
+
+--
+-- Name: COLUMN metadata_completeness.rescheduled_by_user_id_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.metadata_completeness.rescheduled_by_user_id_pct IS 'Share of the rescheduled ones with rescheduled_by_user_id set, in percent (only set when a user rescheduled).';
+
+
+--
 -- Name: reschedules; Type: VIEW; Schema: dbguard_audit; Owner: -
 --
 
@@ -3981,6 +5714,48 @@ CREATE VIEW dbguard_audit.reschedules AS
    FROM public.appointments a
   WHERE ((created_at >= (now() - make_interval(days => 90))) AND (rescheduled_at IS NOT NULL))
   GROUP BY COALESCE(rescheduled_by, '(unknown)'::text), ((EXTRACT(isodow FROM (rescheduled_at AT TIME ZONE 'UTC'::text)))::integer), (TRIM(BOTH FROM to_char((rescheduled_at AT TIME ZONE 'UTC'::text), 'Day'::text))), ((EXTRACT(hour FROM (rescheduled_at AT TIME ZONE 'UTC'::text)))::integer);
+
+
+--
+-- Name: VIEW reschedules; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.reschedules IS 'Rescheduled appointments created in the last 90 days, by who rescheduled, ISO weekday and UTC hour of the reschedule.';
+
+
+--
+-- Name: COLUMN reschedules.rescheduled_by; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.reschedules.rescheduled_by IS 'Actor who rescheduled (vocabulary actor); ''(unknown)'' when not recorded.';
+
+
+--
+-- Name: COLUMN reschedules.weekday; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.reschedules.weekday IS 'ISO weekday of rescheduled_at in UTC: 1 = Monday .. 7 = Sunday.';
+
+
+--
+-- Name: COLUMN reschedules.weekday_name; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.reschedules.weekday_name IS 'English name of that weekday.';
+
+
+--
+-- Name: COLUMN reschedules.hour; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.reschedules.hour IS 'Hour of rescheduled_at in UTC, 0..23.';
+
+
+--
+-- Name: COLUMN reschedules.reschedules; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.reschedules.reschedules IS 'Rescheduled appointments.';
 
 
 --
@@ -4001,9 +5776,114 @@ CREATE VIEW dbguard_audit.review_queue AS
     q.resolved_by,
     q.resolution_note,
     round((EXTRACT(epoch FROM (COALESCE(q.resolved_at, now()) - q.created_at)) / (3600)::numeric), 2) AS age_hours,
-    q.context
+    dbguard.redact_pii(q.context) AS context
    FROM (dbguard.manual_review_queue q
      LEFT JOIN public.calls c ON ((c.id = q.call_id)));
+
+
+--
+-- Name: VIEW review_queue; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.review_queue IS 'The manual review queue (dbguard.manual_review_queue) with each entry''s company and age: the cases no rule could repair automatically.';
+
+
+--
+-- Name: COLUMN review_queue.id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.id IS 'Review entry id (what `dbguard review resolve ID` takes).';
+
+
+--
+-- Name: COLUMN review_queue.call_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.call_id IS 'The call to look at.';
+
+
+--
+-- Name: COLUMN review_queue.company_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.company_id IS 'Company (tenant) of the call.';
+
+
+--
+-- Name: COLUMN review_queue.reason; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.reason IS 'Why it needs review (e.g. appointment_validation_failed, service_not_found).';
+
+
+--
+-- Name: COLUMN review_queue.priority; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.priority IS '1 (most urgent) .. 5, from the reason.';
+
+
+--
+-- Name: COLUMN review_queue.status; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.status IS 'pending, in_progress, resolved or dismissed.';
+
+
+--
+-- Name: COLUMN review_queue.is_open; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.is_open IS 'true while pending or in_progress.';
+
+
+--
+-- Name: COLUMN review_queue.created_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.created_at IS 'When the entry was queued.';
+
+
+--
+-- Name: COLUMN review_queue.updated_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.updated_at IS 'When it last changed.';
+
+
+--
+-- Name: COLUMN review_queue.resolved_at; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.resolved_at IS 'When it was resolved or dismissed.';
+
+
+--
+-- Name: COLUMN review_queue.resolved_by; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.resolved_by IS 'Who resolved or dismissed it.';
+
+
+--
+-- Name: COLUMN review_queue.resolution_note; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.resolution_note IS 'What was done.';
+
+
+--
+-- Name: COLUMN review_queue.age_hours; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.age_hours IS 'Hours from queueing until resolution, or until now while open.';
+
+
+--
+-- Name: COLUMN review_queue.context; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.review_queue.context IS 'Evidence collected when the entry was queued (JSON).';
 
 
 --
@@ -4060,6 +5940,97 @@ CREATE VIEW dbguard_audit.staff_assignment AS
          LIMIT 1) m ON (true))
   WHERE (a.created_at >= (now() - make_interval(days => 90)))
   GROUP BY a.company_id;
+
+
+--
+-- Name: VIEW staff_assignment; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON VIEW dbguard_audit.staff_assignment IS 'Per company, appointments created in the last 90 days: how many have staff assigned, through which kind of cal.com host mapping, and how many hosts are still unresolved.';
+
+
+--
+-- Name: COLUMN staff_assignment.company_id; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.company_id IS 'Company (tenant).';
+
+
+--
+-- Name: COLUMN staff_assignment.appointments; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.appointments IS 'Appointments of the company.';
+
+
+--
+-- Name: COLUMN staff_assignment.assigned; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.assigned IS 'Of these, appointments with staff_id set.';
+
+
+--
+-- Name: COLUMN staff_assignment.assignment_rate_pct; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.assignment_rate_pct IS 'assigned / appointments, in percent (0..100).';
+
+
+--
+-- Name: COLUMN staff_assignment.with_host; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.with_host IS 'Appointments with a cal.com host (calcom_host_id).';
+
+
+--
+-- Name: COLUMN staff_assignment.via_auto_email; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.via_auto_email IS 'Appointments whose host-to-staff mapping was matched automatically by e-mail.';
+
+
+--
+-- Name: COLUMN staff_assignment.via_auto_name; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.via_auto_name IS 'Appointments whose host-to-staff mapping was matched automatically by full name.';
+
+
+--
+-- Name: COLUMN staff_assignment.via_manual; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.via_manual IS 'Appointments whose mapping was made by hand (mapping_source manual).';
+
+
+--
+-- Name: COLUMN staff_assignment.via_admin; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.via_admin IS 'Appointments whose mapping was set by an admin (mapping_source admin).';
+
+
+--
+-- Name: COLUMN staff_assignment.without_mapping; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.without_mapping IS 'Appointments with host and staff but no matching mapping row.';
+
+
+--
+-- Name: COLUMN staff_assignment.unresolved_appointments; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.unresolved_appointments IS 'Appointments with a host but no staff.';
+
+
+--
+-- Name: COLUMN staff_assignment.unresolved_hosts; Type: COMMENT; Schema: dbguard_audit; Owner: -
+--
+
+COMMENT ON COLUMN dbguard_audit.staff_assignment.unresolved_hosts IS 'Distinct cal.com hosts of those appointments (hosts to map).';
 
 
 --
@@ -4506,6 +6477,14 @@ ALTER TABLE ONLY dbguard.pending_lead_rollups
 
 
 --
+-- Name: resolver_writes resolver_writes_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.resolver_writes
+    ADD CONSTRAINT resolver_writes_pkey PRIMARY KEY (backend_pid, xact);
+
+
+--
 -- Name: rule_settings rule_settings_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
 --
 
@@ -4882,6 +6861,13 @@ CREATE TRIGGER dbguard_rule_mode AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON
 
 
 --
+-- Name: appointments dbguard_050_appointment_history_id; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_050_appointment_history_id BEFORE UPDATE OF id ON public.appointments FOR EACH ROW WHEN ((new.id IS DISTINCT FROM old.id)) EXECUTE FUNCTION dbguard.tg_appointments__history();
+
+
+--
 -- Name: calls dbguard_100_call_direction_default; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4977,10 +6963,17 @@ CREATE TRIGGER dbguard_400_reschedule_chain BEFORE INSERT ON public.appointments
 
 
 --
+-- Name: appointments dbguard_400_reschedule_chain_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_400_reschedule_chain_moved AFTER UPDATE OF lead_id, customer_id ON public.appointments FOR EACH ROW WHEN (((new.lead_id IS DISTINCT FROM old.lead_id) OR (new.customer_id IS DISTINCT FROM old.customer_id))) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
+
+
+--
 -- Name: appointments dbguard_400_reschedule_chain_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_400_reschedule_chain_update BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.rescheduled_from_id IS NOT NULL) AND (new.rescheduled_from_id IS DISTINCT FROM old.rescheduled_from_id))) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
+CREATE TRIGGER dbguard_400_reschedule_chain_update BEFORE UPDATE OF rescheduled_from_id ON public.appointments FOR EACH ROW WHEN (((new.rescheduled_from_id IS NOT NULL) AND (new.rescheduled_from_id IS DISTINCT FROM old.rescheduled_from_id))) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
 
 
 --
