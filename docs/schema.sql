@@ -901,24 +901,6 @@ $_$;
 
 
 --
--- Name: lead_rollup_queue_once(); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.lead_rollup_queue_once() RETURNS boolean
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-BEGIN
-    IF pg_catalog.current_setting('dbguard.lead_rollup_queued', true) = 'on' THEN
-        RETURN false;
-    END IF;
-    PERFORM pg_catalog.set_config('dbguard.lead_rollup_queued', 'on', true);
-    RETURN true;
-END
-$$;
-
-
---
 -- Name: lead_rollup_step(); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -1516,7 +1498,7 @@ $$;
 --
 
 CREATE FUNCTION dbguard.rollback_booking_flags(p_call_id bigint, p_reason text DEFAULT 'appointment_validation_failed'::text, p_rule text DEFAULT NULL::text) RETURNS bigint
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
@@ -2089,10 +2071,15 @@ $$;
 --
 
 CREATE FUNCTION dbguard.tg_appointments__lead_rollup_at_commit() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__lead_rollup_at_commit() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     PERFORM dbguard.lead_rollup_step();
     RETURN NULL;
 END
@@ -7057,7 +7044,7 @@ CREATE TRIGGER dbguard_700_lead_rollup_update AFTER UPDATE ON public.appointment
 -- Name: appointments dbguard_701_lead_rollup_at_commit; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE CONSTRAINT TRIGGER dbguard_701_lead_rollup_at_commit AFTER INSERT OR DELETE OR UPDATE ON public.appointments DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((current_setting('dbguard.lead_rollup_queued'::text, true) IS DISTINCT FROM 'on'::text) AND dbguard.lead_rollup_queue_once())) EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup_at_commit();
+CREATE CONSTRAINT TRIGGER dbguard_701_lead_rollup_at_commit AFTER INSERT OR DELETE OR UPDATE ON public.appointments DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((current_setting('dbguard.lead_rollup_queued'::text, true) IS DISTINCT FROM 'on'::text) AND (set_config('dbguard.lead_rollup_queued'::text, 'on'::text, true) IS NOT NULL))) EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup_at_commit();
 
 
 --
@@ -7106,7 +7093,7 @@ CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFT
 -- Name: calls dbguard_900_booking_confirmed_requires_appointment; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFTER UPDATE ON public.calls DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((new.booking_confirmed OR new.appointment_made) AND (NOT (old.booking_confirmed OR old.appointment_made)) AND ((new.appointment_id IS NULL) OR ((new.id)::text IS DISTINCT FROM current_setting('dbguard.linking_call'::text, true)) OR (NOT dbguard.call_has_appointment(new.id))))) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
+CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFTER UPDATE ON public.calls DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((new.booking_confirmed OR new.appointment_made) AND (NOT (old.booking_confirmed OR old.appointment_made)))) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
 
 
 --

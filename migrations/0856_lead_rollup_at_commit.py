@@ -2,7 +2,7 @@
 from dbguard import steps
 
 step(*steps.schema("0856_pending_lead_rollups"))
-step(*steps.functions("lead_rollup_pending_ids", "lead_rollup_queue_once", "queue_pending_lead_rollup",
+step(*steps.functions("lead_rollup_pending_ids", "queue_pending_lead_rollup",
                       "take_pending_lead_rollups", "refresh_lead_rollups", "lead_rollup_step"))
 # Rolled back after the rule (steps roll back last-first): v7's commit-step function,
 # which version 6 and the rule's revert.sql do not know, once its trigger is gone.

@@ -174,8 +174,10 @@ def test_every_rule_applies_to_the_application_role_writes(conn, attacker):
                                          "ORDER BY id", (appointment,))]
     assert events == ["created", "cancelled", "deleted"]
     assert conn.execute("SELECT count(*) FROM dbguard.data_consistency_alerts").fetchone()[0] > 0
-    assert conn.execute("SELECT count(*) FROM dbguard.manual_review_queue WHERE call_id = %s", (call,)
-                        ).fetchone()[0] == 1
+    # The claim taken back at the call's insert was restored when its appointment arrived (that
+    # entry is resolved); the one taken back when the appointment was deleted is pending.
+    assert conn.execute("SELECT status FROM dbguard.manual_review_queue WHERE call_id = %s ORDER BY id", (call,)
+                        ).fetchall() == [("resolved",), ("pending",)]
 
 
 def test_the_resolver_marker_set_by_the_application_does_not_label_its_write_auto_matched(conn, attacker):

@@ -4,15 +4,16 @@
 -- (p_reason is the review reason, which sets its priority). Returns the
 -- review entry id. Called by booking_confirmed_requires_appointment in
 -- correct mode, and by applications whose own validation failed.
--- v2: SQLSTATE 23Q01 (class 23, docs/errors.md).
--- SECURITY INVOKER: the call is updated with the caller's rights; the alert
--- and the queue are written through their SECURITY DEFINER functions.
+-- Refusals use SQLSTATE 23Q01 (class 23, docs/errors.md).
+-- SECURITY DEFINER: it writes the alert and the review entry, which the
+-- application role cannot, through helpers only the owner may execute.
 CREATE OR REPLACE FUNCTION dbguard.rollback_booking_flags(
     p_call_id bigint,
     p_reason  text DEFAULT 'appointment_validation_failed',
     p_rule    text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE

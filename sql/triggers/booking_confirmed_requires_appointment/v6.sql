@@ -3,13 +3,11 @@
 -- function: dbguard.tg_calls__booking_requires_appointment()
 -- guarantees: at commit, every call with booking_confirmed or appointment_made true has an appointment (appointments.call_id), whatever order the transaction wrote in.
 
--- v6: the write that links a call to its appointment is recognised by the
--- fact, not by a marker: the calls UPDATE trigger skips queueing a check only
--- when dbguard.call_has_appointment(NEW.id) is true at the time of the write.
--- dbguard.linking_call is still set by appointment_link_sync, so the fact is
--- only looked up for those writes; a session that sets the marker itself gets
--- its claim checked like any other, whatever appointment_id it writes (one
--- that does not exist, or another call's). No foreign key on
+-- Every write that makes a claim queues the check, the write with which
+-- appointment_link_sync links a call included: the check itself looks for the
+-- appointment, so no marker a session can set skips it. (A WHEN clause runs
+-- with the writer's privileges, and the writer may execute no dbguard
+-- function, so the fact cannot be looked up there.) No foreign key on
 -- calls.appointment_id: its check would take KEY SHARE on the appointment each
 -- time the link sync rewrites the call, which deadlocks with a concurrent
 -- delete of that appointment (tests/test_link_sync_concurrency.py); the claim
@@ -155,10 +153,7 @@ CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment
     DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW
     WHEN ((NEW.booking_confirmed OR NEW.appointment_made)
-          AND NOT (OLD.booking_confirmed OR OLD.appointment_made)
-          AND (NEW.appointment_id IS NULL
-               OR NEW.id::text IS DISTINCT FROM pg_catalog.current_setting('dbguard.linking_call', true)
-               OR NOT dbguard.call_has_appointment(NEW.id)))
+          AND NOT (OLD.booking_confirmed OR OLD.appointment_made))
     EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
 
 -- appointment_link_sync never inserts a call: no marker test here.

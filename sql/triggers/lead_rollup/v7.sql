@@ -74,9 +74,15 @@ REVOKE ALL ON FUNCTION dbguard.tg_appointments__lead_rollup() FROM PUBLIC;
 CREATE OR REPLACE FUNCTION dbguard.tg_appointments__lead_rollup_at_commit()
 RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__lead_rollup_at_commit() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     PERFORM dbguard.lead_rollup_step();
     RETURN NULL;
 END
@@ -101,13 +107,15 @@ CREATE OR REPLACE TRIGGER dbguard_700_lead_rollup_update
     FOR EACH STATEMENT
     EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup();
 
--- One event per transaction: the built-in test keeps the function call off
--- every row after the first.
+-- One event per transaction: the first row's WHEN sets the transaction-local
+-- flag (undone with a rolled-back savepoint together with the event it
+-- queued), so later rows queue nothing. Only built-ins: a WHEN clause runs as
+-- the writer, who may execute no dbguard function.
 DROP TRIGGER IF EXISTS dbguard_701_lead_rollup_at_commit ON public.appointments;
 CREATE CONSTRAINT TRIGGER dbguard_701_lead_rollup_at_commit
     AFTER INSERT OR UPDATE OR DELETE ON public.appointments
     DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW
     WHEN (pg_catalog.current_setting('dbguard.lead_rollup_queued', true) IS DISTINCT FROM 'on'
-          AND dbguard.lead_rollup_queue_once())
+          AND pg_catalog.set_config('dbguard.lead_rollup_queued', 'on', true) IS NOT NULL)
     EXECUTE FUNCTION dbguard.tg_appointments__lead_rollup_at_commit();
