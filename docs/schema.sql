@@ -88,7 +88,7 @@ BEGIN
     END IF;
     IF v_raw !~ '^\s*[0-9]{1,18}\s*$' THEN
         RAISE EXCEPTION 'dbguard: setting dbguard.user_id must be a user id (an integer), got %', pg_catalog.quote_literal(v_raw)
-            USING ERRCODE = 'DG008',
+            USING ERRCODE = '23Q08',
                   HINT = 'SET LOCAL dbguard.user_id = ''42'' (the users.id of whoever acts), or leave it unset.';
     END IF;
     RETURN v_raw::bigint;
@@ -485,7 +485,7 @@ DECLARE
 BEGIN
     IF p_key IS NULL OR pg_catalog.btrim(p_key) = '' THEN
         RAISE EXCEPTION 'dbguard: a circuit breaker needs a key'
-            USING ERRCODE = 'DG001', HINT = 'name the protected dependency, e.g. ''calcom''';
+            USING ERRCODE = '23Q01', HINT = 'name the protected dependency, e.g. ''calcom''';
     END IF;
     INSERT INTO dbguard.circuit_breaker_states (key) VALUES (p_key) ON CONFLICT (key) DO NOTHING;
     SELECT * INTO v_row FROM dbguard.circuit_breaker_states s WHERE s.key = p_key FOR UPDATE;
@@ -649,7 +649,7 @@ BEGIN
     SELECT * INTO v_row FROM dbguard.circuit_breaker_states s WHERE s.key = p_key FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'dbguard: no circuit breaker %', pg_catalog.quote_literal(coalesce(p_key, 'NULL'))
-            USING ERRCODE = 'DG001', HINT = 'list the breakers with: dbguard breaker';
+            USING ERRCODE = '23Q01', HINT = 'list the breakers with: dbguard breaker';
     END IF;
     IF v_row.state <> 'closed' THEN
         PERFORM dbguard.breaker_log_transition(p_key, v_row.state, 'closed', 'reset', NULL, v_now);
@@ -791,7 +791,7 @@ DECLARE
 BEGIN
     IF p_reason IS NULL OR pg_catalog.btrim(p_reason) = '' THEN
         RAISE EXCEPTION 'dbguard: enqueue_review needs a reason'
-            USING ERRCODE = 'DG001', HINT = 'e.g. appointment_validation_failed, calcom_booking_failed, service_not_found';
+            USING ERRCODE = '23Q01', HINT = 'e.g. appointment_validation_failed, calcom_booking_failed, service_not_found';
     END IF;
     IF pg_catalog.length(p_reason) > 200 THEN
         RAISE EXCEPTION 'dbguard: enqueue_review: the reason is % characters long, at most 200 are accepted',
@@ -1870,7 +1870,7 @@ BEGIN
         v_mode := dbguard.rule_mode('appointment_history');
         IF v_mode <> 'off' THEN
             PERFORM dbguard.rule_violation('appointment_history',
-                CASE WHEN v_mode = 'alert' THEN 'alert' ELSE 'enforce' END, 'DG007', 'appointment_id_changed',
+                CASE WHEN v_mode = 'alert' THEN 'alert' ELSE 'enforce' END, '23Q07', 'appointment_id_changed',
                 'appointment', OLD.id::pg_catalog.text,
                 pg_catalog.format('dbguard: public.appointments row %s: id cannot change (to %s)', OLD.id, NEW.id),
                 'rule appointment_history: the history of an appointment (public.appointment_events) is kept by its id; '
@@ -2293,7 +2293,7 @@ BEGIN
                  WHERE p.id = NEW.id AND s.id <> p.id) x
          WHERE NOT coalesce(x.s_lead = x.p_lead OR x.s_customer = x.p_customer, false)
            AND coalesce(x.s_lead <> x.p_lead OR x.s_customer <> x.p_customer, false);
-        IF v_pairs IS NOT NULL AND dbguard.rule_violation('reschedule_chain', v_mode, 'DG005',
+        IF v_pairs IS NOT NULL AND dbguard.rule_violation('reschedule_chain', v_mode, '23Q05',
                'reschedule_chain_violation', 'appointment', v_row,
                pg_catalog.format('dbguard: public.appointments row %s moved to lead %s / customer %s; these '
                                  'reschedule links now cross leads: %s',
@@ -2355,7 +2355,7 @@ BEGIN
     END IF;
 
     IF v_problem IS NOT NULL THEN
-        IF dbguard.rule_violation('reschedule_chain', v_mode, 'DG005', 'reschedule_chain_violation', 'appointment', v_row,
+        IF dbguard.rule_violation('reschedule_chain', v_mode, '23Q05', 'reschedule_chain_violation', 'appointment', v_row,
                pg_catalog.format('dbguard: public.appointments row %s: rescheduled_from_id = %s %s',
                                  v_row, NEW.rescheduled_from_id, v_problem),
                v_detail,
@@ -2484,7 +2484,7 @@ BEGIN
         IF v_mode = 'enforce' THEN
             RAISE EXCEPTION 'dbguard: % on public.calcom_host_mappings% without saying who acts',
                             TG_OP, coalesce(' row ' || (v_row ->> 'id'), '')
-                USING ERRCODE = 'DG001',
+                USING ERRCODE = '23Q01',
                       DETAIL = 'Rule host_mapping_audit runs in enforce mode: every change of a host mapping must be attributed.',
                       HINT = 'SET LOCAL dbguard.user_id = ''<users.id>'' (and dbguard.actor, dbguard.reason) in the same '
                              'transaction, or use dbguard.acting(conn, user_id=..., actor=..., reason=...) in Python.',
@@ -2924,7 +2924,7 @@ BEGIN
     IF v_mode = 'correct' THEN
         RETURN pg_catalog.jsonb_populate_record(NEW, pg_catalog.jsonb_build_object(v_column, v_redacted));
     END IF;
-    PERFORM dbguard.rule_violation('pii_redaction', v_mode, 'DG001', 'pii_in_metadata',
+    PERFORM dbguard.rule_violation('pii_redaction', v_mode, '23Q01', 'pii_in_metadata',
         CASE WHEN v_appointments THEN 'appointment' ELSE 'appointment_event' END, NEW.id::pg_catalog.text,
         pg_catalog.format('dbguard: %s.%s row %s: %s contains e-mail addresses or phone numbers',
                           TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.id, v_column),
@@ -2977,12 +2977,17 @@ CREATE FUNCTION dbguard.tg_staff__tenant_isolation() RETURNS trigger
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_mode           text := dbguard.rule_mode('staff_tenant_isolation');
-    v_staff_id       uuid := NEW.staff_id;
+    v_mode           pg_catalog.text := dbguard.rule_mode('staff_tenant_isolation');
+    v_staff_id       pg_catalog.uuid := NEW.staff_id;
     v_staff_company  bigint;
     v_is_mapping     boolean := TG_TABLE_NAME = 'calcom_host_mappings';
-    v_fix            text;
+    v_fix            pg_catalog.text;
 BEGIN
+    IF TG_RELID NOT IN ('public.appointments'::pg_catalog.regclass, 'public.calcom_host_mappings'::pg_catalog.regclass) THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_staff__tenant_isolation() is a trigger of public.appointments and public.calcom_host_mappings only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF v_mode = 'off' THEN
         RETURN NEW;
     END IF;
@@ -2997,7 +3002,7 @@ BEGIN
     IF v_mode = 'enforce' THEN
         RAISE EXCEPTION 'dbguard: public.% row %: staff_id % is staff of company %, not of company %',
                         TG_TABLE_NAME, NEW.id, v_staff_id, v_staff_company, NEW.company_id
-            USING ERRCODE = 'DG004',
+            USING ERRCODE = '23Q04',
                   DETAIL = pg_catalog.format('public.%s.company_id = %s; public.staff.company_id = %s for staff %s',
                                              TG_TABLE_NAME, NEW.company_id, v_staff_company, v_staff_id),
                   HINT = 'Assign staff of the same company (public.staff.company_id), or fix the company_id.',
@@ -3007,7 +3012,7 @@ BEGIN
         IF v_is_mapping THEN
             -- Through jsonb: appointments have no is_active, and plpgsql_check
             -- checks every field reference against every table of the trigger.
-            NEW := pg_catalog.jsonb_populate_record(NEW, '{"is_active": false}'::jsonb);
+            NEW := pg_catalog.jsonb_populate_record(NEW, '{"is_active": false}'::pg_catalog.jsonb);
             v_fix := 'mapping deactivated';
         ELSE
             NEW.staff_id := NULL;
@@ -3016,7 +3021,7 @@ BEGIN
     END IF;
     PERFORM dbguard.raise_alert(
         'cross_tenant_staff', 'critical',
-        CASE WHEN v_is_mapping THEN 'calcom_host_mapping' ELSE 'appointment' END, NEW.id::text,
+        CASE WHEN v_is_mapping THEN 'calcom_host_mapping' ELSE 'appointment' END, NEW.id::pg_catalog.text,
         pg_catalog.format('public.%s row %s of company %s has staff %s of company %s%s',
                           TG_TABLE_NAME, NEW.id, NEW.company_id, v_staff_id, v_staff_company,
                           coalesce('; ' || v_fix, '')),
@@ -3047,7 +3052,7 @@ BEGIN
     END IF;
     IF v_code IS NOT NULL THEN
         RAISE EXCEPTION 'dbguard: dbguard.vocabularies code % is pinned and cannot be removed or renamed', v_code
-            USING ERRCODE = 'DG009',
+            USING ERRCODE = '23Q09',
                   DETAIL = 'dbguard rules name this shipped code (in a trigger WHEN clause, or a rule function''s list of codes it accepts without a query); without it, rows holding the value would skip their vocabulary check.',
                   HINT = 'Add new codes with INSERT; to retire a shipped value, switch the rule''s mode or ask the application to stop writing it.',
                   TABLE = 'vocabularies', COLUMN = 'code';

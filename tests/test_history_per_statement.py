@@ -109,7 +109,7 @@ def test_an_insert_of_no_rows_writes_no_history(conn):
 
 def test_a_bad_user_id_fails_the_whole_multi_row_insert_with_its_hint(conn):
     set_acting(conn, user_id="not a number")
-    with pytest.raises(psycopg.errors.lookup("DG008")) as raised:
+    with pytest.raises(psycopg.errors.lookup("23Q08")) as raised:
         conn.execute("INSERT INTO public.appointments (starts_at) SELECT now() FROM generate_series(1, 3)")
     assert "dbguard.user_id" in str(raised.value)
     assert raised.value.diag.message_hint.startswith("SET LOCAL dbguard.user_id")

@@ -138,7 +138,7 @@ def test_mode_enforce_refuses_an_unattributed_change(conn, world, anna):
     with pytest.raises(GenericRuleViolation) as err:
         world.mapping(staff, 101, company)
     diag = err.value.diag
-    assert diag.sqlstate == "DG001" and "without saying who acts" in diag.message_primary
+    assert diag.sqlstate == "23Q01" and "without saying who acts" in diag.message_primary
     assert "dbguard.user_id" in diag.message_hint
     conn.rollback()
     with dbguard.acting(conn, actor="cal.com_webhook"):

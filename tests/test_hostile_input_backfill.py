@@ -5,7 +5,7 @@
   appointment or an entry on the manual review queue.
 - Breaker keys, errors and clocks: every call ends in a valid state or a clear error.
 - ``dbguard.actor`` / ``dbguard.user_id`` / ``dbguard.reason`` set to anything: writes
-  succeed, or fail with DG008 (a user id that is not an integer).
+  succeed, or fail with 23Q08 (a user id that is not an integer).
 """
 
 from __future__ import annotations
@@ -184,5 +184,5 @@ def test_any_acting_setting_gives_a_write_or_dg008(conn, outcomes, settings, nul
     user_id = settings.get("user_id")
     if state == "ok" and user_id not in (None, ""):
         assert int(user_id.strip()) == int(user_id.strip())  # an integer was accepted, nothing else
-    if state == "DG008":
+    if state == "23Q08":
         assert user_id is not None

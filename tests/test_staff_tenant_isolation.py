@@ -62,7 +62,7 @@ def test_mode_enforce_refuses_foreign_staff_with_dg004(conn, world, tenants):
         world.appointment(tenants["mine"], staff_id=tenants["their_staff"])
     assert isinstance(err.value, RuleViolation)
     diag = err.value.diag
-    assert diag.sqlstate == "DG004"
+    assert diag.sqlstate == "23Q04"
     assert "public.appointments row" in diag.message_primary and str(tenants["their_staff"]) in diag.message_primary
     assert f"is staff of company {tenants['theirs']}, not of company {tenants['mine']}" in diag.message_primary
     assert diag.table_name == "appointments" and diag.column_name == "staff_id"

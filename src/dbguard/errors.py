@@ -76,16 +76,3 @@ class InvalidActingSetting(RuleViolation, code="23Q08"):
 
 class PinnedVocabularyCode(RuleViolation, code="23Q09"):
     """A shipped vocabulary code that trigger WHEN clauses rely on cannot be deleted or renamed."""
-
-
-# Functions installed by older migrations, not yet replaced by a version that
-# raises 23Qnn, still raise the former class "DG" codes: each maps to the same
-# Python class, so an application catching the classes above is unaffected.
-LEGACY_CODES: dict[str, type[RuleViolation]] = {}
-for _cls in (GenericRuleViolation, VocabularyViolation, BookingWithoutAppointment, TenantViolation,
-             RescheduleChainViolation, FlagMismatch, LifecycleViolation, InvalidActingSetting,
-             PinnedVocabularyCode):
-    _legacy = "DG0" + _cls.sqlstate[-2:]
-    LEGACY_CODES[_legacy] = type(_cls.__name__, (_cls,), {"__module__": __name__, "__qualname__": _cls.__qualname__},
-                                 code=_legacy)
-del _cls, _legacy

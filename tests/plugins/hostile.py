@@ -31,14 +31,12 @@ DG_CLASSES = {"23Q01": errors.GenericRuleViolation, "23Q02": errors.VocabularyVi
               "23Q03": errors.BookingWithoutAppointment, "23Q04": errors.TenantViolation,
               "23Q05": errors.RescheduleChainViolation, "23Q06": errors.FlagMismatch,
               "23Q07": errors.LifecycleViolation, "23Q08": errors.InvalidActingSetting}
-# Functions not yet replaced by a 23Qnn version raise the former DG codes.
-DG_CLASSES.update({code: cls for code, cls in errors.LEGACY_CODES.items() if cls.sqlstate[-2:] != "09"})
 
 
 def rule_refusals(states, ignore=()) -> list[str]:
     """The outcomes that are a dbguard rule refusing a write, less those in ``ignore``
-    (codes, either form: "23Q02" also ignores "DG002")."""
-    ignored = set(ignore) | {"DG0" + code[-2:] for code in ignore}
+    (SQLSTATEs)."""
+    ignored = set(ignore)
     return [s for s in states
             if any(code in s for code in DG_CLASSES) and not any(code in s for code in ignored)]
 

@@ -94,7 +94,7 @@ def test_a_new_rule_version_is_made_a_closed_pinned_definer_whatever_its_file_sa
 UNGUARDED = {"tg_appointments__cancellation_metadata", "tg_appointments__creation_metadata",
              "tg_appointments__lead_rollup", "tg_appointments__link_sync", "tg_appointments__reschedule_metadata",
              "tg_calls__booking_requires_appointment", "tg_calls__customer_link_sync", "tg_calls__direction_default",
-             "tg_calls__outcome_flag_sync", "tg_staff__tenant_isolation", "tg_appointments__host_staff_assignment"}
+             "tg_calls__outcome_flag_sync", "tg_appointments__host_staff_assignment"}
 
 
 def _definer_triggers(conn) -> set[tuple[str, str]]:

@@ -3,7 +3,7 @@
 -- function: dbguard.tg_appointments__history()
 -- guarantees: every lifecycle change of an appointment (created, status_changed, cancelled, reactivated, rescheduled, lead_changed, deleted) writes one appointment_events row with old and new status/start, actor, source, user_id, lead_id, call_id and details; an update that changes none of them writes nothing; an appointment's id cannot change (its history would be orphaned, or merged into another id's).
 
--- v8 (docs/security.md): an UPDATE of an appointment's id is refused (DG007) in
+-- v8 (docs/security.md): an UPDATE of an appointment's id is refused (23Q07) in
 -- correct and enforce mode -- there is no repair: the history is keyed by the
 -- id, so it would be orphaned, or merged into the history of a deleted
 -- appointment that had the new id; 'alert' lets it through and alerts
@@ -80,7 +80,7 @@ BEGIN
         v_mode := dbguard.rule_mode('appointment_history');
         IF v_mode <> 'off' THEN
             PERFORM dbguard.rule_violation('appointment_history',
-                CASE WHEN v_mode = 'alert' THEN 'alert' ELSE 'enforce' END, 'DG007', 'appointment_id_changed',
+                CASE WHEN v_mode = 'alert' THEN 'alert' ELSE 'enforce' END, '23Q07', 'appointment_id_changed',
                 'appointment', OLD.id::pg_catalog.text,
                 pg_catalog.format('dbguard: public.appointments row %s: id cannot change (to %s)', OLD.id, NEW.id),
                 'rule appointment_history: the history of an appointment (public.appointment_events) is kept by its id; '

@@ -29,7 +29,7 @@
 -- (docs/rules/cancellation_metadata.md): a status change decides for the
 -- derived columns silently; a newly written cancelled_at on a row that is not
 -- cancelled means "cancel it" (correct: status becomes 'cancelled'); any other
--- disagreement is a contradiction reported in the rule's mode (DG007).
+-- disagreement is a contradiction reported in the rule's mode (23Q07).
 CREATE OR REPLACE FUNCTION dbguard.tg_appointments__cancellation_metadata()
 RETURNS trigger
 LANGUAGE plpgsql

@@ -71,7 +71,7 @@ BEGIN
         IF v_mode = 'enforce' THEN
             RAISE EXCEPTION 'dbguard: % on public.calcom_host_mappings% without saying who acts',
                             TG_OP, coalesce(' row ' || (v_row ->> 'id'), '')
-                USING ERRCODE = 'DG001',
+                USING ERRCODE = '23Q01',
                       DETAIL = 'Rule host_mapping_audit runs in enforce mode: every change of a host mapping must be attributed.',
                       HINT = 'SET LOCAL dbguard.user_id = ''<users.id>'' (and dbguard.actor, dbguard.reason) in the same '
                              'transaction, or use dbguard.acting(conn, user_id=..., actor=..., reason=...) in Python.',

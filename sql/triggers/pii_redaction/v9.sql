@@ -154,7 +154,7 @@ BEGIN
     IF v_mode = 'correct' THEN
         RETURN pg_catalog.jsonb_populate_record(NEW, pg_catalog.jsonb_build_object(v_column, v_redacted));
     END IF;
-    PERFORM dbguard.rule_violation('pii_redaction', v_mode, 'DG001', 'pii_in_metadata',
+    PERFORM dbguard.rule_violation('pii_redaction', v_mode, '23Q01', 'pii_in_metadata',
         CASE WHEN v_appointments THEN 'appointment' ELSE 'appointment_event' END, NEW.id::pg_catalog.text,
         pg_catalog.format('dbguard: %s.%s row %s: %s contains e-mail addresses or phone numbers',
                           TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.id, v_column),

@@ -23,7 +23,7 @@
 -- any table but public.appointments.
 
 -- Validates the link to the appointment this one replaces and retires the
--- predecessor. A broken link is reported in the rule's mode (DG005); in
+-- predecessor. A broken link is reported in the rule's mode (23Q05); in
 -- 'correct' mode the link is dropped (back to its previous value when this
 -- UPDATE changed it).
 CREATE OR REPLACE FUNCTION dbguard.tg_appointments__reschedule_chain()
@@ -69,7 +69,7 @@ BEGIN
                  WHERE p.id = NEW.id AND s.id <> p.id) x
          WHERE NOT coalesce(x.s_lead = x.p_lead OR x.s_customer = x.p_customer, false)
            AND coalesce(x.s_lead <> x.p_lead OR x.s_customer <> x.p_customer, false);
-        IF v_pairs IS NOT NULL AND dbguard.rule_violation('reschedule_chain', v_mode, 'DG005',
+        IF v_pairs IS NOT NULL AND dbguard.rule_violation('reschedule_chain', v_mode, '23Q05',
                'reschedule_chain_violation', 'appointment', v_row,
                pg_catalog.format('dbguard: public.appointments row %s moved to lead %s / customer %s; these '
                                  'reschedule links now cross leads: %s',
@@ -131,7 +131,7 @@ BEGIN
     END IF;
 
     IF v_problem IS NOT NULL THEN
-        IF dbguard.rule_violation('reschedule_chain', v_mode, 'DG005', 'reschedule_chain_violation', 'appointment', v_row,
+        IF dbguard.rule_violation('reschedule_chain', v_mode, '23Q05', 'reschedule_chain_violation', 'appointment', v_row,
                pg_catalog.format('dbguard: public.appointments row %s: rescheduled_from_id = %s %s',
                                  v_row, NEW.rescheduled_from_id, v_problem),
                v_detail,
