@@ -81,7 +81,9 @@ def test_a_call_already_in_sync_is_not_written(conn):
     ("creation failed", ("linked", "new", True, "appointment_booked", "now", True, True, "")),
     ("linked to an older appointment", ("linked", "new", True, "appointment_booked", "now", True, True, "")),
     ("newer appointment, linked_at missing", ("linked", "other", True, "appointment_booked", "now", True, True, "")),
-    ("newer appointment, other outcome", ("linked", "other", True, "appointment_booked", "past", True, True, "")),
+    # outcome_flag_sync (v6) already refused to take the booking back when the outcome was written
+    # (the call has an appointment): the call is in sync before the new one arrives, and not written.
+    ("newer appointment, other outcome", ("linked", "other", True, "appointment_booked", "past", True, False, "")),
 ])
 def test_a_new_appointment_links_its_call(conn, state, expected):
     assert arrive(conn, state) == expected
