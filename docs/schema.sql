@@ -3147,13 +3147,22 @@ CREATE FUNCTION dbguard.vocabulary_message(p_vocabulary text, p_value text, p_ta
 DECLARE
     v_allowed text := (SELECT pg_catalog.string_agg(v.code, ', ' ORDER BY v.code)
                          FROM dbguard.vocabularies v WHERE v.vocabulary = p_vocabulary);
+    v_long boolean := pg_catalog.length(p_value) > 200;
 BEGIN
+    -- A value longer than any code is quoted cut short: the message stays readable
+    -- (and small enough for every client's log), the alert keeps the whole value.
     message := pg_catalog.format('dbguard: %s.%s = %s is not an allowed %s',
-                                 p_table, p_column, pg_catalog.quote_literal(p_value), p_vocabulary);
+                                 p_table, p_column,
+                                 CASE WHEN v_long
+                                      THEN pg_catalog.quote_literal(pg_catalog.left(p_value, 200))
+                                           || pg_catalog.format('... (%s characters)', pg_catalog.length(p_value))
+                                      ELSE pg_catalog.quote_literal(p_value) END,
+                                 p_vocabulary);
     detail := pg_catalog.format('row id %s; allowed values: %s', coalesce(p_row_id, '(new row)'), v_allowed);
-    hint := pg_catalog.format('Use one of the allowed values, or add the value to the vocabulary: '
-                              'INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES (%L, %L);',
-                              p_vocabulary, p_value);
+    hint := CASE WHEN v_long THEN 'Use one of the allowed values.'
+                 ELSE pg_catalog.format('Use one of the allowed values, or add the value to the vocabulary: '
+                                        'INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES (%L, %L);',
+                                        p_vocabulary, p_value) END;
 END
 $$;
 

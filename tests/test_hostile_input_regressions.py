@@ -11,10 +11,20 @@ from psycopg.types.json import Jsonb
 
 import dbguard
 from dbguard.backfill import Unparseable, parse_booking
+from dbguard.errors import VocabularyViolation
 from tests.plugins.calls import alerts, call, new_call
 
 
-@pytest.mark.parametrize("mode", ["alert", "correct"])
+def test_an_oversized_unknown_value_is_refused_in_correct_mode_with_a_bounded_message(conn):
+    # correct refuses a code it cannot repair (DESIGN.md §1.2); the message quotes the value cut short.
+    value = "\u202e" + "x" * 20_000
+    with pytest.raises(VocabularyViolation) as err:
+        new_call(conn, direction=value)
+    assert len(err.value.diag.message_primary) < 1000 and "inbound, outbound" in err.value.diag.message_detail
+    conn.rollback()
+
+
+@pytest.mark.parametrize("mode", ["alert"])
 def test_an_oversized_unknown_value_is_alerted_not_refused(conn, connect, set_mode, mode):
     # raise_alert v2 put the whole description (quoting the value) into pg_notify,
     # whose payload must stay under 8000 bytes: the write failed with 22023.
@@ -24,8 +34,7 @@ def test_an_oversized_unknown_value_is_alerted_not_refused(conn, connect, set_mo
     value = "\u202e" + "x" * 20_000
     call_id = new_call(conn, direction=value)
     conn.commit()
-    expected = value if mode == "alert" else "inbound"
-    assert call(conn, call_id)["direction"] == expected
+    assert call(conn, call_id)["direction"] == value
     [alert] = alerts(conn, "call_direction_default")
     assert value in alert["description"] or value in json.dumps(alert["details"], ensure_ascii=False)
     [note] = list(listener.notifies(timeout=5, stop_after=1))

@@ -109,24 +109,10 @@ def _lead(conn) -> int:
 
 
 def _rollup(conn, lead: int) -> tuple:
+    # lead_rollup (v7) recounts at commit; IMMEDIATE runs this transaction's step now.
+    conn.execute("SET CONSTRAINTS dbguard_701_lead_rollup_at_commit IMMEDIATE")
     return conn.execute("SELECT appointment_id, appointment_start_at FROM public.leads WHERE id = %s",
                         (lead,)).fetchone()
-
-
-def test_a_booking_that_cannot_outrank_the_primary_leaves_the_rollup_without_a_recount(conn, counted):
-    lead = _lead(conn)
-    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)
-    first = new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=soon, ends_at=soon + HALF_HOUR)
-    assert counted("refresh_lead_rollup") == 1
-    later = soon + dt.timedelta(days=5)
-    new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=later, ends_at=later + HALF_HOUR)
-    new_appointment(conn, None, lead_id=lead, status="no_show", starts_at=soon, ends_at=soon + HALF_HOUR)
-    assert counted("refresh_lead_rollup") == 1 and _rollup(conn, lead) == (first, soon)
-    sooner = soon - dt.timedelta(days=1)
-    third = new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=sooner, ends_at=sooner + HALF_HOUR)
-    # Sooner than the upcoming primary: written directly (migration 0705), as a recount would.
-    assert counted("refresh_lead_rollup") == 1 and _rollup(conn, lead) == (third, sooner)
-    assert _recount_differs(conn, lead) is False
 
 
 def _recount_differs(conn, lead: int) -> bool:
@@ -134,44 +120,18 @@ def _recount_differs(conn, lead: int) -> bool:
     return conn.execute("SELECT dbguard.refresh_lead_rollup(%s, false)", (lead,)).fetchone()[0]
 
 
-def test_a_booking_sooner_than_the_upcoming_primary_is_written_directly_with_every_column(conn, counted):
-    lead = _lead(conn)
-    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3)
-    new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=soon, ends_at=soon + HALF_HOUR)
-    sooner = soon - dt.timedelta(days=1)
-    booked = new_appointment(conn, None, lead_id=lead, status="confirmed", starts_at=sooner,
-                             ends_at=sooner + 2 * HALF_HOUR, provider="calcom", booking_source="retell_phone")
-    assert counted("refresh_lead_rollup") == 1
-    stored = conn.execute(
-        "SELECT appointment_id, appointment_start_at, appointment_end_at, appointment_status, appointment_canceled_at,"
-        "       appointment_provider, appointment_source, appointment_last_checked_at IS NOT NULL"
-        "  FROM public.leads WHERE id = %s", (lead,)).fetchone()
-    assert stored == (booked, sooner, sooner + 2 * HALF_HOUR, "confirmed", None, "calcom", "retell_phone", True)
-    assert _recount_differs(conn, lead) is False
-
-
-def test_moving_another_appointment_before_the_upcoming_primary_is_written_directly(conn, counted):
-    lead = _lead(conn)
-    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3)
-    later = soon + dt.timedelta(days=4)
-    new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=soon, ends_at=soon + HALF_HOUR)
-    other = new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=later, ends_at=later + HALF_HOUR)
-    refreshed = counted("refresh_lead_rollup")
-    sooner = soon - dt.timedelta(days=2)
-    update(conn, "appointments", other, starts_at=sooner, ends_at=sooner + HALF_HOUR)
-    assert counted("refresh_lead_rollup") == refreshed and _rollup(conn, lead) == (other, sooner)
-    assert _recount_differs(conn, lead) is False
-
-
-def test_a_past_primary_takes_the_full_path(conn, counted):
-    # A primary that is no longer upcoming may hide a later upcoming appointment: recount.
-    lead = _lead(conn)
-    past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)
-    new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=past, ends_at=past + HALF_HOUR)
-    refreshed = counted("refresh_lead_rollup")
+def test_a_transaction_recounts_each_lead_it_touched_once_at_commit(conn, counted):
+    lead, other_lead = _lead(conn), _lead(conn)
     soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)
-    upcoming = new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=soon, ends_at=soon + HALF_HOUR)
-    assert counted("refresh_lead_rollup") == refreshed + 1 and _rollup(conn, lead) == (upcoming, soon)
+    first = new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=soon, ends_at=soon + HALF_HOUR)
+    later = soon + dt.timedelta(days=5)
+    new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=later, ends_at=later + HALF_HOUR)
+    new_appointment(conn, None, lead_id=lead, status="no_show", starts_at=soon, ends_at=soon + HALF_HOUR)
+    new_appointment(conn, None, lead_id=other_lead, status="scheduled", starts_at=later, ends_at=later + HALF_HOUR)
+    assert counted("refresh_lead_rollup") == 0 and counted("lead_rollup_step") == 0
+    assert _rollup(conn, lead) == (first, soon)
+    assert counted("refresh_lead_rollup") == 2 and counted("lead_rollup_step") == 1
+    assert _recount_differs(conn, lead) is False and _recount_differs(conn, other_lead) is False
 
 
 def test_a_rollup_written_while_the_rule_was_off_is_recounted_not_trusted_when_it_names_no_primary(conn, counted, set_mode):
@@ -187,28 +147,25 @@ def test_a_rollup_written_while_the_rule_was_off_is_recounted_not_trusted_when_i
     assert _rollup(conn, lead) == (hidden, soon)
 
 
-def test_cancelling_another_appointment_leaves_the_rollup_and_cancelling_the_primary_moves_it(conn, counted):
+def test_cancelling_another_appointment_leaves_the_rollup_and_cancelling_the_primary_moves_it(conn):
     lead = _lead(conn)
     soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)
     later = soon + dt.timedelta(days=5)
     primary = new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=soon, ends_at=soon + HALF_HOUR)
     other = new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=later, ends_at=later + HALF_HOUR)
-    refreshed = counted("refresh_lead_rollup")
     update(conn, "appointments", other, status="cancelled")
-    assert counted("refresh_lead_rollup") == refreshed and _rollup(conn, lead) == (primary, soon)
+    assert _rollup(conn, lead) == (primary, soon)
     update(conn, "appointments", primary, status="cancelled")
-    assert counted("refresh_lead_rollup") == refreshed + 1
     # Both cancelled: the latest cancelled one is primary.
     assert _rollup(conn, lead) == (other, later)
 
 
-def test_a_tie_with_the_primary_takes_the_full_path(conn, counted):
+def test_a_tie_with_the_primary_goes_to_the_highest_id(conn):
     lead = _lead(conn)
     soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)
     new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=soon, ends_at=soon + HALF_HOUR)
     twin = new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=soon, ends_at=soon + HALF_HOUR)
-    # Same start: the soonest wins, then the highest id.
-    assert counted("refresh_lead_rollup") == 2 and _rollup(conn, lead) == (twin, soon)
+    assert _rollup(conn, lead) == (twin, soon)
 
 
 def test_a_plain_history_row_skips_the_pii_walk_and_a_phone_in_its_reason_is_still_redacted(conn, counted):
