@@ -30,7 +30,7 @@ def test_enforce_refuses_a_phantom_booking(dbguard_conn):
 
 def test_correct_is_the_default_and_records_an_alert(dbguard_conn):
     call_id = dbguard_conn.execute(PHANTOM).fetchone()[0]
-    [alert] = assert_alert_recorded(dbguard_conn, "appointment_made_mismatch", entity_id=call_id,
+    [alert] = assert_alert_recorded(dbguard_conn, "session_outcome_mismatch", entity_id=call_id,
                                     auto_corrected=True)
     assert alert["detected_by"] == "trigger"
     dbguard_conn.commit()
@@ -53,7 +53,7 @@ def test_a_default_mode_applies_to_every_rule_and_deferred_rules_fail_at_commit(
 @pytest.mark.dbguard_modes(outcome_flag_sync="alert")
 def test_alert_mode_keeps_the_row_as_written(dbguard_conn):
     call_id = dbguard_conn.execute(PHANTOM).fetchone()[0]
-    assert_alert_recorded(dbguard_conn, "appointment_made_mismatch", entity_id=call_id, auto_corrected=False)
+    assert_alert_recorded(dbguard_conn, "session_outcome_mismatch", entity_id=call_id, auto_corrected=False)
     assert dbguard_conn.execute("SELECT appointment_made FROM public.calls WHERE id = %s",
                                 (call_id,)).fetchone() == (False,)
 '''
@@ -87,15 +87,15 @@ def test_expects_another_refusal(dbguard_conn):
 
 def test_expects_an_alert_that_was_not_recorded(dbguard_conn):
     dbguard_conn.execute("INSERT INTO public.calls (session_outcome) VALUES ('appointment_booked')")
-    assert_alert_recorded(dbguard_conn, "session_outcome_mismatch")
+    assert_alert_recorded(dbguard_conn, "appointment_made_mismatch")
 '''
     result = run_app_tests(pytester, server_dsn, source)
     result.assert_outcomes(failed=3)
     result.stdout.fnmatch_lines([
         "*expected the write to be refused with FlagMismatch (SQLSTATE *); it succeeded*",
         "*expected the write to be refused with TenantViolation (SQLSTATE *); got SQLSTATE *",
-        "*no alert matching {'alert_type': 'session_outcome_mismatch'}; alerts recorded:*",
-        "*appointment_made_mismatch critical call * auto_corrected=True by trigger*",
+        "*no alert matching {'alert_type': 'appointment_made_mismatch'}; alerts recorded:*",
+        "*session_outcome_mismatch critical call * auto_corrected=True by trigger*",
     ], consecutive=False)
 
 

@@ -17,8 +17,6 @@ from .harness import run
 START = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.timezone.utc)
 RULE = "booking_confirmed_requires_appointment"
 ENFORCE_SQLSTATE = "23Q03"
-NEEDS_23Q03 = "needs booking_confirmed_requires_appointment to raise SQLSTATE 23Q03 (class 23) instead of DG003"
-NEEDS_WARNING = "needs correct mode to RAISE WARNING with the enforce message, DETAIL and HINT"
 
 
 def booking(company_id: int) -> dict:
@@ -121,7 +119,6 @@ def test_enforce_a_swallowed_appointment_failure_fails_the_commit_and_keeps_noth
     assert alerts(conn) == [] and reviews(conn) == []
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_23Q03)
 def test_enforce_the_refused_commit_is_an_integrity_error_with_sqlstate_23Q03(conn, client, login, all_rules,
                                                                              company_id):
     result, _ = broken(conn, client, login, all_rules, company_id, "enforce")
@@ -143,7 +140,6 @@ def test_correct_a_swallowed_appointment_failure_commits_with_the_claim_taken_ba
     assert [(r["call_id"], r["priority"], r["status"]) for r in reviews(conn)] == [(call["id"], 1, "pending")]
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_WARNING)
 def test_correct_the_client_hears_a_warning_naming_the_corrected_call(conn, client, login, all_rules, company_id):
     result, _ = broken(conn, client, login, all_rules, company_id, "correct")
     if not result["notices_supported"]:
