@@ -12,9 +12,9 @@ unchanged on every client:
   client's own view of what happened: ``error`` (kind, sqlstate, message, detail,
   hint, as the driver exposes them), ``notices`` (what its notice handler heard)
   and ``notices_supported``;
-- scenario ``opposite`` is interactive: after the first write of each transaction
-  it prints ``{"ready": i}`` and waits for a line on stdin, then prints
-  ``{"done": i, "error": ...}``.
+- scenario ``opposite`` is interactive: each transaction waits for a line on stdin
+  before it begins, prints ``{"ready": i}`` after its first write and waits for
+  another line, then prints ``{"done": i, "error": ...}``.
 """
 
 from __future__ import annotations

@@ -177,12 +177,14 @@ def probe(p: dict) -> dict:
 
 
 def opposite(p: dict) -> dict:
-    """Transactions writing an appointment of each lead, in the given order; between the two
-    writes the harness holds every client until all have written their first one."""
+    """Transactions writing an appointment of each lead, in the given order. Each waits for a
+    line on stdin before it begins and again between its two writes: the harness starts the
+    transactions of all clients together and holds them until all have written once."""
     first, second = p["leads"]
     start = when(p["starts_at"])
     for i in range(p["pairs"]):
         error = None
+        sys.stdin.readline()
         with Session(engine()) as s:
             try:
                 for n, lead in enumerate((first, second)):
