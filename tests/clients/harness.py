@@ -114,11 +114,18 @@ class ClientProcess:
         self.proc.stdin.flush()
 
     def read(self) -> dict:
-        try:
-            line = self.lines.get(timeout=TIMEOUT)
-        except queue.Empty:
+        answer = self.poll(TIMEOUT)
+        if answer is None:
             self.proc.kill()
-            raise AssertionError(f"{self.client} client gave no answer within {TIMEOUT} s") from None
+            raise AssertionError(f"{self.client} client gave no answer within {TIMEOUT} s")
+        return answer
+
+    def poll(self, timeout: float) -> dict | None:
+        """The next answer, or None if there is none within ``timeout`` seconds."""
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            return None
         if line is None:
             self.proc.wait(timeout=TIMEOUT)
             raise AssertionError(f"{self.client} client ended (exit {self.proc.returncode}) without an answer:\n"
