@@ -11,7 +11,7 @@ import time
 import pytest
 from psycopg import sql
 
-from .harness import TIMEOUT, ClientProcess
+from .harness import TIMEOUT, RunningClient, start
 
 PAIRS = 20
 DEADLOCK = "40P01"
@@ -31,7 +31,7 @@ def leads(conn, company_id) -> tuple[int, int]:
     return ids[0][0], ids[1][0]
 
 
-def first_writes(procs: list[ClientProcess], watcher, user: str) -> list[dict | None]:
+def first_writes(procs: list[RunningClient], watcher, user: str) -> list[dict | None]:
     """Each client's answer after its first write; None for a client whose first write waits
     for a lock (seen in pg_stat_activity) while another client already answered."""
     answers: list[dict | None] = [None] * len(procs)
@@ -57,8 +57,8 @@ def opposite_pairs(client: str, login: dict, watcher, company_id: int, leads: tu
     the next pair starts when both have ended. (The errors, the number of first writes that
     had to wait for the other transaction.)"""
     a, b = leads
-    start = dt.datetime(2030, 3, 4, 9, 0, tzinfo=dt.timezone.utc).isoformat()
-    procs = [ClientProcess(client, login, "opposite", company_id=company_id, leads=order, pairs=pairs, starts_at=start)
+    first_day = dt.datetime(2030, 3, 4, 9, 0, tzinfo=dt.timezone.utc).isoformat()
+    procs = [start(client, login, "opposite", company_id=company_id, leads=order, pairs=pairs, starts_at=first_day)
              for order in ([a, b], [b, a])]
     errors: list[dict] = []
     serialised = 0
