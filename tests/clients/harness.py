@@ -21,6 +21,7 @@ process (``ClientThread``: the same lines through queues), with its own engine.
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import json
 import os
@@ -53,9 +54,13 @@ def node_ready() -> str | None:
     if not (NODE_DIR / "node_modules" / "pg").is_dir():
         if not shutil.which("npm"):
             return "npm is not installed (apt-get install npm; .ci/run does this)"
-        done = _run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR)
-        if done.returncode != 0:
-            return f"npm ci in {NODE_DIR} failed: {done.stderr.strip()[-500:]}"
+        # Test runs in parallel share the folder: one installs, the others wait and find it done.
+        with open(NODE_DIR / ".npm-ci.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (NODE_DIR / "node_modules" / "pg").is_dir():
+                done = _run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR)
+                if done.returncode != 0:
+                    return f"npm ci in {NODE_DIR} failed: {done.stderr.strip()[-500:]}"
     return None
 
 
