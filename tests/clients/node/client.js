@@ -92,8 +92,9 @@ async function probe(p) {
   return out;
 }
 
-// Transactions writing an appointment of each lead, in the given order; between the
-// two writes the harness holds every client until all have written their first one.
+// Transactions writing an appointment of each lead, in the given order. Each waits for a
+// line on stdin before it begins and again between its two writes: the harness starts
+// the transactions of all clients together and holds them until all have written once.
 async function opposite(p) {
   const [first, second] = p.leads;
   const start = new Date(p.starts_at);
@@ -101,6 +102,7 @@ async function opposite(p) {
   try {
     for (let i = 0; i < p.pairs; i++) {
       let error = null;
+      await lines.next();
       try {
         await client.query('BEGIN');
         for (const [n, lead] of [first, second].entries()) {

@@ -126,8 +126,9 @@ function probe(array $p): array
     return $out;
 }
 
-// Transactions writing an appointment of each lead, in the given order; between the
-// two writes the harness holds every client until all have written their first one.
+// Transactions writing an appointment of each lead, in the given order. Each waits for a
+// line on stdin before it begins and again between its two writes: the harness starts
+// the transactions of all clients together and holds them until all have written once.
 function opposite(array $p): array
 {
     [$first, $second] = $p['leads'];
@@ -137,6 +138,7 @@ function opposite(array $p): array
         "INSERT INTO public.appointments (company_id, lead_id, starts_at, ends_at, status) VALUES (?, ?, ?, ?, 'scheduled')");
     for ($i = 0; $i < $p['pairs']; $i++) {
         $error = null;
+        fgets(STDIN);
         try {
             $pdo->beginTransaction();
             foreach ([$first, $second] as $n => $lead) {
