@@ -197,6 +197,13 @@ class Client(threading.Thread):
         if row:
             conn.execute("UPDATE public.appointments SET lead_id = %s WHERE id = %s",
                          (self.rnd.randint(1, self.leads), row[0]))
+            # Moving one end of a reschedule chain to another lead makes the chain cross leads:
+            # reschedule_chain drops the link and alerts (correct mode) -- a contradiction the
+            # workload wrote. Its alerts carry this transaction's now().
+            for _ in range(conn.execute(
+                    "SELECT count(*) FROM dbguard.data_consistency_alerts "
+                    "WHERE alert_type = 'reschedule_chain_violation' AND detected_at = now()").fetchone()[0]):
+                self.stats.stale_link()
 
 
 class Stats:

@@ -16,8 +16,6 @@ from .harness import TIMEOUT, RunningClient, start
 PAIRS = 20
 DEADLOCK = "40P01"
 SAME_LEAD_PAIRS = 10
-NEEDS_ROLLUP_AT_COMMIT = ("needs lead_rollup to take its lead locks once per transaction at commit, in a fixed "
-                          "order, instead of from the first appointment write")
 
 
 @pytest.fixture
@@ -109,7 +107,6 @@ def test_opposite_order_transactions_on_two_leads_never_deadlock_with_the_rules_
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=NEEDS_ROLLUP_AT_COMMIT)
 @pytest.mark.parametrize("mode", ["correct", "enforce"])
 def test_opposite_order_transactions_on_two_leads_never_deadlock_with_the_rules_on(conn, connect, client, login,
                                                                                   all_rules, company_id, leads, mode):
@@ -132,7 +129,6 @@ def test_two_bookings_of_one_lead_do_not_wait_for_each_other_with_the_rules_off(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=NEEDS_ROLLUP_AT_COMMIT)
 @pytest.mark.parametrize("mode", ["correct", "enforce"])
 def test_two_bookings_of_one_lead_do_not_wait_for_each_other_before_commit_with_the_rules_on(
         conn, connect, client, login, all_rules, company_id, leads, mode):

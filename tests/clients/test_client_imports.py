@@ -22,8 +22,6 @@ START = dt.datetime(2030, 5, 6, 9, 0, tzinfo=dt.timezone.utc)
 CALL_COLUMNS = ["id", "company_id", "retell_call_id", "direction", "booking_id", "booking_confirmed",
                 "appointment_made", "session_outcome"]
 APPOINTMENT_COLUMNS = ["company_id", "call_id", "starts_at", "ends_at", "status", "source", "calcom_v2_booking_id"]
-NEEDS_RESTORE = ("needs a claim that dbguard rolled back to be restored, its review resolved, when the call's "
-                 "appointment arrives in a later transaction")
 
 
 @pytest.fixture(params=(*CLIENTS, "psql"))
@@ -99,7 +97,6 @@ def test_a_two_phase_import_keeps_every_appointment_and_takes_back_the_claims_th
     assert open_reviews(conn, missing) == [(i, 1, "appointment_validation_failed") for i in missing]
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_RESTORE)
 def test_a_two_phase_import_restores_the_claim_of_every_call_whose_appointment_arrives(
         conn, importer, login, all_rules, company_id, tmp_path):
     arrived, _ = two_phase_import(conn, importer, login, all_rules, company_id, tmp_path)
