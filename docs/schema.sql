@@ -1698,6 +1698,11 @@ DECLARE
     v_row text := NEW.id::text;
     v_details jsonb;
 BEGIN
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__cancellation_metadata() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF v_mode = 'off' THEN
         RETURN NEW;
     END IF;
@@ -1802,6 +1807,11 @@ DECLARE
     v_source_booking text;
     v_source_actor text;
 BEGIN
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__creation_metadata() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF dbguard.rule_mode('creation_metadata') = 'off' THEN
         RETURN NEW;
     END IF;
@@ -1990,6 +2000,11 @@ DECLARE
     v_mode     text := dbguard.rule_mode('host_staff_assignment');
     v_mapping  record;
 BEGIN
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__host_staff_assignment() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF v_mode = 'off' OR NEW.company_id IS NULL
        OR (TG_OP = 'UPDATE' AND (NEW.calcom_host_id, NEW.company_id) IS NOT DISTINCT FROM (OLD.calcom_host_id, OLD.company_id)) THEN
         RETURN NEW;
@@ -2027,6 +2042,11 @@ DECLARE
     v_leads bigint[];
     v_list text;
 BEGIN
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__lead_rollup() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF dbguard.rule_mode('lead_rollup') = 'off' THEN
         RETURN NULL;
     END IF;
@@ -2105,6 +2125,11 @@ DECLARE
     v_outcome text;
     v_marker text;
 BEGIN
+    IF TG_RELID NOT IN ('public.appointments'::pg_catalog.regclass, 'public.calls'::pg_catalog.regclass) THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__link_sync() is a trigger of public.appointments and public.calls only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF v_mode = 'off' THEN
         RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     END IF;
@@ -2408,6 +2433,11 @@ CREATE FUNCTION dbguard.tg_appointments__reschedule_metadata() RETURNS trigger
 DECLARE
     v_mode text := dbguard.rule_mode('reschedule_metadata');
 BEGIN
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__reschedule_metadata() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF v_mode = 'off' THEN
         RETURN NEW;
     END IF;
@@ -2540,6 +2570,11 @@ DECLARE
     v_detail text;
     v_hint text;
 BEGIN
+    IF TG_RELID NOT IN ('public.calls'::pg_catalog.regclass, 'public.appointments'::pg_catalog.regclass) THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_calls__booking_requires_appointment() is a trigger of public.calls and public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     -- Separate branches: OLD.call_id does not even parse for a calls row.
     IF TG_TABLE_NAME = 'calls' THEN
         v_call_id := NEW.id;
@@ -2619,6 +2654,11 @@ DECLARE
     v_target public.calls;
     v_contradiction boolean := false;
 BEGIN
+    IF TG_RELID <> 'public.calls'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_calls__customer_link_sync() is a trigger of public.calls only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF v_mode = 'off' THEN
         RETURN NEW;
     END IF;
@@ -2725,6 +2765,11 @@ CREATE FUNCTION dbguard.tg_calls__direction_default() RETURNS trigger
 DECLARE
     v_mode text := dbguard.rule_mode('call_direction_default');
 BEGIN
+    IF TG_RELID <> 'public.calls'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_calls__direction_default() is a trigger of public.calls only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF v_mode = 'off' OR (TG_OP = 'UPDATE' AND NEW.direction IS NOT DISTINCT FROM OLD.direction) THEN
         RETURN NEW;
     END IF;
@@ -2769,6 +2814,11 @@ DECLARE
     v_outcome text;
     v_made boolean;
 BEGIN
+    IF TG_RELID <> 'public.calls'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_calls__outcome_flag_sync() is a trigger of public.calls only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF v_mode = 'off' THEN
         RETURN NEW;
     END IF;
@@ -3890,6 +3940,27 @@ CREATE TABLE dbguard.pending_lead_rollups (
 
 
 --
+-- Name: TABLE pending_lead_rollups; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.pending_lead_rollups IS 'Leads whose rollup a commit could not write because another transaction held the lead row; the next commit step, dbguard.refresh_lead_rollups or reconcile of lead_rollup_drift brings them up to date.';
+
+
+--
+-- Name: COLUMN pending_lead_rollups.lead_id; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.pending_lead_rollups.lead_id IS 'The lead whose rollup is pending.';
+
+
+--
+-- Name: COLUMN pending_lead_rollups.queued_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.pending_lead_rollups.queued_at IS 'When it was queued.';
+
+
+--
 -- Name: resolver_writes; Type: TABLE; Schema: dbguard; Owner: -
 --
 
@@ -3897,6 +3968,27 @@ CREATE TABLE dbguard.resolver_writes (
     backend_pid integer NOT NULL,
     xact bigint NOT NULL
 );
+
+
+--
+-- Name: TABLE resolver_writes; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.resolver_writes IS 'Internal: marks the transaction in which dbguard.resolve_staff_for_host writes a host mapping, so that its audit row may say auto_matched; a marker the application sets itself is not believed.';
+
+
+--
+-- Name: COLUMN resolver_writes.backend_pid; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.resolver_writes.backend_pid IS 'Server process of the resolver''s transaction.';
+
+
+--
+-- Name: COLUMN resolver_writes.xact; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.resolver_writes.xact IS 'Transaction id of the resolver''s write.';
 
 
 --

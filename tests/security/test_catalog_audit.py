@@ -88,13 +88,13 @@ def test_a_new_rule_version_is_made_a_closed_pinned_definer_whatever_its_file_sa
         "WHERE oid = 'dbguard.tg_calls__direction_default()'::regprocedure").fetchone() == (True, PINNED, False)
 
 
-# Rule functions without a table check of their own yet: EXECUTE is not granted to anyone but the
-# owner, so no other role can attach them to a table of its own
-# (test_app_role_attacks.py::test_the_application_cannot_forge_a_trail_through_a_trigger_on_its_own_table).
-UNGUARDED = {"tg_appointments__cancellation_metadata", "tg_appointments__creation_metadata",
-             "tg_appointments__lead_rollup", "tg_appointments__link_sync", "tg_appointments__reschedule_metadata",
-             "tg_calls__booking_requires_appointment", "tg_calls__customer_link_sync", "tg_calls__direction_default",
-             "tg_calls__outcome_flag_sync", "tg_appointments__host_staff_assignment"}
+# Rule functions written before types were schema-qualified in definers; their search_path is pinned
+# to pg_catalog first, which is what keeps a temporary type from shadowing theirs.
+UNQUALIFIED_TYPES = {"tg_appointments__cancellation_metadata", "tg_appointments__creation_metadata",
+                     "tg_appointments__lead_rollup", "tg_appointments__link_sync",
+                     "tg_appointments__reschedule_metadata", "tg_calls__booking_requires_appointment",
+                     "tg_calls__customer_link_sync", "tg_calls__direction_default", "tg_calls__outcome_flag_sync",
+                     "tg_appointments__host_staff_assignment", "rollback_booking_flags"}
 
 
 def _definer_triggers(conn) -> set[tuple[str, str]]:
@@ -107,8 +107,7 @@ def _definer_triggers(conn) -> set[tuple[str, str]]:
 
 
 _DEFINER_TRIGGERS = [
-    pytest.param(name, table, id=name,
-                 marks=[pytest.mark.xfail(strict=True, reason="no table check yet")] if name in UNGUARDED else [])
+    pytest.param(name, table, id=name)
     for name, table in [
         ("tg_appointments__cancellation_metadata", "public.appointments"),
         ("tg_appointments__creation_metadata", "public.appointments"),
@@ -147,15 +146,13 @@ def test_a_definer_trigger_function_refuses_a_table_it_was_not_written_for(conn,
 _BARE_TYPE = re.compile(r"::(text|jsonb|json|timestamptz|uuid|date|bool|int4|int8|name|regclass|regprocedure)\b"
                         r"|^\s+[a-z_]\w*\s+(?:constant\s+)?(text|jsonb|json|timestamptz|uuid|date)\b\s*(?:;|:=|\[)",
                         re.MULTILINE)
-# Definers whose files are the application engineer's; they qualify their types with their next versions.
-_APP_OWNED = UNGUARDED | {"rollback_booking_flags"}
 
 
 def test_every_definer_of_ours_names_its_types_with_their_schema(conn):
     unqualified = {}
     for oid, name, secdef, _, _ in _functions(conn):
         proname = name.split("(")[0].removeprefix("dbguard.")
-        if not secdef or proname in _APP_OWNED:
+        if not secdef or proname in UNQUALIFIED_TYPES:
             continue
         body = conn.execute("SELECT prosrc FROM pg_proc WHERE oid = %s", (oid,)).fetchone()[0]
         code = re.sub(r"--[^\n]*|'(?:[^']|'')*'", "''", body)

@@ -68,6 +68,11 @@ DECLARE
     v_outcome text;
     v_marker text;
 BEGIN
+    IF TG_RELID NOT IN ('public.appointments'::pg_catalog.regclass, 'public.calls'::pg_catalog.regclass) THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__link_sync() is a trigger of public.appointments and public.calls only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF v_mode = 'off' THEN
         RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     END IF;

@@ -82,6 +82,11 @@ DECLARE
     v_detail text;
     v_hint text;
 BEGIN
+    IF TG_RELID NOT IN ('public.calls'::pg_catalog.regclass, 'public.appointments'::pg_catalog.regclass) THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_calls__booking_requires_appointment() is a trigger of public.calls and public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     -- Separate branches: OLD.call_id does not even parse for a calls row.
     IF TG_TABLE_NAME = 'calls' THEN
         v_call_id := NEW.id;

@@ -43,6 +43,11 @@ DECLARE
     v_row text := NEW.id::text;
     v_details jsonb;
 BEGIN
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__cancellation_metadata() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF v_mode = 'off' THEN
         RETURN NEW;
     END IF;

@@ -48,6 +48,11 @@ DECLARE
     v_source_booking text;
     v_source_actor text;
 BEGIN
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__creation_metadata() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF dbguard.rule_mode('creation_metadata') = 'off' THEN
         RETURN NEW;
     END IF;

@@ -31,6 +31,11 @@ DECLARE
     v_leads bigint[];
     v_list text;
 BEGIN
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__lead_rollup() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF dbguard.rule_mode('lead_rollup') = 'off' THEN
         RETURN NULL;
     END IF;

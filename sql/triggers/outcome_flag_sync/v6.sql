@@ -53,6 +53,11 @@ DECLARE
     v_outcome text;
     v_made boolean;
 BEGIN
+    IF TG_RELID <> 'public.calls'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_calls__outcome_flag_sync() is a trigger of public.calls only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
     IF v_mode = 'off' THEN
         RETURN NEW;
     END IF;
