@@ -7,12 +7,9 @@ import pytest
 import dbguard
 
 EXPECTED = {
-    # Versions: issue 7 (migrations 0701, 0702, 0703): modes and vocabularies read inline, then WHEN clauses
-    # (insert and update triggers split where the clause differs), then fewer statements per booking; 0705: modes read
-    # without a query; 0706: the booking check's calls trigger split into update (same name) and insert; 0707:
-    # vocabulary checks without a query; 0710: a new appointment links its call in one UPDATE.
+    # The latest version of each calls rule, and the triggers it creates.
     # Trigger names are schema-qualified whatever the session's search_path.
-    "call_direction_default": (5, ["calls.dbguard_100_call_direction_default"]),
+    "call_direction_default": (6, ["calls.dbguard_100_call_direction_default"]),
     "customer_link_sync": (5, ["calls.dbguard_200_customer_link_sync", "calls.dbguard_200_customer_link_sync_update"]),
     "outcome_flag_sync": (6, ["calls.dbguard_300_outcome_flag_sync"]),
     "appointment_link_sync": (7, ["appointments.dbguard_600_appointment_link_sync",
