@@ -3833,6 +3833,20 @@ COMMENT ON COLUMN dbguard.manual_review_queue.resolution_note IS 'What was done.
 
 
 --
+-- Name: COLUMN manual_review_queue.occurrences; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.occurrences IS 'How many times the same call and reason were queued while the entry was open (1: once); the first evidence is kept.';
+
+
+--
+-- Name: COLUMN manual_review_queue.last_occurred_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.manual_review_queue.last_occurred_at IS 'When it was last queued again (NULL: queued once).';
+
+
+--
 -- Name: manual_review_queue_id_seq; Type: SEQUENCE; Schema: dbguard; Owner: -
 --
 
