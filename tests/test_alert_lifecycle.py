@@ -11,7 +11,8 @@ import sys
 import pytest
 
 import dbguard
-from dbguard.alerts import alerts, alerts_resolve, printable
+from dbguard.alerts import alerts, alerts_resolve
+from dbguard.cli import safe
 
 
 def _phantom(legacy) -> int:
@@ -90,7 +91,7 @@ def test_alerts_lists_filters_and_resolves_by_id_or_type_with_a_note(conn, legac
     resolved = alerts(conn, types=["session_outcome_mismatch"])[-1]
     assert (resolved["resolved_by"], resolved["details"]["resolution_note"]) == ("dba", "fixed the webhook")
     assert alerts_resolve(conn, alert_type="session_outcome_mismatch", note="bulk") == [second]
-    assert printable("odd \x1b]0;title\x07 text") == "odd \\x1b]0;title\\x07 text"
+    assert safe("odd \x1b]0;title\x07 text") == "odd \\x1b]0;title\\x07 text"
 
 
 @pytest.mark.slow

@@ -8,7 +8,6 @@ alert a person has dealt with (resolved_by = who, the note kept in
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import psycopg
@@ -20,16 +19,6 @@ from .errors import DbguardError
 SEVERITIES = ("info", "warning", "critical")
 _COLUMNS = ("id, alert_type, severity, entity_type, entity_id, rule, description, details, detected_at, detected_by, "
             "auto_corrected, resolved_at, resolved_by")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str | None) -> str:
-    """Text for a terminal: control and bidi characters (an OSC escape in a description) shown as \\xNN."""
-    if text is None:
-        return ""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
-
-
 def _require(conn: psycopg.Connection) -> None:
     if conn.execute("SELECT to_regclass('dbguard.data_consistency_alerts')").fetchone()[0] is None:
         raise DbguardError("dbguard is not installed in this database; run dbguard migrate first")

@@ -762,7 +762,7 @@ def alerts(click_ctx: click.Context, open_only: bool, types: tuple[str, ...], se
     """List alerts (newest first); `alerts resolve` closes them by hand."""
     if click_ctx.invoked_subcommand is not None:
         return
-    from .alerts import alerts as alerts_fn, printable
+    from .alerts import alerts as alerts_fn
     from .detection import parse_duration
     window = parse_duration(since)
     with click_ctx.find_object(Context).connect() as conn:
@@ -771,9 +771,10 @@ def alerts(click_ctx: click.Context, open_only: bool, types: tuple[str, ...], se
         emit_json({"alerts": [{**r, "detected_at": r["detected_at"].isoformat(),
                                "resolved_at": r["resolved_at"] and r["resolved_at"].isoformat()} for r in rows]})
         return
-    emit_table([{**r, "description": printable(r["description"])[:100], "entity": f"{r['entity_type']} {r['entity_id']}",
+    # emit_table escapes every cell for the terminal (safe).
+    emit_table([{**r, "description": (r["description"] or "")[:100], "entity": f"{r['entity_type']} {r['entity_id']}",
                  "detected_at": f"{r['detected_at']:%Y-%m-%d %H:%M:%S}",
-                 "state": "open" if r["resolved_at"] is None else f"resolved by {printable(r['resolved_by'])}"}
+                 "state": "open" if r["resolved_at"] is None else f"resolved by {r['resolved_by']}"}
                 for r in rows], ["id", "severity", "alert_type", "entity", "detected_at", "state", "description"])
 
 
