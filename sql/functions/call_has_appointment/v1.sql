@@ -1,8 +1,5 @@
--- Whether an appointment exists for the call: the fact that lets the
--- booking_confirmed_requires_appointment trigger skip queueing a check for the
--- write with which appointment_link_sync links the call. Only reached when the
--- transaction-local marker dbguard.linking_call names the call, so the marker
--- alone (which any session can set) never skips a check.
+-- Whether an appointment exists for the call: outcome_flag_sync keeps a call
+-- that has one booked when another outcome is written.
 CREATE OR REPLACE FUNCTION dbguard.call_has_appointment(p_call_id bigint)
 RETURNS boolean
 LANGUAGE sql
