@@ -202,12 +202,17 @@ def migrate(ctx: Context, dry_run: bool, lock_timeout: str, rule_mode: str | Non
     if as_json:
         emit_json({"dry_run": dry_run, "applied": result.applied, "sql": result.sql, "roles": granted,
                    "created_tables": result.created_tables, "extended_tables": result.extended_tables,
-                   "new_rule_modes": result.new_rule_modes, "preflight": result.blockers})
+                   "new_rule_modes": result.new_rule_modes, "preflight": result.blockers,
+                   "reinstalled": result.reinstalled})
     elif dry_run:
         click.echo("".join(f"-- PREFLIGHT: {b}\n" for b in result.blockers)
                    + ("\n\n".join(result.sql) if result.sql else "-- nothing to apply"))
     else:
-        click.echo(f"{len(result.applied)} migration(s) applied" if result.applied else "already up to date")
+        if result.applied or result.reinstalled:
+            click.echo(f"{len(result.applied)} migration(s) applied, {len(result.reinstalled)} function(s), "
+                       "rule(s) and bookkeeping object(s) installed")
+        else:
+            click.echo("already up to date: no migration pending, no function or rule changed")
 
 
 @cli.command()

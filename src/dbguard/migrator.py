@@ -9,7 +9,10 @@ yoyo runs the migrations; dbguard adds what a DBA needs around it:
 - a rollback that checks every table it would drop before it changes anything,
   and keeps rule modes; ``mode``: the mode newly installed rules start in;
 - a content checksum per applied migration, so an edited migration is reported;
-- ``dry_run``: the SQL that would run, without touching the database.
+- after the versioned migrations, the repeatable objects (functions, rules,
+  audit views) whose shipped source changed (dbguard.repeatable, dbguard.views);
+- yoyo's own tables in schema dbguard (MIGRATION_SCHEMA), not in public;
+- ``dry_run``: a runnable script of what this database would get, without touching it.
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ from .resources import migrations_dir, sha256
 # Key of the session advisory lock that serialises dbguard migrators.
 ADVISORY_LOCK_KEY = 0x6462_6775_6172_64  # "dbguard"
 MIGRATION_TABLE = "_yoyo_migration"
+# yoyo creates its tables (_yoyo_migration, _yoyo_log, _yoyo_version, yoyo_lock) in the
+# first schema of its connection's search_path; dbguard's migrations name every object
+# with its schema, so this changes nothing else.
+MIGRATION_SCHEMA = "dbguard"
 DEFAULT_LOCK_TIMEOUT = "10s"
 
 
@@ -66,6 +73,8 @@ class RunResult:
     extended_tables: dict[str, list[str]] = field(default_factory=dict)
     # migrate --mode: rules installed by this run, in the mode they start in
     new_rule_modes: dict[str, str] = field(default_factory=dict)
+    # migrate: repeatable objects (re-)installed, as "kind name"
+    reinstalled: list[str] = field(default_factory=list)
 
 
 def load_migrations():
@@ -129,7 +138,7 @@ def _backend(dsn: str, attempt_timeout: str) -> DatabaseBackend:
     """yoyo's backend on ``dsn``; every connection it opens waits at most ``attempt_timeout`` for a lock."""
     params = {k: str(v) for k, v in conninfo_to_dict(dsn).items() if v is not None}
     options = params.pop("options", "")
-    params["options"] = f"{options} -c lock_timeout={attempt_timeout}".strip()
+    params["options"] = f"{options} -c lock_timeout={attempt_timeout} -c search_path={MIGRATION_SCHEMA},public".strip()
     params.setdefault("application_name", "dbguard migrate")
     # Every parameter in the query string, the database name included: yoyo
     # percent-decodes query values, not the path.
@@ -138,9 +147,9 @@ def _backend(dsn: str, attempt_timeout: str) -> DatabaseBackend:
 
 def _applied(conn: psycopg.Connection) -> dict[str, str]:
     """Applied migration ids and when, read without creating anything."""
-    if conn.execute("SELECT to_regclass(%s)", (f"public.{MIGRATION_TABLE}",)).fetchone()[0] is None:
+    if conn.execute("SELECT to_regclass(%s)", (f"{MIGRATION_SCHEMA}.{MIGRATION_TABLE}",)).fetchone()[0] is None:
         return {}
-    rows = conn.execute(f"SELECT migration_id, applied_at_utc::text FROM public.{MIGRATION_TABLE}").fetchall()
+    rows = conn.execute(f"SELECT migration_id, applied_at_utc::text FROM {MIGRATION_SCHEMA}.{MIGRATION_TABLE}").fetchall()
     return dict(rows)
 
 
@@ -361,34 +370,26 @@ def migrate(dsn: str, *, dry_run: bool = False, lock_timeout: str = DEFAULT_LOCK
     result = RunResult()
     migrations = load_migrations()
     if dry_run:
-        from .preflight import preflight
-
-        with connect(dsn, autocommit=True) as conn:
-            applied = _applied(conn)
-            if any(m.id not in applied for m in migrations):
-                result.blockers = [str(p) if p.blocking else f"warning: {p}" for p in preflight(conn)]
-        for m in migrations:
-            if m.id not in applied:
-                result.applied.append(m.id)
-                result.sql.append(f"-- migration {m.id}\n" + "\n".join(migration_sql(m)))
-        result.sql += _views_dry_run(dsn)
-        return result
+        return _dry_run(dsn, migrations, result)
 
     budget, attempt = _lock_budget(lock_timeout)
     lock = _MigrationLock(dsn, notify)
     with lock as lock_conn:
         result.waited_for_lock = lock.waited
+        applied = _applied(lock_conn)
+        if any(m.id not in applied for m in migrations):
+            _preflight(lock_conn, notify)
+        # yoyo's tables go here; created before yoyo first connects.
+        lock_conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(MIGRATION_SCHEMA)))
+        tables_before = _tables(lock_conn)
+        known = set(_rule_modes(lock_conn))
+        installed_before = _installed_rules(lock_conn)
+        seeded = None
         backend = _backend(dsn, attempt)
         try:
             # Every dbguard migrator holds the advisory lock, so a yoyo lock row
             # left now can only be a killed migrator's: clear it.
             backend.break_lock()
-            if backend.to_apply(migrations):
-                _preflight(lock_conn, notify)
-            tables_before = _tables(lock_conn)
-            known = set(_rule_modes(lock_conn))
-            installed_before = _installed_rules(lock_conn)
-            seeded = None
             with backend.lock():
                 for m in backend.to_apply(migrations):
                     if mode is not None and seeded is None:
@@ -404,6 +405,9 @@ def migrate(dsn: str, *, dry_run: bool = False, lock_timeout: str = DEFAULT_LOCK
                     notify(f"applied {m.id}")
         finally:
             backend.connection.close()
+        if mode is not None and seeded is None:
+            _seed_modes(lock_conn, mode, known)
+        result.reinstalled = _install_repeatable(dsn, budget, attempt, notify)
         _install_views(dsn, budget, attempt, notify)
         _report_tables(tables_before, _tables(lock_conn), result, notify)
         new_rules = sorted(_installed_rules(lock_conn) - installed_before)
@@ -413,6 +417,90 @@ def migrate(dsn: str, *, dry_run: bool = False, lock_timeout: str = DEFAULT_LOCK
         for rule, rule_mode in result.new_rule_modes.items():
             notify(f"rule {rule} installed in mode {rule_mode}")
     return result
+
+
+def _dry_run(dsn: str, migrations: list, result: RunResult) -> RunResult:
+    """A script of what a migrate would do to this database, runnable with psql as it is:
+    the pending versioned migrations (each in BEGIN/COMMIT unless it builds indexes
+    CONCURRENTLY) with yoyo's and dbguard's bookkeeping, then the repeatable objects.
+    Objects the pending migrations would change are shown as they are shipped."""
+    from . import repeatable
+    from .preflight import preflight
+
+    with connect(dsn, autocommit=True) as conn:
+        applied = _applied(conn)
+        todo = [m for m in migrations if m.id not in applied]
+        if todo:
+            result.blockers = [str(p) if p.blocking else f"warning: {p}" for p in preflight(conn)]
+            result.sql.append(_yoyo_tables_sql())
+        for m in todo:
+            result.applied.append(m.id)
+            body = "\n".join(migration_sql(m))
+            book = _bookkeeping_sql(m)
+            if _plan(m).transactional:
+                result.sql.append(f"-- migration {m.id}\nBEGIN;\n{body}\n{book}COMMIT;\n")
+            else:
+                result.sql.append(f"-- migration {m.id} (CREATE INDEX CONCURRENTLY: no transaction)\n{body}\n{book}")
+        objects = repeatable.pending(conn) if not todo else [
+            *[repeatable.Object("function", n, c, s) for n, c, s in repeatable.functions_sql()],
+            repeatable.shipped()[1],
+            *[repeatable.Object("rule", n, c, s) for n, c, s in repeatable.rules_sql()]]
+        if objects:
+            result.sql.append("-- repeatable objects\n" + repeatable.script(objects))
+    result.sql += _views_dry_run(dsn, everything=bool(todo))
+    return result
+
+
+def _yoyo_tables_sql() -> str:
+    """yoyo's bookkeeping tables, as yoyo itself creates them (internal schema version 2)."""
+    s = MIGRATION_SCHEMA
+    return f"""-- yoyo's bookkeeping (as yoyo creates it), in schema {s}
+CREATE SCHEMA IF NOT EXISTS {s};
+CREATE TABLE IF NOT EXISTS {s}._yoyo_migration (migration_hash VARCHAR(64), migration_id VARCHAR(255),
+    applied_at_utc TIMESTAMP, PRIMARY KEY (migration_hash));
+CREATE TABLE IF NOT EXISTS {s}._yoyo_log (id VARCHAR(36), migration_hash VARCHAR(64), migration_id VARCHAR(255),
+    operation VARCHAR(10), username VARCHAR(255), hostname VARCHAR(255), comment VARCHAR(255),
+    created_at_utc TIMESTAMP, PRIMARY KEY (id));
+CREATE TABLE IF NOT EXISTS {s}._yoyo_version (version INT NOT NULL PRIMARY KEY, installed_at_utc TIMESTAMP);
+INSERT INTO {s}._yoyo_version (version, installed_at_utc)
+SELECT 2, now() AT TIME ZONE 'UTC' WHERE NOT EXISTS (SELECT 1 FROM {s}._yoyo_version);
+"""
+
+
+def _bookkeeping_sql(migration) -> str:
+    from yoyo.migrations import get_migration_hash
+
+    return sql.SQL(
+        "INSERT INTO {}._yoyo_migration (migration_hash, migration_id, applied_at_utc) "
+        "VALUES ({}, {}, now() AT TIME ZONE 'UTC');\n"
+        "INSERT INTO {}._yoyo_log (id, migration_hash, migration_id, operation, username, hostname, created_at_utc) "
+        "VALUES (gen_random_uuid()::text, {}, {}, 'apply', current_user, 'dbguard migrate --dry-run', "
+        "now() AT TIME ZONE 'UTC');\n"
+        "INSERT INTO dbguard.migration_checksums (migration_id, checksum) VALUES ({}, {});\n").format(
+            sql.Identifier(MIGRATION_SCHEMA), sql.Literal(get_migration_hash(migration.id)), sql.Literal(migration.id),
+            sql.Identifier(MIGRATION_SCHEMA), sql.Literal(get_migration_hash(migration.id)), sql.Literal(migration.id),
+            sql.Literal(migration.id), sql.Literal(migration_checksum(migration))).as_string(None)
+
+
+def _install_repeatable(dsn: str, budget: float, attempt: str, notify: Callable[[str], None]) -> list[str]:
+    """Re-install the functions, bookkeeping objects and rules whose shipped source changed."""
+    from . import repeatable
+
+    done: list = []
+
+    def install() -> None:
+        with connect(dsn, autocommit=True, options=f"-c lock_timeout={attempt}") as conn:
+            done[:] = repeatable.install(conn)
+
+    try:
+        _with_lock_retries(install, budget, "functions and rules", notify)
+    except psycopg.Error as exc:
+        raise _fail("functions and rules", "apply", exc) from exc
+    for o in done:
+        notify(f"installed {o.kind} {o.name}")
+    if not done:
+        notify("functions and rules: all up to date")
+    return [f"{o.kind} {o.name}" for o in done]
 
 
 def rollback(dsn: str, *, count: int | None = 1, dry_run: bool = False,
@@ -473,7 +561,7 @@ def rollback(dsn: str, *, count: int | None = 1, dry_run: bool = False,
 
 # dbguard's own bookkeeping and shipped lookup data: rebuilt by migrate, dropped with their rows.
 _REBUILT_TABLES = {"dbguard.migration_checksums", "dbguard.owned_tables", "dbguard.installed_rules",
-                   "dbguard.installed_views", "dbguard.vocabularies", "dbguard.source_mappings"}
+                   "dbguard.installed_views", "dbguard.installed_objects", "dbguard.vocabularies", "dbguard.source_mappings"}
 # rule_settings rows are the DBA's decisions only where they differ from what install writes.
 _DEFAULT_MODE = "correct"
 _DROP_TABLE = re.compile(r"\bDROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?([\w.\"]+(?:\s*,\s*[\w.\"]+)*)", re.IGNORECASE)
@@ -568,13 +656,21 @@ def _keep_rule_modes(conn: psycopg.Connection, modes: dict[str, str]) -> None:
                      (list(modes), list(modes.values())))
 
 
-def _views_dry_run(dsn: str) -> list[str]:
-    """The audit views a migrate would (re-)install, as SQL."""
+def _views_dry_run(dsn: str, everything: bool = False) -> list[str]:
+    """The audit views a migrate would (re-)install, as SQL (``everything``: all of them)."""
     from . import views
 
     with connect(dsn, autocommit=True) as conn:
-        pending = views.pending_views(conn, views.render_views())
-    return [f"-- audit view dbguard_audit.{v.name}\n{v.create_sql()}" for v in pending]
+        rendered = views.render_views()
+        pending = rendered if everything else views.pending_views(conn, rendered)
+    if not pending:
+        return []
+    record = "INSERT INTO dbguard.installed_views (view_name, sha256) VALUES ({}, {})\n" \
+             "ON CONFLICT (view_name) DO UPDATE SET sha256 = EXCLUDED.sha256, installed_at = now();\n"
+    body = "".join(f"-- audit view dbguard_audit.{v.name}\n{v.create_sql()}"
+                   + sql.SQL(record).format(sql.Literal(v.name), sql.Literal(v.sha256)).as_string(None)
+                   for v in pending)
+    return [f"-- audit views\nBEGIN;\n{body}COMMIT;\n"]
 
 
 def _install_views(dsn: str, budget: float, attempt: str, notify: Callable[[str], None], *,

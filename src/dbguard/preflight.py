@@ -31,9 +31,8 @@ from psycopg import sql
 from .resources import read_sql
 
 # Schema files that declare the domain tables' columns (the ones a migration can only add).
-_SCHEMA_FILES = ("schema/0004_domain_tables.sql", "schema/0300_host_mappings.sql",
-                 "schema/0702_plain_rows_fire_nothing.sql")
-# Columns dbguard makes unique (sql/schema/0006_domain_indexes.sql), with the index that does it.
+_SCHEMA_FILES = ("schema/03_domain_tables.sql", "schema/07_host_mappings.sql")
+# Columns dbguard makes unique (sql/schema/11_domain_indexes.sql), with the index that does it.
 UNIQUE_KEYS = [
     ("calls", ("retell_call_id",), "dbguard_calls_retell_call_id_key"),
     ("appointments", ("calcom_v2_booking_id",), "dbguard_appointments_calcom_v2_booking_id_key"),

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 import psycopg
 
 from .errors import DbguardError
-from .resources import read_sql, sha256, sql_dir
 
 MODES = ("off", "alert", "correct", "enforce")
 
 
 def shipped_rules() -> dict[str, int]:
-    """Each rule shipped in sql/triggers/ and its newest version."""
-    out = {}
-    for d in sorted((sql_dir() / "triggers").iterdir()):
-        versions = [int(m.group(1)) for f in d.glob("v*.sql") if (m := re.fullmatch(r"v(\d+)\.sql", f.name))]
-        if versions:
-            out[d.name] = max(versions)
-    return out
+    """Each rule shipped in sql/triggers/ and its version."""
+    from .repeatable import shipped_rules as shipped
+
+    return shipped()
 
 
 def _installed(conn: psycopg.Connection) -> bool:
@@ -30,10 +24,14 @@ def rules(conn: psycopg.Connection) -> list[dict]:
     """Every rule with version, mode, guarantee and drift.
 
     ``drift`` is the database's view (function edited, dropped, trigger
-    missing or disabled); ``source`` compares the installed version with the
-    file this package ships for that version ('ok', 'differs', 'not_shipped').
+    missing or disabled); ``source`` compares what was installed with the
+    file this package ships ('ok', 'differs': migrate installs the shipped one,
+    'not_shipped').
     """
+    from .repeatable import shipped as shipped_objects
+
     shipped = shipped_rules()
+    shipped_sums = {r.rule: r.checksum for r in shipped_objects()[2]}
     rows = []
     if _installed(conn):
         cur = conn.execute(
@@ -41,10 +39,10 @@ def rules(conn: psycopg.Connection) -> list[dict]:
             "  FROM dbguard.rule_status r JOIN dbguard.installed_rules i USING (rule) ORDER BY r.rule"
         )
         for rule, version, mode, function, description, drift, triggers, source_sha in cur:
-            try:
-                source = "ok" if sha256(read_sql(f"triggers/{rule}/v{version}.sql")) == source_sha else "differs"
-            except FileNotFoundError:
+            if rule not in shipped:
                 source = "not_shipped"
+            else:
+                source = "ok" if shipped_sums[rule] == source_sha else "differs"
             rows.append({
                 "rule": rule, "version": version, "shipped_version": shipped.get(rule), "mode": mode,
                 "function": function, "triggers": triggers or [], "drift": drift, "source": source,
@@ -78,13 +76,17 @@ def set_mode(conn: psycopg.Connection, rule: str, mode: str) -> dict:
 
 
 def reinstall(conn: psycopg.Connection, rule: str) -> dict:
-    """Re-install the shipped file of a rule's installed version (undoes drift)."""
-    from .steps import RuleVersion
+    """Re-install the shipped file of an installed rule (undoes drift); its mode stays."""
+    from .repeatable import Rule, _stale_triggers
 
-    row = conn.execute("SELECT version FROM dbguard.installed_rules WHERE rule = %s", (rule,)).fetchone() \
-        if _installed(conn) else None
-    if row is None:
+    installed = _installed(conn) and conn.execute(
+        "SELECT 1 FROM dbguard.installed_rules WHERE rule = %s", (rule,)).fetchone() is not None
+    if not installed:
         raise DbguardError(f"rule {rule!r} is not installed; run dbguard migrate")
+    try:
+        shipped = Rule.load(rule)
+    except FileNotFoundError:
+        raise DbguardError(f"rule {rule!r} is not shipped by this package; nothing to re-install it from") from None
     with conn.transaction():
-        conn.execute(RuleVersion.load(rule, row[0]).install_sql())
-    return {"rule": rule, "version": row[0], "reinstalled": True}
+        conn.execute(_stale_triggers(conn, shipped) + shipped.install_sql())
+    return {"rule": rule, "version": shipped.version, "reinstalled": True}

@@ -7,6 +7,7 @@ from dataclasses import asdict
 import psycopg
 
 from .migrator import migration_status
+from .repeatable import drift as object_drift
 from .rules import rules
 
 
@@ -19,6 +20,7 @@ def status(conn: psycopg.Connection) -> dict:
     """
     migrations = migration_status(conn)
     rule_rows = rules(conn)
+    objects = object_drift(conn)
     problems = []
     pending = [m.id for m in migrations if not m.applied]
     if pending:
@@ -32,15 +34,24 @@ def status(conn: psycopg.Connection) -> dict:
         if r["drift"] != "none":
             problems.append(f"rule {r['rule']}: drift ({r['drift']}) in {r['function']}; "
                             f"dbguard rules reinstall {r['rule']} restores the shipped v{r['version']}")
-        if r["shipped_version"] and r["version"] and r["shipped_version"] > r["version"]:
-            problems.append(f"rule {r['rule']}: v{r['version']} installed, v{r['shipped_version']} shipped")
+        if r["source"] == "differs":
+            problems.append(f"rule {r['rule']}: v{r['version']} installed, v{r['shipped_version']} shipped "
+                            "with a different source (run dbguard migrate)")
+    for o in objects:
+        if o["drift"] == "pending":
+            problems.append(f"{o['kind']} {o['name']}: the shipped source changed (run dbguard migrate)")
+        else:
+            problems.append(f"{o['kind']} dbguard.{o['name']}: drift ({o['drift']}); "
+                            "dbguard migrate re-installs the shipped one")
     return {
         "server_version": f"{conn.info.server_version // 10000}.{conn.info.server_version % 10000}",
         "database": conn.info.dbname,
         "migrations": [asdict(m) for m in migrations],
         "pending": pending,
         "rules": rule_rows,
-        "drift": [r["rule"] for r in rule_rows if r["drift"] not in ("none", "not_installed")],
+        "objects": objects,
+        "drift": [r["rule"] for r in rule_rows if r["drift"] not in ("none", "not_installed")]
+                 + [f"{o['kind']} {o['name']}" for o in objects if o["drift"] != "pending"],
         "problems": problems,
         "ok": not problems,
     }

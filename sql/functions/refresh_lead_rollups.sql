@@ -1,0 +1,51 @@
+-- The commit step of lead_rollup: brings the rollups of p_leads, then of
+-- up to 100 pending leads (dbguard.pending_lead_rollups), in line with their
+-- primary appointments. Leads are taken in ascending id order, and a lead whose
+-- row another transaction holds is not waited for (SKIP LOCKED): it is queued
+-- in dbguard.pending_lead_rollups instead, for the next commit step, this
+-- function, or reconcile. So the rollup never makes a transaction wait for, or
+-- deadlock with, a transaction that holds a lead row (an admin screen updating
+-- the lead, then its appointment). Two commit steps of the same lead take
+-- turns instead (an advisory lock per lead, class 1684499314, only ever taken
+-- here): the later one sees the earlier one's appointments, so concurrent
+-- writers of one lead leave nothing pending. Returns how many leads were left
+-- pending.
+-- Also callable directly (a cron job can flush the pending leads:
+-- SELECT dbguard.refresh_lead_rollups('{}')).
+CREATE OR REPLACE FUNCTION dbguard.refresh_lead_rollups(p_leads bigint[])
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_lead bigint;
+    v_left integer := 0;
+    v_taken bigint[];
+    v_serialise boolean;
+BEGIN
+    v_taken := ARRAY(SELECT l FROM dbguard.take_pending_lead_rollups(100) l);
+    -- Up to 64 leads a step take turns with other steps (a transaction-level
+    -- advisory lock per lead); more (a bulk import) would fill the lock table, so
+    -- a large step relies on SKIP LOCKED and the pending queue alone.
+    v_serialise := pg_catalog.cardinality(coalesce(p_leads, '{}'::bigint[]) || v_taken) <= 64;
+    FOR v_lead IN SELECT DISTINCT l FROM pg_catalog.unnest(coalesce(p_leads, '{}'::bigint[]) || v_taken) l
+                   WHERE l IS NOT NULL ORDER BY l LOOP
+        IF v_serialise THEN
+            -- Commit steps of the same lead take turns (held to commit, taken in
+            -- ascending order, and only by commit steps: no cycle), so the second
+            -- one reads the first one's appointments. The next statement sees what
+            -- the other committed.
+            PERFORM pg_catalog.pg_advisory_xact_lock(1684499314, (v_lead % 2147483647)::integer);
+        END IF;
+        PERFORM 1 FROM public.leads l WHERE l.id = v_lead FOR NO KEY UPDATE OF l SKIP LOCKED;
+        IF FOUND THEN
+            PERFORM dbguard.refresh_lead_rollup(v_lead);
+        ELSIF EXISTS (SELECT 1 FROM public.leads l WHERE l.id = v_lead) THEN
+            PERFORM dbguard.queue_pending_lead_rollup(v_lead);
+            v_left := v_left + 1;
+        END IF;
+    END LOOP;
+    RETURN v_left;
+END
+$$;
+REVOKE ALL ON FUNCTION dbguard.refresh_lead_rollups(bigint[]) FROM PUBLIC;

@@ -1,0 +1,66 @@
+-- dbguard's own schemas and bookkeeping tables. Domain tables stay in public.
+CREATE SCHEMA IF NOT EXISTS dbguard;
+CREATE SCHEMA IF NOT EXISTS dbguard_audit;
+
+COMMENT ON SCHEMA dbguard IS 'dbguard: rule functions, rule settings, alerts and lookup tables';
+COMMENT ON SCHEMA dbguard_audit IS 'dbguard: read-only audit views for analysts';
+
+-- Content checksum of every applied migration (yoyo itself only hashes the id),
+-- so a migration edited after it ran is reported by `dbguard status`.
+CREATE TABLE IF NOT EXISTS dbguard.migration_checksums (
+    migration_id text PRIMARY KEY,
+    checksum     text NOT NULL,
+    applied_at   timestamptz NOT NULL DEFAULT now()
+);
+
+-- Domain tables dbguard created, as opposed to tables it found and extended.
+-- Rollback only ever drops the former, and only when they are empty.
+CREATE TABLE IF NOT EXISTS dbguard.owned_tables (
+    table_name text PRIMARY KEY,
+    migration  text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- One row per installed rule: which version, which function, and the
+-- fingerprint of the function as installed, to detect hand edits (drift).
+CREATE TABLE IF NOT EXISTS dbguard.installed_rules (
+    rule            text PRIMARY KEY,
+    version         integer NOT NULL CHECK (version > 0),
+    function_name   text NOT NULL,
+    definition_md5  text NOT NULL,
+    source_sha256   text NOT NULL,
+    description     text,
+    -- the triggers that used the function when it was installed (drift: one dropped)
+    triggers        text[],
+    installed_at    timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS dbguard.rule_settings (
+    rule        text PRIMARY KEY,
+    mode        text NOT NULL DEFAULT 'correct'
+                CHECK (mode IN ('off', 'alert', 'correct', 'enforce')),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    updated_by  text NOT NULL DEFAULT current_user
+);
+
+-- Which dbguard_audit views are installed, and the sha256 of the rendered
+-- CREATE VIEW text: `dbguard migrate` re-creates a view only when it changed.
+CREATE TABLE IF NOT EXISTS dbguard.installed_views (
+    view_name     text PRIMARY KEY,
+    sha256        text NOT NULL,
+    installed_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- The other repeatable objects dbguard installs (functions, and the bookkeeping
+-- objects that call them, kind 'schema'): the sha256 of the shipped source, and
+-- the fingerprint of what was installed, to tell a hand edit (drift) from a
+-- newer shipped source. `dbguard migrate` re-installs an object whose shipped
+-- checksum differs from the one recorded here.
+CREATE TABLE IF NOT EXISTS dbguard.installed_objects (
+    kind          text NOT NULL,
+    name          text NOT NULL,
+    checksum      text NOT NULL,
+    fingerprint   text,
+    installed_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (kind, name)
+);

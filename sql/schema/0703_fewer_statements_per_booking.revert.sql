@@ -1,1 +1,0 @@
-ALTER TABLE public.appointments ALTER COLUMN status_changed_at DROP DEFAULT;

@@ -1,1 +1,0 @@
-DROP TRIGGER IF EXISTS dbguard_rule_mode ON dbguard.rule_settings;

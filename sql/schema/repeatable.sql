@@ -1,0 +1,107 @@
+-- dbguard's own objects that call its functions: installed by `dbguard migrate`
+-- after the functions (sql/functions/) whenever this file or any function
+-- changed, before the rules (sql/triggers/). Every statement is idempotent.
+
+-- Every installed rule with its mode and whether its function still is what
+-- dbguard installed. drift: 'none', 'modified' (someone replaced the function
+-- by hand), 'missing' (dropped), 'trigger_missing' (one of the triggers it was
+-- installed with is gone) or 'trigger_disabled'.
+CREATE OR REPLACE VIEW dbguard.rule_status AS
+SELECT r.rule,
+       r.version,
+       dbguard.rule_mode(r.rule) AS mode,
+       r.function_name,
+       r.description,
+       r.installed_at,
+       t.triggers,
+       CASE
+           WHEN f.oid IS NULL THEN 'missing'
+           WHEN dbguard.function_fingerprint(f.oid::regprocedure) <> r.definition_md5 THEN 'modified'
+           WHEN t.triggers IS NULL OR NOT (t.triggers @> coalesce(r.triggers, '{}')) THEN 'trigger_missing'
+           WHEN t.disabled THEN 'trigger_disabled'
+           ELSE 'none'
+       END AS drift,
+       ARRAY(SELECT unnest(r.triggers) EXCEPT SELECT unnest(t.triggers) ORDER BY 1) AS missing_triggers
+  FROM dbguard.installed_rules r
+  LEFT JOIN pg_catalog.pg_proc f
+         ON f.oid = pg_catalog.to_regprocedure(r.function_name)
+  LEFT JOIN LATERAL (
+        -- rule_triggers pins search_path, so names compare equal whatever the caller's is.
+        SELECT dbguard.rule_triggers(f.oid::regprocedure) AS triggers,
+               EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
+                        WHERE tg.tgfoid = f.oid AND NOT tg.tgisinternal AND tg.tgenabled = 'D') AS disabled
+  ) t ON true;
+
+-- Pinned vocabulary codes cannot be deleted, renamed or truncated away
+-- (see dbguard.vocabularies.pinned).
+CREATE OR REPLACE TRIGGER dbguard_pinned_codes
+    BEFORE UPDATE OR DELETE ON dbguard.vocabularies
+    FOR EACH ROW
+    WHEN (OLD.pinned)
+    EXECUTE FUNCTION dbguard.tg_vocabularies__pinned_codes();
+
+CREATE OR REPLACE TRIGGER dbguard_pinned_codes_truncate
+    BEFORE TRUNCATE ON dbguard.vocabularies
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION dbguard.tg_vocabularies__pinned_codes();
+
+-- Every statement that writes dbguard.rule_settings rewrites dbguard.rule_mode(),
+-- so that rules read their mode without a query. Statement-level: one rewrite per statement.
+CREATE OR REPLACE TRIGGER dbguard_rule_mode
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbguard.rule_settings
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION dbguard.tg_rule_settings__rule_mode();
+
+-- Every statement that writes dbguard.vocabularies or dbguard.source_mappings
+-- rewrites dbguard.in_vocabulary(), dbguard.code_is_active() and
+-- dbguard.mapped_booking_source(). Statement-level: one rewrite per statement.
+CREATE OR REPLACE TRIGGER dbguard_lookup_functions
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbguard.vocabularies
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION dbguard.tg_lookup_tables__lookup_functions();
+
+CREATE OR REPLACE TRIGGER dbguard_lookup_functions
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbguard.source_mappings
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION dbguard.tg_lookup_tables__lookup_functions();
+
+-- dbguard's privilege model (docs/security.md), applied to every function:
+--  * search_path = pg_catalog, pg_temp on every function, the temporary schema
+--    explicitly last: an empty search_path still searches pg_temp first for
+--    types and relations, which a session can fill with its own. The four
+--    functions the planner inlines (no SET clause allowed) name only pg_catalog
+--    objects instead.
+--  * No function executable by PUBLIC. `dbguard roles --app-role` grants the
+--    client API (contract §2) to the application role.
+--  * Rule trigger functions, and the client functions that write alerts or
+--    review entries (resolve_staff_for_host, assign_staff_from_booking,
+--    rollback_booking_flags), run as their owner (SECURITY DEFINER): the
+--    application role cannot write alerts, history, audits or the review queue
+--    itself, and cannot execute the helpers that do.
+DO $$
+DECLARE
+    f record;
+BEGIN
+    FOR f IN
+        SELECT p.oid::pg_catalog.regprocedure AS fn,
+               (p.oid IN (SELECT r.function_name::pg_catalog.regprocedure FROM dbguard.installed_rules r)
+                OR p.proname IN ('resolve_staff_for_host', 'assign_staff_from_booking', 'rollback_booking_flags'))
+                   AS definer,
+               (n.nspname = 'dbguard'
+                AND p.proname IN ('rule_mode', 'in_vocabulary', 'code_is_active', 'mapped_booking_source')) AS inlined
+          FROM pg_catalog.pg_proc p
+          JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+         WHERE n.nspname IN ('dbguard', 'dbguard_audit')
+    LOOP
+        IF f.inlined THEN
+            EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f.fn);
+        ELSE
+            PERFORM dbguard.secure_function(f.fn, f.definer);
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- The generated functions, written from the tables they read.
+SELECT dbguard.write_rule_mode();
+SELECT dbguard.write_lookup_functions();

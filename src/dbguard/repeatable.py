@@ -1,0 +1,238 @@
+"""Repeatable objects: functions, rules and bookkeeping objects, re-installed by
+``dbguard migrate`` after the versioned migrations whenever the shipped source
+differs from what the database recorded (Flyway's repeatable migrations).
+
+Order: the functions of sql/functions/ (bodies are not checked at creation, so
+their order does not matter), then sql/schema/repeatable.sql (the objects that
+call them: rule_status, the triggers on dbguard's own tables, the privilege
+model, the generated lookup functions), then the rules of sql/triggers/. The
+audit views follow (dbguard.views). ``dbguard.installed_objects`` records the
+functions and repeatable.sql; ``dbguard.installed_rules`` records the rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from .resources import read_sql, sha256, sql_dir
+from .steps import statements
+
+# Called by the versioned migrations, so installed by the baseline (a release
+# that changes one adds a migration), not re-installed here.
+MIGRATION_HELPERS = frozenset({"add_constraint_if_missing", "assert_unique", "drop_invalid_index"})
+# Rewritten at run time from the tables they read (write_rule_mode,
+# write_lookup_functions): their installed definition is expected to differ.
+REWRITTEN_AT_RUN_TIME = frozenset({"rule_mode", "in_vocabulary", "code_is_active", "mapped_booking_source"})
+SCHEMA_OBJECTS = "schema/repeatable.sql"
+
+_HEADER = re.compile(r"^--\s*(rule|version|function|guarantees):\s*(.+?)\s*$", re.MULTILINE)
+_TRIGGER = re.compile(r"^CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\s+(\w+)\s.*?\bON\s+([\w.]+)",
+                      re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Object:
+    kind: str      # function | schema | rule
+    name: str
+    checksum: str  # sha256 of the shipped source
+    sql: str       # what installs it
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule: str
+    version: int
+    function: str
+    guarantees: str
+    source: str
+
+    @classmethod
+    def load(cls, rule: str, source: str | None = None) -> "Rule":
+        path = f"triggers/{rule}.sql"
+        source = read_sql(path) if source is None else source
+        header = dict(_HEADER.findall(source))
+        missing = {"rule", "version", "function", "guarantees"} - header.keys()
+        if missing:
+            raise ValueError(f"sql/{path}: header lacks {', '.join(sorted(missing))}")
+        if header["rule"] != rule:
+            raise ValueError(f"sql/{path}: header names rule {header['rule']}")
+        return cls(rule, int(header["version"]), header["function"], header["guarantees"], source)
+
+    @property
+    def checksum(self) -> str:
+        return sha256(self.source)
+
+    def install_sql(self) -> str:
+        register = sql.SQL("SELECT dbguard.register_rule({}, {}, {}::regprocedure, {}, {});").format(
+            sql.Literal(self.rule), sql.Literal(self.version), sql.Literal(self.function),
+            sql.Literal(self.checksum), sql.Literal(self.guarantees))
+        return self.source.rstrip() + "\n\n" + register.as_string(None) + "\n"
+
+    def triggers(self) -> set[tuple[str, str]]:
+        """(trigger, schema.table) of every trigger the rule's file creates."""
+        found = set()
+        for _original, code in statements(self.source):
+            m = _TRIGGER.match(code)
+            if m:
+                found.add((m.group(1), m.group(2)))
+        return found
+
+
+def _names(folder: str) -> list[str]:
+    return sorted(p.stem for p in (sql_dir() / folder).glob("*.sql"))
+
+
+@cache
+def _shipped(root: Path) -> tuple[list[Object], Object, list[Rule]]:
+    functions = [Object("function", n, sha256(t), t) for n in _names("functions") if n not in MIGRATION_HELPERS
+                 for t in [read_sql(f"functions/{n}.sql")]]
+    text = read_sql(SCHEMA_OBJECTS)
+    return functions, Object("schema", "repeatable", sha256(text), text), [Rule.load(r) for r in _names("triggers")]
+
+
+def shipped() -> tuple[list[Object], Object, list[Rule]]:
+    """The package's functions, bookkeeping objects and rules (read once per package root)."""
+    return _shipped(sql_dir())
+
+
+def functions_sql() -> list[tuple[str, str, str]]:
+    """(name, checksum, sql) of every repeatable function."""
+    return [(o.name, o.checksum, o.sql) for o in shipped()[0]]
+
+
+def rules_sql() -> list[tuple[str, str, str]]:
+    """(name, checksum, sql) of every rule: its file followed by register_rule, the version
+    taken from the file's ``-- version:`` header."""
+    return [(r.rule, r.checksum, r.install_sql()) for r in shipped()[2]]
+
+
+def shipped_rules() -> dict[str, int]:
+    """Each shipped rule and its version."""
+    return {r.rule: r.version for r in shipped()[2]}
+
+
+def _has(conn: psycopg.Connection, table: str) -> bool:
+    return conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is not None
+
+
+def recorded(conn: psycopg.Connection) -> dict[tuple[str, str], str]:
+    """(kind, name) → checksum of every repeatable object the database records."""
+    out: dict[tuple[str, str], str] = {}
+    if _has(conn, "dbguard.installed_objects"):
+        out.update({(k, n): c for k, n, c in conn.execute(
+            "SELECT kind, name, checksum FROM dbguard.installed_objects")})
+    if _has(conn, "dbguard.installed_rules"):
+        out.update({("rule", r): c for r, c in conn.execute("SELECT rule, source_sha256 FROM dbguard.installed_rules")})
+    return out
+
+
+def _stale_triggers(conn: psycopg.Connection, rule: Rule) -> str:
+    """DROP TRIGGER for the triggers the installed version of ``rule`` has and the shipped one does not,
+    so that a rule never fires twice for one event (a trigger split in two, say)."""
+    row = conn.execute("SELECT triggers FROM dbguard.installed_rules WHERE rule = %s", (rule.rule,)).fetchone()
+    new = {f"{table}.{name}" for name, table in rule.triggers()}
+    out = []
+    for qualified in sorted(set((row[0] or []) if row else []) - new):
+        schema, table, name = qualified.split(".", 2)
+        out.append(sql.SQL("DROP TRIGGER IF EXISTS {} ON {};").format(
+            sql.Identifier(name), sql.Identifier(schema, table)).as_string(None))
+    return "\n".join(out) + "\n" if out else ""
+
+
+def pending(conn: psycopg.Connection) -> list[Object]:
+    """What this database would get, in order: functions and rules whose shipped source differs
+    from the recorded one, and repeatable.sql when it or any function changed."""
+    functions, schema_objects, rules = shipped()
+    have = recorded(conn)
+    # A function edited or dropped by hand is put back too: what runs is what ships.
+    drifted = {d["name"] for d in drift(conn) if d["kind"] == "function" and d["drift"] != "pending"}
+    out = [o for o in functions if have.get(("function", o.name)) != o.checksum or o.name in drifted]
+    if out or have.get(("schema", "repeatable")) != schema_objects.checksum:
+        out.append(schema_objects)
+    for r in rules:
+        if have.get(("rule", r.rule)) != r.checksum:
+            stale = _stale_triggers(conn, r) if _has(conn, "dbguard.installed_rules") else ""
+            out.append(Object("rule", r.rule, r.checksum, stale + r.install_sql()))
+    return out
+
+
+def record_sql(obj: Object) -> str:
+    """The bookkeeping of an installed function or repeatable.sql (rules record themselves)."""
+    if obj.kind == "rule":
+        return ""
+    return sql.SQL(
+        "INSERT INTO dbguard.installed_objects (kind, name, checksum) VALUES ({}, {}, {})\n"
+        "ON CONFLICT (kind, name) DO UPDATE SET checksum = EXCLUDED.checksum, fingerprint = NULL, "
+        "installed_at = pg_catalog.now();\n").format(
+            sql.Literal(obj.kind), sql.Literal(obj.name), sql.Literal(obj.checksum)).as_string(None)
+
+
+# The fingerprint of a function file: of every function of that name in schema dbguard, as installed.
+_FINGERPRINT = """
+    SELECT pg_catalog.string_agg(dbguard.function_fingerprint(p.oid::pg_catalog.regprocedure), ','
+                                 ORDER BY p.oid::pg_catalog.regprocedure::pg_catalog.text)
+      FROM pg_catalog.pg_proc p
+     WHERE p.pronamespace = 'dbguard'::pg_catalog.regnamespace AND p.proname = o.name"""
+
+FINGERPRINTS_SQL = (f"UPDATE dbguard.installed_objects o SET fingerprint = ({_FINGERPRINT})\n"
+                    " WHERE o.kind = 'function' AND o.fingerprint IS NULL;\n")
+
+
+def script(objects: list[Object]) -> str:
+    """The SQL that installs ``objects``, in one transaction."""
+    if not objects:
+        return ""
+    parts = ["BEGIN;\n-- Function bodies are checked when they run, as pg_dump's scripts do: "
+             "the functions may name each other in any order.\nSET LOCAL check_function_bodies = off;\n"]
+    for o in objects:
+        parts.append(f"-- {o.kind} {o.name}\n{o.sql.rstrip()}\n{record_sql(o)}")
+        if o.kind == "schema":
+            parts.append(FINGERPRINTS_SQL)
+    parts.append("COMMIT;\n")
+    return "\n".join(parts)
+
+
+def install(conn: psycopg.Connection) -> list[Object]:
+    """Install what is pending, in one transaction (``conn`` in autocommit); returns it."""
+    objects = pending(conn)
+    if objects:
+        with conn.transaction():
+            conn.execute("SET LOCAL check_function_bodies = off")
+            for o in objects:
+                conn.execute(o.sql)
+                if o.kind != "rule":
+                    conn.execute(record_sql(o))
+                if o.kind == "schema":
+                    conn.execute(FINGERPRINTS_SQL)
+    return objects
+
+
+def drift(conn: psycopg.Connection) -> list[dict]:
+    """Repeatable functions whose installed definition is not what dbguard installed
+    ('modified', 'missing'), or whose shipped source is newer ('pending')."""
+    if not _has(conn, "dbguard.installed_objects") or conn.execute(
+            "SELECT to_regprocedure('dbguard.function_fingerprint(regprocedure)') IS NULL").fetchone()[0]:
+        return []
+    functions, schema_objects, _rules = shipped()
+    shipped_sum = {("function", o.name): o.checksum for o in functions}
+    shipped_sum[("schema", "repeatable")] = schema_objects.checksum
+    out = []
+    for kind, name, checksum, fingerprint, current in conn.execute(
+            f"SELECT o.kind, o.name, o.checksum, o.fingerprint, ({_FINGERPRINT}) FROM dbguard.installed_objects o "
+            "ORDER BY o.kind, o.name"):
+        if kind == "function" and current is None:
+            state = "missing"
+        elif kind == "function" and name not in REWRITTEN_AT_RUN_TIME and fingerprint and current != fingerprint:
+            state = "modified"
+        elif shipped_sum.get((kind, name)) != checksum:
+            state = "pending"
+        else:
+            continue
+        out.append({"kind": kind, "name": name, "drift": state})
+    return out
