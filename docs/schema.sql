@@ -3359,7 +3359,7 @@ BEGIN
       FROM dbguard.rule_settings s;
     -- No SET clause and no table in the body: that is what lets the planner inline
     -- the call and fold it to a constant. Operators are schema-qualified instead.
-    -- v2: the body is passed as a quoted literal (%L), not between dollar quotes,
+    -- The body is passed as a quoted literal (%L), not between dollar quotes,
     -- so no rule name, whatever it holds, can end the body early.
     EXECUTE pg_catalog.format(
         'CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule pg_catalog.text) '
@@ -3607,6 +3607,61 @@ ALTER SEQUENCE dbguard.data_consistency_alerts_id_seq OWNED BY dbguard.data_cons
 
 
 --
+-- Name: installed_objects; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.installed_objects (
+    kind text NOT NULL,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    fingerprint text,
+    installed_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE installed_objects; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.installed_objects IS 'The functions and bookkeeping objects dbguard installed: the sha256 of each shipped source, so that migrate re-installs only the changed ones, and the fingerprint of what it installed, so that status reports a hand edit.';
+
+
+--
+-- Name: COLUMN installed_objects.kind; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_objects.kind IS 'function (a file of sql/functions/) or schema (sql/schema/repeatable.sql).';
+
+
+--
+-- Name: COLUMN installed_objects.name; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_objects.name IS 'The function''s name, or ''repeatable''.';
+
+
+--
+-- Name: COLUMN installed_objects.checksum; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_objects.checksum IS 'sha256 of the shipped source that was installed.';
+
+
+--
+-- Name: COLUMN installed_objects.fingerprint; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_objects.fingerprint IS 'md5 of the installed definitions (pg_get_functiondef) right after the install; another value now means a hand edit.';
+
+
+--
+-- Name: COLUMN installed_objects.installed_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_objects.installed_at IS 'When it was last (re)installed.';
+
+
+--
 -- Name: installed_rules; Type: TABLE; Schema: dbguard; Owner: -
 --
 
@@ -3617,8 +3672,8 @@ CREATE TABLE dbguard.installed_rules (
     definition_md5 text NOT NULL,
     source_sha256 text NOT NULL,
     description text,
-    installed_at timestamp with time zone DEFAULT now() NOT NULL,
     triggers text[],
+    installed_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT installed_rules_version_check CHECK ((version > 0))
 );
 
@@ -3673,17 +3728,17 @@ COMMENT ON COLUMN dbguard.installed_rules.description IS 'What the rule guarante
 
 
 --
--- Name: COLUMN installed_rules.installed_at; Type: COMMENT; Schema: dbguard; Owner: -
---
-
-COMMENT ON COLUMN dbguard.installed_rules.installed_at IS 'When this version was installed.';
-
-
---
 -- Name: COLUMN installed_rules.triggers; Type: COMMENT; Schema: dbguard; Owner: -
 --
 
 COMMENT ON COLUMN dbguard.installed_rules.triggers IS 'The triggers that run the function, as table.trigger.';
+
+
+--
+-- Name: COLUMN installed_rules.installed_at; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.installed_at IS 'When this version was installed.';
 
 
 --
@@ -6533,6 +6588,14 @@ ALTER TABLE ONLY dbguard.circuit_breaker_transitions
 
 ALTER TABLE ONLY dbguard.data_consistency_alerts
     ADD CONSTRAINT data_consistency_alerts_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: installed_objects installed_objects_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.installed_objects
+    ADD CONSTRAINT installed_objects_pkey PRIMARY KEY (kind, name);
 
 
 --

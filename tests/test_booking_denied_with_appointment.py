@@ -13,7 +13,7 @@ RULE = "booking_denied_with_appointment"
 
 
 def _denied_booking(conn, set_mode) -> int:
-    set_mode("outcome_flag_sync", "off")     # as written before outcome_flag_sync v6, or with the rule off
+    set_mode("outcome_flag_sync", "off")     # as an application writes it with the rule off
     call_id = new_call(conn)
     new_appointment(conn, call_id)
     update(conn, "calls", call_id, booking_confirmed=True)

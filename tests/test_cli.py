@@ -62,7 +62,7 @@ def test_rules_set_mode_from_the_command_line(dsn, conn):
 def test_migrate_dry_run_on_a_fresh_database_prints_sql(blank_dsn):
     result = run("--dsn", blank_dsn, "migrate", "--dry-run")
     assert result.returncode == 0, result.stderr
-    assert "-- migration 0001_dbguard_schema" in result.stdout
+    assert "-- migration 0001_baseline" in result.stdout
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[str]:

@@ -22,6 +22,6 @@ def test_simultaneous_dbguard_migrate_processes_all_succeed_and_apply_once(blank
     assert [p.returncode for p in procs] == [0] * processes, outputs
     with psycopg.connect(blank_dsn) as conn:
         applies = dict(conn.execute(
-            "SELECT migration_id, count(*) FROM public._yoyo_log WHERE operation = 'apply' GROUP BY 1").fetchall())
+            "SELECT migration_id, count(*) FROM dbguard._yoyo_log WHERE operation = 'apply' GROUP BY 1").fetchall())
     assert applies == {m.id: 1 for m in migrator.load_migrations()}
     assert sum("already up to date" in out for out, _ in outputs) == processes - 1

@@ -351,7 +351,7 @@ def test_event_details_with_hostile_json_are_stored_redacted_or_refused_in_enfor
     assert "eve@example.org" not in text and "E.V.E+tag@sub.example.co.uk" not in text
 
 
-# pii_redaction v2 skips dbguard.redact_pii when a quick test of the JSON says
+# pii_redaction skips dbguard.redact_pii when a quick test of the JSON says
 # nothing in it could be PII; that test must never let through what a full
 # pass would replace. Control characters are escaped in JSON text (\u0001),
 # so a phone right after one is the case a test on the raw text would miss.

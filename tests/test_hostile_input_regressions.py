@@ -26,8 +26,8 @@ def test_an_oversized_unknown_value_is_refused_in_correct_mode_with_a_bounded_me
 
 @pytest.mark.parametrize("mode", ["alert"])
 def test_an_oversized_unknown_value_is_alerted_not_refused(conn, connect, set_mode, mode):
-    # raise_alert v2 put the whole description (quoting the value) into pg_notify,
-    # whose payload must stay under 8000 bytes: the write failed with 22023.
+    # A notification carrying the whole description (quoting the value) would exceed
+    # pg_notify's 8000-byte payload limit and fail the write with 22023.
     set_mode("call_direction_default", mode)
     listener = connect(autocommit=True)
     listener.execute("LISTEN dbguard_alerts")

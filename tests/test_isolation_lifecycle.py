@@ -120,8 +120,8 @@ CHAIN_VS_BOOKING = Spec(
 
 
 def test_a_reschedule_into_a_new_appointment_takes_the_call_before_the_lead_like_a_booking(dsn, lifecycle):
-    """reschedule_chain v1 locked the lead (retiring the predecessor) before the
-    call (link sync of the new row): s1 confirm, s2 chain, s1 insert deadlocked."""
+    """Locking the lead (retiring the predecessor) before the call (link sync of the
+    new row) would deadlock: s1 confirm, s2 chain, s1 insert."""
     outcomes = run_spec(dsn, CHAIN_VS_BOOKING, reset)
     assert len(outcomes) == 35
     assert all(not o.errors for o in outcomes if o.valid)

@@ -26,7 +26,7 @@ def test_migrate_twice_is_a_noop(blank_dsn):
 
     second = dbguard.migrate(blank_dsn, **quiet)
 
-    assert second.applied == []
+    assert second.applied == [] and second.reinstalled == []
     assert diff(before, _catalog(blank_dsn)) == []
 
 
@@ -77,13 +77,13 @@ def test_rollback_dry_run_prints_revert_sql_and_changes_nothing(dsn):
 
 def test_migration_edited_after_apply_is_reported(conn):
     # Simulates the file changing: the stored checksum no longer matches the shipped content.
-    conn.execute("UPDATE dbguard.migration_checksums SET checksum = 'old' WHERE migration_id = '0004_domain_tables'")
+    conn.execute("UPDATE dbguard.migration_checksums SET checksum = 'old' WHERE migration_id = '0001_baseline'")
     conn.commit()
 
     report = dbguard.status(conn)
 
-    assert {m["id"]: m["checksum"] for m in report["migrations"]}["0004_domain_tables"] == "modified"
-    assert any("0004_domain_tables was edited" in p for p in report["problems"])
+    assert {m["id"]: m["checksum"] for m in report["migrations"]}["0001_baseline"] == "modified"
+    assert any("0001_baseline was edited" in p for p in report["problems"])
     assert report["ok"] is False
 
 
@@ -91,7 +91,7 @@ def test_stale_yoyo_lock_row_of_a_killed_migrator_does_not_block(blank_dsn):
     dbguard.migrate(blank_dsn, **quiet)
     dbguard.rollback(blank_dsn, count=1, **quiet)
     with psycopg.connect(blank_dsn, autocommit=True) as other:
-        other.execute("INSERT INTO yoyo_lock (locked, ctime, pid) VALUES (1, now(), 999999)")
+        other.execute("INSERT INTO dbguard.yoyo_lock (locked, ctime, pid) VALUES (1, now(), 999999)")
 
     assert dbguard.migrate(blank_dsn, **quiet).applied == [migrator.load_migrations()[-1].id]
 
@@ -116,7 +116,7 @@ def test_lock_timeout_gives_up_behind_a_long_transaction_and_keeps_nothing(blank
     with pytest.raises(MigrationFailed) as err:
         dbguard.migrate(blank_dsn, lock_timeout="300ms", **quiet)
 
-    assert "0004_domain_tables" in str(err.value)
+    assert "0001_baseline" in str(err.value)
     assert "lock" in str(err.value)
     with psycopg.connect(blank_dsn) as check:
         cols = {r[0] for r in check.execute(
@@ -125,7 +125,7 @@ def test_lock_timeout_gives_up_behind_a_long_transaction_and_keeps_nothing(blank
         assert check.execute("SELECT to_regclass('public.appointments')").fetchone()[0] is None
     long_tx.close()
 
-    assert "0004_domain_tables" in dbguard.migrate(blank_dsn, **quiet).applied
+    assert "0001_baseline" in dbguard.migrate(blank_dsn, **quiet).applied
 
 
 def test_duplicate_provider_keys_are_refused_before_anything_is_applied_and_leave_no_invalid_index(blank_dsn):
@@ -157,7 +157,7 @@ def test_interrupted_concurrent_index_build_is_rebuilt(blank_dsn):
         # What a killed CREATE INDEX CONCURRENTLY leaves behind.
         conn.execute("UPDATE pg_index SET indisvalid = false "
                      "WHERE indexrelid = 'public.dbguard_calls_created_at_idx'::regclass")
-        conn.execute("DELETE FROM public._yoyo_migration WHERE migration_id = '0006_domain_indexes'")
+        conn.execute("DELETE FROM dbguard._yoyo_migration WHERE migration_id = '0002_baseline_indexes'")
 
     dbguard.migrate(blank_dsn, **quiet)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
 import dbguard
-from dbguard import steps
+from dbguard.repeatable import Rule
 from dbguard.rules import shipped_rules
 
 
@@ -23,7 +24,7 @@ def test_installed_rule_is_recorded_with_version_checksum_and_default_mode(conn)
     latest = shipped_rules()["call_direction_default"]
     assert row[0] == latest
     assert row[1] == "dbguard.tg_calls__direction_default()"
-    assert row[2] == dbguard.resources.sha256(steps.RuleVersion.load("call_direction_default", latest).source)
+    assert row[2] == dbguard.resources.sha256(Rule.load("call_direction_default").source)
     assert "inbound" in row[3]
     assert dbguard.rules(conn)[0]["mode"] == "correct"
 
@@ -87,9 +88,14 @@ def test_set_mode_is_stored_and_validated(conn):
 
 def test_rule_header_must_match_the_file_it_is_loaded_as():
     with pytest.raises(FileNotFoundError):
-        steps.RuleVersion.load("call_direction_default", 99)
-    rv = steps.RuleVersion.load("call_direction_default", 1)
-    assert "register_rule('call_direction_default', 1" in rv.install_sql()
+        Rule.load("no_such_rule")
+    shipped = Rule.load("call_direction_default")
+    with pytest.raises(ValueError, match="header names rule customer_link_sync"):
+        Rule.load("call_direction_default", shipped.source.replace("-- rule: call_direction_default",
+                                                                   "-- rule: customer_link_sync"))
+    with pytest.raises(ValueError, match="header lacks version"):
+        Rule.load("call_direction_default", re.sub(r"(?m)^-- version:.*$", "", shipped.source))
+    assert f"register_rule('call_direction_default', {shipped.version}" in shipped.install_sql()
 
 
 def test_losing_one_of_several_triggers_of_a_rule_is_drift(conn):

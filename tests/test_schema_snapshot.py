@@ -29,7 +29,7 @@ def _dump(dsn: str) -> str:
     out = subprocess.run(
         [str(POSTGRES_BIN_PATH / "pg_dump"), "--schema-only", "--no-owner", "--no-privileges",
          "-n", "public", "-n", "dbguard", "-n", "dbguard_audit",
-         "-T", "public._yoyo*", "-T", "public.yoyo_lock"],
+         "-T", "dbguard._yoyo*", "-T", "dbguard.yoyo_lock"],
         env=env, capture_output=True, text=True, check=True).stdout
     # pg_dump >= 17.6 brackets the dump with a random \restrict key, and names the exact
     # versions: neither is schema.

@@ -42,11 +42,14 @@ def test_migrate_with_a_mode_keeps_the_modes_of_rules_already_installed(blank_ds
     dbguard.migrate(blank_dsn, **quiet)
     with psycopg.connect(blank_dsn, autocommit=True) as c:
         dbguard.set_mode(c, "lead_rollup", "enforce")
-    upgraded = dbguard.rollback(blank_dsn, count=1, **quiet).rolled_back  # a rule version upgrade is pending
+        # A rule upgrade is pending: what an older release recorded differs from what ships.
+        c.execute("UPDATE dbguard.installed_rules SET source_sha256 = 'older' WHERE rule = 'lead_rollup'")
+    upgraded = dbguard.rollback(blank_dsn, count=1, **quiet).rolled_back
 
     result = dbguard.migrate(blank_dsn, mode="alert", **quiet)
 
     assert result.applied == upgraded and result.new_rule_modes == {}
+    assert "rule lead_rollup" in result.reinstalled
     modes = _modes(blank_dsn)
     assert modes.pop("lead_rollup") == "enforce" and set(modes.values()) == {"correct"}
 

@@ -407,7 +407,7 @@ def migrate(dsn: str, *, dry_run: bool = False, lock_timeout: str = DEFAULT_LOCK
             backend.connection.close()
         if mode is not None and seeded is None:
             _seed_modes(lock_conn, mode, known)
-        result.reinstalled = _install_repeatable(dsn, budget, attempt, notify)
+        result.reinstalled = _install_repeatable(dsn, budget, attempt, notify, lock_timeout)
         _install_views(dsn, budget, attempt, notify)
         _report_tables(tables_before, _tables(lock_conn), result, notify)
         new_rules = sorted(_installed_rules(lock_conn) - installed_before)
@@ -482,7 +482,8 @@ def _bookkeeping_sql(migration) -> str:
             sql.Literal(migration.id), sql.Literal(migration_checksum(migration))).as_string(None)
 
 
-def _install_repeatable(dsn: str, budget: float, attempt: str, notify: Callable[[str], None]) -> list[str]:
+def _install_repeatable(dsn: str, budget: float, attempt: str, notify: Callable[[str], None],
+                        lock_timeout: str = DEFAULT_LOCK_TIMEOUT) -> list[str]:
     """Re-install the functions, bookkeeping objects and rules whose shipped source changed."""
     from . import repeatable
 
@@ -495,7 +496,7 @@ def _install_repeatable(dsn: str, budget: float, attempt: str, notify: Callable[
     try:
         _with_lock_retries(install, budget, "functions and rules", notify)
     except psycopg.Error as exc:
-        raise _fail("functions and rules", "apply", exc) from exc
+        raise _fail("functions and rules", "apply", exc, lock_timeout) from exc
     for o in done:
         notify(f"installed {o.kind} {o.name}")
     if not done:
@@ -555,7 +556,22 @@ def rollback(dsn: str, *, count: int | None = 1, dry_run: bool = False,
                     _install_views(dsn, budget, attempt, notify, skip_missing=True)
         finally:
             backend.connection.close()
+        if result.rolled_back and not _applied(lock_conn):
+            _drop_migration_log(lock_conn, notify)
     return result
+
+
+def _drop_migration_log(conn: psycopg.Connection, notify: Callable[[str], None]) -> None:
+    """After the rollback of every migration: yoyo's tables, and schema dbguard when nothing
+    else is left in it, so that the database is as dbguard found it."""
+    schema = sql.Identifier(MIGRATION_SCHEMA)
+    try:
+        with conn.transaction():
+            for table in ("_yoyo_migration", "_yoyo_log", "_yoyo_version", "yoyo_lock"):
+                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}.{}").format(schema, sql.Identifier(table)))
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {}").format(schema))
+    except psycopg.errors.DependentObjectsStillExist:
+        notify(f"schema {MIGRATION_SCHEMA} kept: it holds objects dbguard did not create")
 
 
 

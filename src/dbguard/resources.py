@@ -33,7 +33,7 @@ def sql_dir() -> Path:
 
 
 def read_sql(relative: str) -> str:
-    """Text of a file under sql/, e.g. ``triggers/call_direction_default/v1.sql``."""
+    """Text of a file under sql/, e.g. ``triggers/call_direction_default.sql``."""
     return (sql_dir() / relative).read_text(encoding="utf-8")
 
 

@@ -1,6 +1,5 @@
 """Fixtures for the operations tests: throw-away roles, the circuit_breakers
-view rendered from its template, legacy rows written past the triggers, a rule's
-previous version put back."""
+view rendered from its template, legacy rows written past the triggers."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from dbguard import steps
 from dbguard.resources import sql_dir
 
 
@@ -25,16 +23,6 @@ def render_view(name: str, domain_schema: str = "public") -> str:
 def create_view(conn: psycopg.Connection, name: str) -> None:
     conn.execute(sql.SQL("CREATE OR REPLACE VIEW {} AS\n").format(sql.Identifier("dbguard_audit", name))
                  + sql.SQL(render_view(name)))
-
-
-def install_previous_version(conn: psycopg.Connection, rule: str, version: int) -> None:
-    """Put back version ``version - 1`` of ``rule`` with the rollback SQL of the migration step that
-    installs ``version``, inside the caller's transaction, and check that it is the one installed
-    (for tests comparing what two versions write)."""
-    _, rollback = steps.rule(rule, version)
-    conn.execute(rollback)
-    installed = conn.execute("SELECT version FROM dbguard.installed_rules WHERE rule = %s", (rule,)).fetchone()[0]
-    assert installed == version - 1
 
 
 @pytest.fixture

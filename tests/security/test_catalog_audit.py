@@ -20,7 +20,7 @@ FUNCTIONS = """
      ORDER BY 2
 """
 
-# rule_mode (migration 0705), in_vocabulary, code_is_active and mapped_booking_source (0707) are written without a
+# rule_mode, in_vocabulary, code_is_active and mapped_booking_source are written without a
 # SET clause so the planner can inline them (a SET clause forbids inlining).
 INLINED = {"dbguard.rule_mode(text)", "dbguard.in_vocabulary(text,text)", "dbguard.code_is_active(text,text)",
            "dbguard.mapped_booking_source(text)"}

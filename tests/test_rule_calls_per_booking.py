@@ -1,4 +1,4 @@
-"""Migration 0703 (issue 7): a booking runs fewer rule functions and statements, and every rule
+"""A booking runs fewer rule functions and statements, and every rule
 still holds. Function calls are counted with pg_stat_get_xact_function_calls (track_functions);
 SET CONSTRAINTS ALL IMMEDIATE fires the commit-time checks inside the test's transaction."""
 
@@ -89,7 +89,7 @@ def test_a_new_cancelled_appointment_still_gets_its_cancellation_metadata(conn):
 ])
 def test_json_that_may_hold_pii_still_fires_the_redaction(conn, counted, metadata):
     new_appointment(conn, None, metadata=Jsonb(metadata))
-    # The appointment's payload reaches the walk; the history row stops at the first test (v5).
+    # The appointment's payload reaches the walk; the history row stops at the first test.
     assert counted("tg_json__pii_redaction") == 2 and counted("redact_pii") >= 1
 
 

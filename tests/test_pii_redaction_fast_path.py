@@ -1,4 +1,4 @@
-"""Migration 0704 (issue 7): pii_redaction v5 makes its first test in the function, ahead of the
+"""pii_redaction makes its first test in the function, ahead of the
 mode read, and keeps its WHEN clauses to a NULL test (PostgreSQL parses and plans a WHEN clause
 again for every statement). Writes that cannot carry PII still call nothing or return at once;
 writes that can are still redacted. Function calls are counted with track_functions."""

@@ -1,4 +1,4 @@
-"""Migration 0705 (issue 7): dbguard.rule_mode() holds no query. A trigger on
+"""dbguard.rule_mode() holds no query. A trigger on
 dbguard.rule_settings rewrites it from the table, the planner inlines it and folds it to a
 constant, and cached plans are invalidated when it is rewritten. These tests prove that a
 mode change still reaches every session at once, whichever way it is written, and that the

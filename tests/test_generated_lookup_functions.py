@@ -1,4 +1,4 @@
-"""Migration 0707 (issue 7): dbguard.in_vocabulary(), dbguard.code_is_active() and
+"""dbguard.in_vocabulary(), dbguard.code_is_active() and
 dbguard.mapped_booking_source() hold no query. Triggers on dbguard.vocabularies and
 dbguard.source_mappings rewrite them from the tables; creation_metadata, outcome_flag_sync and
 lead_rollup read through them. These tests prove that the
@@ -97,7 +97,7 @@ def test_mapped_booking_source_says_what_the_table_says(conn):
 
 @pytest.mark.parametrize("function", ["tg_appointments__creation_metadata", "tg_calls__outcome_flag_sync"])
 def test_the_rules_check_codes_without_a_query(conn, function):
-    # creation_metadata v5 and outcome_flag_sync v5: no statement of their own (their rare paths
+    # creation_metadata and outcome_flag_sync: no statement of their own (their rare paths
     # call dbguard.vocabulary_value / raise_alert, which do query).
     body = conn.execute("SELECT prosrc FROM pg_proc WHERE oid = %s::regproc", (f"dbguard.{function}",)).fetchone()[0]
     code = "\n".join(line.split("--")[0] for line in body.splitlines()).upper()

@@ -1,4 +1,4 @@
-"""Issue 7, migration 0702: a row that cannot break a rule fires no rule function,
+"""A row that cannot break a rule fires no rule function,
 and the shortcuts that make this so never change what is stored.
 
 Function calls are counted with pg_stat_get_xact_function_calls, which sees the
@@ -48,7 +48,7 @@ def test_a_call_the_rule_must_look_at_still_fires_it(conn, counted, cols, fired)
 @pytest.mark.parametrize("outcome", [None, "appointment_booked", "voicemail"])
 @pytest.mark.parametrize("made", [True, False])
 def test_outcome_flag_sync_fires_exactly_when_the_flags_disagree(conn, counted, outcome, made):
-    # v4's shorter WHEN clause (migration 0705) against the rule's own definition of agreement.
+    # The rule's WHEN clause against the rule's own definition of agreement.
     new_call(conn, direction="inbound", session_outcome=outcome, appointment_made=made)
     agree = (outcome, made) in {(None, False), ("appointment_booked", True)}
     assert counted("tg_calls__outcome_flag_sync") == (0 if agree else 1)
@@ -64,7 +64,7 @@ def test_every_code_a_calls_when_clause_names_is_pinned(conn):
     defs = [r[0] for r in conn.execute(
         "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'public.calls'::regclass "
         "AND tgname LIKE 'dbguard%' AND tgqual IS NOT NULL")]
-    # Setting names (current_setting('dbguard.linking_call'), migration 0703) are not codes.
+    # Setting names (current_setting('dbguard.linking_call')) are not codes.
     clauses = [re.sub(r"current_setting\('[^']*'::text", "", d.split(" WHEN ", 1)[1]) for d in defs]
     named = {code for c in clauses for code in re.findall(r"'([^']*)'::text", c)}
     pinned = {r[0] for r in conn.execute("SELECT code FROM dbguard.vocabularies WHERE pinned")}
@@ -109,7 +109,7 @@ def _lead(conn) -> int:
 
 
 def _rollup(conn, lead: int) -> tuple:
-    # lead_rollup (v7) recounts at commit; IMMEDIATE runs this transaction's step now.
+    # lead_rollup recounts at commit; IMMEDIATE runs this transaction's step now.
     conn.execute("SET CONSTRAINTS dbguard_701_lead_rollup_at_commit IMMEDIATE")
     return conn.execute("SELECT appointment_id, appointment_start_at FROM public.leads WHERE id = %s",
                         (lead,)).fetchone()
