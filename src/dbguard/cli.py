@@ -253,6 +253,9 @@ def status(ctx: Context, check: bool, as_json: bool) -> None:
                    ["id", "state", "checksum", "applied_at"])
         click.echo("\nrules:")
         emit_table(report["rules"], ["rule", "version", "shipped_version", "mode", "drift", "source"])
+        if report["objects"]:
+            click.echo("\nfunctions and bookkeeping objects not as shipped:")
+            emit_table(report["objects"], ["kind", "name", "drift"])
         click.echo("")
         if report["problems"]:
             for p in report["problems"]:
