@@ -3748,6 +3748,7 @@ COMMENT ON COLUMN dbguard.installed_rules.installed_at IS 'When this version was
 CREATE TABLE dbguard.installed_views (
     view_name text NOT NULL,
     sha256 text NOT NULL,
+    definition_md5 text,
     installed_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
@@ -3771,6 +3772,13 @@ COMMENT ON COLUMN dbguard.installed_views.view_name IS 'View name in dbguard_aud
 --
 
 COMMENT ON COLUMN dbguard.installed_views.sha256 IS 'sha256 of its rendered CREATE VIEW statement.';
+
+
+--
+-- Name: COLUMN installed_views.definition_md5; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_views.definition_md5 IS 'md5 of the view''s stored query tree right after it was installed; another value now means it was replaced by hand.';
 
 
 --

@@ -68,6 +68,28 @@ def test_a_function_changed_by_hand_is_drift_that_migrate_puts_back(conn, dsn, s
     assert conn.execute("SELECT dbguard.review_priority('calcom_booking_failed')").fetchone()[0] == before
 
 
+VIEWDEF = "SELECT pg_get_viewdef('dbguard_audit.link_status'::regclass)"
+
+
+@pytest.mark.parametrize("sabotage, drift", [
+    ("CREATE OR REPLACE VIEW dbguard_audit.link_status AS SELECT * FROM ({}) v WHERE false", "modified"),
+    ("DROP VIEW dbguard_audit.link_status", "missing"),
+])
+def test_an_audit_view_changed_by_hand_is_drift_that_migrate_puts_back(conn, dsn, sabotage, drift):
+    before = conn.execute(VIEWDEF).fetchone()[0]
+    conn.execute(sabotage.format(before.rstrip().rstrip(";")))
+    conn.commit()
+
+    report = dbguard.status(conn)
+    assert {"kind": "view", "name": "link_status", "drift": drift} in report["objects"]
+    assert any(f"view dbguard_audit.link_status: drift ({drift})" in p for p in report["problems"])
+    conn.rollback()
+
+    dbguard.migrate(dsn, **quiet)
+    assert dbguard.status(conn)["ok"], dbguard.status(conn)["problems"]
+    assert conn.execute(VIEWDEF).fetchone()[0] == before
+
+
 def test_functions_rewritten_at_run_time_are_not_drift(conn):
     dbguard.set_mode(conn, "call_direction_default", "alert")
     conn.execute("INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES ('call_direction', 'transfer')")

@@ -45,10 +45,13 @@ CREATE TABLE IF NOT EXISTS dbguard.rule_settings (
 
 -- Which dbguard_audit views are installed, and the sha256 of the rendered
 -- CREATE VIEW text: `dbguard migrate` re-creates a view only when it changed.
+-- definition_md5 fingerprints the view's stored query tree as installed (free of
+-- the reader's search_path), so that a view replaced by hand is reported.
 CREATE TABLE IF NOT EXISTS dbguard.installed_views (
-    view_name     text PRIMARY KEY,
-    sha256        text NOT NULL,
-    installed_at  timestamptz NOT NULL DEFAULT now()
+    view_name       text PRIMARY KEY,
+    sha256          text NOT NULL,
+    definition_md5  text,
+    installed_at    timestamptz NOT NULL DEFAULT now()
 );
 
 -- The other repeatable objects dbguard installs (functions, and the bookkeeping

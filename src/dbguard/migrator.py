@@ -681,11 +681,7 @@ def _views_dry_run(dsn: str, everything: bool = False) -> list[str]:
         pending = rendered if everything else views.pending_views(conn, rendered)
     if not pending:
         return []
-    record = "INSERT INTO dbguard.installed_views (view_name, sha256) VALUES ({}, {})\n" \
-             "ON CONFLICT (view_name) DO UPDATE SET sha256 = EXCLUDED.sha256, installed_at = now();\n"
-    body = "".join(f"-- audit view dbguard_audit.{v.name}\n{v.create_sql()}"
-                   + sql.SQL(record).format(sql.Literal(v.name), sql.Literal(v.sha256)).as_string(None)
-                   for v in pending)
+    body = "".join(f"-- audit view dbguard_audit.{v.name}\n{v.create_sql()}{views.record_sql(v)}" for v in pending)
     return [f"-- audit views\nBEGIN;\n{body}COMMIT;\n"]
 
 

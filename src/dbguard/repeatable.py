@@ -215,7 +215,8 @@ def install(conn: psycopg.Connection) -> list[Object]:
 
 def drift(conn: psycopg.Connection) -> list[dict]:
     """Repeatable functions whose installed definition is not what dbguard installed
-    ('modified', 'missing'), or whose shipped source is newer ('pending')."""
+    ('modified', 'missing'), or whose shipped source is newer ('pending'); audit views
+    dropped or replaced by hand."""
     if not _has(conn, "dbguard.installed_objects") or conn.execute(
             "SELECT to_regprocedure('dbguard.function_fingerprint(regprocedure)') IS NULL").fetchone()[0]:
         return []
@@ -235,4 +236,7 @@ def drift(conn: psycopg.Connection) -> list[dict]:
         else:
             continue
         out.append({"kind": kind, "name": name, "drift": state})
+    from .views import view_drift
+
+    out += [{"kind": "view", "name": name, "drift": state} for name, state in view_drift(conn).items()]
     return out

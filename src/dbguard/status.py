@@ -41,7 +41,8 @@ def status(conn: psycopg.Connection) -> dict:
         if o["drift"] == "pending":
             problems.append(f"{o['kind']} {o['name']}: the shipped source changed (run dbguard migrate)")
         else:
-            problems.append(f"{o['kind']} dbguard.{o['name']}: drift ({o['drift']}); "
+            schema = "dbguard_audit" if o["kind"] == "view" else "dbguard"
+            problems.append(f"{o['kind']} {schema}.{o['name']}: drift ({o['drift']}); "
                             "dbguard migrate re-installs the shipped one")
     return {
         "server_version": f"{conn.info.server_version // 10000}.{conn.info.server_version % 10000}",

@@ -76,10 +76,29 @@ def _installed_hashes(conn: psycopg.Connection) -> dict[str, str] | None:
     return dict(conn.execute("SELECT view_name, sha256 FROM dbguard.installed_views").fetchall())
 
 
+# The fingerprint of installed view r.view_name: md5 of its stored query tree (pg_rewrite), which
+# unlike pg_get_viewdef does not depend on the search_path of whoever reads it.
+DEFINITION_MD5 = """(SELECT pg_catalog.md5(w.ev_action::pg_catalog.text) FROM pg_catalog.pg_rewrite w
+                      WHERE w.ev_class = pg_catalog.to_regclass(pg_catalog.quote_ident('dbguard_audit') || '.'
+                                                             || pg_catalog.quote_ident(r.view_name))
+                        AND w.rulename = '_RETURN')"""
+
+
+def view_drift(conn: psycopg.Connection) -> dict[str, str]:
+    """Installed views dropped ('missing') or replaced by hand ('modified') since dbguard installed them."""
+    if _installed_hashes(conn) is None:
+        return {}
+    return {name: "missing" if current is None else "modified" for name, current in conn.execute(
+        f"""SELECT r.view_name, {DEFINITION_MD5} FROM dbguard.installed_views r
+             WHERE r.definition_md5 IS DISTINCT FROM {DEFINITION_MD5} ORDER BY 1""")}
+
+
 def pending_views(conn: psycopg.Connection, views: list[RenderedView]) -> list[RenderedView]:
-    """The views whose rendered text differs from what is installed (or that are missing)."""
+    """The views whose rendered text differs from what is installed, that are missing, or that
+    were replaced by hand."""
     stored = _installed_hashes(conn) or {}
-    return [v for v in views if stored.get(v.name) != v.sha256 or not _exists(conn, v.name)]
+    drifted = view_drift(conn)
+    return [v for v in views if stored.get(v.name) != v.sha256 or v.name in drifted or not _exists(conn, v.name)]
 
 
 def _grants(conn: psycopg.Connection, name: str) -> list[sql.Composed]:
@@ -100,6 +119,16 @@ def _grants(conn: psycopg.Connection, name: str) -> list[sql.Composed]:
     return out
 
 
+def record_sql(view: RenderedView) -> str:
+    """Records an installed view with its fingerprint (after its CREATE VIEW)."""
+    return sql.SQL(
+        "INSERT INTO dbguard.installed_views AS r (view_name, sha256) VALUES ({}, {})\n"
+        "ON CONFLICT (view_name) DO UPDATE SET sha256 = EXCLUDED.sha256, installed_at = now();\n"
+        "UPDATE dbguard.installed_views r SET definition_md5 = " + DEFINITION_MD5.replace("{", "{{").replace("}", "}}")
+        + " WHERE r.view_name = {};\n").format(
+            sql.Literal(view.name), sql.Literal(view.sha256), sql.Literal(view.name)).as_string(None)
+
+
 def install_view(conn: psycopg.Connection, view: RenderedView) -> str:
     """Create or replace one view in the current transaction; 'created', 'replaced' or 'recreated'."""
     existed = _exists(conn, view.name)
@@ -115,10 +144,7 @@ def install_view(conn: psycopg.Connection, view: RenderedView) -> str:
         action = "recreated"
     for grant in grants:
         conn.execute(grant)
-    conn.execute(
-        """INSERT INTO dbguard.installed_views (view_name, sha256) VALUES (%s, %s)
-           ON CONFLICT (view_name) DO UPDATE SET sha256 = EXCLUDED.sha256, installed_at = now()""",
-        (view.name, view.sha256))
+    conn.execute(record_sql(view))
     return action
 
 
