@@ -321,6 +321,7 @@ def _shape(value):
     return "leaf"
 
 
+@pytest.mark.commits
 @HOSTILE
 @given(value=pii_json)
 def test_redaction_of_any_json_keeps_its_shape_and_leaves_no_address(conn, outcomes, value):

@@ -6,8 +6,11 @@ session in a temporary directory. With ``--test-dsn DSN`` or
 test databases are created next to it).
 
 pytest-postgresql's no-process fixtures do the rest: ``dbguard_template``
-migrates a template database once per session, and ``conn`` gives each
-test its own database cloned from it.
+migrates a template database once per session. ``conn`` is a connection to a
+migrated database: a test that commits, or reaches its database from another
+session or process, gets a database of its own cloned from the template; every
+other test gets a fresh connection to one shared clone and a transaction that is
+rolled back at the end (``tests/plugins/rolled_back.py``).
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from pytest_postgresql import factories
+from pytest_postgresql.janitor import DatabaseJanitor
 
 import dbguard
+from tests.plugins.rolled_back import SharedDatabase, needs_own_database
 
 _EMBEDDED_DIR: Path | None = None
 
@@ -68,6 +73,13 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"dbguard tests on: {where}"
 
 
+def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> str:
+    with_conn = [item for item in items if "conn" in getattr(item, "fixturenames", ())]
+    own = sum(1 for item in with_conn if needs_own_database(item))
+    return (f"conn: {len(with_conn) - own} tests in a rolled-back transaction on a shared database, "
+            f"{own} with a database of their own")
+
+
 def _dsn(host, port, user, dbname, password=None) -> str:
     return make_conninfo(host=host, port=port, user=user, dbname=dbname, password=password or None)
 
@@ -77,7 +89,40 @@ def load_dbguard(host, port, user, dbname, password=None, **_) -> None:
 
 
 dbguard_template = factories.postgresql_noproc(load=[load_dbguard])
-conn = factories.postgresql("dbguard_template")
+own_database_conn = factories.postgresql("dbguard_template")
+
+
+@pytest.fixture(scope="session")
+def shared_database(dbguard_template):
+    """One clone of the template for the tests that run in a rolled-back transaction."""
+    janitor = DatabaseJanitor(user=dbguard_template.user, host=dbguard_template.host,
+                              port=dbguard_template.port, password=dbguard_template.password,
+                              dbname=f"{dbguard_template.dbname}_shared",
+                              template_dbname=dbguard_template.template_dbname)
+    janitor.drop()
+
+    def _connect(dbname: str, **kwargs) -> psycopg.Connection:
+        cls = kwargs.pop("cls", psycopg.Connection)
+        return cls.connect(_dsn(dbguard_template.host, dbguard_template.port, dbguard_template.user,
+                                dbname, dbguard_template.password), **kwargs)
+
+    shared = SharedDatabase(janitor, _connect)
+    yield shared
+    shared.drop()
+
+
+@pytest.fixture
+def conn(request: pytest.FixtureRequest):
+    """A connection to a migrated database of this test (not autocommit).
+
+    Rolled back at the end on the shared database, unless the test needs a
+    database of its own (see ``needs_own_database``)."""
+    if needs_own_database(request.node):
+        yield request.getfixturevalue("own_database_conn")
+        return
+    shared: SharedDatabase = request.getfixturevalue("shared_database")
+    with shared.connection(request.node.nodeid) as connection:
+        yield connection
 
 
 @pytest.fixture
