@@ -99,6 +99,7 @@ def appointment_columns(world: World, predecessors: st.SearchStrategy) -> st.Sea
     })
 
 
+@pytest.mark.slow
 @HOSTILE
 @given(data=st.data())
 def test_every_appointment_write_succeeds_consistently_or_fails_the_documented_way(conn, world, outcomes, data):
