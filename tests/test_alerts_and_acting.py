@@ -43,6 +43,7 @@ def test_raise_alert_is_not_executable_by_public(conn):
                         ).fetchone()[0] is False
 
 
+@pytest.mark.commits
 def test_acting_context_manager_sets_settings_for_the_transaction_only(conn):
     with dbguard.acting(conn, actor="retell_ai", source="retell_webhook", user_id=42, reason="test"):
         got = conn.execute("SELECT dbguard.acting('actor'), dbguard.acting('source'), dbguard.acting_user_id(), "

@@ -109,6 +109,7 @@ def test_the_new_constraints_bind_new_rows_but_do_not_reject_legacy_rows(blank_d
             conn.execute("INSERT INTO public.appointments (starts_at, ends_at) VALUES (now(), now() - interval '1 h')")
 
 
+@pytest.mark.slow
 def test_rollback_keeps_tables_dbguard_did_not_create(blank_dsn):
     _legacy(blank_dsn)
     calls, appts, _ = _dump(blank_dsn)

@@ -59,6 +59,7 @@ def _rule_state(dsn: str) -> tuple:
         )
 
 
+@pytest.mark.slow
 def test_a_migration_killed_while_waiting_for_its_lock_leaves_nothing_and_the_next_run_completes(blank_dsn):
     dbguard.migrate(blank_dsn, **quiet)
     with psycopg.connect(blank_dsn, autocommit=True) as c:

@@ -99,6 +99,7 @@ def appointment_columns(world: World, predecessors: st.SearchStrategy) -> st.Sea
     })
 
 
+@pytest.mark.slow
 @HOSTILE
 @given(data=st.data())
 def test_every_appointment_write_succeeds_consistently_or_fails_the_documented_way(conn, world, outcomes, data):
@@ -321,6 +322,7 @@ def _shape(value):
     return "leaf"
 
 
+@pytest.mark.commits
 @HOSTILE
 @given(value=pii_json)
 def test_redaction_of_any_json_keeps_its_shape_and_leaves_no_address(conn, outcomes, value):

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 
 import psycopg
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from psycopg.types.json import Jsonb
@@ -70,6 +71,7 @@ booking_details = st.one_of(
 )
 
 
+@pytest.mark.slow
 @HOSTILE
 @given(details=st.lists(st.tuples(booking_details, st.one_of(st.none(), hostile_text(["bk-1", "bk-3"]))),
                         min_size=1, max_size=4),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from psycopg.types.json import Jsonb
@@ -65,6 +66,7 @@ def _world(conn) -> tuple[list[int], dict[str, list[str]]]:
     return customers, {name: vocabulary(conn, name) for name in VOCABULARIES}
 
 
+@pytest.mark.slow
 @HOSTILE
 @given(data=st.data())
 def test_every_call_write_succeeds_consistently_or_fails_the_documented_way(conn, outcomes, data):

@@ -61,6 +61,7 @@ def run_and_count(dsn: str, spec: Spec) -> list:
     return outcomes
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("first, second",
                          list(itertools.combinations_with_replacement(["insert", "delete", "move_in", "move_out"], 2)))
 def test_every_interleaving_of_appointment_writes_on_one_call_keeps_the_calls_consistent(dsn, first, second):
@@ -96,6 +97,7 @@ def _claims_were_kept_or_refused(expect_refusal: bool):
     ("confirm", "insert"),
     ("unconfirm", "delete"),
 ])
+@pytest.mark.slow
 def test_booking_confirmed_toggles_racing_appointment_writes_never_commit_a_claim_without_appointment(
         dsn, mode, toggle, write):
     setup = SETUP + _set_mode(mode)

@@ -84,6 +84,7 @@ def run(dsn: str, first: str, second: str) -> list:
     return outcomes
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("second", ["reschedule", "reschedule_chain"])
 def test_concurrent_cancel_and_reschedule_of_one_appointment_keep_its_metadata_history_and_lead(
         dsn, lifecycle, second):
@@ -97,6 +98,7 @@ def test_concurrent_cancel_and_reschedule_of_one_appointment_keep_its_metadata_h
     ("delete_later", "move_later"),
     ("insert_sooner", "insert_sooner"),
 ])
+@pytest.mark.slow
 def test_concurrent_writes_to_one_leads_appointments_leave_its_rollup_on_the_primary_appointment(
         dsn, lifecycle, first, second):
     run(dsn, first, second)
@@ -119,6 +121,7 @@ CHAIN_VS_BOOKING = Spec(
 )
 
 
+@pytest.mark.slow
 def test_a_reschedule_into_a_new_appointment_takes_the_call_before_the_lead_like_a_booking(dsn, lifecycle):
     """Locking the lead (retiring the predecessor) before the call (link sync of the
     new row) would deadlock: s1 confirm, s2 chain, s1 insert."""
@@ -144,6 +147,7 @@ CHAIN_VS_DELETE = Spec(
 )
 
 
+@pytest.mark.slow
 def test_a_reschedule_into_a_new_appointment_locks_the_predecessor_before_the_call_like_a_delete(dsn, lifecycle):
     """A first fix that locked the call before the predecessor row deadlocked with
     a session holding the predecessor and then deleting it (row, then call)."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 import dbguard
 
 from .plugins.lifecycle import events, insert, row, set_acting, update
@@ -28,6 +30,7 @@ def test_phone_ai_booking_with_only_the_actor_set(conn, make_lead):
     assert [e["actor"] for e in events(conn, a["id"])] == ["retell_ai"]
 
 
+@pytest.mark.commits
 def test_function_call_booking_tagged_with_actor_and_source(conn):
     with dbguard.acting(conn, actor="retell_ai", source="retell_function_call"):
         a = insert(conn, "appointments", starts_at=T0)

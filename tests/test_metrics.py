@@ -37,6 +37,7 @@ def value(text: str, name: str) -> float:
     return families(text)[name].samples[0].value
 
 
+@pytest.mark.commits
 def test_metrics_report_up_the_last_successful_check_time_and_the_check_duration(conn):
     before = time.time()
     text = dbguard.metrics(conn)

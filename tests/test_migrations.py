@@ -30,6 +30,7 @@ def test_migrate_twice_is_a_noop(blank_dsn):
     assert diff(before, _catalog(blank_dsn)) == []
 
 
+@pytest.mark.slow
 def test_rollback_all_then_migrate_gives_the_same_catalog(blank_dsn):
     dbguard.migrate(blank_dsn, **quiet)
     once = _catalog(blank_dsn)
@@ -44,6 +45,7 @@ def test_rollback_all_then_migrate_gives_the_same_catalog(blank_dsn):
     assert diff(once, _catalog(blank_dsn)) == []
 
 
+@pytest.mark.slow
 def test_each_migration_rolls_back_cleanly_one_at_a_time(blank_dsn):
     ids = [m.id for m in migrator.load_migrations()]
     dbguard.migrate(blank_dsn, **quiet)
@@ -87,6 +89,7 @@ def test_migration_edited_after_apply_is_reported(conn):
     assert report["ok"] is False
 
 
+@pytest.mark.slow
 def test_stale_yoyo_lock_row_of_a_killed_migrator_does_not_block(blank_dsn):
     dbguard.migrate(blank_dsn, **quiet)
     dbguard.rollback(blank_dsn, count=1, **quiet)
@@ -107,6 +110,7 @@ def test_killed_migrator_leaves_no_advisory_lock(blank_dsn):
     assert len(dbguard.migrate(blank_dsn, **quiet).applied) == len(migrator.load_migrations())
 
 
+@pytest.mark.slow
 def test_lock_timeout_gives_up_behind_a_long_transaction_and_keeps_nothing(blank_dsn):
     with psycopg.connect(blank_dsn, autocommit=True) as setup:
         setup.execute("CREATE TABLE public.calls (id bigserial PRIMARY KEY, retell_call_id text)")
@@ -128,6 +132,7 @@ def test_lock_timeout_gives_up_behind_a_long_transaction_and_keeps_nothing(blank
     assert "0001_baseline" in dbguard.migrate(blank_dsn, **quiet).applied
 
 
+@pytest.mark.slow
 def test_duplicate_provider_keys_are_refused_before_anything_is_applied_and_leave_no_invalid_index(blank_dsn):
     with psycopg.connect(blank_dsn, autocommit=True) as setup:
         setup.execute("CREATE TABLE public.calls (id bigserial PRIMARY KEY, retell_call_id text)")
@@ -151,6 +156,7 @@ def test_duplicate_provider_keys_are_refused_before_anything_is_applied_and_leav
         assert check.execute("SELECT count(*) FROM public.calls").fetchone()[0] == 3
 
 
+@pytest.mark.slow
 def test_interrupted_concurrent_index_build_is_rebuilt(blank_dsn):
     dbguard.migrate(blank_dsn, **quiet)
     with psycopg.connect(blank_dsn, autocommit=True) as conn:

@@ -106,6 +106,7 @@ def test_rollback_all_with_data_refuses_up_front_naming_every_table_and_its_rows
     assert any("public.companies" in b for b in dry.blockers)
 
 
+@pytest.mark.slow
 def test_rollback_refuses_a_table_that_a_view_outside_dbguard_reads(blank_dsn):
     dbguard.migrate(blank_dsn, **quiet)
     with psycopg.connect(blank_dsn, autocommit=True) as c:

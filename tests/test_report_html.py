@@ -8,6 +8,8 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 import dbguard
 from dbguard.report_html import SECTIONS
 from dbguard.reporting import format_report
@@ -44,6 +46,7 @@ def test_values_from_the_database_are_escaped(conn):
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
+@pytest.mark.commits
 def test_an_empty_database_renders_with_empty_chart_notes(conn):
     html = html_report(conn)
     assert "No alerts in these 28 days" in html and "No calls in these 28 days" in html

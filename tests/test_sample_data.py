@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dbguard.sample_data import EXPECTED, load_sample_data
 
 
+@pytest.mark.commits
 def test_sample_data_has_the_39_percent_desync(conn):
     load_sample_data(conn)
     confirmed, without = conn.execute(
