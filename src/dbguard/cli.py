@@ -7,7 +7,6 @@ alerts found at or above the chosen severity (``check``, ``status --check``,
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -22,6 +21,8 @@ from . import migrator
 from .catalog import SEVERITIES
 from .connection import EMBEDDED, connect, require_installed, resolve
 from .errors import DbguardError
+from .jsonout import to_json
+from .tables import format_table
 from .rules import MODES
 from .rules import reinstall as reinstall_fn
 from .rules import rules as rules_fn
@@ -96,19 +97,12 @@ def safe(text, *, multiline: bool = False, prometheus: bool = False) -> str:
 
 
 def emit_json(data) -> None:
-    # ensure_ascii (the default) escapes every control character as \u00XX.
-    click.echo(json.dumps(data, indent=2, default=str))
+    click.echo(to_json(data))
 
 
 def emit_table(rows: list[dict], columns: list[str]) -> None:
-    if not rows:
-        click.echo("(none)")
-        return
-    cells = [[("" if r.get(c) is None else safe(r.get(c))) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
-    for row in cells:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+    """``columns`` of ``rows`` as an aligned table, every cell escaped for the terminal (``safe``)."""
+    click.echo(format_table(columns, [[None if r.get(c) is None else safe(r.get(c)) for c in columns] for r in rows]))
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -607,7 +601,7 @@ def check(ctx: Context, since: str | None, rule_names: tuple[str, ...], no_alert
         emit_table([r.__dict__ for r in result.rules], ["rule", "severity", "entity", "count", "new_alerts"])
         if result.violations:
             click.echo("")
-            emit_table([{**v, "details": json.dumps(v["details"], default=str)} for v in result.violations],
+            emit_table([{**v, "details": to_json(v["details"], indent=None)} for v in result.violations],
                        ["rule", "severity", "entity_type", "entity_id", "company_id", "details"])
         click.echo(f"\n{result.total} violation(s), {result.critical} critical"
                    + (f" (rows created within {since})" if since else ""))
@@ -733,7 +727,7 @@ def watch(ctx: Context, count: int | None, timeout: float | None, fail_on: str, 
     failing = []
 
     def show(alert: dict) -> None:
-        click.echo(json.dumps(alert, default=str) if as_json else safe(format_alert(alert)))
+        click.echo(to_json(alert, indent=None) if as_json else safe(format_alert(alert)))
         sys.stdout.flush()
         if at_or_above(alert.get("severity"), fail_on):
             failing.append(alert)
@@ -768,8 +762,7 @@ def alerts(click_ctx: click.Context, open_only: bool, types: tuple[str, ...], se
     with click_ctx.find_object(Context).connect() as conn:
         rows = alerts_fn(conn, open_only=open_only, types=list(types), severity=severity, since=window, limit=limit)
     if as_json:
-        emit_json({"alerts": [{**r, "detected_at": r["detected_at"].isoformat(),
-                               "resolved_at": r["resolved_at"] and r["resolved_at"].isoformat()} for r in rows]})
+        emit_json({"alerts": rows})
         return
     # emit_table escapes every cell for the terminal (safe).
     emit_table([{**r, "description": (r["description"] or "")[:100], "entity": f"{r['entity_type']} {r['entity_id']}",

@@ -193,6 +193,38 @@ def check(conn: psycopg.Connection, *, since: str | timedelta | None = None, rul
 
 
 @dataclass
+class EntityCount:
+    """Rows of one table the detection rules check, and how many of them break at least one rule."""
+    entity: str
+    checked: int
+    with_violations: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def entity_counts(conn: psycopg.Connection, *, catalog_dir=None, domain_schema: str = "public") -> list[EntityCount]:
+    """Per table named as a rule's entity: its rows, and the distinct rows that
+    break at least one catalog rule now (a row breaking two rules counts once).
+    Tables that do not exist in ``domain_schema`` are left out."""
+    by_entity: dict[str, list[Rule]] = {}
+    for rule in load_catalog(catalog_dir):
+        by_entity.setdefault(rule.entity, []).append(rule)
+    out = []
+    for entity, rules in sorted(by_entity.items()):
+        table = sql.Identifier(domain_schema, entity).as_string(conn)
+        if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None:
+            continue
+        offending = "\nUNION\n".join(_offenders(r, domain_schema, "true", "v.entity_id") for r in rules)
+        with conn.transaction():
+            checked, broken = _run_rule(
+                conn, rules[0], f"SELECT (SELECT count(*) FROM {table.replace('%', '%%')}), (SELECT count(*) FROM ({offending}) o)",
+                {})[0]
+        out.append(EntityCount(entity, checked, broken))
+    return out
+
+
+@dataclass
 class RuleReconcile:
     rule: str
     severity: str
