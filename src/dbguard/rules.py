@@ -6,6 +6,7 @@ import re
 
 import psycopg
 
+from .connection import is_installed
 from .errors import DbguardError
 from .resources import read_sql, sha256, sql_dir
 
@@ -23,7 +24,7 @@ def shipped_rules() -> dict[str, int]:
 
 
 def _installed(conn: psycopg.Connection) -> bool:
-    return conn.execute("SELECT to_regclass('dbguard.rule_status')").fetchone()[0] is not None
+    return is_installed(conn)
 
 
 def rules(conn: psycopg.Connection) -> list[dict]:
