@@ -643,16 +643,17 @@ def reconcile(ctx: Context, rule_names: tuple[str, ...], dry_run: bool, batch_si
     if as_json:
         emit_json({"dry_run": dry_run, "rules": rows})
         return
-    emit_table(rows, ["rule", "severity", "automatic", "found", "fixed", "queued_for_review", "remaining",
-                      "batches", "longest_batch_seconds"])
+    emit_table(rows, ["rule", "severity", "automatic", "found", "fixed", "queued_for_review", "fixed_and_queued",
+                      "remaining", "batches", "longest_batch_seconds"])
     total = sum(r.found for r in result)
     if dry_run:
         click.echo(f"\ndry run: {total} offender(s) found; "
                    f"{sum(r.found for r in result if r.automatic)} would get an automatic repair")
     else:
-        click.echo(f"\n{sum(r.fixed for r in result)} of {total} fixed, "
-                   f"{sum(r.queued_for_review for r in result)} queued for manual review, "
-                   f"{sum(r.remaining for r in result)} remaining")
+        both = sum(r.fixed_and_queued for r in result)
+        click.echo(f"\n{sum(r.fixed for r in result)} of {total} repaired ({both} of them also queued for a "
+                   f"person to confirm), {sum(r.remaining for r in result)} remaining "
+                   f"({sum(r.queued_for_review for r in result) - both} of them queued for a person to decide)")
 
 
 @cli.command()

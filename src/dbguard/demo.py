@@ -15,7 +15,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from .backfill import KINDS, backfill
 from .connection import connect
-from .detection import check, reconcile
+from .detection import check, outcome, reconcile
 from .migrator import migrate
 from .reporting import format_report, report
 from .sample_data import load_sample_data
@@ -81,7 +81,7 @@ def demo(dsn: str, *, database: str = DEMO_DATABASE, echo: Callable[[str], None]
         fixes = reconcile(conn)
         for f in fixes:
             if f.found:
-                echo(f"   {f.rule:34} found {f.found:3}, fixed {f.fixed:3}, for review {f.queued_for_review:3}")
+                echo(f"   {f.rule:34} {outcome(f)}")
 
         echo("== 6. check again")
         after = check(conn, record=True, limit=0)
@@ -108,7 +108,7 @@ def demo(dsn: str, *, database: str = DEMO_DATABASE, echo: Callable[[str], None]
         "violations_after": after_counts,
         "confirmed_without_appointment": {"before": missing, "after": missing_after},
         "backfills": {k: vars(v) for k, v in backfills.items()},
-        "reconcile": [vars(f) for f in fixes],
+        "reconcile": [{**vars(f), "outcome": outcome(f)} for f in fixes],
         "rows_before": counts_before,
         "rows_after": counts_after,
         "pending_reviews": reviews,

@@ -226,16 +226,37 @@ def entity_counts(conn: psycopg.Connection, *, catalog_dir=None, domain_schema: 
 
 @dataclass
 class RuleReconcile:
+    """What reconcile did for one rule, counted in offending rows (entities): each row
+    found is either ``fixed`` or ``remaining``; ``queued_for_review`` rows have a pending
+    review entry (however many), ``fixed_and_queued`` of them were also repaired."""
     rule: str
     severity: str
     automatic: bool
+    entity: str = ""
     found: int = 0
     fixed: int = 0
     queued_for_review: int = 0
+    fixed_and_queued: int = 0
     remaining: int = 0
     batches: int = 0
     longest_batch_seconds: float = 0.0
     seconds: float = 0.0
+
+
+def outcome(stats: RuleReconcile) -> str:
+    """What happened to each row a rule found, in words whose counts add up to ``found``:
+    '3 calls: 3 repaired and queued for a person to confirm'."""
+    entity = stats.entity or "rows"
+    if stats.found == 1:
+        entity = entity.removesuffix("s")
+    if not stats.found:
+        return f"no {entity}"
+    queued_only = stats.queued_for_review - stats.fixed_and_queued
+    parts = [(stats.fixed - stats.fixed_and_queued, "repaired"),
+             (stats.fixed_and_queued, "repaired and queued for a person to confirm"),
+             (queued_only, "queued for a person to decide (not repaired)"),
+             (stats.remaining - queued_only, "left as they are (no automatic repair)")]
+    return f"{stats.found} {entity}: " + ", ".join(f"{n} {what}" for n, what in parts if n)
 
 
 def _count(conn: psycopg.Connection, rule: Rule, domain_schema: str) -> int:
@@ -256,15 +277,16 @@ def _batch(conn: psycopg.Connection, rule: Rule, domain_schema: str, after: int,
             {"after": after, "n": batch_size})]
         if not ids:
             return None
+        entries: list[int] = []  # review entries this batch created or found pending
         for statement in split(repair) if repair else []:
             cur = conn.execute(statement, {"ids": ids})
             if cur.description is not None:  # a SELECT dbguard.enqueue_review(...) row per queued call
-                stats.queued_for_review += cur.rowcount
+                entries += [r[0] for r in cur.fetchall() if isinstance(r[0], int)]
         left = [r[0] for r in conn.execute(
             _offenders(rule, domain_schema, "v.entity_id = ANY(%(ids)s)", "v.entity_id"), {"ids": ids})]
         fixed = sorted(set(ids) - set(left))
         if rule.review and left:
-            stats.queued_for_review += conn.execute(
+            entries += [r[0] for r in conn.execute(
                 f"""SELECT dbguard.enqueue_review(o.call_id, %(reason)s,
                            jsonb_build_object('rule', o.rule, 'entity_type', o.entity_type,
                                               'entity_id', o.entity_id, 'details', o.details))
@@ -274,7 +296,19 @@ def _batch(conn: psycopg.Connection, rule: Rule, domain_schema: str, after: int,
                                         WHERE q.status = 'pending' AND q.reason = %(reason)s AND q.call_id IS NULL
                                           AND q.context->>'entity_type' = o.entity_type
                                           AND q.context->>'entity_id' = o.entity_id::text)""",
-                {"ids": left, "reason": rule.review}).rowcount
+                {"ids": left, "reason": rule.review}) if isinstance(r[0], int)]
+        # Rows, not entries: one row can get two entries (a repair's and the rule's
+        # review reason), and a repaired row can be queued for a person to confirm.
+        # A row whose entry an earlier run queued waits for a person too.
+        queued = {r[0] for r in conn.execute(
+            """SELECT coalesce(q.context->>'entity_id', q.call_id::text) FROM dbguard.manual_review_queue q
+                WHERE q.id = ANY(%(entries)s)
+                   OR (q.status = 'pending' AND q.reason = %(reason)s AND q.context->>'rule' = %(rule)s
+                       AND q.context->>'entity_id' = ANY(%(left)s))""",
+            {"entries": entries, "reason": rule.review, "rule": rule.name, "left": [str(i) for i in left]})
+                  } & {str(i) for i in ids} if entries or (rule.review and left) else set()
+        stats.queued_for_review += len(queued)
+        stats.fixed_and_queued += len(queued & {str(i) for i in fixed})
         if fixed:
             conn.execute(
                 """UPDATE dbguard.data_consistency_alerts
@@ -309,7 +343,7 @@ def reconcile(conn: psycopg.Connection, *, rules: list[str] | None = None, dry_r
 def _reconcile(conn, selected, dry_run, batch_size, progress, on_rule, domain_schema) -> list[RuleReconcile]:
     out = []
     for rule in selected:
-        stats = RuleReconcile(rule.name, rule.severity, rule.automatic)
+        stats = RuleReconcile(rule.name, rule.severity, rule.automatic, rule.entity)
         stats.found = _count(conn, rule, domain_schema)
         out.append(stats)
         if on_rule:
