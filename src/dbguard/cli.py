@@ -666,8 +666,9 @@ def reconcile(ctx: Context, rule_names: tuple[str, ...], dry_run: bool, batch_si
 @pass_ctx
 def report(ctx: Context, fmt: str, day: str | None, output: str | None, catalog_dir: str | None,
            domain_schema: str) -> None:
-    """Daily report: totals, breakdown by type, top issues, week-over-week trend, auto-correction rate;
-    with --format html also 4-week charts of alerts and consistency, top offenders, review queue age."""
+    """Daily report: the period (alerts detected and resolved, week-over-week trend, auto-correction
+    rate, outcome/flag agreement) and what is open now (violations, rows without one, alerts, review
+    queue); with --format html also 4-week charts, top offenders, review queue age."""
     from .reporting import format_report, report as report_fn, write_atomically
     with ctx.connect() as conn:
         data = report_fn(conn, day=day, catalog_dir=catalog_dir, domain_schema=domain_schema)
@@ -686,8 +687,9 @@ def report(ctx: Context, fmt: str, day: str | None, output: str | None, catalog_
 @catalog_options
 @pass_ctx
 def metrics(ctx: Context, output: str | None, serve: str | None, catalog_dir: str | None, domain_schema: str) -> None:
-    """Prometheus metrics: violations, alerts, consistency rate, review queue, breakers, dbguard_up,
-    last successful check time, check duration. Stdout, a file (-o) or HTTP (--serve)."""
+    """Prometheus metrics: violations, rows without a violation, alerts, outcome/flag agreement, review
+    queue, breakers, dbguard_up, last successful check time, check duration. Stdout, a file (-o) or
+    HTTP (--serve)."""
     from . import reporting
     if output and serve:
         raise click.UsageError("use either --output or --serve")

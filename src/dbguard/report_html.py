@@ -161,7 +161,7 @@ def line_chart(days: list[dict], width: int = 960, height: int = 220) -> str:
     if not known:
         body.append(f'<text class="empty" x="{left + plot_w / 2:.1f}" y="{top + plot_h / 2:.1f}" '
                     f'text-anchor="middle">No calls in these {len(days)} days</text>')
-    return _svg(width, height, "Consistency rate per day", body)
+    return _svg(width, height, "Outcome/flag agreement per day", body)
 
 
 def horizontal_bars(items: list[tuple[str, float, str]], width: int = 470, empty: str = "Nothing to show") -> str:
