@@ -255,7 +255,7 @@ def outcome(stats: RuleReconcile) -> str:
     parts = [(stats.fixed - stats.fixed_and_queued, "repaired"),
              (stats.fixed_and_queued, "repaired and queued for a person to confirm"),
              (queued_only, "queued for a person to decide (not repaired)"),
-             (stats.remaining - queued_only, "left as they are (no automatic repair)")]
+             (stats.remaining - queued_only, "left unchanged (no automatic repair)")]
     return f"{stats.found} {entity}: " + ", ".join(f"{n} {what}" for n, what in parts if n)
 
 
