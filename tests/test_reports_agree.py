@@ -190,3 +190,18 @@ def test_the_serialiser_writes_dates_durations_and_numerics_as_json_types():
         "at": "2026-01-10T23:59:00+00:00", "day": "2026-01-10", "took": "P1DT2H3.5S", "none": "PT0S",
         "pct": 97.5, "n": 3}
     assert SEVERITY_ORDER == ("critical", "warning", "info")
+
+
+def test_computed_results_are_dataclasses_with_as_dict_and_serialise_as_json(diverged, connect):
+    import dataclasses
+
+    from dbguard.jsonout import to_json
+    conn = diverged
+    results = [dbguard.check(conn, record=False), *dbguard.reconcile(connect(autocommit=True), dry_run=True),
+               dbguard.backfill(connect(autocommit=True), "metadata", dry_run=True), *dbguard.readiness(conn),
+               *dbguard.preflight(conn)]
+    assert results
+    for result in results:
+        assert dataclasses.is_dataclass(result), type(result)
+        as_dict = result.as_dict()
+        assert json.loads(to_json(result)) == json.loads(to_json(as_dict))

@@ -598,7 +598,7 @@ def check(ctx: Context, since: str | None, rule_names: tuple[str, ...], no_alert
     if as_json:
         emit_json(result.as_dict())
     else:
-        emit_table([r.__dict__ for r in result.rules], ["rule", "severity", "entity", "count", "new_alerts"])
+        emit_table([r.as_dict() for r in result.rules], ["rule", "severity", "entity", "count", "new_alerts"])
         if result.violations:
             click.echo("")
             emit_table([{**v, "details": to_json(v["details"], indent=None)} for v in result.violations],
@@ -639,7 +639,7 @@ def reconcile(ctx: Context, rule_names: tuple[str, ...], dry_run: bool, batch_si
                               catalog_dir=catalog_dir, domain_schema=domain_schema)
     if bars:
         bars.pop().render_finish()
-    rows = [r.__dict__ for r in result]
+    rows = [r.as_dict() for r in result]
     if as_json:
         emit_json({"dry_run": dry_run, "rules": rows})
         return

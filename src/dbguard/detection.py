@@ -101,6 +101,9 @@ class RuleCheck:
     new_alerts: int = 0
     resolved_alerts: int = 0
 
+    def as_dict(self) -> dict:
+        return asdict(self)
+
 
 @dataclass
 class CheckResult:
@@ -120,7 +123,7 @@ class CheckResult:
 
     def as_dict(self) -> dict:
         return {"since": self.since, "total": self.total, "critical": self.critical,
-                "rules": [asdict(r) for r in self.rules], "violations": self.violations,
+                "rules": [r.as_dict() for r in self.rules], "violations": self.violations,
                 "resolved_corrected": self.resolved_corrected}
 
 
@@ -241,6 +244,9 @@ class RuleReconcile:
     batches: int = 0
     longest_batch_seconds: float = 0.0
     seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 def outcome(stats: RuleReconcile) -> str:
