@@ -206,25 +206,34 @@ class EntityCount:
         return asdict(self)
 
 
-def entity_counts(conn: psycopg.Connection, *, catalog_dir=None, domain_schema: str = "public") -> list[EntityCount]:
-    """Per table named as a rule's entity: its rows, and the distinct rows that
-    break at least one catalog rule now (a row breaking two rules counts once).
-    Tables that do not exist in ``domain_schema`` are left out."""
-    by_entity: dict[str, list[Rule]] = {}
-    for rule in load_catalog(catalog_dir):
-        by_entity.setdefault(rule.entity, []).append(rule)
-    out = []
-    for entity, rules in sorted(by_entity.items()):
+def scan(conn: psycopg.Connection, *, catalog_dir=None,
+         domain_schema: str = "public") -> tuple[list[RuleCheck], list[EntityCount]]:
+    """Every catalog rule run without recording anything: each rule's offenders (counted
+    as ``check`` counts them), and per table named as a rule's entity its rows and the
+    distinct rows that break at least one rule (a row breaking two rules counts once).
+    Only the rules that found offenders run a second time, for the distinct rows, so a
+    clean database costs one pass. Tables missing from ``domain_schema`` have no
+    EntityCount."""
+    catalog = load_catalog(catalog_dir)
+    found = [RuleCheck(r.name, r.severity, r.entity, _count(conn, r, domain_schema)) for r in catalog]
+    offending: dict[str, list[Rule]] = {}
+    for rule, result in zip(catalog, found):
+        offending.setdefault(rule.entity, [])
+        if result.count:
+            offending[rule.entity].append(rule)
+    entities = []
+    for entity, rules in sorted(offending.items()):
         table = sql.Identifier(domain_schema, entity).as_string(conn)
         if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None:
             continue
-        offending = "\nUNION\n".join(_offenders(r, domain_schema, "true", "v.entity_id") for r in rules)
+        ids = "\nUNION ALL\n".join(_offenders(r, domain_schema, "true", "v.entity_id") for r in rules)
+        distinct = f"(SELECT count(DISTINCT o.entity_id) FROM ({ids}) o)" if rules else "0"
         with conn.transaction():
             checked, broken = _run_rule(
-                conn, rules[0], f"SELECT (SELECT count(*) FROM {table.replace('%', '%%')}), (SELECT count(*) FROM ({offending}) o)",
-                {})[0]
-        out.append(EntityCount(entity, checked, broken))
-    return out
+                conn, rules[0] if rules else catalog[0],
+                f"SELECT (SELECT count(*) FROM {table.replace('%', '%%')}), {distinct}", {})[0]
+        entities.append(EntityCount(entity, checked, broken))
+    return found, entities
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 import psycopg
 
 from .catalog import quote_schema
-from .detection import check, entity_counts
+from .detection import scan
 from .errors import DbguardError
 from .jsonout import to_json
 from .tables import format_table
@@ -71,12 +71,11 @@ def open_now(conn: psycopg.Connection, *, catalog_dir=None, domain_schema: str =
     print a total that its own table contradicts."""
     with one_moment(conn):
         as_of = conn.execute("SELECT now()").fetchone()[0].astimezone(timezone.utc)
-        found = check(conn, record=False, limit=0, catalog_dir=catalog_dir, domain_schema=domain_schema)
-        entities = entity_counts(conn, catalog_dir=catalog_dir, domain_schema=domain_schema)
+        found, entities = scan(conn, catalog_dir=catalog_dir, domain_schema=domain_schema)
         alerts = conn.execute(
             """SELECT alert_type, severity, count(*) FROM dbguard.data_consistency_alerts
                 WHERE resolved_at IS NULL GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2""").fetchall()
-    by_rule = [{"rule": r.rule, "severity": r.severity, "entity": r.entity, "count": r.count} for r in found.rules]
+    by_rule = [{"rule": r.rule, "severity": r.severity, "entity": r.entity, "count": r.count} for r in found]
     violations = _by_severity((r["severity"], r["count"]) for r in by_rule)
     alert_counts = _by_severity((s, n) for _t, s, n in alerts)
     checked = sum(e.checked for e in entities)
@@ -321,9 +320,8 @@ def _database_families(conn: psycopg.Connection, *, catalog_dir, domain_schema: 
 
     with one_moment(conn):
         started = time.monotonic()
-        found = check(conn, record=False, limit=0, catalog_dir=catalog_dir, domain_schema=domain_schema)
+        found, entities = scan(conn, catalog_dir=catalog_dir, domain_schema=domain_schema)
         check_seconds = time.monotonic() - started
-        entities = entity_counts(conn, catalog_dir=catalog_dir, domain_schema=domain_schema)
         alerts = conn.execute(
             """SELECT alert_type, severity, auto_corrected, count(*), count(*) FILTER (WHERE resolved_at IS NULL)
                  FROM dbguard.data_consistency_alerts GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""").fetchall()
@@ -340,7 +338,7 @@ def _database_families(conn: psycopg.Connection, *, catalog_dir, domain_schema: 
     out = []
     violations = GaugeMetricFamily("dbguard_violations", "Rows that currently break a detection rule.",
                                    labels=["rule", "severity", "entity"])
-    for r in found.rules:
+    for r in found:
         violations.add_metric([r.rule, r.severity, r.entity], r.count)
     out.append(violations)
 
