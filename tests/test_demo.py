@@ -36,6 +36,12 @@ def test_demo_repairs_the_desync_and_loses_no_row(server_dsn, demo_database):
     assert all(result["rows_after"][t] >= n for t, n in result["rows_before"].items())
     assert result["backfills"]["appointments"]["created"] == EXPECTED["recoverable_from_booking_details"]
     assert result["pending_reviews"] >= 3
+    # Each row reconcile found is counted once: repaired, queued for a person, or both.
+    outcomes = {r["rule"]: r for r in result["reconcile"]}
+    assert all(r["fixed"] + r["remaining"] == r["found"] for r in outcomes.values())
+    phantom = outcomes["phantom_booking"]
+    assert phantom["found"] == phantom["fixed"] == phantom["queued_for_review"] == phantom["fixed_and_queued"] > 0
+    assert phantom["outcome"] == f"{phantom['found']} calls: {phantom['found']} repaired and queued for a person to confirm"
 
 
 @pytest.mark.slow

@@ -225,7 +225,7 @@ def test_reconcile_command_dry_run_and_summary(conn, dsn):
     assert sum(r["found"] for r in json.loads(dry.stdout)["rules"]) == len(legacy.expected)
     real = run_cli("--dsn", dsn, "reconcile", "--rule", "call_missing_direction", "--batch-size", "5", "--progress")
     assert real.returncode == 0, real.stderr
-    assert "1 of 1 fixed" in real.stdout
+    assert "1 of 1 repaired" in real.stdout
     assert "call_missing_direction" in real.stderr  # the progress bar's label
     unknown = run_cli("--dsn", dsn, "reconcile", "--rule", "no_such_rule")
     assert unknown.returncode == 2 and "unknown detection rule(s) no_such_rule" in unknown.stderr

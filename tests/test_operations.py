@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -129,12 +130,13 @@ def test_report_has_totals_types_top_issues_trend_and_auto_correction_rate(conn,
     text = dbguard.reporting.format_report(data, "text")
     markdown = dbguard.reporting.format_report(data, "markdown")
     assert "auto-correction rate" in text and "Top issues" in text
-    assert "## Alerts by type" in markdown and "| phantom_booking |" in markdown
+    assert "## Alerts detected in the period, by type" in markdown
+    assert re.search(r"^\| phantom_booking +\| critical +\|", markdown, re.M)
     assert json.loads(dbguard.reporting.format_report(data, "json"))["alerts"]["total"] == len(legacy.expected)
 
 
 def test_report_command_formats(conn, dsn):
-    for fmt, marker in (("text", "Totals"), ("markdown", "# dbguard daily report"), ("json", '"alerts"')):
+    for fmt, marker in (("text", "The period"), ("markdown", "# dbguard daily report"), ("json", '"alerts"')):
         result = run_cli("--dsn", dsn, "report", "--format", fmt)
         assert result.returncode == 0, result.stderr
         assert marker in result.stdout
@@ -156,7 +158,7 @@ def test_metrics_parse_as_prometheus_text_format(conn):
     open_alerts = sum(s.value for s in families["dbguard_alerts_open"].samples)
     assert open_alerts == len(legacy.expected)
     assert families["dbguard_alerts"].type == "counter"
-    rate = families["dbguard_consistency_rate"].samples[0].value
+    rate = families["dbguard_outcome_flag_consistency_ratio"].samples[0].value
     calls, consistent = conn.execute(
         """SELECT count(*), count(*) FILTER (WHERE (session_outcome IS NOT DISTINCT FROM 'appointment_booked')
                                                    = appointment_made) FROM public.calls""").fetchone()

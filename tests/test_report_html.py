@@ -71,12 +71,12 @@ def test_trend_counts_alerts_and_consistency_per_utc_day_up_to_the_period(conn):
     conn.commit()
     data = dbguard.report(conn, day=(datetime.now(timezone.utc).date() - timedelta(days=1)).isoformat())
     alerts = {d["day"]: d for d in data["trend"]["alerts_per_day"]}
-    consistency = {d["day"]: d for d in data["trend"]["consistency_per_day"]}
+    consistency = {d["day"]: d for d in data["trend"]["outcome_flag_consistency_per_day"]}
     assert len(alerts) == len(consistency) == 28
     assert max(alerts) == (datetime.now(timezone.utc).date() - timedelta(days=1)).isoformat()
     assert alerts[day.isoformat()] == {"day": day.isoformat(), "critical": 2, "warning": 1, "info": 0}
-    assert consistency[day.isoformat()] == {"day": day.isoformat(), "calls": 4, "consistency_rate_pct": 75.0}
-    assert consistency[(day - timedelta(days=1)).isoformat()]["consistency_rate_pct"] is None
+    assert consistency[day.isoformat()] == {"day": day.isoformat(), "calls": 4, "outcome_flag_consistency_pct": 75.0}
+    assert consistency[(day - timedelta(days=1)).isoformat()]["outcome_flag_consistency_pct"] is None
 
 
 def test_open_review_entries_are_counted_by_age(conn):

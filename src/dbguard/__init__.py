@@ -4,6 +4,12 @@ The library functions behind the ``dbguard`` commands::
 
     from dbguard import migrate, rollback, status, rules, set_mode
     from dbguard import check, reconcile, report, metrics, watch, render
+
+What they return, one style: a result they compute is a dataclass with ``as_dict()``
+for JSON (check, reconcile, backfill, readiness, preflight); rows read from a
+dbguard table are dicts keyed by column (alerts, review, breaker_status); the
+report and the demo are documents (nested dicts). ``dbguard.jsonout.to_json``
+writes any of them.
 """
 
 from . import errors

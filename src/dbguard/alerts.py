@@ -14,14 +14,12 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from .connection import require_installed
 from .errors import DbguardError
 
 SEVERITIES = ("info", "warning", "critical")
 _COLUMNS = ("id, alert_type, severity, entity_type, entity_id, rule, description, details, detected_at, detected_by, "
             "auto_corrected, resolved_at, resolved_by")
-def _require(conn: psycopg.Connection) -> None:
-    if conn.execute("SELECT to_regclass('dbguard.data_consistency_alerts')").fetchone()[0] is None:
-        raise DbguardError("dbguard is not installed in this database; run dbguard migrate first")
 
 
 def alerts(conn: psycopg.Connection, *, open_only: bool = False, types: list[str] | None = None,
@@ -31,7 +29,7 @@ def alerts(conn: psycopg.Connection, *, open_only: bool = False, types: list[str
         raise DbguardError(f"unknown severity {severity!r}; use one of: {', '.join(SEVERITIES)}")
     if limit is not None and limit < 1:
         raise DbguardError(f"--limit must be at least 1, not {limit}")
-    _require(conn)
+    require_installed(conn)
     levels = list(SEVERITIES[SEVERITIES.index(severity):]) if severity else None
     cur = conn.cursor(row_factory=dict_row)
     return cur.execute(
@@ -52,7 +50,7 @@ def alerts_resolve(conn: psycopg.Connection, *, alert_id: int | None = None, ale
         raise DbguardError("name exactly one: an alert id, or --type TYPE for every open alert of that type")
     if not note or not note.strip():
         raise DbguardError("--note is required: say what was done")
-    _require(conn)
+    require_installed(conn)
     with conn.transaction():
         ids = [r[0] for r in conn.execute(
             """UPDATE dbguard.data_consistency_alerts

@@ -28,6 +28,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from . import locks
+from .connection import require_installed
 from .errors import DbguardError
 
 KINDS = ("appointments", "metadata", "lead-history")
@@ -91,10 +92,7 @@ def _run(conn: psycopg.Connection, kind: str, candidates: str, handle: Callable[
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         raise DbguardError("backfill commits batch by batch: commit or roll back the connection's open "
                            "transaction first (or pass a connection of its own)")
-    if conn.execute("SELECT to_regclass('dbguard.manual_review_queue')").fetchone()[0] is None:
-        raise DbguardError("dbguard is not installed in this database; run dbguard migrate first")
-    if not conn.autocommit:
-        conn.rollback()
+    require_installed(conn)
     with locks.exclusive(conn, "backfill", [kind]):
         return _batches(conn, kind, candidates, handle, dry_run, batch_size, on_error)
 

@@ -7,7 +7,6 @@ alerts found at or above the chosen severity (``check``, ``status --check``,
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -22,6 +21,8 @@ from . import migrator
 from .catalog import SEVERITIES
 from .connection import EMBEDDED, connect, require_installed, resolve
 from .errors import DbguardError
+from .jsonout import to_json
+from .tables import format_table
 from .rules import MODES
 from .rules import reinstall as reinstall_fn
 from .rules import rules as rules_fn
@@ -96,19 +97,12 @@ def safe(text, *, multiline: bool = False, prometheus: bool = False) -> str:
 
 
 def emit_json(data) -> None:
-    # ensure_ascii (the default) escapes every control character as \u00XX.
-    click.echo(json.dumps(data, indent=2, default=str))
+    click.echo(to_json(data))
 
 
 def emit_table(rows: list[dict], columns: list[str]) -> None:
-    if not rows:
-        click.echo("(none)")
-        return
-    cells = [[("" if r.get(c) is None else safe(r.get(c))) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
-    for row in cells:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+    """``columns`` of ``rows`` as an aligned table, every cell escaped for the terminal (``safe``)."""
+    click.echo(format_table(columns, [[None if r.get(c) is None else safe(r.get(c)) for c in columns] for r in rows]))
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -612,10 +606,10 @@ def check(ctx: Context, since: str | None, rule_names: tuple[str, ...], no_alert
     if as_json:
         emit_json(result.as_dict())
     else:
-        emit_table([r.__dict__ for r in result.rules], ["rule", "severity", "entity", "count", "new_alerts"])
+        emit_table([r.as_dict() for r in result.rules], ["rule", "severity", "entity", "count", "new_alerts"])
         if result.violations:
             click.echo("")
-            emit_table([{**v, "details": json.dumps(v["details"], default=str)} for v in result.violations],
+            emit_table([{**v, "details": to_json(v["details"], indent=None)} for v in result.violations],
                        ["rule", "severity", "entity_type", "entity_id", "company_id", "details"])
         click.echo(f"\n{result.total} violation(s), {result.critical} critical"
                    + (f" (rows created within {since})" if since else ""))
@@ -653,20 +647,21 @@ def reconcile(ctx: Context, rule_names: tuple[str, ...], dry_run: bool, batch_si
                               catalog_dir=catalog_dir, domain_schema=domain_schema)
     if bars:
         bars.pop().render_finish()
-    rows = [r.__dict__ for r in result]
+    rows = [r.as_dict() for r in result]
     if as_json:
         emit_json({"dry_run": dry_run, "rules": rows})
         return
-    emit_table(rows, ["rule", "severity", "automatic", "found", "fixed", "queued_for_review", "remaining",
-                      "batches", "longest_batch_seconds"])
+    emit_table(rows, ["rule", "severity", "automatic", "found", "fixed", "queued_for_review", "fixed_and_queued",
+                      "remaining", "batches", "longest_batch_seconds"])
     total = sum(r.found for r in result)
     if dry_run:
         click.echo(f"\ndry run: {total} offender(s) found; "
                    f"{sum(r.found for r in result if r.automatic)} would get an automatic repair")
     else:
-        click.echo(f"\n{sum(r.fixed for r in result)} of {total} fixed, "
-                   f"{sum(r.queued_for_review for r in result)} queued for manual review, "
-                   f"{sum(r.remaining for r in result)} remaining")
+        both = sum(r.fixed_and_queued for r in result)
+        click.echo(f"\n{sum(r.fixed for r in result)} of {total} repaired ({both} of them also queued for a "
+                   f"person to confirm), {sum(r.remaining for r in result)} remaining "
+                   f"({sum(r.queued_for_review for r in result) - both} of them queued for a person to decide)")
 
 
 @cli.command()
@@ -679,8 +674,9 @@ def reconcile(ctx: Context, rule_names: tuple[str, ...], dry_run: bool, batch_si
 @pass_ctx
 def report(ctx: Context, fmt: str, day: str | None, output: str | None, catalog_dir: str | None,
            domain_schema: str) -> None:
-    """Daily report: totals, breakdown by type, top issues, week-over-week trend, auto-correction rate;
-    with --format html also 4-week charts of alerts and consistency, top offenders, review queue age."""
+    """Daily report: the period (alerts detected and resolved, week-over-week trend, auto-correction
+    rate, outcome/flag agreement) and what is open now (violations, rows without one, alerts, review
+    queue); with --format html also 4-week charts, top offenders, review queue age."""
     from .reporting import format_report, report as report_fn, write_atomically
     with ctx.connect() as conn:
         data = report_fn(conn, day=day, catalog_dir=catalog_dir, domain_schema=domain_schema)
@@ -699,8 +695,9 @@ def report(ctx: Context, fmt: str, day: str | None, output: str | None, catalog_
 @catalog_options
 @pass_ctx
 def metrics(ctx: Context, output: str | None, serve: str | None, catalog_dir: str | None, domain_schema: str) -> None:
-    """Prometheus metrics: violations, alerts, consistency rate, review queue, breakers, dbguard_up,
-    last successful check time, check duration. Stdout, a file (-o) or HTTP (--serve)."""
+    """Prometheus metrics: violations, rows without a violation, alerts, outcome/flag agreement, review
+    queue, breakers, dbguard_up, last successful check time, check duration. Stdout, a file (-o) or
+    HTTP (--serve)."""
     from . import reporting
     if output and serve:
         raise click.UsageError("use either --output or --serve")
@@ -741,7 +738,7 @@ def watch(ctx: Context, count: int | None, timeout: float | None, fail_on: str, 
     failing = []
 
     def show(alert: dict) -> None:
-        click.echo(json.dumps(alert, default=str) if as_json else safe(format_alert(alert)))
+        click.echo(to_json(alert, indent=None) if as_json else safe(format_alert(alert)))
         sys.stdout.flush()
         if at_or_above(alert.get("severity"), fail_on):
             failing.append(alert)
@@ -776,8 +773,7 @@ def alerts(click_ctx: click.Context, open_only: bool, types: tuple[str, ...], se
     with click_ctx.find_object(Context).connect() as conn:
         rows = alerts_fn(conn, open_only=open_only, types=list(types), severity=severity, since=window, limit=limit)
     if as_json:
-        emit_json({"alerts": [{**r, "detected_at": r["detected_at"].isoformat(),
-                               "resolved_at": r["resolved_at"] and r["resolved_at"].isoformat()} for r in rows]})
+        emit_json({"alerts": rows})
         return
     # emit_table escapes every cell for the terminal (safe).
     emit_table([{**r, "description": (r["description"] or "")[:100], "entity": f"{r['entity_type']} {r['entity_id']}",

@@ -59,7 +59,7 @@ whose severity dbguard does not know counts as at or above any threshold.
 
 Every command but `migrate`, `rollback`, `status`, `render`, `demo` and `embedded` first checks
 that dbguard is installed in the database and otherwise stops with `dbguard is not installed in
-database X: run `dbguard migrate`` (exit 2); `watch` does not start listening on such a database.
+this database; run dbguard migrate first` (exit 2); `watch` does not start listening on such a database.
 `status` works on any database (everything pending; `status --check` exits 1).
 
 ## Output

@@ -96,6 +96,9 @@ def connection(dsn: str, **kwargs) -> Iterator[psycopg.Connection]:
         conn.close()
 
 
+NOT_INSTALLED = "dbguard is not installed in this database; run dbguard migrate first"
+
+
 class NotInstalled(DbguardError):
     """The database has no dbguard schema (never migrated, or rolled back)."""
 
@@ -110,9 +113,11 @@ def is_installed(conn: psycopg.Connection) -> bool:
 
 
 def require_installed(conn: psycopg.Connection) -> None:
-    """``NotInstalled`` unless dbguard's schema is in the database."""
+    """``NotInstalled`` (``NOT_INSTALLED``) unless dbguard's schema is in the database.
+    Every command and library function that needs dbguard asks this one question."""
+    idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     installed = is_installed(conn)
-    if not conn.autocommit:
-        conn.rollback()  # leave no transaction open behind the caller's back
+    if idle and not conn.autocommit:
+        conn.rollback()  # end the transaction this check opened; a caller's own one stays
     if not installed:
-        raise NotInstalled(f"dbguard is not installed in database {conn.info.dbname}: run `dbguard migrate`")
+        raise NotInstalled(NOT_INSTALLED)

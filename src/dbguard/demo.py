@@ -15,10 +15,11 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from .backfill import KINDS, backfill
 from .connection import connect
-from .detection import check, reconcile
+from .detection import check, outcome, reconcile
 from .migrator import migrate
 from .reporting import format_report, report
 from .sample_data import load_sample_data
+from .tables import format_table
 
 DEMO_DATABASE = "dbguard_demo"
 DOMAIN_TABLES = ("calls", "appointments", "customers", "leads", "staff")
@@ -46,6 +47,10 @@ def _desync(conn: psycopg.Connection) -> tuple[int, int]:
         "WHERE c.booking_confirmed").fetchone()
 
 
+def _indent(text: str) -> str:
+    return "\n".join("   " + line for line in text.splitlines())
+
+
 def demo(dsn: str, *, database: str = DEMO_DATABASE, echo: Callable[[str], None] = print) -> dict:
     """Migrate a fresh demo database, load sample data with known inconsistencies,
     then check -> backfill -> reconcile -> check -> report, echoing each step."""
@@ -65,9 +70,8 @@ def demo(dsn: str, *, database: str = DEMO_DATABASE, echo: Callable[[str], None]
         echo("== 3. check: what is wrong")
         before = check(conn, record=True, limit=0)
         before_counts = {r.rule: r.count for r in before.rules}
-        for r in before.rules:
-            if r.count:
-                echo(f"   {r.rule:34} {r.severity:8} {r.count:3}")
+        echo(_indent(format_table(["rule", "severity", "violations"],
+                                  [[r.rule, r.severity, r.count] for r in before.rules if r.count])))
 
         echo("== 4. backfill: recreate what the legacy code lost")
         backfills = {}
@@ -79,23 +83,21 @@ def demo(dsn: str, *, database: str = DEMO_DATABASE, echo: Callable[[str], None]
 
         echo("== 5. reconcile: repair the rest in short batches, queue what needs a person")
         fixes = reconcile(conn)
-        for f in fixes:
-            if f.found:
-                echo(f"   {f.rule:34} found {f.found:3}, fixed {f.fixed:3}, for review {f.queued_for_review:3}")
+        echo(_indent(format_table(["rule", "what happened to each row found"],
+                                  [[f.rule, outcome(f)] for f in fixes if f.found])))
 
         echo("== 6. check again")
         after = check(conn, record=True, limit=0)
         after_counts = {r.rule: r.count for r in after.rules}
-        echo(f"   {'rule':34} {'before':>6} {'after':>6}")
-        for rule in before_counts:
-            if before_counts[rule] or after_counts.get(rule):
-                echo(f"   {rule:34} {before_counts[rule]:6} {after_counts.get(rule, 0):6}")
+        echo(_indent(format_table(["rule", "before", "after"],
+                                  [[rule, n, after_counts.get(rule, 0)] for rule, n in before_counts.items()
+                                   if n or after_counts.get(rule)])))
         confirmed_after, missing_after = _desync(conn)
         echo(f"   confirmed calls without an appointment: {missing} -> {missing_after}")
         counts_after = _counts(conn)
         reviews = conn.execute("SELECT count(*) FROM dbguard.manual_review_queue WHERE status = 'pending'"
                                ).fetchone()[0]
-        echo(f"   {reviews} case(s) wait in the manual review queue (dbguard review)")
+        echo(f"   {reviews} review entries wait in the manual review queue (dbguard review)")
 
         echo("== 7. report")
         daily = report(conn)
@@ -107,8 +109,8 @@ def demo(dsn: str, *, database: str = DEMO_DATABASE, echo: Callable[[str], None]
         "violations_before": before_counts,
         "violations_after": after_counts,
         "confirmed_without_appointment": {"before": missing, "after": missing_after},
-        "backfills": {k: vars(v) for k, v in backfills.items()},
-        "reconcile": [vars(f) for f in fixes],
+        "backfills": {k: v.as_dict() for k, v in backfills.items()},
+        "reconcile": [{**f.as_dict(), "outcome": outcome(f)} for f in fixes],
         "rows_before": counts_before,
         "rows_after": counts_after,
         "pending_reviews": reviews,

@@ -101,6 +101,9 @@ class RuleCheck:
     new_alerts: int = 0
     resolved_alerts: int = 0
 
+    def as_dict(self) -> dict:
+        return asdict(self)
+
 
 @dataclass
 class CheckResult:
@@ -120,7 +123,7 @@ class CheckResult:
 
     def as_dict(self) -> dict:
         return {"since": self.since, "total": self.total, "critical": self.critical,
-                "rules": [asdict(r) for r in self.rules], "violations": self.violations,
+                "rules": [r.as_dict() for r in self.rules], "violations": self.violations,
                 "resolved_corrected": self.resolved_corrected}
 
 
@@ -193,17 +196,82 @@ def check(conn: psycopg.Connection, *, since: str | timedelta | None = None, rul
 
 
 @dataclass
+class EntityCount:
+    """Rows of one table the detection rules check, and how many of them break at least one rule."""
+    entity: str
+    checked: int
+    with_violations: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def scan(conn: psycopg.Connection, *, catalog_dir=None,
+         domain_schema: str = "public") -> tuple[list[RuleCheck], list[EntityCount]]:
+    """Every catalog rule run without recording anything: each rule's offenders (counted
+    as ``check`` counts them), and per table named as a rule's entity its rows and the
+    distinct rows that break at least one rule (a row breaking two rules counts once).
+    Only the rules that found offenders run a second time, for the distinct rows, so a
+    clean database costs one pass. Tables missing from ``domain_schema`` have no
+    EntityCount."""
+    catalog = load_catalog(catalog_dir)
+    found = [RuleCheck(r.name, r.severity, r.entity, _count(conn, r, domain_schema)) for r in catalog]
+    offending: dict[str, list[Rule]] = {}
+    for rule, result in zip(catalog, found):
+        offending.setdefault(rule.entity, [])
+        if result.count:
+            offending[rule.entity].append(rule)
+    entities = []
+    for entity, rules in sorted(offending.items()):
+        table = sql.Identifier(domain_schema, entity).as_string(conn)
+        if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None:
+            continue
+        ids = "\nUNION ALL\n".join(_offenders(r, domain_schema, "true", "v.entity_id") for r in rules)
+        distinct = f"(SELECT count(DISTINCT o.entity_id) FROM ({ids}) o)" if rules else "0"
+        with conn.transaction():
+            checked, broken = _run_rule(
+                conn, rules[0] if rules else catalog[0],
+                f"SELECT (SELECT count(*) FROM {table.replace('%', '%%')}), {distinct}", {})[0]
+        entities.append(EntityCount(entity, checked, broken))
+    return found, entities
+
+
+@dataclass
 class RuleReconcile:
+    """What reconcile did for one rule, counted in offending rows (entities): each row
+    found is either ``fixed`` or ``remaining``; ``queued_for_review`` rows have a pending
+    review entry (however many), ``fixed_and_queued`` of them were also repaired."""
     rule: str
     severity: str
     automatic: bool
+    entity: str = ""
     found: int = 0
     fixed: int = 0
     queued_for_review: int = 0
+    fixed_and_queued: int = 0
     remaining: int = 0
     batches: int = 0
     longest_batch_seconds: float = 0.0
     seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def outcome(stats: RuleReconcile) -> str:
+    """What happened to each row a rule found, in words whose counts add up to ``found``:
+    '3 calls: 3 repaired and queued for a person to confirm'."""
+    entity = stats.entity or "rows"
+    if stats.found == 1:
+        entity = entity.removesuffix("s")
+    if not stats.found:
+        return f"no {entity}"
+    queued_only = stats.queued_for_review - stats.fixed_and_queued
+    parts = [(stats.fixed - stats.fixed_and_queued, "repaired"),
+             (stats.fixed_and_queued, "repaired and queued for a person to confirm"),
+             (queued_only, "queued for a person to decide (not repaired)"),
+             (stats.remaining - queued_only, "left unchanged (no automatic repair)")]
+    return f"{stats.found} {entity}: " + ", ".join(f"{n} {what}" for n, what in parts if n)
 
 
 def _count(conn: psycopg.Connection, rule: Rule, domain_schema: str) -> int:
@@ -224,15 +292,16 @@ def _batch(conn: psycopg.Connection, rule: Rule, domain_schema: str, after: int,
             {"after": after, "n": batch_size})]
         if not ids:
             return None
+        entries: list[int] = []  # review entries this batch created or found pending
         for statement in split(repair) if repair else []:
             cur = conn.execute(statement, {"ids": ids})
             if cur.description is not None:  # a SELECT dbguard.enqueue_review(...) row per queued call
-                stats.queued_for_review += cur.rowcount
+                entries += [r[0] for r in cur.fetchall() if isinstance(r[0], int)]
         left = [r[0] for r in conn.execute(
             _offenders(rule, domain_schema, "v.entity_id = ANY(%(ids)s)", "v.entity_id"), {"ids": ids})]
         fixed = sorted(set(ids) - set(left))
         if rule.review and left:
-            stats.queued_for_review += conn.execute(
+            entries += [r[0] for r in conn.execute(
                 f"""SELECT dbguard.enqueue_review(o.call_id, %(reason)s,
                            jsonb_build_object('rule', o.rule, 'entity_type', o.entity_type,
                                               'entity_id', o.entity_id, 'details', o.details))
@@ -242,7 +311,19 @@ def _batch(conn: psycopg.Connection, rule: Rule, domain_schema: str, after: int,
                                         WHERE q.status = 'pending' AND q.reason = %(reason)s AND q.call_id IS NULL
                                           AND q.context->>'entity_type' = o.entity_type
                                           AND q.context->>'entity_id' = o.entity_id::text)""",
-                {"ids": left, "reason": rule.review}).rowcount
+                {"ids": left, "reason": rule.review}) if isinstance(r[0], int)]
+        # Rows, not entries: one row can get two entries (a repair's and the rule's
+        # review reason), and a repaired row can be queued for a person to confirm.
+        # A row whose entry an earlier run queued waits for a person too.
+        queued = {r[0] for r in conn.execute(
+            """SELECT coalesce(q.context->>'entity_id', q.call_id::text) FROM dbguard.manual_review_queue q
+                WHERE q.id = ANY(%(entries)s)
+                   OR (q.status = 'pending' AND q.reason = %(reason)s AND q.context->>'rule' = %(rule)s
+                       AND q.context->>'entity_id' = ANY(%(left)s))""",
+            {"entries": entries, "reason": rule.review, "rule": rule.name, "left": [str(i) for i in left]})
+                  } & {str(i) for i in ids} if entries or (rule.review and left) else set()
+        stats.queued_for_review += len(queued)
+        stats.fixed_and_queued += len(queued & {str(i) for i in fixed})
         if fixed:
             conn.execute(
                 """UPDATE dbguard.data_consistency_alerts
@@ -277,7 +358,7 @@ def reconcile(conn: psycopg.Connection, *, rules: list[str] | None = None, dry_r
 def _reconcile(conn, selected, dry_run, batch_size, progress, on_rule, domain_schema) -> list[RuleReconcile]:
     out = []
     for rule in selected:
-        stats = RuleReconcile(rule.name, rule.severity, rule.automatic)
+        stats = RuleReconcile(rule.name, rule.severity, rule.automatic, rule.entity)
         stats.found = _count(conn, rule, domain_schema)
         out.append(stats)
         if on_rule:

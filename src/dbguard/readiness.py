@@ -30,6 +30,7 @@ from datetime import datetime
 
 import psycopg
 
+from .connection import require_installed
 from .errors import DbguardError
 
 # An alert-mode alert of one rule in the window: raised by its trigger, not auto-corrected.
@@ -96,8 +97,7 @@ def readiness(conn: psycopg.Connection, *, days: int = DEFAULT_DAYS, rules: list
     of alert mode, and whether promoting it is safe."""
     if days < 1:
         raise DbguardError(f"--days must be at least 1, not {days}")
-    if conn.execute("SELECT to_regclass('dbguard.rule_status')").fetchone()[0] is None:
-        raise DbguardError("dbguard is not installed in this database; run dbguard migrate first")
+    require_installed(conn)
     installed = [r[0] for r in conn.execute("SELECT rule FROM dbguard.rule_status ORDER BY rule")]
     unknown = sorted(set(rules or []) - set(installed))
     if unknown:

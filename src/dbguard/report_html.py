@@ -12,7 +12,7 @@ from html import escape
 COLORS = {"critical": "#c0392b", "warning": "#e08e0b", "info": "#4c78a8"}
 SEVERITIES = ("critical", "warning", "info")
 ACCENT = "#2f6f8f"
-THRESHOLD_PCT = 95  # the DbguardConsistencyRateLow alert in monitoring/prometheus-rules.yml
+THRESHOLD_PCT = 95  # the DbguardOutcomeFlagAgreementLow alert in monitoring/prometheus-rules.yml
 SECTIONS = ("summary", "alert-trend", "consistency-trend", "by-rule", "by-type", "top-offenders", "review-queue")
 
 CSS = """
@@ -26,7 +26,7 @@ header p { margin: 0; color: #52606d; }
 section { background: #fff; border: 1px solid #dde3e9; border-radius: 8px; padding: 16px 20px; margin-top: 16px; }
 section h2 { margin: 0 0 4px; font-size: 16px; }
 section p.note { margin: 0 0 10px; color: #52606d; font-size: 13px; }
-.tiles { display: grid; grid-template-columns: repeat(5, 1fr); gap: 12px; }
+.tiles { display: grid; grid-template-columns: repeat(3, 1fr); gap: 12px; }
 .tile { border: 1px solid #dde3e9; border-radius: 6px; padding: 10px 12px; border-top: 4px solid #9aa5b1; }
 .tile.bad { border-top-color: #c0392b; } .tile.warn { border-top-color: #e08e0b; } .tile.good { border-top-color: #2e8540; }
 .tile .label { color: #52606d; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
@@ -120,10 +120,10 @@ def stacked_bars(days: list[dict], width: int = 960, height: int = 240) -> str:
 
 
 def line_chart(days: list[dict], width: int = 960, height: int = 220) -> str:
-    """Consistency rate per day (%), with gaps on days without calls and the alert threshold."""
+    """Outcome/flag agreement per day (%), with gaps on days without calls and the alert threshold."""
     left, right, top, bottom = 44, 10, 12, 26
     plot_w, plot_h = width - left - right, height - top - bottom
-    values = [d["consistency_rate_pct"] for d in days]
+    values = [d["outcome_flag_consistency_pct"] for d in days]
     known = [v for v in values if v is not None]
     low = min([THRESHOLD_PCT, *known])
     ymin = max(0, math.floor((low - 5) / 10) * 10)
@@ -161,7 +161,7 @@ def line_chart(days: list[dict], width: int = 960, height: int = 220) -> str:
     if not known:
         body.append(f'<text class="empty" x="{left + plot_w / 2:.1f}" y="{top + plot_h / 2:.1f}" '
                     f'text-anchor="middle">No calls in these {len(days)} days</text>')
-    return _svg(width, height, "Consistency rate per day", body)
+    return _svg(width, height, "Outcome/flag agreement per day", body)
 
 
 def horizontal_bars(items: list[tuple[str, float, str]], width: int = 470, empty: str = "Nothing to show") -> str:
@@ -217,26 +217,35 @@ def _section(ident: str, title: str, note: str, content: str) -> str:
 
 def render_html(data: dict, *, version: str = "") -> str:
     """The report of ``reporting.report`` as a self-contained HTML page."""
-    v, a, c, q = data["violations"], data["alerts"], data["calls"], data["review_queue"]
+    v, e, o = data["violations"], data["entities"], data["open_alerts"]
+    a, c, q = data["alerts"], data["calls"], data["review_queue"]
     trend = data["trend"]
     start, end = data["period"]["start"][:16].replace("T", " "), data["period"]["end"][:16].replace("T", " ")
+    as_of = data["as_of"][:16].replace("T", " ")
     oldest = next((b["age"] for b in reversed(q["open_by_age"]) if b["open"]), None)
-    rate = c["consistency_rate_pct"]
+    rate = c["outcome_flag_consistency_pct"]
+    healthy = e["without_violation_pct"]
     wow = a["week_over_week_pct"]
     arrow = {"up": "&#9650;", "down": "&#9660;", "flat": "&#9654;", "new": "&#9733;"}[a["trend"]]
 
     tiles = "".join([
-        _tile("Open violations", _num(v["total"]), f"{_num(v['critical'])} critical",
+        _tile("Open violations (now)", _num(v["total"]), f"{_num(v['critical'])} critical",
               "bad" if v["critical"] else "warn" if v["total"] else "good"),
+        _tile("Rows without a violation (now)", _num(healthy, " %"),
+              f"{_num(e['checked'] - e['with_violations'])} of {_num(e['checked'])} rows checked",
+              "" if healthy is None else "good" if e["with_violations"] == 0 else "warn"),
+        _tile("Open alerts (now)", _num(o["total"]), f"{_num(o['critical'])} critical",
+              "bad" if o["critical"] else "warn" if o["total"] else "good"),
         _tile("Alerts in period", _num(a["total"]),
               f"{arrow} {a['trend']}" + (f" {wow:+.1f} % vs. week before" if wow is not None else
-                                         f", week before: {a['week_before']}"),
+                                         f", week before: {a['week_before']}")
+              + f"; {_num(a['auto_correction_rate_pct'], ' %') if a['total'] else 'n/a'} auto-corrected, "
+              f"{_num(a['resolved'])} resolved",
               "warn" if a["trend"] in ("up", "new") else "good"),
-        _tile("Auto-corrected", _num(a["auto_correction_rate_pct"], " %") if a["total"] else "n/a",
-              f"{_num(a['auto_corrected'])} of {_num(a['total'])} alerts", ""),
-        _tile("Consistency rate", _num(rate, " %"), f"{_num(c['consistent'])} of {_num(c['total'])} calls agree",
+        _tile("Outcome/flag agreement (period)", _num(rate, " %"),
+              f"one rule (outcome_flag_sync): {_num(c['consistent'])} of {_num(c['total'])} calls agree",
               "" if rate is None else "bad" if rate < THRESHOLD_PCT else "good"),
-        _tile("Manual review", _num(q["pending"]), f"pending; oldest open: {_e(oldest or 'none')}",
+        _tile("Manual review (now)", _num(q["pending"]), f"pending; oldest open: {_e(oldest or 'none')}",
               "warn" if q["pending"] else "good"),
     ])
 
@@ -254,7 +263,7 @@ def render_html(data: dict, *, version: str = "") -> str:
     by_type = '<div class="two">' + horizontal_bars(
         [(t["alert_type"], t["count"], COLORS.get(t["severity"], "#7b8794")) for t in types],
         empty="No alerts in the period") + _table(
-        ["alert type", "severity", "alerts", "auto-corrected", "still open"],
+        ["alert type", "severity", "alerts", "auto-corrected", "open now"],
         [[_e(t["alert_type"]), _sev(t["severity"]), t["count"], t["auto_corrected"], t["open"]] for t in types],
         {2, 3, 4}, empty="No alerts in the period.") + "</div>"
 
@@ -278,16 +287,17 @@ def render_html(data: dict, *, version: str = "") -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>dbguard daily report {_e(start)} – {_e(end)} UTC</title><style>{CSS}</style></head><body><main>",
-        f"<header><h1>dbguard daily report</h1><p>{_e(start)} – {_e(end)} UTC · generated {generated}</p></header>",
+        f"<header><h1>dbguard daily report</h1><p>period {_e(start)} – {_e(end)} UTC · figures marked "
+        f"(now) as of {_e(as_of)} UTC · generated {generated}</p></header>",
         _section("summary", "Summary", "", f'<div class="tiles">{tiles}</div>'),
         _section("alert-trend", f"Alerts per day, last {trend['days']} days",
                  "Alerts recorded by the rules at write time and by scans, by severity (UTC days).",
                  stacked_bars(trend["alerts_per_day"]) + _legend()),
-        _section("consistency-trend", f"Consistency rate per day, last {trend['days']} days",
+        _section("consistency-trend", f"Outcome/flag agreement per day, last {trend['days']} days",
                  "Share of each day's calls whose session_outcome and appointment_made agree "
                  "(one rule: outcome_flag_sync). Gaps: days without calls.",
-                 line_chart(trend["consistency_per_day"])),
-        _section("by-rule", "Open violations by rule and severity",
+                 line_chart(trend["outcome_flag_consistency_per_day"])),
+        _section("by-rule", "Open violations by rule and severity (now)",
                  "Rows that break a detection rule now (<code>dbguard check</code>); <code>dbguard reconcile</code> repairs "
                  "the automatic ones.", by_rule),
         _section("by-type", "Alerts of the period by type", "", by_type),

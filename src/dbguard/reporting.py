@@ -4,20 +4,21 @@ or served over HTTP)."""
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import tempfile
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime, time as dtime, timedelta, timezone
 from typing import Callable, Iterator
 
 import psycopg
 
 from .catalog import quote_schema
-from .detection import check
+from .detection import scan
 from .errors import DbguardError
+from .jsonout import to_json
+from .tables import format_table
 
 TOP_ISSUES = 5
 
@@ -39,57 +40,119 @@ def _pct(part: float, whole: float) -> float | None:
     return round(100.0 * part / whole, 2) if whole else None
 
 
+SEVERITY_ORDER = ("critical", "warning", "info")
+
+
+@contextmanager
+def one_moment(conn: psycopg.Connection) -> Iterator[None]:
+    """Every read inside sees the same snapshot of the database (one REPEATABLE READ,
+    READ ONLY transaction), so that figures read one after the other agree. Inside a
+    transaction the caller already has open, the reads run in that one instead."""
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        yield
+        return
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def _by_severity(pairs) -> dict[str, int]:
+    counts = {s: 0 for s in SEVERITY_ORDER}
+    for severity, n in pairs:
+        counts[severity] = counts.get(severity, 0) + n
+    return counts
+
+
+def open_now(conn: psycopg.Connection, *, catalog_dir=None, domain_schema: str = "public") -> dict:
+    """What is open at this moment, read in one snapshot: the violations the detection
+    rules find (by rule and severity), the rows of each checked table with and without
+    a violation, and the unresolved alerts (by type and severity). ``as_of`` is the
+    snapshot's time. The totals are sums of the rows they head, so a report cannot
+    print a total that its own table contradicts."""
+    with one_moment(conn):
+        as_of = conn.execute("SELECT now()").fetchone()[0].astimezone(timezone.utc)
+        found, entities = scan(conn, catalog_dir=catalog_dir, domain_schema=domain_schema)
+        alerts = conn.execute(
+            """SELECT alert_type, severity, count(*) FROM dbguard.data_consistency_alerts
+                WHERE resolved_at IS NULL GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2""").fetchall()
+    by_rule = [{"rule": r.rule, "severity": r.severity, "entity": r.entity, "count": r.count} for r in found]
+    violations = _by_severity((r["severity"], r["count"]) for r in by_rule)
+    alert_counts = _by_severity((s, n) for _t, s, n in alerts)
+    checked = sum(e.checked for e in entities)
+    broken = sum(e.with_violations for e in entities)
+    return {
+        "as_of": as_of.isoformat(),
+        "violations": {"total": sum(violations.values()), "critical": violations["critical"],
+                       "by_severity": violations, "by_rule": by_rule},
+        "entities": {"checked": checked, "with_violations": broken,
+                     "without_violation_pct": _pct(checked - broken, checked),
+                     "by_entity": [e.as_dict() for e in entities]},
+        "open_alerts": {"total": sum(alert_counts.values()), "critical": alert_counts["critical"],
+                        "by_severity": alert_counts,
+                        "by_type": [{"alert_type": t, "severity": s, "open": n} for t, s, n in alerts]},
+    }
+
+
 def report(conn: psycopg.Connection, *, day: date | str | None = None, catalog_dir=None,
            domain_schema: str = "public", trend_days: int = 28) -> dict:
-    """The daily report: open violations now (totals, by rule, top issues),
-    alerts of the period (by type, auto-correction rate, week-over-week trend),
-    consistency rate of the period's calls, the review queue; and for the charts
-    of the HTML report, the ``trend_days`` days up to the period's end (alerts
-    and consistency per day), open review entries by age, top offending companies.
+    """The daily report, read in one snapshot of the database.
 
-    The period is the UTC day ``day``, or the last 24 hours when not given."""
+    Of the period (the UTC day ``day``, or the last 24 hours when not given):
+    alerts detected (by type, auto-correction rate, week-over-week trend), alerts
+    resolved, the outcome/flag agreement of the period's calls; and for the charts
+    of the HTML report, the ``trend_days`` days up to the period's end.
+
+    As of now (``as_of``, whatever the period): open violations (totals, by rule,
+    top issues), the share of checked rows without an open violation, open alerts,
+    the review queue and the companies with the most open violations."""
     start, end = _period(day)
-    found = check(conn, record=False, limit=0, catalog_dir=catalog_dir, domain_schema=domain_schema)
-    by_rule = [{"rule": r.rule, "severity": r.severity, "entity": r.entity, "count": r.count} for r in found.rules]
-    severity_rank = {"critical": 0, "warning": 1, "info": 2}
-    top = sorted((r for r in by_rule if r["count"]),
-                 key=lambda r: (severity_rank.get(r["severity"], 3), -r["count"], r["rule"]))[:TOP_ISSUES]
-
     window = {"start": start, "end": end, "wstart": start - timedelta(days=7), "wend": end - timedelta(days=7)}
-    by_type = [
-        {"alert_type": t, "severity": s, "count": n, "auto_corrected": ac, "open": op}
-        for t, s, n, ac, op in conn.execute(
-            """SELECT alert_type, max(severity), count(*), count(*) FILTER (WHERE auto_corrected),
-                      count(*) FILTER (WHERE resolved_at IS NULL)
-                 FROM dbguard.data_consistency_alerts
-                WHERE detected_at >= %(start)s AND detected_at < %(end)s
-                GROUP BY alert_type ORDER BY count(*) DESC, alert_type""", window)]
+    with one_moment(conn):
+        now = open_now(conn, catalog_dir=catalog_dir, domain_schema=domain_schema)
+        by_type = [
+            {"alert_type": t, "severity": s, "count": n, "auto_corrected": ac, "open": op}
+            for t, s, n, ac, op in conn.execute(
+                """SELECT alert_type, max(severity), count(*), count(*) FILTER (WHERE auto_corrected),
+                          count(*) FILTER (WHERE resolved_at IS NULL)
+                     FROM dbguard.data_consistency_alerts
+                    WHERE detected_at >= %(start)s AND detected_at < %(end)s
+                    GROUP BY alert_type ORDER BY count(*) DESC, alert_type""", window)]
+        week_before = conn.execute(
+            """SELECT count(*) FROM dbguard.data_consistency_alerts
+                WHERE detected_at >= %(wstart)s AND detected_at < %(wend)s""", window).fetchone()[0]
+        resolved = dict(conn.execute(
+            """SELECT resolved_by, count(*) FROM dbguard.data_consistency_alerts
+                WHERE resolved_at >= %(start)s AND resolved_at < %(end)s GROUP BY 1 ORDER BY 1""", window).fetchall())
+        calls, consistent = conn.execute(
+            f"""SELECT count(*), count(*) FILTER (WHERE (session_outcome IS NOT DISTINCT FROM 'appointment_booked')
+                                                         = appointment_made)
+                  FROM {_calls(domain_schema)} WHERE created_at >= %(start)s AND created_at < %(end)s""",
+            window).fetchone()
+        pending = dict(conn.execute(
+            "SELECT reason, count(*) FROM dbguard.manual_review_queue WHERE status = 'pending' GROUP BY reason"
+        ).fetchall())
+        history = _history(conn, end, trend_days, domain_schema)
+    severity_rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+    top = sorted((r for r in now["violations"]["by_rule"] if r["count"]),
+                 key=lambda r: (severity_rank.get(r["severity"], 3), -r["count"], r["rule"]))[:TOP_ISSUES]
     total = sum(t["count"] for t in by_type)
     auto = sum(t["auto_corrected"] for t in by_type)
-    week_before = conn.execute(
-        "SELECT count(*) FROM dbguard.data_consistency_alerts WHERE detected_at >= %(wstart)s AND detected_at < %(wend)s",
-        window).fetchone()[0]
-    calls, consistent = conn.execute(
-        f"""SELECT count(*), count(*) FILTER (WHERE (session_outcome IS NOT DISTINCT FROM 'appointment_booked')
-                                                     = appointment_made)
-              FROM {_calls(domain_schema)} WHERE created_at >= %(start)s AND created_at < %(end)s""",
-        window).fetchone()
-    pending = dict(conn.execute(
-        "SELECT reason, count(*) FROM dbguard.manual_review_queue WHERE status = 'pending' GROUP BY reason").fetchall())
-    history = _history(conn, end, trend_days, domain_schema)
-    _end_read(conn)
-    change = _pct(total - week_before, week_before)
     return {
-        "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "violations": {"total": found.total, "critical": found.critical, "by_rule": by_rule},
+        "period": {"start": start.isoformat(), "end": end.isoformat(),
+                   "day": None if day is None else start.date().isoformat()},
+        "as_of": now["as_of"],
+        "violations": now["violations"],
+        "entities": now["entities"],
+        "open_alerts": now["open_alerts"],
         "top_issues": top,
         "alerts": {
             "total": total, "auto_corrected": auto, "auto_correction_rate_pct": _pct(auto, total),
-            "by_type": by_type, "week_before": week_before, "week_over_week_pct": change,
+            "by_type": by_type, "week_before": week_before, "week_over_week_pct": _pct(total - week_before, week_before),
             "trend": "new" if week_before == 0 and total else
                      "up" if total > week_before else "down" if total < week_before else "flat",
+            "resolved": sum(resolved.values()), "resolved_by": resolved,
         },
-        "calls": {"total": calls, "consistent": consistent, "consistency_rate_pct": _pct(consistent, calls)},
+        "calls": {"total": calls, "consistent": consistent, "outcome_flag_consistency_pct": _pct(consistent, calls)},
         "review_queue": {"pending": sum(pending.values()), "by_reason": pending,
                          "open_by_age": history.pop("review_ages")},
         **history,
@@ -117,7 +180,7 @@ def _history(conn: psycopg.Connection, end: datetime, days: int, domain_schema: 
     for day, severity, n in alerts:
         per_day.setdefault(day.isoformat(), {"day": day.isoformat()})[severity] = n
     consistency = [
-        {"day": d.isoformat(), "calls": n, "consistency_rate_pct": _pct(ok, n)}
+        {"day": d.isoformat(), "calls": n, "outcome_flag_consistency_pct": _pct(ok, n)}
         for d, n, ok in conn.execute(
             f"""SELECT d::date, count(c.id),
                        count(c.id) FILTER (WHERE (c.session_outcome IS NOT DISTINCT FROM 'appointment_booked')
@@ -145,16 +208,11 @@ def _history(conn: psycopg.Connection, end: datetime, days: int, domain_schema: 
                       LEFT JOIN {quote_schema(domain_schema)}.companies co ON co.id = v.company_id
                      GROUP BY v.company_id ORDER BY 3 DESC, 4 DESC, 1 LIMIT %s""", (TOP_ISSUES * 2,))]
     return {
-        "trend": {"days": days, "alerts_per_day": list(per_day.values()), "consistency_per_day": consistency},
+        "trend": {"days": days, "alerts_per_day": list(per_day.values()),
+                  "outcome_flag_consistency_per_day": consistency},
         "top_companies": companies,
         "review_ages": [{"age": label, "open": n} for label, n in buckets.items()],
     }
-
-
-def _end_read(conn: psycopg.Connection) -> None:
-    # Read-only work: do not leave the caller's connection idle in a transaction.
-    if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
-        conn.rollback()
 
 
 def _calls(domain_schema: str) -> str:
@@ -165,10 +223,19 @@ def _fmt(value) -> str:
     return "n/a" if value is None else f"{value}"
 
 
+def _utc(iso: str) -> str:
+    """'2026-01-10T00:00:00+00:00' -> '2026-01-10 00:00' (the report's times are UTC)."""
+    return iso[:16].replace("T", " ")
+
+
+def _severities(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts.get(s, 0)} {s}" for s in SEVERITY_ORDER)
+
+
 def format_report(data: dict, fmt: str = "text") -> str:
     """The report as 'text', 'markdown', 'json' or 'html' (one self-contained page with charts)."""
     if fmt == "json":
-        return json.dumps(data, indent=2, default=str)
+        return to_json(data)
     if fmt == "html":
         from importlib.metadata import PackageNotFoundError, version
 
@@ -179,43 +246,52 @@ def format_report(data: dict, fmt: str = "text") -> str:
             release = ""
         return render_html(data, version=release)
     md = fmt == "markdown"
-    v, a, c, q = data["violations"], data["alerts"], data["calls"], data["review_queue"]
-    lines = [("# " if md else "") + f"dbguard daily report {data['period']['start'][:16]} – {data['period']['end'][:16]} UTC", ""]
+    period, v, e, o = data["period"], data["violations"], data["entities"], data["open_alerts"]
+    a, c, q = data["alerts"], data["calls"], data["review_queue"]
+    span = f"{_utc(period['start'])} – {_utc(period['end'])} UTC"
+    title = (f"dbguard report for {period['day']} ({span})" if period.get("day")
+             else f"dbguard daily report, last 24 hours ({span})")
+    lines = [("# " if md else "") + title, ""]
 
-    def section(title: str) -> None:
-        lines.extend([("## " if md else "") + title, "" if md else "-" * len(title)])
+    def section(heading: str) -> None:
+        lines.extend([("## " if md else "") + heading, "" if md else "-" * len(heading)])
 
     def table(header: list[str], rows: list[list]) -> None:
-        if not rows:
-            lines.append("(none)")
-        elif md:
-            lines.append("| " + " | ".join(header) + " |")
-            lines.append("|" + "---|" * len(header))
-            lines.extend("| " + " | ".join(_fmt(x) for x in r) + " |" for r in rows)
-        else:
-            widths = [max(len(h), *(len(_fmt(r[i])) for r in rows)) for i, h in enumerate(header)]
-            lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
-            lines.extend("  ".join(_fmt(x).ljust(w) for x, w in zip(r, widths)).rstrip() for r in rows)
-        lines.append("")
+        lines.extend([format_table(header, rows, markdown=md, missing="n/a"), ""])
 
     bullet = "- " if md else "  "
-    section("Totals")
-    lines += [f"{bullet}open violations: {v['total']} ({v['critical']} critical)",
-              f"{bullet}alerts in period: {a['total']} (week before: {a['week_before']}, "
+    resolved_by = ", ".join(f"{n} by {who}" for who, n in a["resolved_by"].items())
+    section("The period")
+    lines += [f"{bullet}alerts detected: {a['total']} (week before: {a['week_before']}, "
               f"week over week: {_fmt(a['week_over_week_pct'])} %, trend {a['trend']})",
               f"{bullet}auto-correction rate: {_fmt(a['auto_correction_rate_pct'])} % "
               f"({a['auto_corrected']} of {a['total']} alerts)",
-              f"{bullet}calls in period: {c['total']}, outcome/flag consistency {_fmt(c['consistency_rate_pct'])} %",
+              f"{bullet}alerts resolved: {a['resolved']}" + (f" ({resolved_by})" if resolved_by else ""),
+              f"{bullet}calls created: {c['total']}; outcome/flag agreement (one rule, outcome_flag_sync: "
+              f"session_outcome 'appointment_booked' exactly when appointment_made): "
+              f"{_fmt(c['outcome_flag_consistency_pct'])} % ({c['consistent']} of {c['total']})", ""]
+    section("Alerts detected in the period, by type")
+    table(["alert_type", "severity", "alerts", "auto_corrected", "open_now"],
+          [[t["alert_type"], t["severity"], t["count"], t["auto_corrected"], t["open"]] for t in a["by_type"]])
+
+    as_of = f"as of {_utc(data['as_of'])} UTC" + (", not of the period" if period.get("day") else "")
+    section(f"Now ({as_of})")
+    by_entity = ", ".join(f"{x['entity']} {x['checked'] - x['with_violations']} of {x['checked']}"
+                          for x in e["by_entity"])
+    lines += [f"{bullet}open violations: {v['total']} ({_severities(v['by_severity'])})",
+              f"{bullet}rows without an open violation: {_fmt(e['without_violation_pct'])} % "
+              f"({e['checked'] - e['with_violations']} of {e['checked']} rows checked"
+              + (f": {by_entity}" if by_entity else "") + ")",
+              f"{bullet}open alerts: {o['total']} ({_severities(o['by_severity'])})",
               f"{bullet}manual review pending: {q['pending']}", ""]
-    section("Top issues")
+    section("Top issues (now)")
     table(["rule", "severity", "entity", "open"], [[t["rule"], t["severity"], t["entity"], t["count"]]
                                                    for t in data["top_issues"]])
-    section("Open violations by rule")
+    section("Open violations by rule (now)")
     table(["rule", "severity", "entity", "open"], [[r["rule"], r["severity"], r["entity"], r["count"]]
                                                    for r in v["by_rule"]])
-    section("Alerts by type")
-    table(["alert_type", "severity", "alerts", "auto_corrected", "still_open"],
-          [[t["alert_type"], t["severity"], t["count"], t["auto_corrected"], t["open"]] for t in a["by_type"]])
+    section("Open alerts by type (now)")
+    table(["alert_type", "severity", "open"], [[t["alert_type"], t["severity"], t["open"]] for t in o["by_type"]])
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -238,22 +314,50 @@ LAST_SUCCESS = "dbguard_last_successful_check_timestamp_seconds"
 
 
 def _database_families(conn: psycopg.Connection, *, catalog_dir, domain_schema: str) -> tuple[list, float]:
-    """The families read from the database, and the seconds the catalog check took."""
+    """The families read from the database (in one snapshot), and the seconds the
+    catalog check took."""
     from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-    started = time.monotonic()
-    found = check(conn, record=False, limit=0, catalog_dir=catalog_dir, domain_schema=domain_schema)
-    check_seconds = time.monotonic() - started
+    with one_moment(conn):
+        started = time.monotonic()
+        found, entities = scan(conn, catalog_dir=catalog_dir, domain_schema=domain_schema)
+        check_seconds = time.monotonic() - started
+        alerts = conn.execute(
+            """SELECT alert_type, severity, auto_corrected, count(*), count(*) FILTER (WHERE resolved_at IS NULL)
+                 FROM dbguard.data_consistency_alerts GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""").fetchall()
+        calls, consistent = conn.execute(
+            f"""SELECT count(*), count(*) FILTER (WHERE (session_outcome IS NOT DISTINCT FROM 'appointment_booked')
+                                                         = appointment_made)
+                  FROM {_calls(domain_schema)} WHERE created_at >= now() - interval '24 hours'""").fetchone()
+        pending_by_reason = conn.execute("""SELECT reason, count(*) FROM dbguard.manual_review_queue
+                                             WHERE status = 'pending' GROUP BY 1 ORDER BY 1""").fetchall()
+        oldest = conn.execute("""SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
+                                   FROM dbguard.manual_review_queue
+                                  WHERE status IN ('pending', 'in_progress')""").fetchone()[0]
+        breaker_states = _breakers(conn)
     out = []
     violations = GaugeMetricFamily("dbguard_violations", "Rows that currently break a detection rule.",
                                    labels=["rule", "severity", "entity"])
-    for r in found.rules:
+    for r in found:
         violations.add_metric([r.rule, r.severity, r.entity], r.count)
     out.append(violations)
 
-    alerts = conn.execute(
-        """SELECT alert_type, severity, auto_corrected, count(*), count(*) FILTER (WHERE resolved_at IS NULL)
-             FROM dbguard.data_consistency_alerts GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""").fetchall()
+    checked = GaugeMetricFamily("dbguard_entities_checked", "Rows of each table the detection rules check.",
+                                labels=["entity"])
+    broken = GaugeMetricFamily("dbguard_entities_with_violations",
+                               "Rows of each checked table that break at least one detection rule now "
+                               "(a row breaking two rules counts once).", labels=["entity"])
+    for e in entities:
+        checked.add_metric([e.entity], e.checked)
+        broken.add_metric([e.entity], e.with_violations)
+    out += [checked, broken]
+    rows = sum(e.checked for e in entities)
+    out.append(GaugeMetricFamily(
+        "dbguard_entities_without_violation_ratio",
+        "Overall health: share (0..1) of the checked rows (every table a detection rule checks) that break "
+        "no detection rule now; NaN when no row is checked.",
+        value=(rows - sum(e.with_violations for e in entities)) / rows if rows else math.nan))
+
     total = CounterMetricFamily("dbguard_alerts", "Alerts recorded since installation.",
                                 labels=["alert_type", "severity", "auto_corrected"])
     open_by: dict[tuple[str, str], int] = {}
@@ -266,38 +370,29 @@ def _database_families(conn: psycopg.Connection, *, catalog_dir, domain_schema: 
         still_open.add_metric([t, s], n)
     out.append(still_open)
 
-    calls, consistent = conn.execute(
-        f"""SELECT count(*), count(*) FILTER (WHERE (session_outcome IS NOT DISTINCT FROM 'appointment_booked')
-                                                     = appointment_made)
-              FROM {_calls(domain_schema)} WHERE created_at >= now() - interval '24 hours'""").fetchone()
     out.append(GaugeMetricFamily(
-        "dbguard_consistency_rate",
-        "Share (0..1) of the last 24 hours' calls whose session_outcome and appointment_made agree "
-        "(one rule only: outcome_flag_sync); NaN when there were no calls.",
+        "dbguard_outcome_flag_consistency_ratio",
+        "One rule only (outcome_flag_sync), not overall health: share (0..1) of the last 24 hours' calls whose "
+        "session_outcome is 'appointment_booked' exactly when appointment_made; NaN when there were no calls.",
         value=consistent / calls if calls else math.nan))
     out.append(GaugeMetricFamily("dbguard_calls_last_24h", "Calls created in the last 24 hours.", value=calls))
 
     pending = GaugeMetricFamily("dbguard_review_queue_pending", "Manual review entries waiting, by reason.",
                                 labels=["reason"])
-    for reason, n in conn.execute("""SELECT reason, count(*) FROM dbguard.manual_review_queue
-                                      WHERE status = 'pending' GROUP BY 1 ORDER BY 1"""):
+    for reason, n in pending_by_reason:
         pending.add_metric([reason], n)
     out.append(pending)
-    oldest = conn.execute("""SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
-                               FROM dbguard.manual_review_queue WHERE status IN ('pending', 'in_progress')""")
     out.append(GaugeMetricFamily("dbguard_review_queue_oldest_open_age_seconds",
-                                 "Age of the oldest open manual review entry (0 when none is open).",
-                                 value=oldest.fetchone()[0]))
+                                 "Age of the oldest open manual review entry (0 when none is open).", value=oldest))
 
     breakers = GaugeMetricFamily(
         "dbguard_circuit_breaker_state",
         "1 for the current state of each circuit breaker (from dbguard_audit.circuit_breakers).",
         labels=["key", "state"])
-    for key, state in _breakers(conn):
+    for key, state in breaker_states:
         for st in BREAKER_STATES:
             breakers.add_metric([key, st], 1 if state == st else 0)
     out.append(breakers)
-    _end_read(conn)
     return out, check_seconds
 
 
@@ -357,8 +452,9 @@ def _exposition(collector: MetricsCollector) -> str:
 
 
 def metrics(conn: psycopg.Connection, *, catalog_dir=None, domain_schema: str = "public") -> str:
-    """Prometheus text exposition of the rule catalog's violations, alerts, the
-    consistency rate of the last 24 hours, the review queue and circuit breakers,
+    """Prometheus text exposition of the rule catalog's violations, the checked rows
+    with and without a violation, alerts, the outcome/flag agreement of the last
+    24 hours' calls, the review queue and circuit breakers,
     plus dbguard_up, the last successful check time and the check duration."""
     collector = MetricsCollector(lambda: nullcontext(conn), catalog_dir=catalog_dir, domain_schema=domain_schema)
     text = _exposition(collector)

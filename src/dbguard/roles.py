@@ -34,6 +34,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from .connection import require_installed
 from .errors import DbguardError
 
 DOMAIN_TABLES = ("companies", "branches", "users", "customers", "staff", "services", "leads", "calls",
@@ -200,8 +201,7 @@ def roles(conn: psycopg.Connection, *, app: str | None = None, analyst: str | No
             raise DbguardError(f"the {kind} role name is empty")
     if len(set(named.values())) != len(named):
         raise DbguardError(f"the application, analyst and owner roles must be different roles, got {named}")
-    if conn.execute("SELECT to_regclass('dbguard.rule_settings')").fetchone()[0] is None:
-        raise DbguardError("dbguard is not installed in this database; run dbguard migrate first")
+    require_installed(conn)
     created = []
     with conn.transaction():
         conn.execute("SELECT pg_catalog.pg_advisory_xact_lock(%s)", (_LOCK_KEY,))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
+from .connection import is_installed
 from .errors import DbguardError
 
 MODES = ("off", "alert", "correct", "enforce")
@@ -17,7 +18,7 @@ def shipped_rules() -> dict[str, int]:
 
 
 def _installed(conn: psycopg.Connection) -> bool:
-    return conn.execute("SELECT to_regclass('dbguard.rule_status')").fetchone()[0] is not None
+    return is_installed(conn)
 
 
 def rules(conn: psycopg.Connection) -> list[dict]:
