@@ -133,7 +133,7 @@ class LockTimeout(click.ParamType):
 
 
 def role_options(f):
-    """--app-role, --analyst-role, --owner-role (see docs/operations-breaker-roles-backfill.md)."""
+    """--app-role, --analyst-role, --owner-role (see docs/operations.md, "Roles and grants")."""
     f = click.option("--owner-role", metavar="NAME", help="Role to own dbguard's objects and the domain tables.")(f)
     f = click.option("--analyst-role", metavar="NAME", help="Role that reads the dbguard_audit views only.")(f)
     return click.option("--app-role", metavar="NAME", help="Role the applications write the domain tables as.")(f)
