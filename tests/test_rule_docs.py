@@ -39,6 +39,8 @@ def test_a_page_shows_the_header_triggers_alerts_and_sqlstates_of_its_source(tmp
     triggers = tmp_path / "sql" / "triggers"
     (tmp_path / "sql" / "functions" / "flag_helper").mkdir(parents=True)
     triggers.mkdir()
+    (triggers / "sample_rule.revert.sql").write_text("DROP FUNCTION dbguard.tg_sample();\n", encoding="utf-8")
+    (triggers / "_partial.sql").write_text("-- rule: not_a_rule\n", encoding="utf-8")
     (triggers / "sample_rule.sql").write_text(
         "-- rule: sample_rule\n-- version: 3\n-- tables: public.calls\n-- timing: before insert\n"
         "-- guarantees: a call is sampled.\n-- modes: correct samples it; enforce refuses it.\n\n"
@@ -58,6 +60,7 @@ def test_a_page_shows_the_header_triggers_alerts_and_sqlstates_of_its_source(tmp
         "CREATE FUNCTION dbguard.flag_helper() RETURNS void LANGUAGE sql AS $$ SELECT $$;\n", encoding="utf-8")
     monkeypatch.setattr(rule_docs, "sql_dir", lambda: tmp_path / "sql")
 
+    assert list(rule_docs.rule_sources()) == ["sample_rule"]
     page = rule_docs.generate("sample_rule", "Hand-written.")
     for expected in ("# Rule `sample_rule`", "Shipped version 3.", "a call is sampled.",
                      "**Tables:** public.calls", "**Timing:** before insert",

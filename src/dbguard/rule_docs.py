@@ -80,7 +80,9 @@ def rule_sources() -> dict[str, Path]:
     base = sql_dir() / "triggers"
     for entry in sorted(base.iterdir()):
         name = entry.stem if entry.is_file() else entry.name
-        if entry.is_file() and entry.suffix != ".sql" or name.startswith(("_", ".")):
+        # Only <rule>.sql and <rule>/ are rules: not a revert script (<rule>.revert.sql), a
+        # partial or template (_name, *.j2), or anything hidden.
+        if entry.is_file() and entry.suffix != ".sql" or name.startswith(("_", ".")) or "." in name:
             continue
         path = _object_source("triggers", name)
         if path is not None:
