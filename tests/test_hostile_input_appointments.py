@@ -171,7 +171,7 @@ def test_every_appointment_write_succeeds_consistently_or_fails_the_documented_w
     if any(changes.get(c, "unset") is None for c in ("created_by", "booking_source", "rescheduled_by")) \
             or changes.get("rescheduled_at") is not None \
             or (columns.get("rescheduled_at") is not None and columns.get("rescheduled_by") is None):
-        # Known gap (docs/reliability-hostile-input.md): creation_metadata runs on INSERT only and
+        # Known gap (docs/reliability.md, "Hostile input"): creation_metadata runs on INSERT only and
         # reschedule_metadata only when starts_at moves, so an UPDATE that blanks created_by /
         # booking_source / rescheduled_by, or sets rescheduled_at alone (also on INSERT), is left
         # as written; the missing_lifecycle_metadata scan reports it.

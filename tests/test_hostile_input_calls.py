@@ -104,7 +104,7 @@ def test_every_call_write_succeeds_consistently_or_fails_the_documented_way(conn
     assert call(conn, call_id) is not None
     checked = [name for name, rule in GUARANTEED_BY.items() if rule_modes[rule] in ("correct", "enforce")]
     if "appointment_link_status" in columns or "appointment_link_status" in changes:
-        # Documented limitation (docs/reliability-hostile-input.md): a direct write of a known
+        # Documented limitation (docs/reliability.md, "Hostile input"): a direct write of a known
         # link status is not recomputed until the next appointment change; the scan reports it.
         checked = [name for name in checked if name != "link_status_mismatch"]
     if "direction" in changes and changes["direction"] is None:

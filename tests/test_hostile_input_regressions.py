@@ -1,5 +1,5 @@
 """Regression tests for the bugs the hostile-input property tests found
-(docs/reliability-hostile-input.md)."""
+(docs/reliability.md, "Hostile input")."""
 
 from __future__ import annotations
 

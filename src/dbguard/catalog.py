@@ -108,7 +108,7 @@ def _environment(directory: Path) -> jinja2.Environment:
     # One environment per directory, kept: jinja2 caches compiled templates per
     # environment (and recompiles a file whose mtime changed), so a check or a
     # reconcile batch renders without compiling again -- compiling was more than
-    # half of a `check --since 1h` on an empty database (docs/benchmarks.md).
+    # half of a `check --since 1h` on an empty database (docs/performance.md).
     # A user's file may include the shipped partials (e.g. _lead_primary.sql.j2).
     search = [str(directory)] + ([str(builtin_dir())] if directory != builtin_dir() else [])
     # Sandboxed: see the module docstring.

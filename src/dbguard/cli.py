@@ -127,7 +127,7 @@ class LockTimeout(click.ParamType):
 
 
 def role_options(f):
-    """--app-role, --analyst-role, --owner-role (see docs/operations-breaker-roles-backfill.md)."""
+    """--app-role, --analyst-role, --owner-role (see docs/operations.md, "Roles and grants")."""
     f = click.option("--owner-role", metavar="NAME", help="Role to own dbguard's objects and the domain tables.")(f)
     f = click.option("--analyst-role", metavar="NAME", help="Role that reads the dbguard_audit views only.")(f)
     return click.option("--app-role", metavar="NAME", help="Role the applications write the domain tables as.")(f)
@@ -566,14 +566,21 @@ def catalog_options(fn):
 @click.option("--docs", is_flag=True, help="Print docs/detection-rules.md (the rules table) instead of SQL.")
 @click.option("--analyst-docs", is_flag=True,
               help="Print the view reference of docs/analysts.md (from sql/comments.toml) instead of SQL.")
+@click.option("--rule-docs", metavar="DIR", type=click.Path(file_okay=False),
+              help="Write one page per rule into DIR (docs/rules), from each rule's header, keeping its Notes.")
 @click.option("--view", "view_names", multiple=True, metavar="NAME", help="Only this view (repeatable).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @catalog_options
-def render(docs: bool, analyst_docs: bool, view_names: tuple[str, ...], output: str | None, catalog_dir: str | None,
-           domain_schema: str) -> None:
+def render(docs: bool, analyst_docs: bool, rule_docs: str | None, view_names: tuple[str, ...], output: str | None,
+           catalog_dir: str | None, domain_schema: str) -> None:
     """Print the rendered SQL of the dbguard_audit views (or, with --docs, the rules table)."""
     from .catalog import docs_markdown, load_catalog
     from .views import analyst_docs_markdown, render as render_fn
+    if rule_docs:
+        from .rule_docs import write
+        for page in write(rule_docs):
+            click.echo(page)
+        return
     text = docs_markdown(load_catalog(catalog_dir)) if docs else analyst_docs_markdown() if analyst_docs else \
         render_fn(domain_schema, catalog_dir=catalog_dir, views=view_names)
     if output:

@@ -25,7 +25,7 @@ def client(request) -> str:
 
 @pytest.fixture
 def login(conn, make_role) -> dict:
-    """A non-superuser LOGIN role in the application role, as docs/operations-breaker-roles-backfill.md tells a DBA:
+    """A non-superuser LOGIN role in the application role, as docs/operations.md ("Roles and grants") tells a DBA:
     ``dbguard roles --app-role NAME``, then ``CREATE ROLE login LOGIN IN ROLE NAME``."""
     app, user = make_role("app"), make_role("login")
     dbguard.roles(conn, app=app)
