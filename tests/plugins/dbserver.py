@@ -32,6 +32,7 @@ import dbguard
 from tests.plugins.rolled_back import SharedDatabase, needs_own_database
 
 _EMBEDDED_DIR: Path | None = None
+_SERVER: dict = {}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,25 +42,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    global _EMBEDDED_DIR
-    if getattr(config, "workerinput", None) is not None or not hasattr(config.option, "postgresql_host"):
+    global _EMBEDDED_DIR, _SERVER
+    if not hasattr(config.option, "postgresql_host"):
         return
-    dsn = config.getoption("--test-dsn")
-    if dsn:
-        params = conninfo_to_dict(dsn)
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        # An xdist worker: the controller started the server (see pytest_configure_node).
+        _SERVER = workerinput["dbguard_test_server"]
     else:
-        from dbguard import embedded
+        dsn = config.getoption("--test-dsn")
+        if dsn:
+            params = conninfo_to_dict(dsn)
+        else:
+            from dbguard import embedded
 
-        _EMBEDDED_DIR = Path(tempfile.mkdtemp(prefix="dbguard-tests-"))
-        embedded_dsn = embedded.start(_EMBEDDED_DIR, database="postgres")
-        _throwaway_server(embedded_dsn)
-        params = conninfo_to_dict(embedded_dsn)
-    config.option.postgresql_host = params.get("host", "127.0.0.1")
-    config.option.postgresql_port = str(params.get("port", 5432))
-    config.option.postgresql_user = params.get("user", "postgres")
-    config.option.postgresql_password = params.get("password") or None
-    # One name per run, so that runs sharing an external server do not collide.
-    config.option.postgresql_dbname = f"dbguard_tests_{os.getpid()}"
+            _EMBEDDED_DIR = Path(tempfile.mkdtemp(prefix="dbguard-tests-"))
+            embedded_dsn = embedded.start(_EMBEDDED_DIR, database="postgres")
+            _throwaway_server(embedded_dsn)
+            params = conninfo_to_dict(embedded_dsn)
+        _SERVER = {"host": params.get("host", "127.0.0.1"), "port": str(params.get("port", 5432)),
+                   "user": params.get("user", "postgres"), "password": params.get("password") or None,
+                   # One name per run, so that runs sharing an external server do not collide;
+                   # pytest-postgresql appends the xdist worker's id.
+                   "dbname": f"dbguard_tests_{os.getpid()}"}
+    for key, value in _SERVER.items():
+        setattr(config.option, f"postgresql_{key}", value)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """xdist: every worker uses the server this (controlling) process set up."""
+    node.workerinput["dbguard_test_server"] = _SERVER
 
 
 def _throwaway_server(maintenance_dsn: str) -> None:
