@@ -2155,10 +2155,6 @@ BEGIN
     END IF;
 
     IF TG_OP = 'INSERT' AND v_mode <> 'alert' THEN
-        -- v6, above. The WHEN clause guarantees NEW.call_id is set; the
-        -- appointment just inserted is visible, so the newest is never NULL
-        -- unless a later trigger of the statement deleted it (its delete
-        -- re-syncs the call).
         SELECT c.appointment_link_status INTO v_status FROM public.calls c WHERE c.id = NEW.call_id FOR NO KEY UPDATE OF c;
         UPDATE public.calls c
            SET appointment_link_status = 'linked',

@@ -1,4 +1,4 @@
--- Reports a broken rule the way the rule's mode asks (docs/rules.md):
+-- Reports a broken rule the way the rule's mode asks (docs/concepts.md):
 -- 'alert' records an alert and leaves the row as written; 'correct' records an
 -- alert marked auto_corrected and tells the client with a WARNING carrying the
 -- message, DETAIL and HINT that 'enforce' would raise (every driver's notice

@@ -1,6 +1,6 @@
 -- Alerts raised by rules (detected_by 'trigger') and by scans ('scan').
 -- Applications cannot insert here directly: they go through
--- dbguard.raise_alert, which is SECURITY DEFINER (see docs/rules.md).
+-- dbguard.raise_alert, which is SECURITY DEFINER (see docs/concepts.md).
 CREATE TABLE IF NOT EXISTS dbguard.data_consistency_alerts (
     id              bigserial PRIMARY KEY,
     alert_type      text NOT NULL,

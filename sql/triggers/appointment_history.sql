@@ -3,50 +3,6 @@
 -- function: dbguard.tg_appointments__history()
 -- guarantees: every lifecycle change of an appointment (created, status_changed, cancelled, reactivated, rescheduled, lead_changed, deleted) writes one appointment_events row with old and new status/start, actor, source, user_id, lead_id, call_id and details; an update that changes none of them writes nothing; an appointment's id cannot change (its history would be orphaned, or merged into another id's).
 
--- v8 (docs/security.md): an UPDATE of an appointment's id is refused (23Q07) in
--- correct and enforce mode -- there is no repair: the history is keyed by the
--- id, so it would be orphaned, or merged into the history of a deleted
--- appointment that had the new id; 'alert' lets it through and alerts
--- (appointment_id_changed), 'off' lets it through. Trigger
--- dbguard_050_appointment_history_id, before the other rules.
--- v7: SECURITY DEFINER with search_path pg_catalog, pg_temp (every rule runs as
--- its owner, docs/security.md), and the function refuses to run as the trigger of
--- any table but public.appointments.
-
--- v6 (issue 7): a new appointment's 'created' event is written by a statement
--- trigger, one INSERT ... SELECT over the statement's new rows (transition table
--- dbguard_new_rows), instead of a row trigger running one INSERT per row. A
--- 100 k-row INSERT ... SELECT ran one PL/pgSQL call and one executor start-up
--- per row for its history; now it runs one of each (docs/benchmarks.md). A
--- single-row booking pays ~19 k instructions more on PostgreSQL 15 (~16 k on
--- 18; benchmarks/instructions.py). The stored rows are the same; the created
--- events of one statement come after the events that statement's own triggers
--- wrote for other rows (e.g. a predecessor's status_changed when a successor is
--- inserted), where v5 interleaved them row by row. dbguard.acting_user_id() is
--- read once per statement. Updates and deletes keep their row triggers (the
--- update trigger's WHEN clause lets unchanged rows skip it).
-
--- v5 (issue 7): the 'created' event reads the acting settings inside its INSERT
--- instead of in five variables first. PL/pgSQL prepares each expression it
--- evaluates once per transaction (several thousand instructions each), and a
--- booking is one transaction; the settings are now read where they are used:
--- in the INSERT for a new appointment, in the variables for an update or delete.
--- The stored row is the same.
-
--- v4 (issue 7): the mode is read through dbguard.rule_mode(), which holds no
--- query any more (migration 0705): the planner folds it to a constant, ~2 k
--- instructions instead of ~31 k for the SELECT on dbguard.rule_settings.
-
--- v3 (issue 7): the 'created' event is inserted directly with VALUES; only
--- updates (which can write several events) and deletes go through the jsonb
--- list and INSERT ... SELECT. The stored row is the same.
-
--- v2 (issue 7): the mode, the acting settings and vocabulary lookups are read inline;
--- helpers are called only on the rare path (a value outside its vocabulary, an alert).
--- A call to a PL/pgSQL helper with a pinned search_path costs ~20 µs on PostgreSQL 15,
--- an inline lookup ~1 µs (docs/benchmarks.md). The predecessor's start is read only for
--- a successor.
-
 -- Appends the history of an appointment. SECURITY DEFINER: the application
 -- role has no INSERT on public.appointment_events, so history cannot be forged
 -- or skipped by the application. Actor: the row's own column for the event
@@ -188,7 +144,6 @@ END
 $$;
 REVOKE ALL ON FUNCTION dbguard.tg_appointments__history() FROM PUBLIC;
 
--- v8: an id change, refused before any other rule runs on the row.
 CREATE OR REPLACE TRIGGER dbguard_050_appointment_history_id
     BEFORE UPDATE OF id ON public.appointments
     FOR EACH ROW

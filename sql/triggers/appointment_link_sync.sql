@@ -3,51 +3,6 @@
 -- function: dbguard.tg_appointments__link_sync()
 -- guarantees: a call's appointment_link_status, appointment_linked_at, appointment_id, appointment_made and session_outcome follow the appointments that exist for it; calls.appointment_link_status inside its vocabulary.
 
--- v7: a call whose booking claim booking_confirmed_requires_appointment took
--- back in 'correct' mode (appointment_link_status 'creation_failed') gets it
--- back when its appointment arrives: dbguard.restore_rolled_back_claim()
--- restores booking_confirmed and resolves the roll-back's review entry and
--- alerts (the two-phase import: calls in one transaction, appointments in
--- the next). The insert path reads the call's status with the lock it already
--- took, so an ordinary booking pays nothing more. Search path pinned to
--- pg_catalog, pg_temp.
-
--- v6 (issue 7): a new appointment links its call with one UPDATE. The call is
--- locked first (a statement of its own, so that the next one sees what a
--- session it waited for committed), then one UPDATE finds the call's newest
--- appointment, sets dbguard.linking_call for the write, and writes the call
--- only when a column differs. v5 read the call into a variable, read the
--- newest appointment in a second query and compared and set five variables:
--- three queries and ~18 PL/pgSQL expressions per booking, v6 two queries and
--- five expressions (PL/pgSQL sets up each expression once per transaction,
--- migration 0708). ~57 k instructions per booking less
--- (benchmarks/instructions.py, PostgreSQL 15). Same columns written, same
--- marker; 'alert' mode, updates of call_id and deletes take the v5 path.
-
--- v5 (issue 7): the mode is read through dbguard.rule_mode(), which holds no
--- query any more (migration 0705): the planner folds it to a constant, ~2 k
--- instructions instead of ~31 k for the SELECT on dbguard.rule_settings.
-
--- v4 (issue 7): fewer statements per booking. An insert or delete names its
--- one call without a query; one call is locked and read by a single locking
--- SELECT (it returns the newest row version after any wait); and the write that
--- links a call to an appointment it has just found is marked with the
--- transaction-local setting dbguard.linking_call, so that the commit-time
--- booking check (booking_confirmed_requires_appointment v3) is not queued for
--- it: the appointment exists, and removing it later queues a check from the
--- appointments side.
-
--- v3 (issue 7): WHEN clauses, so a new call with the column default
--- 'unlinked' (migration 0702), the link sync's own update ('linked') and an
--- appointment inserted or deleted without a call fire nothing; the function is
--- unchanged. 'linked' and 'unlinked' are pinned in dbguard.vocabularies
--- (migration 0702).
-
--- v2 (issue 7): the mode, the acting settings and vocabulary lookups are read inline;
--- helpers are called only on the rare path (a value outside its vocabulary, an alert).
--- A call to a PL/pgSQL helper with a pinned search_path costs ~20 µs on PostgreSQL 15,
--- an inline lookup ~1 µs (docs/benchmarks.md).
-
 -- On appointments (after insert, update of call_id, delete): brings every
 -- call that gained or lost an appointment in line with the appointments it
 -- has now. On calls (before insert/update of appointment_link_status): keeps
@@ -98,10 +53,6 @@ BEGIN
     END IF;
 
     IF TG_OP = 'INSERT' AND v_mode <> 'alert' THEN
-        -- v6, above. The WHEN clause guarantees NEW.call_id is set; the
-        -- appointment just inserted is visible, so the newest is never NULL
-        -- unless a later trigger of the statement deleted it (its delete
-        -- re-syncs the call).
         SELECT c.appointment_link_status INTO v_status FROM public.calls c WHERE c.id = NEW.call_id FOR NO KEY UPDATE OF c;
         UPDATE public.calls c
            SET appointment_link_status = 'linked',

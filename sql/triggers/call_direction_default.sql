@@ -3,20 +3,6 @@
 -- function: dbguard.tg_calls__direction_default()
 -- guarantees: a call inserted without a direction gets direction 'inbound'; calls.direction only holds call_direction values.
 
--- v5 (issue 7): the mode is read through dbguard.rule_mode(), which holds no
--- query any more (migration 0705): the planner folds it to a constant, ~2 k
--- instructions instead of ~31 k for the SELECT on dbguard.rule_settings.
-
--- v4 (issue 7): a WHEN clause, so a call written with a known direction fires
--- nothing; the function is unchanged. The WHEN list holds the shipped codes of
--- call_direction: a DBA-added code still reaches the function's vocabulary check;
--- both are pinned in dbguard.vocabularies (migration 0702), so the list cannot go stale.
-
--- v3 (issue 7): the mode, the acting settings and vocabulary lookups are read inline;
--- helpers are called only on the rare path (a value outside its vocabulary, an alert).
--- A call to a PL/pgSQL helper with a pinned search_path costs ~20 µs on PostgreSQL 15,
--- an inline lookup ~1 µs (docs/benchmarks.md).
-
 -- Fills the default direction of a new call and keeps calls.direction inside
 -- its vocabulary (see docs/rules/call_direction_default.md for each mode).
 CREATE OR REPLACE FUNCTION dbguard.tg_calls__direction_default()

@@ -3,26 +3,6 @@
 -- function: dbguard.tg_calls__customer_link_sync()
 -- guarantees: customer_id set or changed -> customer_link_status 'linked', customer_linked_at now(), method phone_match and confidence 100.00 unless given; cleared -> 'unlinked'; link status and method inside their vocabularies.
 
--- v5: a contradiction (a link status written against customer_id) is
--- reported through dbguard.rule_violation() with SQLSTATE 23Q01, so 'correct'
--- also sends the client a WARNING with the enforce message. Deriving the link
--- columns from customer_id is silent in every mode: 'alert' no longer records
--- an info alert for every call that carries a customer.
-
--- v4 (issue 7): the mode is read through dbguard.rule_mode(), which holds no
--- query any more (migration 0705): the planner folds it to a constant, ~2 k
--- instructions instead of ~31 k for the SELECT on dbguard.rule_settings.
-
--- v3 (issue 7): the insert trigger has a WHEN clause, so a new call without a
--- customer and with a plain link status (the column default 'unlinked', migration
--- 0702) fires nothing; updates keep their own trigger. The function is unchanged;
--- 'unlinked' is pinned in dbguard.vocabularies (migration 0702).
-
--- v2 (issue 7): the mode, the acting settings and vocabulary lookups are read inline;
--- helpers are called only on the rare path (a value outside its vocabulary, an alert).
--- A call to a PL/pgSQL helper with a pinned search_path costs ~20 µs on PostgreSQL 15,
--- an inline lookup ~1 µs (docs/benchmarks.md).
-
 -- Keeps a call's customer-link columns in line with calls.customer_id
 -- (see docs/rules/customer_link_sync.md for each mode).
 CREATE OR REPLACE FUNCTION dbguard.tg_calls__customer_link_sync()

@@ -3,15 +3,6 @@
 -- function: dbguard.tg_calcom_host_mappings__audit()
 -- guarantees: every insert, update, delete and truncate of a calendar host mapping leaves an audit row (action, old/new values, changed_by, reason, actor) that survives the mapping.
 
--- v3 (docs/security.md): the dbguard.resolver setting marks a write of the
--- resolver only when dbguard.resolver_writes has a row for this backend and
--- transaction, which only the resolver (running as the owner) writes: any
--- session can SET dbguard.resolver, and would label its own write
--- 'auto_matched'. A setting without the row is ignored.
--- v2: SECURITY DEFINER with search_path pg_catalog, pg_temp (every rule runs as
--- its owner, docs/security.md), and the function refuses to run as the trigger of
--- any table but public.calcom_host_mappings.
-
 -- Writes the audit trail of calcom_host_mappings. SECURITY DEFINER: the
 -- application role has no INSERT on calcom_host_mapping_audits, so the trail
 -- can only be written here. Action: 'auto_matched' for a mapping the resolver

@@ -3,24 +3,6 @@
 -- function: dbguard.tg_appointments__lead_rollup()
 -- guarantees: a lead's rollup columns (appointment_id, appointment_start_at, appointment_end_at, appointment_status, appointment_canceled_at, appointment_provider, appointment_source, appointment_last_checked_at) describe its primary appointment: the next upcoming active one, else the latest active, else the latest cancelled; cleared when there is none. Brought up to date at commit without waiting for a lead row another transaction holds (then by the next commit step, dbguard.refresh_lead_rollups() or reconcile).
 
--- v7: the rollup is done once per transaction, at commit, instead of at each
--- appointment write. Earlier versions locked the lead row at the first write
--- and held the lock to commit: two transactions writing appointments of leads
--- A and B in opposite order deadlocked (40P01), an admin transaction "update
--- the lead, then its appointment" deadlocked with a webhook updating that
--- appointment, and bookings on one lead were serialised for their whole
--- transactions. Now:
---   * the statement triggers (same names as before) only record the touched
---     lead ids in the transaction-local setting dbguard.lead_rollup_leads;
---   * one deferred constraint trigger event per transaction
---     (dbguard_701_lead_rollup_at_commit, queued by dbguard.lead_rollup_queue_once())
---     runs dbguard.refresh_lead_rollups() at commit: leads in ascending id order,
---     a lead row held by another transaction skipped (SKIP LOCKED) and queued in
---     dbguard.pending_lead_rollups, which the next commit step takes up.
--- 'alert' compares at commit and records lead_rollup_drift, as before.
--- Setting dbguard.lead_rollup_queued by hand only skips the rollup of the
--- session's own writes; lead_rollup_drift (dbguard check) reports what that leaves.
-
 -- Records the leads whose rollup a statement may have changed.
 CREATE OR REPLACE FUNCTION dbguard.tg_appointments__lead_rollup()
 RETURNS trigger

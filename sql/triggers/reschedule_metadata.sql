@@ -3,15 +3,6 @@
 -- function: dbguard.tg_appointments__reschedule_metadata()
 -- guarantees: moving an appointment (starts_at changed from one time to another) sets rescheduled_at, rescheduled_by (explicit, else dbguard.actor, else 'system') and rescheduled_by_user_id (dbguard.user_id); ends_at keeps the duration unless also given.
 
--- v3 (issue 7): the mode is read through dbguard.rule_mode(), which holds no
--- query any more (migration 0705): the planner folds it to a constant, ~2 k
--- instructions instead of ~31 k for the SELECT on dbguard.rule_settings.
-
--- v2 (issue 7): the mode, the acting settings and vocabulary lookups are read inline;
--- helpers are called only on the rare path (a value outside its vocabulary, an alert).
--- A call to a PL/pgSQL helper with a pinned search_path costs ~20 µs on PostgreSQL 15,
--- an inline lookup ~1 µs (docs/benchmarks.md).
-
 -- Records who moved an appointment and when, and moves its end with it.
 -- Values the statement itself writes win over the derived ones.
 CREATE OR REPLACE FUNCTION dbguard.tg_appointments__reschedule_metadata()

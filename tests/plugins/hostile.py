@@ -4,7 +4,7 @@ Strategies for the values an application, a provider webhook or a legacy import
 can put into the guarded tables, and ``attempt``: run one write and sort what
 happened into "written" or "refused the documented way". Anything else -- an
 internal error, a PL/pgSQL ``RAISE`` without a DG code, an undefined column or
-function inside a trigger -- fails the test (docs/reliability-hostile-input.md).
+function inside a trigger -- fails the test (docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def rule_refusals(states, ignore=()) -> list[str]:
 
 
 # Errors PostgreSQL itself raises for data the schema cannot hold, accepted as a
-# clean refusal (why each one can happen: docs/reliability-hostile-input.md).
+# clean refusal (why each one can happen: docs/reliability.md).
 ACCEPTED_SQLSTATES = {
     "22001": "string data right truncation",
     "22003": "numeric value out of range (integer/smallint/numeric(5,2) columns)",
@@ -189,7 +189,7 @@ def vocabulary(conn: psycopg.Connection, name: str) -> list[str]:
 
 @pytest.fixture
 def outcomes(request) -> Outcomes:
-    """Counts outcomes; printed with -s / in the report (docs/reliability-hostile-input.md)."""
+    """Counts outcomes; printed with -s / in the report (docs/reliability.md)."""
     counts = Outcomes()
     yield counts
     print(f"\n{request.node.name}: {dict(sorted(counts.items()))}")
