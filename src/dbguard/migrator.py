@@ -149,7 +149,7 @@ def _applied(conn: psycopg.Connection) -> dict[str, str]:
     """Applied migration ids and when, read without creating anything."""
     if conn.execute("SELECT to_regclass(%s)", (f"{MIGRATION_SCHEMA}.{MIGRATION_TABLE}",)).fetchone()[0] is None:
         return {}
-    rows = conn.execute(f"SELECT migration_id, applied_at_utc::text FROM {MIGRATION_SCHEMA}.{MIGRATION_TABLE}").fetchall()
+    rows = conn.execute(f"SELECT migration_id, to_char(applied_at_utc, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM {MIGRATION_SCHEMA}.{MIGRATION_TABLE}").fetchall()
     return dict(rows)
 
 
