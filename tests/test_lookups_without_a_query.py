@@ -95,9 +95,9 @@ def test_mapped_booking_source_says_what_the_table_says(conn):
                         ).fetchone() == (None, None)
 
 
-@pytest.mark.parametrize("function", ["tg_appointments__creation_metadata", "tg_calls__outcome_flag_sync"])
+@pytest.mark.parametrize("function", ["tg_appointments__creation_metadata", "tg_calls__before_row"])
 def test_the_rules_check_codes_without_a_query(conn, function):
-    # creation_metadata v5 and outcome_flag_sync v5: no statement of their own (their rare paths
+    # creation_metadata and the compiled calls rules: no statement of their own (their rare paths
     # call dbguard.vocabulary_value / raise_alert, which do query).
     body = conn.execute("SELECT prosrc FROM pg_proc WHERE oid = %s::regproc", (f"dbguard.{function}",)).fetchone()[0]
     code = "\n".join(line.split("--")[0] for line in body.splitlines()).upper()

@@ -60,7 +60,7 @@ def test_dry_run_prints_the_sql_and_changes_nothing(blank_dsn):
     assert result.applied == [m.id for m in migrator.load_migrations()]
     text = "\n".join(result.sql)
     assert "CREATE TABLE IF NOT EXISTS public.calls" in text
-    assert "CREATE OR REPLACE FUNCTION dbguard.tg_calls__direction_default()" in text
+    assert "SELECT dbguard.compile_rules();" in text
     assert diff(before, _catalog(blank_dsn)) == []
 
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import dbguard
-from dbguard import steps
+from dbguard import compiler, steps
 from dbguard.rules import shipped_rules
 
 
@@ -22,8 +22,8 @@ def test_installed_rule_is_recorded_with_version_checksum_and_default_mode(conn)
                        "WHERE rule = 'call_direction_default'").fetchone()
     latest = shipped_rules()["call_direction_default"]
     assert row[0] == latest
-    assert row[1] == "dbguard.tg_calls__direction_default()"
-    assert row[2] == dbguard.resources.sha256(steps.RuleVersion.load("call_direction_default", latest).source)
+    assert row[1] == "dbguard.tg_calls__before_row()"     # compiled with the other calls rules
+    assert row[2] == compiler.load("call_direction_default").checksum
     assert "inbound" in row[3]
     assert dbguard.rules(conn)[0]["mode"] == "correct"
 
@@ -35,19 +35,22 @@ def test_clean_install_reports_no_drift(conn):
     assert _rule(report, "call_direction_default")["source"] == "ok"
 
 
+CALLS_RULES = ["call_direction_default", "customer_link_sync", "outcome_flag_sync"]   # one compiled function
+
+
 def test_hand_edited_rule_function_is_reported_as_drift(conn, dsn):
-    conn.execute("""CREATE OR REPLACE FUNCTION dbguard.tg_calls__direction_default() RETURNS trigger
+    conn.execute("""CREATE OR REPLACE FUNCTION dbguard.tg_calls__before_row() RETURNS trigger
                     LANGUAGE plpgsql SET search_path = '' AS $$ BEGIN NEW.direction := 'outbound'; RETURN NEW; END $$""")
     conn.commit()
 
     report = dbguard.status(conn)
     assert _rule(report, "call_direction_default")["drift"] == "modified"
-    assert report["drift"] == ["call_direction_default"]
+    assert report["drift"] == CALLS_RULES
 
     out = subprocess.run([sys.executable, "-m", "dbguard", "--dsn", dsn, "status", "--json"],
                          capture_output=True, text=True, check=True).stdout
     machine = json.loads(out)
-    assert machine["drift"] == ["call_direction_default"]
+    assert machine["drift"] == CALLS_RULES
     assert machine["ok"] is False
     check = subprocess.run([sys.executable, "-m", "dbguard", "--dsn", dsn, "status", "--check"],
                            capture_output=True, text=True)
@@ -55,7 +58,7 @@ def test_hand_edited_rule_function_is_reported_as_drift(conn, dsn):
 
 
 def test_reinstall_undoes_drift(conn):
-    conn.execute("""CREATE OR REPLACE FUNCTION dbguard.tg_calls__direction_default() RETURNS trigger
+    conn.execute("""CREATE OR REPLACE FUNCTION dbguard.tg_calls__before_row() RETURNS trigger
                     LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$""")
     conn.commit()
 
@@ -66,9 +69,9 @@ def test_reinstall_undoes_drift(conn):
 
 
 @pytest.mark.parametrize("sabotage, drift", [
-    ("ALTER TABLE public.calls DISABLE TRIGGER dbguard_100_call_direction_default", "trigger_disabled"),
-    ("DROP TRIGGER dbguard_100_call_direction_default ON public.calls", "trigger_missing"),
-    ("DROP FUNCTION dbguard.tg_calls__direction_default() CASCADE", "missing"),
+    ("ALTER TABLE public.calls DISABLE TRIGGER dbguard_100_before_row_insert", "trigger_disabled"),
+    ("DROP TRIGGER dbguard_100_before_row_update ON public.calls", "trigger_missing"),
+    ("DROP FUNCTION dbguard.tg_calls__before_row() CASCADE", "missing"),
 ])
 def test_disabled_or_dropped_rule_is_reported(conn, sabotage, drift):
     conn.execute(sabotage)

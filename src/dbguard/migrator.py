@@ -472,7 +472,7 @@ def rollback(dsn: str, *, count: int | None = 1, dry_run: bool = False,
 
 
 # dbguard's own bookkeeping and shipped lookup data: rebuilt by migrate, dropped with their rows.
-_REBUILT_TABLES = {"dbguard.migration_checksums", "dbguard.owned_tables", "dbguard.installed_rules",
+_REBUILT_TABLES = {"dbguard.migration_checksums", "dbguard.owned_tables", "dbguard.installed_rules", "dbguard.rule_fragments",
                    "dbguard.installed_views", "dbguard.vocabularies", "dbguard.source_mappings"}
 # rule_settings rows are the DBA's decisions only where they differ from what install writes.
 _DEFAULT_MODE = "correct"

@@ -14,12 +14,30 @@ MODES = ("off", "alert", "correct", "enforce")
 
 def shipped_rules() -> dict[str, int]:
     """Each rule shipped in sql/triggers/ and its newest version."""
+    from . import compiler
+
     out = {}
     for d in sorted((sql_dir() / "triggers").iterdir()):
+        if not d.is_dir():
+            continue
         versions = [int(m.group(1)) for f in d.glob("v*.sql") if (m := re.fullmatch(r"v(\d+)\.sql", f.name))]
         if versions:
             out[d.name] = max(versions)
-    return out
+    # A compiled source is the rule's current version.
+    out.update({rule: compiler.load(rule).version for rule in compiler.compiled_rule_names()})
+    return dict(sorted(out.items()))
+
+
+def _shipped_checksum(rule: str, version: int) -> str | None:
+    """Checksum of the file this package ships for ``rule`` at ``version``, if any."""
+    from . import compiler
+
+    if rule in compiler.compiled_rule_names() and compiler.load(rule).version == version:
+        return compiler.load(rule).checksum
+    try:
+        return sha256(read_sql(f"triggers/{rule}/v{version}.sql"))
+    except FileNotFoundError:
+        return None
 
 
 def _installed(conn: psycopg.Connection) -> bool:
@@ -41,10 +59,8 @@ def rules(conn: psycopg.Connection) -> list[dict]:
             "  FROM dbguard.rule_status r JOIN dbguard.installed_rules i USING (rule) ORDER BY r.rule"
         )
         for rule, version, mode, function, description, drift, triggers, source_sha in cur:
-            try:
-                source = "ok" if sha256(read_sql(f"triggers/{rule}/v{version}.sql")) == source_sha else "differs"
-            except FileNotFoundError:
-                source = "not_shipped"
+            shipped_sha = _shipped_checksum(rule, version)
+            source = "not_shipped" if shipped_sha is None else "ok" if shipped_sha == source_sha else "differs"
             rows.append({
                 "rule": rule, "version": version, "shipped_version": shipped.get(rule), "mode": mode,
                 "function": function, "triggers": triggers or [], "drift": drift, "source": source,
@@ -79,12 +95,15 @@ def set_mode(conn: psycopg.Connection, rule: str, mode: str) -> dict:
 
 def reinstall(conn: psycopg.Connection, rule: str) -> dict:
     """Re-install the shipped file of a rule's installed version (undoes drift)."""
+    from . import compiler
     from .steps import RuleVersion
 
     row = conn.execute("SELECT version FROM dbguard.installed_rules WHERE rule = %s", (rule,)).fetchone() \
         if _installed(conn) else None
     if row is None:
         raise DbguardError(f"rule {rule!r} is not installed; run dbguard migrate")
+    compiled = rule in compiler.compiled_rule_names() and compiler.load(rule).version == row[0]
     with conn.transaction():
-        conn.execute(RuleVersion.load(rule, row[0]).install_sql())
+        # A compiled rule's functions are rebuilt from its stored fragments.
+        conn.execute(compiler.install_sql([rule]) if compiled else RuleVersion.load(rule, row[0]).install_sql())
     return {"rule": rule, "version": row[0], "reinstalled": True}
