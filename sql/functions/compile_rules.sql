@@ -231,7 +231,6 @@ REVOKE ALL ON FUNCTION dbguard.compile_rules() FROM PUBLIC;
 CREATE OR REPLACE FUNCTION dbguard.tg_rule_settings__compile_rules()
 RETURNS trigger
 LANGUAGE plpgsql
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN

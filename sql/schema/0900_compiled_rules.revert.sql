@@ -1,11 +1,4 @@
-DROP TRIGGER IF EXISTS dbguard_compile_rules ON dbguard.rule_settings;
-DROP FUNCTION IF EXISTS dbguard.tg_rule_settings__compile_rules();
-DROP FUNCTION IF EXISTS dbguard.compile_rules();
-DROP FUNCTION IF EXISTS dbguard.compiled_rules();
-DROP FUNCTION IF EXISTS dbguard.compiled_mode(text);
-DROP TABLE IF EXISTS dbguard.rule_fragments;
-
--- The rule status of per-rule installation.
+-- The rule status of per-rule installation (it reads rule_fragments, dropped below).
 DROP VIEW IF EXISTS dbguard.rule_status;
 CREATE VIEW dbguard.rule_status AS
 SELECT r.rule,
@@ -32,3 +25,10 @@ SELECT r.rule,
                EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
                         WHERE tg.tgfoid = f.oid AND NOT tg.tgisinternal AND tg.tgenabled = 'D') AS disabled
   ) t ON true;
+
+DROP TRIGGER IF EXISTS dbguard_compile_rules ON dbguard.rule_settings;
+DROP FUNCTION IF EXISTS dbguard.tg_rule_settings__compile_rules();
+DROP FUNCTION IF EXISTS dbguard.compile_rules();
+DROP FUNCTION IF EXISTS dbguard.compiled_rules();
+DROP FUNCTION IF EXISTS dbguard.compiled_mode(text);
+DROP TABLE IF EXISTS dbguard.rule_fragments;
