@@ -10,9 +10,9 @@ EXPECTED = {
     # The latest version of each calls rule, and the triggers that fire it: the compiled
     # rules share their table's compiled trigger. Trigger names are schema-qualified
     # whatever the session's search_path.
-    "call_direction_default": (7, ["calls.dbguard_100_before_row_insert", "calls.dbguard_100_before_row_update"]),
-    "customer_link_sync": (6, ["calls.dbguard_100_before_row_insert", "calls.dbguard_100_before_row_update"]),
-    "outcome_flag_sync": (7, ["calls.dbguard_100_before_row_insert", "calls.dbguard_100_before_row_update"]),
+    "call_direction_default": (7, ["calls.dbguard_100_before_row"]),
+    "customer_link_sync": (6, ["calls.dbguard_100_before_row"]),
+    "outcome_flag_sync": (7, ["calls.dbguard_100_before_row"]),
     "appointment_link_sync": (7, ["appointments.dbguard_600_appointment_link_sync",
                                   "appointments.dbguard_600_appointment_link_sync_delete",
                                   "appointments.dbguard_600_appointment_link_sync_update",

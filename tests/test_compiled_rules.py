@@ -37,7 +37,7 @@ def test_the_calls_rules_share_one_function_with_a_labeled_block_each_in_firing_
     assert blocks == sorted(blocks)
     assert body.count("TG_RELID") == 1
     assert "rule_mode(" not in body and "RETURN NEW;" in body
-    assert _compiled_triggers(conn) == ["dbguard_100_before_row_insert", "dbguard_100_before_row_update"]
+    assert _compiled_triggers(conn) == ["dbguard_100_before_row"]
 
 
 def test_each_sources_header_has_the_keys_the_docs_generator_reads():
@@ -90,7 +90,7 @@ def test_every_rule_of_a_group_off_leaves_no_trigger_and_no_function(conn):
     assert conn.execute("INSERT INTO public.calls (customer_link_status) VALUES ('linked') "
                         "RETURNING direction, customer_link_status").fetchone() == (None, "linked")
     dbguard.set_mode(conn, "customer_link_sync", "correct")
-    assert _compiled_triggers(conn) == ["dbguard_100_before_row_insert", "dbguard_100_before_row_update"]
+    assert _compiled_triggers(conn) == ["dbguard_100_before_row"]
 
 
 def test_a_plain_update_of_rule_settings_recompiles_and_a_rollback_restores(conn):

@@ -140,9 +140,9 @@ def test_rule_modes_survive_a_rollback_past_the_rule_and_a_new_migrate(blank_dsn
 @pytest.mark.slow
 def test_a_migration_waiting_for_a_lock_steps_back_so_other_writers_pass(blank_dsn):
     dbguard.migrate(blank_dsn, **quiet)
-    last = dbguard.rollback(blank_dsn, count=1, **quiet).rolled_back[0]  # re-creates triggers on appointments
+    last = dbguard.rollback(blank_dsn, count=1, **quiet).rolled_back[0]  # re-creates triggers on calls
     long_tx = psycopg.connect(blank_dsn)
-    long_tx.execute("UPDATE public.appointments SET notes = notes WHERE false")  # a writer that stays open
+    long_tx.execute("UPDATE public.calls SET booking_details = booking_details WHERE false")  # a writer that stays open
     migrated: list = []
     failed: list = []
 
@@ -167,9 +167,7 @@ def test_a_migration_waiting_for_a_lock_steps_back_so_other_writers_pass(blank_d
 
         def write():
             with psycopg.connect(blank_dsn, autocommit=True) as writer:
-                writer.execute("INSERT INTO public.companies (name) VALUES ('Acme') RETURNING id")
-                writer.execute("INSERT INTO public.appointments (company_id, starts_at, status) "
-                               "SELECT id, now(), 'scheduled' FROM public.companies")
+                writer.execute("INSERT INTO public.calls DEFAULT VALUES")
             writer_done.set()
 
         writer_thread = threading.Thread(target=write, daemon=True)

@@ -69,8 +69,8 @@ def test_reinstall_undoes_drift(conn):
 
 
 @pytest.mark.parametrize("sabotage, drift", [
-    ("ALTER TABLE public.calls DISABLE TRIGGER dbguard_100_before_row_insert", "trigger_disabled"),
-    ("DROP TRIGGER dbguard_100_before_row_update ON public.calls", "trigger_missing"),
+    ("ALTER TABLE public.calls DISABLE TRIGGER dbguard_100_before_row", "trigger_disabled"),
+    ("DROP TRIGGER dbguard_100_before_row ON public.calls", "trigger_missing"),
     ("DROP FUNCTION dbguard.tg_calls__before_row() CASCADE", "missing"),
 ])
 def test_disabled_or_dropped_rule_is_reported(conn, sabotage, drift):

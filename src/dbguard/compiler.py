@@ -31,13 +31,15 @@ from one rule's block to the next exactly as through a chain of triggers.
 ``dbguard.compile_rules()`` (sql/functions/compile_rules.sql) assembles, for
 the modes in ``dbguard.rule_settings``, one SECURITY DEFINER function
 ``dbguard.tg_<table>__<timing>()`` with the TG_RELID check once and each
-fragment as a labeled block in firing order, and one trigger per event,
-``dbguard_<NNN>_<timing>_<insert|update|delete>`` (NNN: the group's lowest
-fragment order, so it fires where its first rule fired), whose WHEN clause is
-the OR of the fragments' fast paths: a row no rule must look at calls
-nothing. The triggers do not depend on the modes (only the function does), so
-a mode change locks no table; with every rule of a group off there is neither
-function nor trigger. It runs in the transaction that writes
+fragment as a labeled block in firing order, entered when its event, its
+watched columns (for an update: one of them changed) and its fast path say so;
+and one trigger ``dbguard_<NNN>_<timing>`` (NNN: the group's lowest fragment
+order, so it fires where its first rule fired), ``UPDATE OF`` the union of the
+fragments' columns, without a WHEN clause (measured: a WHEN clause is prepared
+for every statement and costs more than the call it saves). The trigger does
+not depend on the modes (only the function does), so a mode change locks no
+table; with every rule of a group off there is neither function nor trigger.
+It runs in the transaction that writes
 ``dbguard.rule_settings`` (a trigger on that table), so ``rules set-mode`` and
 a DBA's plain UPDATE both recompile, and a ROLLBACK restores the old code.
 Assembly lives in SQL only; ``dbguard render --rules`` prints what it produces.
@@ -177,9 +179,8 @@ def _drop_groups(rules: list[RuleSource], functions: bool) -> str:
     out = []
     for table, timing in sorted({(f.table, f.timing) for r in rules for f in r.fragments}):
         schema, name = table.split(".")
-        for event in ("insert", "update", "delete"):
-            out.append(_q(sql.SQL("DROP TRIGGER IF EXISTS {} ON {};\n").format(
-                sql.Identifier(f"dbguard_{orders[(table, timing)]:03d}_{timing}_{event}"), sql.Identifier(schema, name))))
+        out.append(_q(sql.SQL("DROP TRIGGER IF EXISTS {} ON {};\n").format(
+            sql.Identifier(f"dbguard_{orders[(table, timing)]:03d}_{timing}"), sql.Identifier(schema, name))))
         if functions:
             out.append(_q(sql.SQL("DROP FUNCTION IF EXISTS {}();\n").format(
                 sql.Identifier("dbguard", f"tg_{name}__{timing}"))))
