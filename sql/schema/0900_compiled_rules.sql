@@ -17,8 +17,6 @@ CREATE TABLE IF NOT EXISTS dbguard.rule_fragments (
     body           text NOT NULL,
     PRIMARY KEY (rule, table_name, timing, mode)
 );
-COMMENT ON TABLE dbguard.rule_fragments IS
-    'One rule''s code for one table and timing, rendered for one mode; written by dbguard migrate, read by dbguard.compile_rules().';
 REVOKE ALL ON dbguard.rule_fragments FROM PUBLIC;
 
 -- A compiled rule that is off has no code and, when every rule of its table

@@ -187,6 +187,13 @@ def _drop_groups(rules: list[RuleSource], functions: bool) -> str:
     return "".join(out)
 
 
+def objects_sql() -> str:
+    """The compiler's own objects: ``dbguard.rule_fragments``, the rule status
+    that knows compiled rules, and ``dbguard.compile_rules()`` with its trigger
+    on ``dbguard.rule_settings``. Install before :func:`install_sql`."""
+    return read_sql("schema/0900_compiled_rules.sql") + "\n" + read_sql("functions/compile_rules.sql")
+
+
 def install_sql(rules: list[str] | None = None) -> str:
     """SQL that installs the compiled form of ``rules`` (default: every compiled
     source): the per-rule triggers and function they replace are dropped, their
