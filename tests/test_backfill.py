@@ -347,3 +347,14 @@ def test_backfill_refuses_a_connection_with_an_open_transaction(conn):
     conn.execute("SELECT 1")
     with pytest.raises(dbguard.DbguardError, match="commit or roll back"):
         dbguard.backfill(conn, "metadata")
+
+
+def test_a_start_at_the_end_of_the_calendar_goes_to_review_and_later_calls_are_still_backfilled(conn, legacy, world):
+    last = legacy_call(legacy, world, {"starts_at": "9999-12-31T23:59:00+00:00", "service_name": "Haircut"})
+    later = legacy_call(legacy, world, {"starts_at": "2026-03-02T10:00:00Z", "service_name": "Haircut"})
+    result = dbguard.backfill_appointments(conn, batch_size=1)
+    assert appointment_of(conn, later) is not None
+    assert appointment_of(conn, last) is None
+    problem = conn.execute("SELECT context->>'problem' FROM dbguard.manual_review_queue WHERE call_id = %s "
+                           "AND reason = 'booking_details_unparseable'", (last,)).fetchone()
+    assert problem is not None and "last representable date" in problem[0], result.problems

@@ -402,7 +402,14 @@ def _appointment_for_call(conn: psycopg.Connection, call_id: int) -> Outcome:
     customer_id, notes = _find_or_create_customer(conn, call, booking)
     ends_at = booking.ends_at
     if ends_at is None and service["duration_minutes"]:
-        ends_at = booking.starts_at + timedelta(minutes=service["duration_minutes"])
+        try:
+            ends_at = booking.starts_at + timedelta(minutes=service["duration_minutes"])
+        except OverflowError:
+            # A start at the end of the calendar (9999-12-31) has no end a person could book.
+            return _queue_review(conn, call_id, REASON_UNPARSEABLE, {
+                "problem": f"starts_at {booking.starts_at.isoformat()} plus the service's "
+                           f"{service['duration_minutes']} minutes is past the last representable date",
+                "found_by": "dbguard backfill appointments"})
     notes.insert(0, f"created by dbguard backfill from calls.booking_details of call {call_id}")
     row = conn.execute(
         """INSERT INTO public.appointments
