@@ -43,6 +43,7 @@ def test_triggers_do_not_fire_on_a_logical_replication_subscriber(conn):
     assert conn.execute("INSERT INTO public.calls DEFAULT VALUES RETURNING direction").fetchone() == ("inbound",)
 
 
+@pytest.mark.commits
 def test_plpgsql_check_reports_no_errors(conn):
     """Zero plpgsql_check errors in every dbguard PL/pgSQL function.
 
