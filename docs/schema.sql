@@ -755,6 +755,212 @@ $$;
 
 
 --
+-- Name: compile_rules(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.compile_rules() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+DECLARE
+    g record;
+    v_statement pg_catalog.text;
+    v_stale record;
+BEGIN
+    PERFORM dbguard.lock_generated_functions('dbguard.compile_rules', 'dbguard.rule_settings',
+                                             'the compiled trigger functions');
+    FOR g IN SELECT * FROM dbguard.compiled_rules() LOOP
+        -- A trigger of the group's function under another name (the group's
+        -- lowest order changed) would run the rules twice.
+        FOR v_stale IN
+            SELECT t.tgname FROM pg_catalog.pg_trigger t
+             WHERE t.tgrelid = g.table_name AND NOT t.tgisinternal AND t.tgname <> g.trigger_name
+               AND t.tgfoid = pg_catalog.to_regprocedure(g.function_name)
+        LOOP
+            EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', v_stale.tgname, g.table_name);
+        END LOOP;
+        FOREACH v_statement IN ARRAY g.statements LOOP
+            EXECUTE v_statement;
+        END LOOP;
+        -- The trigger is left alone when it is there as compiled (its comment
+        -- holds the checksum of its statement): its shape does not depend on
+        -- the modes, and replacing it would lock the table to commit.
+        CONTINUE WHEN g.trigger_statement IS NULL OR EXISTS (
+            SELECT 1 FROM pg_catalog.pg_trigger t
+             WHERE t.tgrelid = g.table_name AND t.tgname = g.trigger_name
+               AND t.tgfoid = pg_catalog.to_regprocedure(g.function_name)
+               AND pg_catalog.obj_description(t.oid, 'pg_trigger') = 'dbguard compiled ' || pg_catalog.md5(g.trigger_statement));
+        EXECUTE g.trigger_statement;
+        EXECUTE pg_catalog.format('COMMENT ON TRIGGER %I ON %s IS %L', g.trigger_name, g.table_name,
+                                  'dbguard compiled ' || pg_catalog.md5(g.trigger_statement));
+    END LOOP;
+    -- Compiled functions no group produces any more (a rule went back to a
+    -- trigger of its own, or its table lost every fragment) go with their triggers.
+    FOR v_stale IN
+        SELECT p.oid::pg_catalog.regprocedure AS fn
+          FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = 'dbguard'::pg_catalog.regnamespace
+           AND p.proname ~ '^tg_.+__(before|after)_row$'
+           AND p.oid::pg_catalog.regprocedure::pg_catalog.text NOT IN (SELECT c.function_name FROM dbguard.compiled_rules() c)
+    LOOP
+        EXECUTE pg_catalog.format('DROP FUNCTION %s CASCADE', v_stale.fn);
+    END LOOP;
+    UPDATE dbguard.installed_rules r
+       SET function_name = x.function_name,
+           definition_md5 = coalesce(dbguard.function_fingerprint(pg_catalog.to_regprocedure(x.function_name)), ''),
+           triggers = dbguard.rule_triggers(pg_catalog.to_regprocedure(x.function_name))
+      FROM (SELECT DISTINCT ON (f.rule) f.rule, c.function_name
+              FROM dbguard.rule_fragments f
+              JOIN dbguard.compiled_rules() c ON c.table_name = f.table_name AND c.timing = f.timing
+             ORDER BY f.rule, f.trigger_order, f.timing) x
+     WHERE r.rule = x.rule;
+END
+$_$;
+
+
+--
+-- Name: compiled_mode(text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.compiled_mode(p_rule text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT coalesce((SELECT s.mode FROM dbguard.rule_settings s WHERE s.rule OPERATOR(pg_catalog.=) p_rule), 'correct')
+$$;
+
+
+--
+-- Name: compiled_rules(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.compiled_rules() RETURNS TABLE(table_name regclass, timing text, function_name text, trigger_name text, rules text[], function_body text, statements text[], trigger_statement text)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+DECLARE
+    g record;
+    v_function text;
+    v_body text;
+    v_gates text;
+    v_rules text[];
+    v_events text[];
+    v_columns text[];
+    v_every_update boolean;
+BEGIN
+    FOR g IN
+        SELECT f.table_name AS tbl, f.timing AS tmg, c.relname::text AS relname,
+               min(f.trigger_order) AS trigger_order
+          FROM dbguard.rule_fragments f
+          JOIN pg_catalog.pg_class c ON c.oid = f.table_name
+         GROUP BY f.table_name, f.timing, c.relname
+         ORDER BY c.relname, f.timing
+    LOOP
+        v_function := pg_catalog.format('dbguard.%I', 'tg_' || g.relname || '__' || g.tmg);
+        table_name := g.tbl;
+        timing := g.tmg;
+        function_name := v_function || '()';
+        trigger_name := pg_catalog.format('dbguard_%s_%s', pg_catalog.lpad(g.trigger_order::text, 3, '0'), g.tmg);
+
+        SELECT pg_catalog.string_agg(
+                   pg_catalog.format(E'    IF %s THEN\n    <<%s>>\n%s %s;\n    END IF;\n',
+                       pg_catalog.array_to_string(ARRAY[
+                           CASE WHEN f.on_insert THEN
+                               '(TG_OP = ''INSERT''' || coalesce(' AND (' || f.insert_when || ')', '') || ')' END,
+                           CASE WHEN f.on_update THEN
+                               '(TG_OP = ''UPDATE'''
+                               || CASE WHEN f.update_of IS NULL THEN ''
+                                       WHEN pg_catalog.cardinality(f.update_of) = 1
+                                       THEN pg_catalog.format(' AND NEW.%1$I IS DISTINCT FROM OLD.%1$I', f.update_of[1])
+                                       ELSE pg_catalog.format(' AND ROW(%s) IS DISTINCT FROM ROW(%s)',
+                                                (SELECT pg_catalog.string_agg(pg_catalog.format('NEW.%I', u), ', ' ORDER BY o)
+                                                   FROM pg_catalog.unnest(f.update_of) WITH ORDINALITY x(u, o)),
+                                                (SELECT pg_catalog.string_agg(pg_catalog.format('OLD.%I', u), ', ' ORDER BY o)
+                                                   FROM pg_catalog.unnest(f.update_of) WITH ORDINALITY x(u, o))) END
+                               || coalesce(' AND (' || f.update_when || ')', '') || ')' END,
+                           CASE WHEN f.on_delete THEN
+                               '(TG_OP = ''DELETE''' || coalesce(' AND (' || f.delete_when || ')', '') || ')' END],
+                           E'\n       OR '),
+                       f.rule, pg_catalog.rtrim(f.body, E' \n'), f.rule),
+                   E'\n' ORDER BY f.trigger_order, f.rule),
+               pg_catalog.array_agg(f.rule ORDER BY f.trigger_order, f.rule)
+          INTO v_gates, v_rules
+          FROM dbguard.rule_fragments f
+         WHERE f.table_name = g.tbl AND f.timing = g.tmg AND f.mode = dbguard.compiled_mode(f.rule);
+
+        -- The trigger's events and columns come from every fragment of the group,
+        -- whatever its mode: the trigger stays as it is when a mode changes.
+        SELECT pg_catalog.array_agg(DISTINCT e.event),
+               pg_catalog.bool_or(f.on_update AND f.update_of IS NULL)
+          INTO v_events, v_every_update
+          FROM dbguard.rule_fragments f
+         CROSS JOIN LATERAL (VALUES (CASE WHEN f.on_insert THEN 'INSERT' END),
+                                    (CASE WHEN f.on_update THEN 'UPDATE' END),
+                                    (CASE WHEN f.on_delete THEN 'DELETE' END)) e(event)
+         WHERE f.table_name = g.tbl AND f.timing = g.tmg AND e.event IS NOT NULL;
+        SELECT pg_catalog.array_agg(DISTINCT u ORDER BY u)
+          INTO v_columns
+          FROM dbguard.rule_fragments f
+         CROSS JOIN pg_catalog.unnest(f.update_of) u
+         WHERE f.table_name = g.tbl AND f.timing = g.tmg;
+
+        rules := coalesce(v_rules, '{}');
+        IF v_gates IS NULL THEN
+            -- Every rule of the group is off: no code runs, no trigger fires.
+            function_body := NULL;
+            statements := ARRAY[pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', trigger_name, g.tbl),
+                                pg_catalog.format('DROP FUNCTION IF EXISTS %s()', v_function)];
+            trigger_statement := NULL;
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+
+        v_body := pg_catalog.format(E'\n'
+            || E'-- Compiled by dbguard.compile_rules() from dbguard.rule_fragments: do not edit;\n'
+            || E'-- change a rule''s mode (dbguard rules set-mode) or its source instead.\n'
+            || E'BEGIN\n'
+            || E'    IF TG_RELID <> %L::pg_catalog.regclass THEN\n'
+            || E'        RAISE EXCEPTION ''dbguard: %s() is a trigger of %s only, not of %%.%%'', TG_TABLE_SCHEMA, TG_TABLE_NAME\n'
+            || E'            USING ERRCODE = ''42501'',\n'
+            || E'                  HINT = ''dbguard''''s trigger functions run as their owner and refuse any other table.'';\n'
+            || E'    END IF;\n'
+            || E'%s'
+            || E'    RETURN %s;\n'
+            || E'END\n',
+            g.tbl::text, v_function, g.tbl::text, v_gates,
+            CASE WHEN g.tmg = 'after_row' THEN 'NULL'
+                 WHEN 'DELETE' = ANY (v_events) THEN 'CASE WHEN TG_OP = ''DELETE'' THEN OLD ELSE NEW END'
+                 ELSE 'NEW' END);
+        IF pg_catalog.strpos(v_body, '$compiled$') > 0 THEN
+            RAISE EXCEPTION 'dbguard: a fragment of % on % contains $compiled$', g.tmg, g.tbl
+                USING ERRCODE = '22023', HINT = 'Remove that text from the rule source and migrate again.';
+        END IF;
+
+        function_body := v_body;
+        statements := ARRAY[
+            pg_catalog.format(E'CREATE OR REPLACE FUNCTION %s()\nRETURNS trigger\nLANGUAGE plpgsql\nSECURITY DEFINER\n'
+                              || E'SET search_path = pg_catalog, pg_temp\nAS $compiled$%s$compiled$', v_function, v_body),
+            pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function)];
+        trigger_statement := pg_catalog.format(
+            E'CREATE OR REPLACE TRIGGER %I\n    %s %s ON %s\n    FOR EACH ROW\n    EXECUTE FUNCTION %s()',
+            trigger_name,
+            CASE WHEN g.tmg = 'before_row' THEN 'BEFORE' ELSE 'AFTER' END,
+            pg_catalog.array_to_string(ARRAY(
+                SELECT CASE WHEN e = 'UPDATE' AND v_columns IS NOT NULL AND NOT v_every_update
+                            THEN 'UPDATE OF ' || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY c)
+                                                    FROM pg_catalog.unnest(v_columns) c)
+                            ELSE e END
+                  FROM pg_catalog.unnest(ARRAY['INSERT', 'UPDATE', 'DELETE']) e
+                 WHERE e = ANY (v_events)), ' OR '),
+            g.tbl,
+            v_function);
+        RETURN NEXT;
+    END LOOP;
+END
+$_$;
+
+
+--
 -- Name: drop_invalid_index(text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -2549,6 +2755,219 @@ $$;
 
 
 --
+-- Name: tg_calls__before_row(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_calls__before_row() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Compiled by dbguard.compile_rules() from dbguard.rule_fragments: do not edit;
+-- change a rule's mode (dbguard rules set-mode) or its source instead.
+BEGIN
+    IF TG_RELID <> 'public.calls'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_calls__before_row() is a trigger of public.calls only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
+    IF (TG_OP = 'INSERT' AND ((NEW.direction IN ('inbound', 'outbound')) IS NOT TRUE))
+       OR (TG_OP = 'UPDATE' AND NEW.direction IS DISTINCT FROM OLD.direction AND ((NEW.direction IN ('inbound', 'outbound')) IS NOT TRUE)) THEN
+    <<call_direction_default>>
+BEGIN
+    IF NEW.direction IS NULL THEN
+        IF TG_OP = 'INSERT' THEN
+            NEW.direction := 'inbound';
+        END IF;
+        EXIT call_direction_default;
+    END IF;
+    -- A direction nobody recognises is "not known", like NULL: inbound.
+    IF NOT EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'call_direction' AND v.code = NEW.direction) THEN
+        NEW.direction := dbguard.vocabulary_value('call_direction_default', 'correct', 'call_direction', NEW.direction,
+                                                  'inbound', 'call', 'public.calls', 'direction', NEW.id::pg_catalog.text);
+    END IF;
+END call_direction_default;
+    END IF;
+
+    IF (TG_OP = 'INSERT' AND ((NEW.customer_id IS NULL AND NEW.customer_link_status = 'unlinked' AND NEW.customer_link_method IS NULL) IS NOT TRUE))
+       OR (TG_OP = 'UPDATE' AND ROW(NEW.customer_id, NEW.customer_link_status, NEW.customer_linked_at, NEW.customer_link_method, NEW.customer_link_confidence) IS DISTINCT FROM ROW(OLD.customer_id, OLD.customer_link_status, OLD.customer_linked_at, OLD.customer_link_method, OLD.customer_link_confidence)) THEN
+    <<customer_link_sync>>
+DECLARE
+    v_insert boolean := TG_OP = 'INSERT';
+    v_customer_changed boolean;
+    v_status_given boolean;
+    v_target public.calls;
+    v_contradiction boolean := false;
+BEGIN
+    v_customer_changed := v_insert OR NEW.customer_id IS DISTINCT FROM OLD.customer_id;
+    -- "Given" = written by this statement: on insert any non-NULL value, on
+    -- update a value that differs from the stored one.
+    v_status_given := NOT v_insert AND NEW.customer_link_status IS DISTINCT FROM OLD.customer_link_status;
+
+    IF v_insert OR NEW.customer_link_method IS DISTINCT FROM OLD.customer_link_method THEN
+        IF NOT (NEW.customer_link_method IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'customer_link_method' AND v.code = NEW.customer_link_method)) THEN
+            NEW.customer_link_method := dbguard.vocabulary_value('customer_link_sync', 'correct', 'customer_link_method',
+                NEW.customer_link_method, NULL, 'call', 'public.calls', 'customer_link_method', NEW.id::pg_catalog.text);
+        END IF;
+    END IF;
+    IF v_insert OR v_status_given THEN
+        -- An unknown status is treated as not given: derived below.
+        IF NOT (NEW.customer_link_status IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'link_status' AND v.code = NEW.customer_link_status)) THEN
+            NEW.customer_link_status := dbguard.vocabulary_value('customer_link_sync', 'correct', 'link_status',
+                NEW.customer_link_status, NULL, 'call', 'public.calls', 'customer_link_status', NEW.id::pg_catalog.text);
+        END IF;
+    END IF;
+
+    v_target := NEW;
+    IF NEW.customer_id IS NOT NULL THEN
+        IF v_customer_changed THEN
+            v_target.customer_link_status := 'linked';
+            IF v_insert OR NEW.customer_linked_at IS NOT DISTINCT FROM OLD.customer_linked_at THEN
+                v_target.customer_linked_at := coalesce(CASE WHEN v_insert THEN NEW.customer_linked_at END, pg_catalog.now());
+            END IF;
+            IF NOT v_insert AND NEW.customer_link_method IS NOT DISTINCT FROM OLD.customer_link_method THEN
+                v_target.customer_link_method := NULL;
+            END IF;
+            IF NOT v_insert AND NEW.customer_link_confidence IS NOT DISTINCT FROM OLD.customer_link_confidence THEN
+                v_target.customer_link_confidence := NULL;
+            END IF;
+            v_target.customer_link_method := coalesce(v_target.customer_link_method, 'phone_match');
+            v_target.customer_link_confidence := coalesce(v_target.customer_link_confidence, 100.00);
+        ELSIF NEW.customer_link_status IS DISTINCT FROM 'linked' THEN
+            -- The customer stayed but the status is not linked: a written
+            -- status contradicts customer_id; a NULL one is just not known.
+            v_target.customer_link_status := 'linked';
+            v_target.customer_linked_at := coalesce(NEW.customer_linked_at, pg_catalog.now());
+            v_contradiction := NEW.customer_link_status IS NOT NULL;
+        END IF;
+    ELSE
+        IF NEW.customer_link_status = 'linked' THEN
+            -- Unless this statement cleared the customer, a link is claimed without one.
+            v_target.customer_link_status := 'unlinked';
+            v_contradiction := v_insert OR v_status_given OR NOT v_customer_changed;
+        ELSIF NEW.customer_link_status IS NULL THEN
+            v_target.customer_link_status := 'unlinked';
+        END IF;
+        IF NOT v_insert AND v_customer_changed THEN
+            -- The old link's details describe a link that no longer exists.
+            v_target.customer_linked_at := NULL;
+            v_target.customer_link_method := NULL;
+            v_target.customer_link_confidence := NULL;
+        END IF;
+    END IF;
+
+    IF (v_target.customer_link_status, v_target.customer_linked_at, v_target.customer_link_method, v_target.customer_link_confidence)
+       IS NOT DISTINCT FROM (NEW.customer_link_status, NEW.customer_linked_at, NEW.customer_link_method, NEW.customer_link_confidence) THEN
+        EXIT customer_link_sync;
+    END IF;
+
+    IF v_contradiction THEN
+        PERFORM dbguard.rule_violation('customer_link_sync', 'correct', '23Q01', 'customer_link_mismatch', 'call', NEW.id::pg_catalog.text,
+            pg_catalog.format('dbguard: public.calls row %s has customer_link_status = %s but customer_id = %s',
+                              coalesce(NEW.id::pg_catalog.text, '(new row)'), pg_catalog.quote_nullable(NEW.customer_link_status),
+                              coalesce(NEW.customer_id::pg_catalog.text, 'NULL')),
+            'rule customer_link_sync: a call is linked exactly when customer_id is set.',
+            'Set customer_id to link a customer (the status follows), or clear customer_id to unlink; do not write customer_link_status by itself.',
+            pg_catalog.jsonb_build_object(
+                'customer_id', NEW.customer_id,
+                'written', pg_catalog.jsonb_build_object('customer_link_status', NEW.customer_link_status,
+                    'customer_linked_at', NEW.customer_linked_at, 'customer_link_method', NEW.customer_link_method,
+                    'customer_link_confidence', NEW.customer_link_confidence),
+                'expected', pg_catalog.jsonb_build_object('customer_link_status', v_target.customer_link_status,
+                    'customer_linked_at', v_target.customer_linked_at, 'customer_link_method', v_target.customer_link_method,
+                    'customer_link_confidence', v_target.customer_link_confidence)),
+            'calls', 'customer_link_status');
+    END IF;
+    NEW := v_target;
+END customer_link_sync;
+    END IF;
+
+    IF (TG_OP = 'INSERT' AND (NEW.session_outcome IS DISTINCT FROM CASE WHEN NEW.appointment_made THEN 'appointment_booked' END))
+       OR (TG_OP = 'UPDATE' AND ROW(NEW.session_outcome, NEW.appointment_made) IS DISTINCT FROM ROW(OLD.session_outcome, OLD.appointment_made) AND (NEW.session_outcome IS DISTINCT FROM CASE WHEN NEW.appointment_made THEN 'appointment_booked' END)) THEN
+    <<outcome_flag_sync>>
+DECLARE
+    v_made_changed boolean;
+    v_outcome_changed boolean;
+    v_made_wins boolean;
+    v_fixed pg_catalog.text;          -- the column that is (or would be) repaired
+    v_outcome pg_catalog.text;
+    v_made boolean;
+BEGIN
+    v_made_changed := TG_OP = 'INSERT' OR NEW.appointment_made IS DISTINCT FROM OLD.appointment_made;
+    v_outcome_changed := TG_OP = 'INSERT' OR NEW.session_outcome IS DISTINCT FROM OLD.session_outcome;
+    IF v_outcome_changed THEN
+        IF NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
+            NEW.session_outcome := dbguard.vocabulary_value('outcome_flag_sync', 'correct', 'session_outcome',
+                NEW.session_outcome, NULL, 'call', 'public.calls', 'session_outcome', NEW.id::pg_catalog.text);
+        END IF;
+    END IF;
+
+    IF (NEW.session_outcome = 'appointment_booked') IS NOT DISTINCT FROM NEW.appointment_made
+       OR (NEW.session_outcome IS NULL AND NOT NEW.appointment_made)
+       OR NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
+        EXIT outcome_flag_sync;
+    END IF;
+
+    IF NEW.session_outcome IS NULL THEN
+        -- appointment_made without an outcome: the outcome is not known. Filling
+        -- it in is derived-field maintenance, silent; 'alert' leaves the row.
+        NEW.session_outcome := 'appointment_booked';
+        EXIT outcome_flag_sync;
+    ELSIF v_made_changed <> v_outcome_changed THEN
+        -- This statement changed one side only: it is the newest statement of intent.
+        v_made_wins := v_made_changed;
+    ELSE
+        -- A new row, or both written: the booking claim wins; the claim is
+        -- then checked against the appointments at commit
+        -- (booking_confirmed_requires_appointment).
+        v_made_wins := NEW.appointment_made;
+    END IF;
+    IF v_made_wins THEN
+        v_fixed := 'session_outcome';
+        v_outcome := CASE WHEN NEW.appointment_made THEN 'appointment_booked' ELSE 'no_appointment' END;
+        v_made := NEW.appointment_made;
+    ELSE
+        v_fixed := 'appointment_made';
+        v_outcome := NEW.session_outcome;
+        v_made := NEW.session_outcome = 'appointment_booked';
+    END IF;
+    -- Neither side can take a booking back while an appointment exists for the
+    -- call (appointment_link_sync keeps it linked and booking_confirmed stays):
+    -- the side that denies it is the one repaired.
+    IF NOT v_made AND TG_OP = 'UPDATE' AND dbguard.call_has_appointment(NEW.id) THEN
+        v_fixed := CASE WHEN NEW.appointment_made THEN 'session_outcome' ELSE 'appointment_made' END;
+        v_outcome := 'appointment_booked';
+        v_made := true;
+    END IF;
+
+    IF dbguard.rule_violation('outcome_flag_sync', 'correct', '23Q06',
+           CASE WHEN NEW.session_outcome = 'appointment_booked' THEN 'session_outcome_mismatch'
+                ELSE 'appointment_made_mismatch' END,
+           'call', NEW.id::pg_catalog.text,
+           pg_catalog.format('dbguard: public.calls row %s has session_outcome = %s but appointment_made = %s',
+                             coalesce(NEW.id::pg_catalog.text, '(new row)'), pg_catalog.quote_literal(NEW.session_outcome),
+                             NEW.appointment_made::pg_catalog.text),
+           'rule outcome_flag_sync: session_outcome is ''appointment_booked'' exactly when appointment_made is true.',
+           'Write both together: appointment_made = true with session_outcome = ''appointment_booked'', '
+           'or appointment_made = false with another outcome (e.g. ''no_appointment'', ''creation_failed''); '
+           'a call that has an appointment keeps appointment_made = true.',
+           pg_catalog.jsonb_build_object(
+               'written', pg_catalog.jsonb_build_object('session_outcome', NEW.session_outcome, 'appointment_made', NEW.appointment_made),
+               'expected', pg_catalog.jsonb_build_object('session_outcome', v_outcome, 'appointment_made', v_made),
+               'repaired_column', v_fixed),
+           'calls', v_fixed,
+           CASE WHEN NEW.session_outcome = 'appointment_booked' THEN 'critical' ELSE 'warning' END) THEN
+        NEW.session_outcome := v_outcome;
+        NEW.appointment_made := v_made;
+    END IF;
+    EXIT outcome_flag_sync;
+END outcome_flag_sync;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
 -- Name: tg_calls__booking_requires_appointment(); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -2632,264 +3051,6 @@ BEGIN
     RETURN NULL;
 END
 $_$;
-
-
---
--- Name: tg_calls__customer_link_sync(); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.tg_calls__customer_link_sync() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-DECLARE
-    v_mode text := dbguard.rule_mode('customer_link_sync');
-    v_insert boolean := TG_OP = 'INSERT';
-    v_customer_changed boolean;
-    v_status_given boolean;
-    v_target public.calls;
-    v_contradiction boolean := false;
-BEGIN
-    IF TG_RELID <> 'public.calls'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_calls__customer_link_sync() is a trigger of public.calls only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF v_mode = 'off' THEN
-        RETURN NEW;
-    END IF;
-    v_customer_changed := v_insert OR NEW.customer_id IS DISTINCT FROM OLD.customer_id;
-    -- "Given" = written by this statement: on insert any non-NULL value, on
-    -- update a value that differs from the stored one.
-    v_status_given := NOT v_insert AND NEW.customer_link_status IS DISTINCT FROM OLD.customer_link_status;
-
-    IF v_insert OR NEW.customer_link_method IS DISTINCT FROM OLD.customer_link_method THEN
-        IF NOT (NEW.customer_link_method IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'customer_link_method' AND v.code = NEW.customer_link_method)) THEN
-            NEW.customer_link_method := dbguard.vocabulary_value('customer_link_sync', v_mode, 'customer_link_method',
-                NEW.customer_link_method, NULL, 'call', 'public.calls', 'customer_link_method', NEW.id::text);
-        END IF;
-    END IF;
-    IF v_insert OR v_status_given THEN
-        -- An unknown status is treated as not given: derived below.
-        IF NOT (NEW.customer_link_status IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'link_status' AND v.code = NEW.customer_link_status)) THEN
-            NEW.customer_link_status := dbguard.vocabulary_value('customer_link_sync', v_mode, 'link_status',
-                NEW.customer_link_status, NULL, 'call', 'public.calls', 'customer_link_status', NEW.id::text);
-        END IF;
-    END IF;
-
-    v_target := NEW;
-    IF NEW.customer_id IS NOT NULL THEN
-        IF v_customer_changed THEN
-            v_target.customer_link_status := 'linked';
-            IF v_insert OR NEW.customer_linked_at IS NOT DISTINCT FROM OLD.customer_linked_at THEN
-                v_target.customer_linked_at := coalesce(CASE WHEN v_insert THEN NEW.customer_linked_at END, pg_catalog.now());
-            END IF;
-            IF NOT v_insert AND NEW.customer_link_method IS NOT DISTINCT FROM OLD.customer_link_method THEN
-                v_target.customer_link_method := NULL;
-            END IF;
-            IF NOT v_insert AND NEW.customer_link_confidence IS NOT DISTINCT FROM OLD.customer_link_confidence THEN
-                v_target.customer_link_confidence := NULL;
-            END IF;
-            v_target.customer_link_method := coalesce(v_target.customer_link_method, 'phone_match');
-            v_target.customer_link_confidence := coalesce(v_target.customer_link_confidence, 100.00);
-        ELSIF NEW.customer_link_status IS DISTINCT FROM 'linked' THEN
-            -- The customer stayed but the status is not linked: a written
-            -- status contradicts customer_id; a NULL one is just not known.
-            v_target.customer_link_status := 'linked';
-            v_target.customer_linked_at := coalesce(NEW.customer_linked_at, pg_catalog.now());
-            v_contradiction := NEW.customer_link_status IS NOT NULL;
-        END IF;
-    ELSE
-        IF NEW.customer_link_status = 'linked' THEN
-            -- Unless this statement cleared the customer, a link is claimed without one.
-            v_target.customer_link_status := 'unlinked';
-            v_contradiction := v_insert OR v_status_given OR NOT v_customer_changed;
-        ELSIF NEW.customer_link_status IS NULL THEN
-            v_target.customer_link_status := 'unlinked';
-        END IF;
-        IF NOT v_insert AND v_customer_changed THEN
-            -- The old link's details describe a link that no longer exists.
-            v_target.customer_linked_at := NULL;
-            v_target.customer_link_method := NULL;
-            v_target.customer_link_confidence := NULL;
-        END IF;
-    END IF;
-    IF v_mode = 'alert' AND NOT (NEW.customer_link_status IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'link_status' AND v.code = NEW.customer_link_status)) THEN
-        -- Already alerted as a vocabulary violation.
-        v_target.customer_link_status := NEW.customer_link_status;
-        v_contradiction := false;
-    END IF;
-
-    IF (v_target.customer_link_status, v_target.customer_linked_at, v_target.customer_link_method, v_target.customer_link_confidence)
-       IS NOT DISTINCT FROM (NEW.customer_link_status, NEW.customer_linked_at, NEW.customer_link_method, NEW.customer_link_confidence) THEN
-        RETURN NEW;
-    END IF;
-
-    IF v_contradiction THEN
-        PERFORM dbguard.rule_violation('customer_link_sync', v_mode, '23Q01', 'customer_link_mismatch', 'call', NEW.id::text,
-            pg_catalog.format('dbguard: public.calls row %s has customer_link_status = %s but customer_id = %s',
-                              coalesce(NEW.id::text, '(new row)'), pg_catalog.quote_nullable(NEW.customer_link_status),
-                              coalesce(NEW.customer_id::text, 'NULL')),
-            'rule customer_link_sync: a call is linked exactly when customer_id is set.',
-            'Set customer_id to link a customer (the status follows), or clear customer_id to unlink; do not write customer_link_status by itself.',
-            pg_catalog.jsonb_build_object(
-                'customer_id', NEW.customer_id,
-                'written', pg_catalog.jsonb_build_object('customer_link_status', NEW.customer_link_status,
-                    'customer_linked_at', NEW.customer_linked_at, 'customer_link_method', NEW.customer_link_method,
-                    'customer_link_confidence', NEW.customer_link_confidence),
-                'expected', pg_catalog.jsonb_build_object('customer_link_status', v_target.customer_link_status,
-                    'customer_linked_at', v_target.customer_linked_at, 'customer_link_method', v_target.customer_link_method,
-                    'customer_link_confidence', v_target.customer_link_confidence)),
-            'calls', 'customer_link_status');
-    END IF;
-    IF v_mode = 'alert' THEN
-        RETURN NEW;
-    END IF;
-    RETURN v_target;
-END
-$$;
-
-
---
--- Name: tg_calls__direction_default(); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.tg_calls__direction_default() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-DECLARE
-    v_mode text := dbguard.rule_mode('call_direction_default');
-BEGIN
-    IF TG_RELID <> 'public.calls'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_calls__direction_default() is a trigger of public.calls only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF v_mode = 'off' OR (TG_OP = 'UPDATE' AND NEW.direction IS NOT DISTINCT FROM OLD.direction) THEN
-        RETURN NEW;
-    END IF;
-    IF NEW.direction IS NULL THEN
-        -- Only a new call gets the default: clearing the direction later is
-        -- a deliberate write, reported by the call_missing_direction scan.
-        IF TG_OP = 'INSERT' THEN
-            IF v_mode = 'alert' THEN
-                PERFORM dbguard.raise_alert('call_missing_direction', 'warning', 'call', NEW.id::text,
-                    pg_catalog.format('call %s was inserted without a direction (correct mode would store inbound)', NEW.id),
-                    '{}'::jsonb, 'trigger', false, 'call_direction_default');
-            ELSE
-                NEW.direction := 'inbound';
-            END IF;
-        END IF;
-        RETURN NEW;
-    END IF;
-    -- A direction nobody recognises is "not known", like NULL: inbound.
-    IF NOT (NEW.direction IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'call_direction' AND v.code = NEW.direction)) THEN
-        NEW.direction := dbguard.vocabulary_value('call_direction_default', v_mode, 'call_direction', NEW.direction,
-                                                  'inbound', 'call', 'public.calls', 'direction', NEW.id::text);
-    END IF;
-    RETURN NEW;
-END
-$$;
-
-
---
--- Name: tg_calls__outcome_flag_sync(); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.tg_calls__outcome_flag_sync() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-DECLARE
-    v_mode text := dbguard.rule_mode('outcome_flag_sync');
-    v_made_changed boolean;
-    v_outcome_changed boolean;
-    v_made_wins boolean;
-    v_fixed text;          -- the column that is (or would be) repaired
-    v_outcome text;
-    v_made boolean;
-BEGIN
-    IF TG_RELID <> 'public.calls'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_calls__outcome_flag_sync() is a trigger of public.calls only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF v_mode = 'off' THEN
-        RETURN NEW;
-    END IF;
-    v_made_changed := TG_OP = 'INSERT' OR NEW.appointment_made IS DISTINCT FROM OLD.appointment_made;
-    v_outcome_changed := TG_OP = 'INSERT' OR NEW.session_outcome IS DISTINCT FROM OLD.session_outcome;
-    IF v_outcome_changed THEN
-        IF NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
-            NEW.session_outcome := dbguard.vocabulary_value('outcome_flag_sync', v_mode, 'session_outcome',
-                NEW.session_outcome, NULL, 'call', 'public.calls', 'session_outcome', NEW.id::text);
-        END IF;
-    END IF;
-
-    IF (NEW.session_outcome = 'appointment_booked') IS NOT DISTINCT FROM NEW.appointment_made
-       OR (NEW.session_outcome IS NULL AND NOT NEW.appointment_made)
-       OR NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
-        RETURN NEW;
-    END IF;
-
-    IF NEW.session_outcome IS NULL THEN
-        -- appointment_made without an outcome: the outcome is not known. Filling
-        -- it in is derived-field maintenance, silent; 'alert' leaves the row.
-        IF v_mode <> 'alert' THEN
-            NEW.session_outcome := 'appointment_booked';
-        END IF;
-        RETURN NEW;
-    ELSIF v_made_changed <> v_outcome_changed THEN
-        -- This statement changed one side only: it is the newest statement of intent.
-        v_made_wins := v_made_changed;
-    ELSE
-        -- A new row, or both written: the booking claim wins; the claim is
-        -- then checked against the appointments at commit
-        -- (booking_confirmed_requires_appointment).
-        v_made_wins := NEW.appointment_made;
-    END IF;
-    IF v_made_wins THEN
-        v_fixed := 'session_outcome';
-        v_outcome := CASE WHEN NEW.appointment_made THEN 'appointment_booked' ELSE 'no_appointment' END;
-        v_made := NEW.appointment_made;
-    ELSE
-        v_fixed := 'appointment_made';
-        v_outcome := NEW.session_outcome;
-        v_made := NEW.session_outcome = 'appointment_booked';
-    END IF;
-    -- Neither side can take a booking back while an appointment exists for the
-    -- call (appointment_link_sync keeps it linked and booking_confirmed stays):
-    -- the side that denies it is the one repaired.
-    IF NOT v_made AND TG_OP = 'UPDATE' AND dbguard.call_has_appointment(NEW.id) THEN
-        v_fixed := CASE WHEN NEW.appointment_made THEN 'session_outcome' ELSE 'appointment_made' END;
-        v_outcome := 'appointment_booked';
-        v_made := true;
-    END IF;
-
-    IF dbguard.rule_violation('outcome_flag_sync', v_mode, '23Q06',
-           CASE WHEN NEW.session_outcome = 'appointment_booked' THEN 'session_outcome_mismatch'
-                ELSE 'appointment_made_mismatch' END,
-           'call', NEW.id::text,
-           pg_catalog.format('dbguard: public.calls row %s has session_outcome = %s but appointment_made = %s',
-                             coalesce(NEW.id::text, '(new row)'), pg_catalog.quote_literal(NEW.session_outcome),
-                             NEW.appointment_made::text),
-           'rule outcome_flag_sync: session_outcome is ''appointment_booked'' exactly when appointment_made is true.',
-           'Write both together: appointment_made = true with session_outcome = ''appointment_booked'', '
-           'or appointment_made = false with another outcome (e.g. ''no_appointment'', ''creation_failed''); '
-           'a call that has an appointment keeps appointment_made = true.',
-           pg_catalog.jsonb_build_object(
-               'written', pg_catalog.jsonb_build_object('session_outcome', NEW.session_outcome, 'appointment_made', NEW.appointment_made),
-               'expected', pg_catalog.jsonb_build_object('session_outcome', v_outcome, 'appointment_made', v_made),
-               'repaired_column', v_fixed),
-           'calls', v_fixed,
-           CASE WHEN NEW.session_outcome = 'appointment_booked' THEN 'critical' ELSE 'warning' END) THEN
-        NEW.session_outcome := v_outcome;
-        NEW.appointment_made := v_made;
-    END IF;
-    RETURN NEW;
-END
-$$;
 
 
 --
@@ -2994,6 +3155,21 @@ CREATE FUNCTION dbguard.tg_lookup_tables__lookup_functions() RETURNS trigger
     AS $$
 BEGIN
     PERFORM dbguard.write_lookup_functions();
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: tg_rule_settings__compile_rules(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_rule_settings__compile_rules() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM dbguard.compile_rules();
     RETURN NULL;
 END
 $$;
@@ -3692,14 +3868,14 @@ COMMENT ON COLUMN dbguard.installed_rules.rule IS 'Rule name.';
 -- Name: COLUMN installed_rules.version; Type: COMMENT; Schema: dbguard; Owner: -
 --
 
-COMMENT ON COLUMN dbguard.installed_rules.version IS 'Installed version (sql/triggers/<rule>/vN.sql).';
+COMMENT ON COLUMN dbguard.installed_rules.version IS 'Installed version (the -- version: header of sql/triggers/<rule>.sql).';
 
 
 --
 -- Name: COLUMN installed_rules.function_name; Type: COMMENT; Schema: dbguard; Owner: -
 --
 
-COMMENT ON COLUMN dbguard.installed_rules.function_name IS 'Its trigger function (regprocedure text).';
+COMMENT ON COLUMN dbguard.installed_rules.function_name IS 'Its trigger function (regprocedure text); for a compiled rule, the compiled function of its first table and timing.';
 
 
 --
@@ -4065,6 +4241,128 @@ COMMENT ON COLUMN dbguard.resolver_writes.xact IS 'Transaction id of the resolve
 
 
 --
+-- Name: rule_fragments; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.rule_fragments (
+    rule text NOT NULL,
+    table_name regclass NOT NULL,
+    timing text NOT NULL,
+    mode text NOT NULL,
+    trigger_order integer NOT NULL,
+    on_insert boolean NOT NULL,
+    insert_when text,
+    on_update boolean NOT NULL,
+    update_of text[],
+    update_when text,
+    on_delete boolean NOT NULL,
+    delete_when text,
+    body text NOT NULL,
+    CONSTRAINT rule_fragments_mode_check CHECK ((mode = ANY (ARRAY['alert'::text, 'correct'::text, 'enforce'::text]))),
+    CONSTRAINT rule_fragments_timing_check CHECK ((timing = ANY (ARRAY['before_row'::text, 'after_row'::text]))),
+    CONSTRAINT rule_fragments_trigger_order_check CHECK (((trigger_order >= 0) AND (trigger_order <= 999)))
+);
+
+
+--
+-- Name: TABLE rule_fragments; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.rule_fragments IS 'A compiled rule''s code for one table and timing, rendered once per mode (alert, correct, enforce); dbguard.compile_rules() assembles the trigger functions from the rows of each rule''s current mode.';
+
+
+--
+-- Name: COLUMN rule_fragments.rule; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_fragments.rule IS 'Rule name.';
+
+
+--
+-- Name: COLUMN rule_fragments.table_name; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_fragments.table_name IS 'The table whose trigger runs the fragment.';
+
+
+--
+-- Name: COLUMN rule_fragments.timing; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_fragments.timing IS 'before_row or after_row: which compiled function (dbguard.tg_<table>__<timing>) holds it.';
+
+
+--
+-- Name: COLUMN rule_fragments.mode; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_fragments.mode IS 'The mode this rendering is for; a rule in off has no code.';
+
+
+--
+-- Name: COLUMN rule_fragments.trigger_order; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_fragments.trigger_order IS 'Firing order within the function (the NNN of the group''s trigger name is the lowest of its fragments).';
+
+
+--
+-- Name: COLUMN rule_fragments.on_insert; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_fragments.on_insert IS 'Whether the fragment runs for an insert.';
+
+
+--
+-- Name: COLUMN rule_fragments.insert_when; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_fragments.insert_when IS 'Its fast path for an insert: a condition on NEW, built-ins only (NULL: every insert).';
+
+
+--
+-- Name: COLUMN rule_fragments.on_update; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_fragments.on_update IS 'Whether the fragment runs for an update.';
+
+
+--
+-- Name: COLUMN rule_fragments.update_of; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_fragments.update_of IS 'The columns it watches on update: it runs when one of them changed (NULL: any update).';
+
+
+--
+-- Name: COLUMN rule_fragments.update_when; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_fragments.update_when IS 'Its fast path for an update, on top of a watched column having changed.';
+
+
+--
+-- Name: COLUMN rule_fragments.on_delete; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_fragments.on_delete IS 'Whether the fragment runs for a delete.';
+
+
+--
+-- Name: COLUMN rule_fragments.delete_when; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_fragments.delete_when IS 'Its fast path for a delete.';
+
+
+--
+-- Name: COLUMN rule_fragments.body; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_fragments.body IS 'The PL/pgSQL block, mode compiled in; its RETURN NEW made an exit of its labeled block.';
+
+
+--
 -- Name: rule_settings; Type: TABLE; Schema: dbguard; Owner: -
 --
 
@@ -4117,16 +4415,23 @@ COMMENT ON COLUMN dbguard.rule_settings.updated_by IS 'Database user who set it.
 --
 
 CREATE VIEW dbguard.rule_status AS
+ WITH compiled AS (
+         SELECT c_1.function_name,
+            c_1.function_body
+           FROM dbguard.compiled_rules() c_1(table_name, timing, function_name, trigger_name, rules, function_body, statements, trigger_statement)
+        )
  SELECT r.rule,
     r.version,
-    dbguard.rule_mode(r.rule) AS mode,
+    dbguard.compiled_mode(r.rule) AS mode,
     r.function_name,
     r.description,
     r.installed_at,
     t.triggers,
         CASE
+            WHEN ((f.oid IS NULL) AND g.compiled AND (c.function_body IS NULL)) THEN 'none'::text
             WHEN (f.oid IS NULL) THEN 'missing'::text
             WHEN (dbguard.function_fingerprint((f.oid)::regprocedure) <> r.definition_md5) THEN 'modified'::text
+            WHEN (g.compiled AND (f.prosrc IS DISTINCT FROM c.function_body)) THEN 'modified'::text
             WHEN ((t.triggers IS NULL) OR (NOT (t.triggers @> COALESCE(r.triggers, '{}'::text[])))) THEN 'trigger_missing'::text
             WHEN t.disabled THEN 'trigger_disabled'::text
             ELSE 'none'::text
@@ -4135,8 +4440,12 @@ CREATE VIEW dbguard.rule_status AS
         EXCEPT
          SELECT unnest(t.triggers) AS unnest
   ORDER BY 1) AS missing_triggers
-   FROM ((dbguard.installed_rules r
+   FROM ((((dbguard.installed_rules r
      LEFT JOIN pg_proc f ON ((f.oid = (to_regprocedure(r.function_name))::oid)))
+     LEFT JOIN compiled c ON ((c.function_name = r.function_name)))
+     LEFT JOIN LATERAL ( SELECT (EXISTS ( SELECT 1
+                   FROM dbguard.rule_fragments x
+                  WHERE (x.rule = r.rule))) AS compiled) g ON (true))
      LEFT JOIN LATERAL ( SELECT dbguard.rule_triggers((f.oid)::regprocedure) AS triggers,
             (EXISTS ( SELECT 1
                    FROM pg_trigger tg
@@ -6659,6 +6968,14 @@ ALTER TABLE ONLY dbguard.resolver_writes
 
 
 --
+-- Name: rule_fragments rule_fragments_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.rule_fragments
+    ADD CONSTRAINT rule_fragments_pkey PRIMARY KEY (rule, table_name, timing, mode);
+
+
+--
 -- Name: rule_settings rule_settings_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
 --
 
@@ -7000,6 +7317,13 @@ CREATE INDEX dbguard_staff_company_email_idx ON public.staff USING btree (compan
 
 
 --
+-- Name: rule_settings dbguard_compile_rules; Type: TRIGGER; Schema: dbguard; Owner: -
+--
+
+CREATE TRIGGER dbguard_compile_rules AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON dbguard.rule_settings FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_rule_settings__compile_rules();
+
+
+--
 -- Name: source_mappings dbguard_lookup_functions; Type: TRIGGER; Schema: dbguard; Owner: -
 --
 
@@ -7042,10 +7366,17 @@ CREATE TRIGGER dbguard_050_appointment_history_id BEFORE UPDATE OF id ON public.
 
 
 --
--- Name: calls dbguard_100_call_direction_default; Type: TRIGGER; Schema: public; Owner: -
+-- Name: calls dbguard_100_before_row; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_100_call_direction_default BEFORE INSERT OR UPDATE OF direction ON public.calls FOR EACH ROW WHEN (((new.direction = ANY (ARRAY['inbound'::text, 'outbound'::text])) IS NOT TRUE)) EXECUTE FUNCTION dbguard.tg_calls__direction_default();
+CREATE TRIGGER dbguard_100_before_row BEFORE INSERT OR UPDATE OF appointment_made, customer_id, customer_link_confidence, customer_link_method, customer_link_status, customer_linked_at, direction, session_outcome ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_calls__before_row();
+
+
+--
+-- Name: TRIGGER dbguard_100_before_row ON calls; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER dbguard_100_before_row ON public.calls IS 'dbguard compiled 365a1ad617ecc734f4fa59b667394825';
 
 
 --
@@ -7095,31 +7426,6 @@ CREATE TRIGGER dbguard_200_cancellation_metadata BEFORE INSERT ON public.appoint
 --
 
 CREATE TRIGGER dbguard_200_cancellation_metadata_update BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.status IS DISTINCT FROM old.status) OR (new.cancelled_at IS DISTINCT FROM old.cancelled_at) OR (new.cancelled_by IS DISTINCT FROM old.cancelled_by) OR ((NOT (new.status IS DISTINCT FROM 'cancelled'::text)) <> (new.cancelled_at IS NOT NULL)))) EXECUTE FUNCTION dbguard.tg_appointments__cancellation_metadata();
-
-
---
--- Name: calls dbguard_200_customer_link_sync; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER dbguard_200_customer_link_sync BEFORE INSERT ON public.calls FOR EACH ROW WHEN ((((new.customer_id IS NULL) AND (new.customer_link_status = 'unlinked'::text) AND (new.customer_link_method IS NULL)) IS NOT TRUE)) EXECUTE FUNCTION dbguard.tg_calls__customer_link_sync();
-
-
---
--- Name: calls dbguard_200_customer_link_sync_update; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER dbguard_200_customer_link_sync_update BEFORE UPDATE OF customer_id, customer_link_status, customer_linked_at, customer_link_method, customer_link_confidence ON public.calls FOR EACH ROW EXECUTE FUNCTION dbguard.tg_calls__customer_link_sync();
-
-
---
--- Name: calls dbguard_300_outcome_flag_sync; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER dbguard_300_outcome_flag_sync BEFORE INSERT OR UPDATE OF session_outcome, appointment_made ON public.calls FOR EACH ROW WHEN ((new.session_outcome IS DISTINCT FROM
-        CASE
-            WHEN new.appointment_made THEN 'appointment_booked'::text
-            ELSE NULL::text
-        END)) EXECUTE FUNCTION dbguard.tg_calls__outcome_flag_sync();
 
 
 --

@@ -7,11 +7,12 @@ import pytest
 import dbguard
 
 EXPECTED = {
-    # The latest version of each calls rule, and the triggers it creates.
+    # The latest version of each calls rule, and the triggers that run it.
     # Trigger names are schema-qualified whatever the session's search_path.
-    "call_direction_default": (6, ["calls.dbguard_100_call_direction_default"]),
-    "customer_link_sync": (5, ["calls.dbguard_200_customer_link_sync", "calls.dbguard_200_customer_link_sync_update"]),
-    "outcome_flag_sync": (6, ["calls.dbguard_300_outcome_flag_sync"]),
+    # The BEFORE ROW rules of calls are compiled into one function and trigger.
+    "call_direction_default": (7, ["calls.dbguard_100_before_row"]),
+    "customer_link_sync": (6, ["calls.dbguard_100_before_row"]),
+    "outcome_flag_sync": (7, ["calls.dbguard_100_before_row"]),
     "appointment_link_sync": (7, ["appointments.dbguard_600_appointment_link_sync",
                                   "appointments.dbguard_600_appointment_link_sync_delete",
                                   "appointments.dbguard_600_appointment_link_sync_update",

@@ -62,7 +62,9 @@ def test_dry_run_prints_the_sql_and_changes_nothing(blank_dsn):
     assert result.applied == [m.id for m in migrator.load_migrations()]
     text = "\n".join(result.sql)
     assert "CREATE TABLE IF NOT EXISTS public.calls" in text
-    assert "CREATE OR REPLACE FUNCTION dbguard.tg_calls__direction_default()" in text
+    assert "CREATE OR REPLACE FUNCTION dbguard.tg_calls__booking_requires_appointment()" in text
+    # compiled rules: their fragments, then the compiler assembles the functions
+    assert "INSERT INTO dbguard.rule_fragments" in text and "SELECT dbguard.compile_rules();" in text
     assert diff(before, _catalog(blank_dsn)) == []
 
 

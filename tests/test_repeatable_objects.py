@@ -134,7 +134,8 @@ step("ALTER TABLE public.appointments ADD COLUMN IF NOT EXISTS widget_page text"
 
 def _next_release(root) -> None:
     """A copy of this package's sql/ and migrations/ with call_direction_default one version on
-    (new calls default to outbound, its trigger renamed) and one new versioned migration."""
+    (new calls default to outbound, and it fires first: its compiled trigger is renamed) and one
+    new versioned migration."""
     shutil.copytree(resources.sql_dir(), root / "sql")
     shutil.copytree(resources.migrations_dir(), root / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
     rule = root / "sql" / "triggers" / "call_direction_default.sql"
@@ -142,7 +143,7 @@ def _next_release(root) -> None:
     version = shipped_rules()["call_direction_default"]
     for old, new in [(f"-- version: {version}\n", f"-- version: {version + 1}\n"),
                      ("NEW.direction := 'inbound';", "NEW.direction := 'outbound';"),
-                     ("TRIGGER dbguard_100_call_direction_default\n", "TRIGGER dbguard_101_call_direction_default\n")]:
+                     ("-- fragment: calls before row 100\n", "-- fragment: calls before row 050\n")]:
         assert text.count(old) == 1, old
         text = text.replace(old, new)
     rule.write_text(text)
@@ -156,7 +157,7 @@ def _state(dsn: str) -> tuple:
         version = c.execute("SELECT version FROM dbguard.installed_rules WHERE rule = 'call_direction_default'"
                             ).fetchone()[0]
         triggers = [r[0] for r in c.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = 'public.calls'::regclass "
-                                            "AND tgname LIKE '%call_direction_default' ORDER BY 1")]
+                                            "AND tgname LIKE 'dbguard%before_row' ORDER BY 1")]
         column = c.execute("SELECT count(*) FROM pg_attribute WHERE attrelid = 'public.appointments'::regclass "
                            "AND attname = 'widget_page' AND NOT attisdropped").fetchone()[0]
         direction = c.execute("INSERT INTO public.calls DEFAULT VALUES RETURNING direction").fetchone()[0]
@@ -169,7 +170,7 @@ def test_a_release_upgrades_a_1_0_database_and_rolls_back_to_it(blank_dsn, tmp_p
     with psycopg.connect(blank_dsn, autocommit=True) as c:
         dbguard.set_mode(c, "call_direction_default", "enforce")
     version = shipped_rules()["call_direction_default"]
-    assert _state(blank_dsn) == (True, [], version, ["dbguard_100_call_direction_default"], 0, "inbound")
+    assert _state(blank_dsn) == (True, [], version, ["dbguard_100_before_row"], 0, "inbound")
     _next_release(tmp_path)
     release_1_0 = resources._root()
 
@@ -181,13 +182,13 @@ def test_a_release_upgrades_a_1_0_database_and_rolls_back_to_it(blank_dsn, tmp_p
     upgrade = dbguard.migrate(blank_dsn, **quiet)
     assert upgrade.applied == [migrator.load_migrations()[-1].id]
     assert upgrade.reinstalled == ["rule call_direction_default"]
-    assert _state(blank_dsn) == (True, [], version + 1, ["dbguard_101_call_direction_default"], 1, "outbound")
+    assert _state(blank_dsn) == (True, [], version + 1, ["dbguard_050_before_row"], 1, "outbound")
 
     assert dbguard.rollback(blank_dsn, count=1, **quiet).rolled_back == upgrade.applied
     monkeypatch.setattr(resources, "_root", lambda: release_1_0)
     downgrade = dbguard.migrate(blank_dsn, **quiet)
     assert downgrade.applied == [] and downgrade.reinstalled == ["rule call_direction_default"]
-    assert _state(blank_dsn) == (True, [], version, ["dbguard_100_call_direction_default"], 0, "inbound")
+    assert _state(blank_dsn) == (True, [], version, ["dbguard_100_before_row"], 0, "inbound")
     with psycopg.connect(blank_dsn) as c:
         assert c.execute("SELECT mode FROM dbguard.rule_settings WHERE rule = 'call_direction_default'"
                          ).fetchone()[0] == "enforce"

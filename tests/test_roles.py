@@ -69,7 +69,7 @@ def test_application_role_writes_calls_and_appointments_with_triggers_firing(con
     "ALTER TABLE public.calls DISABLE TRIGGER USER",
     "ALTER TABLE public.appointments DISABLE TRIGGER ALL",
     "TRUNCATE public.calls",
-    "DROP TRIGGER dbguard_100_call_direction_default ON public.calls",
+    "DROP TRIGGER dbguard_100_before_row ON public.calls",
     "CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule text) RETURNS text LANGUAGE sql AS $$ SELECT 'off' $$",
     "SELECT dbguard.breaker_reset('calcom')",
     "SELECT dbguard.unregister_rule('call_direction_default')",

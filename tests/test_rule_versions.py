@@ -23,7 +23,8 @@ def test_installed_rule_is_recorded_with_version_checksum_and_default_mode(conn)
                        "WHERE rule = 'call_direction_default'").fetchone()
     latest = shipped_rules()["call_direction_default"]
     assert row[0] == latest
-    assert row[1] == "dbguard.tg_calls__direction_default()"
+    # a compiled rule: the function of its table and timing
+    assert row[1] == "dbguard.tg_calls__before_row()"
     assert row[2] == dbguard.resources.sha256(Rule.load("call_direction_default").source)
     assert "inbound" in row[3]
     assert dbguard.rules(conn)[0]["mode"] == "correct"
@@ -36,19 +37,23 @@ def test_clean_install_reports_no_drift(conn):
     assert _rule(report, "call_direction_default")["source"] == "ok"
 
 
+CALLS_BEFORE_ROW = ["call_direction_default", "customer_link_sync", "outcome_flag_sync"]
+
+
 def test_hand_edited_rule_function_is_reported_as_drift(conn, dsn):
-    conn.execute("""CREATE OR REPLACE FUNCTION dbguard.tg_calls__direction_default() RETURNS trigger
+    conn.execute("""CREATE OR REPLACE FUNCTION dbguard.tg_calls__before_row() RETURNS trigger
                     LANGUAGE plpgsql SET search_path = '' AS $$ BEGIN NEW.direction := 'outbound'; RETURN NEW; END $$""")
     conn.commit()
 
+    # every rule compiled into the function
     report = dbguard.status(conn)
     assert _rule(report, "call_direction_default")["drift"] == "modified"
-    assert report["drift"] == ["call_direction_default"]
+    assert report["drift"] == CALLS_BEFORE_ROW
 
     out = subprocess.run([sys.executable, "-m", "dbguard", "--dsn", dsn, "status", "--json"],
                          capture_output=True, text=True, check=True).stdout
     machine = json.loads(out)
-    assert machine["drift"] == ["call_direction_default"]
+    assert machine["drift"] == CALLS_BEFORE_ROW
     assert machine["ok"] is False
     check = subprocess.run([sys.executable, "-m", "dbguard", "--dsn", dsn, "status", "--check"],
                            capture_output=True, text=True)
@@ -56,7 +61,7 @@ def test_hand_edited_rule_function_is_reported_as_drift(conn, dsn):
 
 
 def test_reinstall_undoes_drift(conn):
-    conn.execute("""CREATE OR REPLACE FUNCTION dbguard.tg_calls__direction_default() RETURNS trigger
+    conn.execute("""CREATE OR REPLACE FUNCTION dbguard.tg_calls__before_row() RETURNS trigger
                     LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$""")
     conn.commit()
 
@@ -67,9 +72,9 @@ def test_reinstall_undoes_drift(conn):
 
 
 @pytest.mark.parametrize("sabotage, drift", [
-    ("ALTER TABLE public.calls DISABLE TRIGGER dbguard_100_call_direction_default", "trigger_disabled"),
-    ("DROP TRIGGER dbguard_100_call_direction_default ON public.calls", "trigger_missing"),
-    ("DROP FUNCTION dbguard.tg_calls__direction_default() CASCADE", "missing"),
+    ("ALTER TABLE public.calls DISABLE TRIGGER dbguard_100_before_row", "trigger_disabled"),
+    ("DROP TRIGGER dbguard_100_before_row ON public.calls", "trigger_missing"),
+    ("DROP FUNCTION dbguard.tg_calls__before_row() CASCADE", "missing"),
 ])
 def test_disabled_or_dropped_rule_is_reported(conn, sabotage, drift):
     conn.execute(sabotage)
@@ -95,7 +100,12 @@ def test_rule_header_must_match_the_file_it_is_loaded_as():
                                                                    "-- rule: customer_link_sync"))
     with pytest.raises(ValueError, match="header lacks version"):
         Rule.load("call_direction_default", re.sub(r"(?m)^-- version:.*$", "", shipped.source))
-    assert f"register_rule('call_direction_default', {shipped.version}" in shipped.install_sql()
+    with pytest.raises(ValueError, match="header lacks modes"):
+        Rule.load("call_direction_default", re.sub(r"(?m)^-- modes:.*$", "", shipped.source))
+    assert f"VALUES ('call_direction_default', {shipped.version}, 'dbguard.tg_calls__before_row()'" \
+        in shipped.install_sql()
+    classic = Rule.load("lead_rollup")
+    assert f"register_rule('lead_rollup', {classic.version}" in classic.install_sql()
 
 
 def test_losing_one_of_several_triggers_of_a_rule_is_drift(conn):

@@ -43,6 +43,27 @@ CREATE TABLE IF NOT EXISTS dbguard.rule_settings (
     updated_by  text NOT NULL DEFAULT current_user
 );
 
+-- Compiled rules: each rule's code for one table and timing, rendered by the
+-- package's compiler (src/dbguard/compiler.py) once per mode it has code for.
+-- dbguard.compile_rules() assembles from the rows of each rule's current mode
+-- one trigger function per table and timing; a rule in 'off' has no row there.
+CREATE TABLE IF NOT EXISTS dbguard.rule_fragments (
+    rule           text NOT NULL,
+    table_name     regclass NOT NULL,
+    timing         text NOT NULL CHECK (timing IN ('before_row', 'after_row')),
+    mode           text NOT NULL CHECK (mode IN ('alert', 'correct', 'enforce')),
+    trigger_order  integer NOT NULL CHECK (trigger_order BETWEEN 0 AND 999),
+    on_insert      boolean NOT NULL,
+    insert_when    text,
+    on_update      boolean NOT NULL,
+    update_of      text[],
+    update_when    text,
+    on_delete      boolean NOT NULL,
+    delete_when    text,
+    body           text NOT NULL,
+    PRIMARY KEY (rule, table_name, timing, mode)
+);
+
 -- Which dbguard_audit views are installed, and the sha256 of the rendered
 -- CREATE VIEW text: `dbguard migrate` re-creates a view only when it changed.
 -- definition_md5 fingerprints the view's stored query tree as installed (free of

@@ -26,3 +26,4 @@ END
 $$;
 DELETE FROM dbguard.installed_objects;
 DELETE FROM dbguard.installed_rules;
+DELETE FROM dbguard.rule_fragments;

@@ -4,19 +4,27 @@
 
 -- Every installed rule with its mode and whether its function still is what
 -- dbguard installed. drift: 'none', 'modified' (someone replaced the function
--- by hand), 'missing' (dropped), 'trigger_missing' (one of the triggers it was
--- installed with is gone) or 'trigger_disabled'.
+-- by hand, or, for a compiled rule, the function is not what the compiler
+-- produces for the current modes), 'missing' (dropped), 'trigger_missing' (one
+-- of the triggers it was installed with is gone) or 'trigger_disabled'. A
+-- compiled group whose rules are all off has neither function nor trigger: that
+-- is the rules switched off, not drift.
 CREATE OR REPLACE VIEW dbguard.rule_status AS
+WITH compiled AS (
+    SELECT c.function_name, c.function_body FROM dbguard.compiled_rules() c
+)
 SELECT r.rule,
        r.version,
-       dbguard.rule_mode(r.rule) AS mode,
+       dbguard.compiled_mode(r.rule) AS mode,
        r.function_name,
        r.description,
        r.installed_at,
        t.triggers,
        CASE
+           WHEN f.oid IS NULL AND g.compiled AND c.function_body IS NULL THEN 'none'
            WHEN f.oid IS NULL THEN 'missing'
            WHEN dbguard.function_fingerprint(f.oid::regprocedure) <> r.definition_md5 THEN 'modified'
+           WHEN g.compiled AND f.prosrc IS DISTINCT FROM c.function_body THEN 'modified'
            WHEN t.triggers IS NULL OR NOT (t.triggers @> coalesce(r.triggers, '{}')) THEN 'trigger_missing'
            WHEN t.disabled THEN 'trigger_disabled'
            ELSE 'none'
@@ -25,6 +33,10 @@ SELECT r.rule,
   FROM dbguard.installed_rules r
   LEFT JOIN pg_catalog.pg_proc f
          ON f.oid = pg_catalog.to_regprocedure(r.function_name)
+  LEFT JOIN compiled c ON c.function_name = r.function_name
+  LEFT JOIN LATERAL (
+        SELECT EXISTS (SELECT 1 FROM dbguard.rule_fragments x WHERE x.rule = r.rule) AS compiled
+  ) g ON true
   LEFT JOIN LATERAL (
         -- rule_triggers pins search_path, so names compare equal whatever the caller's is.
         SELECT dbguard.rule_triggers(f.oid::regprocedure) AS triggers,
@@ -44,6 +56,14 @@ CREATE OR REPLACE TRIGGER dbguard_pinned_codes_truncate
     BEFORE TRUNCATE ON dbguard.vocabularies
     FOR EACH STATEMENT
     EXECUTE FUNCTION dbguard.tg_vocabularies__pinned_codes();
+
+-- Every statement that writes dbguard.rule_settings recompiles the compiled
+-- rules in its transaction (see compile_rules.sql and
+-- tg_rule_settings__compile_rules.sql).
+CREATE OR REPLACE TRIGGER dbguard_compile_rules
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbguard.rule_settings
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION dbguard.tg_rule_settings__compile_rules();
 
 -- Every statement that writes dbguard.rule_settings rewrites dbguard.rule_mode(),
 -- so that rules read their mode without a query. Statement-level: one rewrite per statement.
@@ -84,7 +104,7 @@ DECLARE
 BEGIN
     FOR f IN
         SELECT p.oid::pg_catalog.regprocedure AS fn,
-               (p.oid IN (SELECT r.function_name::pg_catalog.regprocedure FROM dbguard.installed_rules r)
+               (p.oid IN (SELECT pg_catalog.to_regprocedure(r.function_name) FROM dbguard.installed_rules r)
                 OR p.proname IN ('resolve_staff_for_host', 'assign_staff_from_booking', 'rollback_booking_flags'))
                    AS definer,
                (n.nspname = 'dbguard'
@@ -105,3 +125,6 @@ $$;
 -- The generated functions, written from the tables they read.
 SELECT dbguard.write_rule_mode();
 SELECT dbguard.write_lookup_functions();
+-- The compiled rules, for the functions above as they are now (the rules'
+-- fragments are re-installed after this file when their source changed).
+SELECT dbguard.compile_rules();

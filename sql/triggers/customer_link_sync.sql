@@ -1,31 +1,26 @@
 -- rule: customer_link_sync
--- version: 5
--- function: dbguard.tg_calls__customer_link_sync()
+-- version: 6
+-- tables: calls
+-- timing: before insert or update of the customer link columns on calls
 -- guarantees: customer_id set or changed -> customer_link_status 'linked', customer_linked_at now(), method phone_match and confidence 100.00 unless given; cleared -> 'unlinked'; link status and method inside their vocabularies.
+-- modes: off: nothing; alert: contradictions and unknown codes are alerted, the row is kept; correct: the link columns are derived from customer_id, a contradiction is repaired with an alert and a WARNING (23Q01); enforce: the link columns are derived, a contradiction is refused (23Q01).
 
--- Keeps a call's customer-link columns in line with calls.customer_id
--- (see docs/rules/customer_link_sync.md for each mode).
-CREATE OR REPLACE FUNCTION dbguard.tg_calls__customer_link_sync()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+-- Keeps a call's customer-link columns in line with calls.customer_id.
+-- Deriving the link columns from customer_id is silent in every mode; only a
+-- link status written against customer_id is a contradiction. A new call
+-- without a customer, with status 'unlinked' and no method has nothing to do
+-- (the fast path; "IS NOT TRUE": NULLs enter).
+
+-- fragment: calls before row 200
+-- insert when: (NEW.customer_id IS NULL AND NEW.customer_link_status = 'unlinked' AND NEW.customer_link_method IS NULL) IS NOT TRUE
+-- update of: customer_id, customer_link_status, customer_linked_at, customer_link_method, customer_link_confidence
 DECLARE
-    v_mode text := dbguard.rule_mode('customer_link_sync');
     v_insert boolean := TG_OP = 'INSERT';
     v_customer_changed boolean;
     v_status_given boolean;
     v_target public.calls;
     v_contradiction boolean := false;
 BEGIN
-    IF TG_RELID <> 'public.calls'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_calls__customer_link_sync() is a trigger of public.calls only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF v_mode = 'off' THEN
-        RETURN NEW;
-    END IF;
     v_customer_changed := v_insert OR NEW.customer_id IS DISTINCT FROM OLD.customer_id;
     -- "Given" = written by this statement: on insert any non-NULL value, on
     -- update a value that differs from the stored one.
@@ -33,15 +28,15 @@ BEGIN
 
     IF v_insert OR NEW.customer_link_method IS DISTINCT FROM OLD.customer_link_method THEN
         IF NOT (NEW.customer_link_method IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'customer_link_method' AND v.code = NEW.customer_link_method)) THEN
-            NEW.customer_link_method := dbguard.vocabulary_value('customer_link_sync', v_mode, 'customer_link_method',
-                NEW.customer_link_method, NULL, 'call', 'public.calls', 'customer_link_method', NEW.id::text);
+            NEW.customer_link_method := dbguard.vocabulary_value('customer_link_sync', '{{ mode }}', 'customer_link_method',
+                NEW.customer_link_method, NULL, 'call', 'public.calls', 'customer_link_method', NEW.id::pg_catalog.text);
         END IF;
     END IF;
     IF v_insert OR v_status_given THEN
         -- An unknown status is treated as not given: derived below.
         IF NOT (NEW.customer_link_status IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'link_status' AND v.code = NEW.customer_link_status)) THEN
-            NEW.customer_link_status := dbguard.vocabulary_value('customer_link_sync', v_mode, 'link_status',
-                NEW.customer_link_status, NULL, 'call', 'public.calls', 'customer_link_status', NEW.id::text);
+            NEW.customer_link_status := dbguard.vocabulary_value('customer_link_sync', '{{ mode }}', 'link_status',
+                NEW.customer_link_status, NULL, 'call', 'public.calls', 'customer_link_status', NEW.id::pg_catalog.text);
         END IF;
     END IF;
 
@@ -82,11 +77,13 @@ BEGIN
             v_target.customer_link_confidence := NULL;
         END IF;
     END IF;
-    IF v_mode = 'alert' AND NOT (NEW.customer_link_status IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'link_status' AND v.code = NEW.customer_link_status)) THEN
+{%- if mode == 'alert' %}
+    IF NOT (NEW.customer_link_status IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'link_status' AND v.code = NEW.customer_link_status)) THEN
         -- Already alerted as a vocabulary violation.
         v_target.customer_link_status := NEW.customer_link_status;
         v_contradiction := false;
     END IF;
+{%- endif %}
 
     IF (v_target.customer_link_status, v_target.customer_linked_at, v_target.customer_link_method, v_target.customer_link_confidence)
        IS NOT DISTINCT FROM (NEW.customer_link_status, NEW.customer_linked_at, NEW.customer_link_method, NEW.customer_link_confidence) THEN
@@ -94,10 +91,10 @@ BEGIN
     END IF;
 
     IF v_contradiction THEN
-        PERFORM dbguard.rule_violation('customer_link_sync', v_mode, '23Q01', 'customer_link_mismatch', 'call', NEW.id::text,
+        PERFORM dbguard.rule_violation('customer_link_sync', '{{ mode }}', '23Q01', 'customer_link_mismatch', 'call', NEW.id::pg_catalog.text,
             pg_catalog.format('dbguard: public.calls row %s has customer_link_status = %s but customer_id = %s',
-                              coalesce(NEW.id::text, '(new row)'), pg_catalog.quote_nullable(NEW.customer_link_status),
-                              coalesce(NEW.customer_id::text, 'NULL')),
+                              coalesce(NEW.id::pg_catalog.text, '(new row)'), pg_catalog.quote_nullable(NEW.customer_link_status),
+                              coalesce(NEW.customer_id::pg_catalog.text, 'NULL')),
             'rule customer_link_sync: a call is linked exactly when customer_id is set.',
             'Set customer_id to link a customer (the status follows), or clear customer_id to unlink; do not write customer_link_status by itself.',
             pg_catalog.jsonb_build_object(
@@ -110,26 +107,7 @@ BEGIN
                     'customer_link_confidence', v_target.customer_link_confidence)),
             'calls', 'customer_link_status');
     END IF;
-    IF v_mode = 'alert' THEN
-        RETURN NEW;
-    END IF;
-    RETURN v_target;
+{%- if mode != 'alert' %}
+    NEW := v_target;
+{%- endif %}
 END
-$$;
-REVOKE ALL ON FUNCTION dbguard.tg_calls__customer_link_sync() FROM PUBLIC;
-
--- Fires unless the new call has nothing to link or check: no customer, status
--- 'unlinked', no method. "IS NOT TRUE": NULLs fire it.
-CREATE OR REPLACE TRIGGER dbguard_200_customer_link_sync
-    BEFORE INSERT ON public.calls
-    FOR EACH ROW
-    WHEN ((NEW.customer_id IS NULL AND NEW.customer_link_status = 'unlinked' AND NEW.customer_link_method IS NULL)
-          IS NOT TRUE)
-    EXECUTE FUNCTION dbguard.tg_calls__customer_link_sync();
-
-CREATE OR REPLACE TRIGGER dbguard_200_customer_link_sync_update
-    BEFORE UPDATE OF customer_id, customer_link_status, customer_linked_at, customer_link_method,
-                     customer_link_confidence
-    ON public.calls
-    FOR EACH ROW
-    EXECUTE FUNCTION dbguard.tg_calls__customer_link_sync();

@@ -1,38 +1,37 @@
 -- rule: outcome_flag_sync
--- version: 6
--- function: dbguard.tg_calls__outcome_flag_sync()
+-- version: 7
+-- tables: calls
+-- timing: before insert or update of session_outcome, appointment_made on calls
 -- guarantees: session_outcome = 'appointment_booked' exactly when appointment_made is true; session_outcome inside its vocabulary.
+-- modes: off: nothing; alert: a mismatch or unknown outcome is alerted, the row is kept; correct: the side the statement did not write is repaired, with an alert and a WARNING (23Q06); enforce: a mismatch is refused (23Q06).
 
--- Keeps session_outcome and appointment_made of a call in agreement
--- (see docs/rules/outcome_flag_sync.md: which side wins, each mode).
-CREATE OR REPLACE FUNCTION dbguard.tg_calls__outcome_flag_sync()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+-- Keeps session_outcome and appointment_made of a call in agreement. A phantom
+-- booking (session_outcome 'appointment_booked', appointment_made false) is a
+-- session_outcome_mismatch, the reverse an appointment_made_mismatch. Filling a
+-- missing outcome is derived-field maintenance: silent in every mode. An
+-- appointment that exists for the call is a fact: an outcome written against
+-- it does not take appointment_made down; the outcome is repaired.
+-- The fast path: the call is plainly consistent (no outcome and no appointment,
+-- or booked both ways); other outcomes reach the vocabulary check.
+
+-- fragment: calls before row 300
+-- insert when: NEW.session_outcome IS DISTINCT FROM CASE WHEN NEW.appointment_made THEN 'appointment_booked' END
+-- update of: session_outcome, appointment_made
+-- update when: NEW.session_outcome IS DISTINCT FROM CASE WHEN NEW.appointment_made THEN 'appointment_booked' END
 DECLARE
-    v_mode text := dbguard.rule_mode('outcome_flag_sync');
     v_made_changed boolean;
     v_outcome_changed boolean;
     v_made_wins boolean;
-    v_fixed text;          -- the column that is (or would be) repaired
-    v_outcome text;
+    v_fixed pg_catalog.text;          -- the column that is (or would be) repaired
+    v_outcome pg_catalog.text;
     v_made boolean;
 BEGIN
-    IF TG_RELID <> 'public.calls'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_calls__outcome_flag_sync() is a trigger of public.calls only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF v_mode = 'off' THEN
-        RETURN NEW;
-    END IF;
     v_made_changed := TG_OP = 'INSERT' OR NEW.appointment_made IS DISTINCT FROM OLD.appointment_made;
     v_outcome_changed := TG_OP = 'INSERT' OR NEW.session_outcome IS DISTINCT FROM OLD.session_outcome;
     IF v_outcome_changed THEN
         IF NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
-            NEW.session_outcome := dbguard.vocabulary_value('outcome_flag_sync', v_mode, 'session_outcome',
-                NEW.session_outcome, NULL, 'call', 'public.calls', 'session_outcome', NEW.id::text);
+            NEW.session_outcome := dbguard.vocabulary_value('outcome_flag_sync', '{{ mode }}', 'session_outcome',
+                NEW.session_outcome, NULL, 'call', 'public.calls', 'session_outcome', NEW.id::pg_catalog.text);
         END IF;
     END IF;
 
@@ -45,9 +44,9 @@ BEGIN
     IF NEW.session_outcome IS NULL THEN
         -- appointment_made without an outcome: the outcome is not known. Filling
         -- it in is derived-field maintenance, silent; 'alert' leaves the row.
-        IF v_mode <> 'alert' THEN
-            NEW.session_outcome := 'appointment_booked';
-        END IF;
+{%- if mode != 'alert' %}
+        NEW.session_outcome := 'appointment_booked';
+{%- endif %}
         RETURN NEW;
     ELSIF v_made_changed <> v_outcome_changed THEN
         -- This statement changed one side only: it is the newest statement of intent.
@@ -76,13 +75,13 @@ BEGIN
         v_made := true;
     END IF;
 
-    IF dbguard.rule_violation('outcome_flag_sync', v_mode, '23Q06',
+    IF dbguard.rule_violation('outcome_flag_sync', '{{ mode }}', '23Q06',
            CASE WHEN NEW.session_outcome = 'appointment_booked' THEN 'session_outcome_mismatch'
                 ELSE 'appointment_made_mismatch' END,
-           'call', NEW.id::text,
+           'call', NEW.id::pg_catalog.text,
            pg_catalog.format('dbguard: public.calls row %s has session_outcome = %s but appointment_made = %s',
-                             coalesce(NEW.id::text, '(new row)'), pg_catalog.quote_literal(NEW.session_outcome),
-                             NEW.appointment_made::text),
+                             coalesce(NEW.id::pg_catalog.text, '(new row)'), pg_catalog.quote_literal(NEW.session_outcome),
+                             NEW.appointment_made::pg_catalog.text),
            'rule outcome_flag_sync: session_outcome is ''appointment_booked'' exactly when appointment_made is true.',
            'Write both together: appointment_made = true with session_outcome = ''appointment_booked'', '
            'or appointment_made = false with another outcome (e.g. ''no_appointment'', ''creation_failed''); '
@@ -98,14 +97,3 @@ BEGIN
     END IF;
     RETURN NEW;
 END
-$$;
-REVOKE ALL ON FUNCTION dbguard.tg_calls__outcome_flag_sync() FROM PUBLIC;
-
--- Fires unless the call is plainly consistent: no outcome and no appointment,
--- or booked both ways. Other outcomes reach the function's vocabulary check.
--- "IS NOT TRUE": NULLs fire it.
-CREATE OR REPLACE TRIGGER dbguard_300_outcome_flag_sync
-    BEFORE INSERT OR UPDATE OF session_outcome, appointment_made ON public.calls
-    FOR EACH ROW
-    WHEN (NEW.session_outcome IS DISTINCT FROM CASE WHEN NEW.appointment_made THEN 'appointment_booked' END)
-    EXECUTE FUNCTION dbguard.tg_calls__outcome_flag_sync();

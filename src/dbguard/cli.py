@@ -563,6 +563,9 @@ def catalog_options(fn):
 
 
 @cli.command()
+@click.option("--rules", "compiled_rules", is_flag=True,
+              help="Print the compiled trigger functions and triggers of the rules for this database's modes, "
+                   "as dbguard installs them (connects, as --dsn says).")
 @click.option("--docs", is_flag=True, help="Print docs/detection-rules.md (the rules table) instead of SQL.")
 @click.option("--analyst-docs", is_flag=True,
               help="Print the view reference of docs/analysts.md (from sql/comments.toml) instead of SQL.")
@@ -571,9 +574,11 @@ def catalog_options(fn):
 @click.option("--view", "view_names", multiple=True, metavar="NAME", help="Only this view (repeatable).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @catalog_options
-def render(docs: bool, analyst_docs: bool, rule_docs: str | None, view_names: tuple[str, ...], output: str | None,
-           catalog_dir: str | None, domain_schema: str) -> None:
-    """Print the rendered SQL of the dbguard_audit views (or, with --docs, the rules table)."""
+@click.pass_context
+def render(click_ctx: click.Context, compiled_rules: bool, docs: bool, analyst_docs: bool, rule_docs: str | None,
+           view_names: tuple[str, ...], output: str | None, catalog_dir: str | None, domain_schema: str) -> None:
+    """Print the rendered SQL of the dbguard_audit views (or, with --docs, the rules table; with --rules,
+    the compiled rules)."""
     from .catalog import docs_markdown, load_catalog
     from .views import analyst_docs_markdown, render as render_fn
     if rule_docs:
@@ -581,8 +586,13 @@ def render(docs: bool, analyst_docs: bool, rule_docs: str | None, view_names: tu
         for page in write(rule_docs):
             click.echo(page)
         return
-    text = docs_markdown(load_catalog(catalog_dir)) if docs else analyst_docs_markdown() if analyst_docs else \
-        render_fn(domain_schema, catalog_dir=catalog_dir, views=view_names)
+    if compiled_rules:
+        from .compiler import render_rules
+        with click_ctx.find_object(Context).connect() as conn:
+            text = render_rules(conn)
+    else:
+        text = docs_markdown(load_catalog(catalog_dir)) if docs else analyst_docs_markdown() if analyst_docs else \
+            render_fn(domain_schema, catalog_dir=catalog_dir, views=view_names)
     if output:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -5,8 +5,11 @@ differs from what the database recorded (Flyway's repeatable migrations).
 Order: the functions of sql/functions/ (bodies are not checked at creation, so
 their order does not matter), then sql/schema/repeatable.sql (the objects that
 call them: rule_status, the triggers on dbguard's own tables, the privilege
-model, the generated lookup functions), then the rules of sql/triggers/. The
-audit views follow (dbguard.views). ``dbguard.installed_objects`` records the
+model, the generated lookup functions), then the rules of sql/triggers/: a rule with
+``-- fragment:`` sections is compiled (dbguard.compiler: its fragments are
+stored per mode and dbguard.compile_rules() assembles the trigger functions),
+any other creates its own function and triggers. The audit views follow
+(dbguard.views). ``dbguard.installed_objects`` records the
 functions and repeatable.sql; ``dbguard.installed_rules`` records the rules.
 """
 
@@ -20,6 +23,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from . import compiler
 from .resources import read_sql, sha256, sql_dir
 from .steps import statements
 
@@ -31,7 +35,7 @@ MIGRATION_HELPERS = frozenset({"add_constraint_if_missing", "assert_unique", "dr
 REWRITTEN_AT_RUN_TIME = frozenset({"rule_mode", "in_vocabulary", "code_is_active", "mapped_booking_source"})
 SCHEMA_OBJECTS = "schema/repeatable.sql"
 
-_HEADER = re.compile(r"^--\s*(rule|version|function|guarantees):\s*(.+?)\s*$", re.MULTILINE)
+_HEADER = re.compile(r"^--\s*(rule|version|function|guarantees|tables|timing|modes):\s*(.+?)\s*$", re.MULTILINE)
 _TRIGGER = re.compile(r"^CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\s+(\w+)\s.*?\bON\s+([\w.]+)",
                       re.IGNORECASE | re.DOTALL)
 
@@ -51,28 +55,46 @@ class Rule:
     function: str
     guarantees: str
     source: str
+    fragments: tuple[compiler.Fragment, ...] = ()
 
     @classmethod
     def load(cls, rule: str, source: str | None = None) -> "Rule":
         path = f"triggers/{rule}.sql"
         source = read_sql(path) if source is None else source
-        header = dict(_HEADER.findall(source))
-        missing = {"rule", "version", "function", "guarantees"} - header.keys()
+        fragments = compiler.parse_fragments(rule, source)
+        # The header is what precedes the first fragment: a fragment's body may hold any comment.
+        head = source[:m.start()] if (m := compiler.FRAGMENT.search(source)) else source
+        header = dict(_HEADER.findall(head))
+        required = {"rule", "version", "guarantees"} | ({"tables", "timing", "modes"} if fragments else {"function"})
+        missing = required - header.keys()
         if missing:
             raise ValueError(f"sql/{path}: header lacks {', '.join(sorted(missing))}")
         if header["rule"] != rule:
             raise ValueError(f"sql/{path}: header names rule {header['rule']}")
-        return cls(rule, int(header["version"]), header["function"], header["guarantees"], source)
+        function = (min(fragments, key=lambda f: (f.order, f.timing)).function if fragments
+                    else header["function"])
+        return cls(rule, int(header["version"]), function, header["guarantees"], source, fragments)
+
+    @property
+    def compiled(self) -> bool:
+        return bool(self.fragments)
 
     @property
     def checksum(self) -> str:
         return sha256(self.source)
 
     def install_sql(self) -> str:
+        if self.compiled:
+            return compiler.install_sql(self.rule, self.version, self.checksum, self.guarantees, self.fragments)
         register = sql.SQL("SELECT dbguard.register_rule({}, {}, {}::regprocedure, {}, {});").format(
             sql.Literal(self.rule), sql.Literal(self.version), sql.Literal(self.function),
             sql.Literal(self.checksum), sql.Literal(self.guarantees))
-        return self.source.rstrip() + "\n\n" + register.as_string(None) + "\n"
+        # A rule compiled before has fragments no longer shipped: they go, and the
+        # compiled functions are assembled without them.
+        forget = sql.SQL("DO $forget$ BEGIN DELETE FROM dbguard.rule_fragments WHERE rule = {}; "
+                         "IF FOUND THEN PERFORM dbguard.compile_rules(); END IF; END $forget$;").format(
+            sql.Literal(self.rule))
+        return (self.source.rstrip() + "\n\n" + register.as_string(None) + "\n" + forget.as_string(None) + "\n")
 
     def triggers(self) -> set[tuple[str, str]]:
         """(trigger, schema.table) of every trigger the rule's file creates."""
@@ -134,14 +156,22 @@ def recorded(conn: psycopg.Connection) -> dict[tuple[str, str], str]:
 
 def _stale_triggers(conn: psycopg.Connection, rule: Rule) -> str:
     """DROP TRIGGER for the triggers the installed version of ``rule`` has and the shipped one does not,
-    so that a rule never fires twice for one event (a trigger split in two, say)."""
-    row = conn.execute("SELECT triggers FROM dbguard.installed_rules WHERE rule = %s", (rule.rule,)).fetchone()
+    so that a rule never fires twice for one event (a trigger split in two, say); when a rule becomes
+    compiled, also the function of its own it had. A compiled group's trigger is dbguard.compile_rules()'
+    to keep or drop."""
+    row = conn.execute("SELECT triggers, function_name FROM dbguard.installed_rules WHERE rule = %s",
+                       (rule.rule,)).fetchone()
     new = {f"{table}.{name}" for name, table in rule.triggers()}
     out = []
     for qualified in sorted(set((row[0] or []) if row else []) - new):
         schema, table, name = qualified.split(".", 2)
+        if rule.compiled and compiler.COMPILED_TRIGGER.fullmatch(name):
+            continue
         out.append(sql.SQL("DROP TRIGGER IF EXISTS {} ON {};").format(
             sql.Identifier(name), sql.Identifier(schema, table)).as_string(None))
+    if rule.compiled and row and row[1] != rule.function and not re.fullmatch(
+            r"dbguard\.tg_\w+__(?:before|after)_row\(\)", row[1]):
+        out.append(f"DROP FUNCTION IF EXISTS {row[1]};")
     return "\n".join(out) + "\n" if out else ""
 
 

@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .compiler import FRAGMENT, Fragment, parse_fragments
 from .errors import DbguardError, RuleViolation
 from .resources import sql_dir
 
@@ -56,6 +57,7 @@ class RuleSource:
     triggers: list[Trigger]
     alert_types: list[str]
     sqlstates: dict[str, list[str]] = field(default_factory=dict)  # code -> where it is raised
+    fragments: tuple[Fragment, ...] = ()
 
 
 # --- finding sources ---------------------------------------------------------------------------
@@ -121,7 +123,7 @@ def _header_and_prose(text: str) -> tuple[dict[str, str], list[str]]:
         if not stripped:
             paragraphs.append([])
             continue
-        if not stripped.startswith("--"):
+        if not stripped.startswith("--") or FRAGMENT.match(stripped):
             break
         body = stripped[2:]
         body = body[1:] if body.startswith(" ") else body
@@ -233,7 +235,7 @@ def parse(rule: str, path: Path) -> RuleSource:
                 where.append(f"`dbguard.{fn}()`")
         queue += sorted({m.group(1).lower() for m in _CALL.finditer(helper)} - seen)
     return RuleSource(rule, path, header, prose, _triggers(code), sorted(set(alerts)),
-                      dict(sorted(sqlstates.items())))
+                      dict(sorted(sqlstates.items())), parse_fragments(rule, text))
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -259,8 +261,10 @@ def generate(rule: str, notes: str | None = None) -> str:
     out = [f"# Rule `{h.get('rule', rule)}`", "",
            f"<!-- generated from {_relative(src.path)} by `dbguard render --rule-docs docs/rules`; "
            "edit the rule's header, or the Notes section below -->", ""]
+    compiled_into = sorted({f.function for f in src.fragments})
     facts = [f"version {h['version']}" if "version" in h else None,
-             f"function `{h['function']}`" if "function" in h else None]
+             f"function `{h['function']}`" if "function" in h else None,
+             "compiled into " + ", ".join(f"`{f}`" for f in compiled_into) if compiled_into else None]
     if any(facts):
         out += ["Shipped " + ", ".join(f for f in facts if f) + ".", ""]
     if "guarantees" in h:
@@ -270,6 +274,20 @@ def generate(rule: str, notes: str | None = None) -> str:
     for key, label in (("tables", "Tables"), ("timing", "Timing")):
         if key in h:
             out += [f"**{label}:** {h[key]}", ""]
+    if src.fragments:
+        out += ["| compiled into | table | fires | order | fast path |", "|---|---|---|---|---|"]
+        for f in sorted(src.fragments, key=lambda f: (f.table, f.timing, f.order)):
+            fires = [("INSERT" if f.on_insert else None),
+                     ("UPDATE" + (" OF " + ", ".join(f.update_of) if f.update_of else "") if f.on_update else None),
+                     ("DELETE" if f.on_delete else None)]
+            fast = "; ".join(f"{event}: `{cond}`" for event, cond in
+                             (("insert", f.insert_when), ("update", f.update_when), ("delete", f.delete_when)) if cond)
+            out.append(f"| `{f.function}` | `{f.table}` | {f.timing.split('_')[0].upper()} "
+                       f"{' OR '.join(e for e in fires if e)} (row) | {f.order:03d} | {fast or '-'} |")
+        out += ["", "A compiled rule is a labeled block of its table's and timing's one trigger function; blocks run "
+                "in the order shown (an update enters a block when a column it lists changed), and a rule in `off` "
+                "has no code there "
+                "([concepts](../concepts.md#the-trigger-order)).", ""]
     if src.triggers:
         out += ["| trigger | table | fires | level |", "|---|---|---|---|"]
         out += [f"| `{t.name}` | `{t.table}` | {t.fires} | {t.level} |" for t in src.triggers]

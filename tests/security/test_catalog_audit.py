@@ -93,7 +93,6 @@ def test_a_new_rule_version_is_made_a_closed_pinned_definer_whatever_its_file_sa
 UNQUALIFIED_TYPES = {"tg_appointments__cancellation_metadata", "tg_appointments__creation_metadata",
                      "tg_appointments__lead_rollup", "tg_appointments__link_sync",
                      "tg_appointments__reschedule_metadata", "tg_calls__booking_requires_appointment",
-                     "tg_calls__customer_link_sync", "tg_calls__direction_default", "tg_calls__outcome_flag_sync",
                      "tg_appointments__host_staff_assignment", "rollback_booking_flags"}
 
 
@@ -120,9 +119,7 @@ _DEFINER_TRIGGERS = [
         ("tg_appointments__reschedule_metadata", "public.appointments"),
         ("tg_calcom_host_mappings__audit", "public.calcom_host_mappings"),
         ("tg_calls__booking_requires_appointment", "public.calls"),
-        ("tg_calls__customer_link_sync", "public.calls"),
-        ("tg_calls__direction_default", "public.calls"),
-        ("tg_calls__outcome_flag_sync", "public.calls"),
+        ("tg_calls__before_row", "public.calls"),
         ("tg_json__pii_redaction", "public.appointments"),
         ("tg_staff__tenant_isolation", "public.appointments"),
     ]]

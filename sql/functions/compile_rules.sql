@@ -1,0 +1,69 @@
+-- Installs what dbguard.compiled_rules() says, in the caller's transaction, and
+-- records each compiled rule's function, fingerprint and triggers in
+-- dbguard.installed_rules (drift compares against them). Runs as its owner:
+-- replacing a trigger function and a table's trigger needs the owner's rights;
+-- only the owner can execute it, and it is run by the trigger on
+-- dbguard.rule_settings (which the application role cannot write) and by
+-- dbguard migrate. One recompile at a time (an advisory lock held to commit),
+-- from the settings as a READ COMMITTED statement sees them.
+CREATE OR REPLACE FUNCTION dbguard.compile_rules()
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    g record;
+    v_statement pg_catalog.text;
+    v_stale record;
+BEGIN
+    PERFORM dbguard.lock_generated_functions('dbguard.compile_rules', 'dbguard.rule_settings',
+                                             'the compiled trigger functions');
+    FOR g IN SELECT * FROM dbguard.compiled_rules() LOOP
+        -- A trigger of the group's function under another name (the group's
+        -- lowest order changed) would run the rules twice.
+        FOR v_stale IN
+            SELECT t.tgname FROM pg_catalog.pg_trigger t
+             WHERE t.tgrelid = g.table_name AND NOT t.tgisinternal AND t.tgname <> g.trigger_name
+               AND t.tgfoid = pg_catalog.to_regprocedure(g.function_name)
+        LOOP
+            EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', v_stale.tgname, g.table_name);
+        END LOOP;
+        FOREACH v_statement IN ARRAY g.statements LOOP
+            EXECUTE v_statement;
+        END LOOP;
+        -- The trigger is left alone when it is there as compiled (its comment
+        -- holds the checksum of its statement): its shape does not depend on
+        -- the modes, and replacing it would lock the table to commit.
+        CONTINUE WHEN g.trigger_statement IS NULL OR EXISTS (
+            SELECT 1 FROM pg_catalog.pg_trigger t
+             WHERE t.tgrelid = g.table_name AND t.tgname = g.trigger_name
+               AND t.tgfoid = pg_catalog.to_regprocedure(g.function_name)
+               AND pg_catalog.obj_description(t.oid, 'pg_trigger') = 'dbguard compiled ' || pg_catalog.md5(g.trigger_statement));
+        EXECUTE g.trigger_statement;
+        EXECUTE pg_catalog.format('COMMENT ON TRIGGER %I ON %s IS %L', g.trigger_name, g.table_name,
+                                  'dbguard compiled ' || pg_catalog.md5(g.trigger_statement));
+    END LOOP;
+    -- Compiled functions no group produces any more (a rule went back to a
+    -- trigger of its own, or its table lost every fragment) go with their triggers.
+    FOR v_stale IN
+        SELECT p.oid::pg_catalog.regprocedure AS fn
+          FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = 'dbguard'::pg_catalog.regnamespace
+           AND p.proname ~ '^tg_.+__(before|after)_row$'
+           AND p.oid::pg_catalog.regprocedure::pg_catalog.text NOT IN (SELECT c.function_name FROM dbguard.compiled_rules() c)
+    LOOP
+        EXECUTE pg_catalog.format('DROP FUNCTION %s CASCADE', v_stale.fn);
+    END LOOP;
+    UPDATE dbguard.installed_rules r
+       SET function_name = x.function_name,
+           definition_md5 = coalesce(dbguard.function_fingerprint(pg_catalog.to_regprocedure(x.function_name)), ''),
+           triggers = dbguard.rule_triggers(pg_catalog.to_regprocedure(x.function_name))
+      FROM (SELECT DISTINCT ON (f.rule) f.rule, c.function_name
+              FROM dbguard.rule_fragments f
+              JOIN dbguard.compiled_rules() c ON c.table_name = f.table_name AND c.timing = f.timing
+             ORDER BY f.rule, f.trigger_order, f.timing) x
+     WHERE r.rule = x.rule;
+END
+$$;
+REVOKE ALL ON FUNCTION dbguard.compile_rules() FROM PUBLIC;
