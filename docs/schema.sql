@@ -805,14 +805,22 @@ BEGIN
     LOOP
         EXECUTE pg_catalog.format('DROP FUNCTION %s CASCADE', v_stale.fn);
     END LOOP;
+    -- function_name: the rule's first function (BEFORE before AFTER); triggers:
+    -- those of every compiled function the rule has code in.
     UPDATE dbguard.installed_rules r
        SET function_name = x.function_name,
            definition_md5 = coalesce(dbguard.function_fingerprint(pg_catalog.to_regprocedure(x.function_name)), ''),
-           triggers = dbguard.rule_triggers(pg_catalog.to_regprocedure(x.function_name))
-      FROM (SELECT DISTINCT ON (f.rule) f.rule, c.function_name
-              FROM dbguard.rule_fragments f
+           triggers = x.triggers
+      FROM (SELECT f.rule,
+                   (pg_catalog.array_agg(c.function_name ORDER BY f.timing <> 'before_row', f.trigger_order,
+                                        f.table_name::pg_catalog.text))[1]
+                       AS function_name,
+                   (SELECT pg_catalog.array_agg(DISTINCT t ORDER BY t)
+                      FROM pg_catalog.unnest(pg_catalog.array_agg(c.function_name)) fn,
+                           pg_catalog.unnest(dbguard.rule_triggers(pg_catalog.to_regprocedure(fn))) t) AS triggers
+              FROM (SELECT DISTINCT fr.rule, fr.table_name, fr.timing, fr.trigger_order FROM dbguard.rule_fragments fr) f
               JOIN dbguard.compiled_rules() c ON c.table_name = f.table_name AND c.timing = f.timing
-             ORDER BY f.rule, f.trigger_order, f.timing) x
+             GROUP BY f.rule) x
      WHERE r.rule = x.rule;
 END
 $_$;
@@ -1889,29 +1897,247 @@ $$;
 
 
 --
--- Name: tg_appointments__cancellation_metadata(); Type: FUNCTION; Schema: dbguard; Owner: -
+-- Name: tg_appointment_events__before_row(); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
-CREATE FUNCTION dbguard.tg_appointments__cancellation_metadata() RETURNS trigger
+CREATE FUNCTION dbguard.tg_appointment_events__before_row() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-DECLARE
-    v_mode text := dbguard.rule_mode('cancellation_metadata');
-    v_insert boolean := TG_OP = 'INSERT';
-    v_was_cancelled boolean := TG_OP = 'UPDATE' AND OLD.status IS NOT DISTINCT FROM 'cancelled';
-    v_at_written boolean;
-    v_row text := NEW.id::text;
-    v_details jsonb;
+    AS $_$
+-- Compiled by dbguard.compile_rules() from dbguard.rule_fragments: do not edit;
+-- change a rule's mode (dbguard rules set-mode) or its source instead.
 BEGIN
-    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__cancellation_metadata() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+    IF TG_RELID <> 'public.appointment_events'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointment_events__before_row() is a trigger of public.appointment_events only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
             USING ERRCODE = '42501',
                   HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
     END IF;
-    IF v_mode = 'off' THEN
-        RETURN NEW;
+    IF (TG_OP = 'INSERT')
+       OR (TG_OP = 'UPDATE' AND NEW.details IS DISTINCT FROM OLD.details) THEN
+    <<pii_redaction>>
+DECLARE
+    v_value pg_catalog.jsonb;
+    v_redacted pg_catalog.jsonb;
+    v_json pg_catalog.text;
+    v_text pg_catalog.text;
+BEGIN
+    v_value := NEW.details;
+    v_json := v_value::pg_catalog.text;
+    -- The first test: an '@', a phone-like key, or the tail of a phone number
+    -- JSON without any of them cannot hold PII.
+    IF v_json IS NULL
+       OR v_json !~ '@' AND v_json !~* '(phone|mobile|msisdn|whatsapp|fax|"tel")'
+          AND v_json !~ ('[0-9](?:[ ()\-/]{0,2}[0-9]){6}(?![0-9A-Za-z_\-])'
+                         '|\+[0-9](?:[ ().\-/]{0,2}[0-9]){6}'
+                         '|[0-9]{3}[ .\-][0-9]{4}(?![0-9A-Za-z_\-])') THEN
+        EXIT pii_redaction;
     END IF;
+    IF v_json !~ '@' AND v_json !~* '(phone|mobile|msisdn|whatsapp|fax|"tel")' THEN
+        -- A second test for what the tail test leaves: a fraction joined to a
+        -- negative UTC offset ('.000001-08:00') looks like a phone's tail.
+        IF pg_catalog.regexp_replace(v_json,
+               '"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?"', '', 'g')
+           !~ '([0-9][^0-9]*){6}' THEN
+            EXIT pii_redaction;
+        END IF;
+        -- The string values, each as stored (unescaped), joined by a space.
+        v_text := (SELECT pg_catalog.string_agg(x.item #>> '{}', ' ')
+                     FROM pg_catalog.jsonb_path_query(v_value, 'strict $.**') AS x (item)
+                    WHERE pg_catalog.jsonb_typeof(x.item) = 'string');
+        IF v_text IS NULL OR dbguard.redact_pii_text(v_text) = v_text THEN
+            EXIT pii_redaction;
+        END IF;
+    END IF;
+    v_redacted := dbguard.redact_pii(v_value);
+    IF v_redacted IS NOT DISTINCT FROM v_value THEN
+        EXIT pii_redaction;
+    END IF;
+    NEW.details := v_redacted;
+    EXIT pii_redaction;
+END pii_redaction;
+    END IF;
+    RETURN NEW;
+END
+$_$;
+
+
+--
+-- Name: tg_appointments__after_row(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__after_row() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Compiled by dbguard.compile_rules() from dbguard.rule_fragments: do not edit;
+-- change a rule's mode (dbguard rules set-mode) or its source instead.
+BEGIN
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__after_row() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
+    IF (TG_OP = 'UPDATE' AND ROW(NEW.lead_id, NEW.customer_id) IS DISTINCT FROM ROW(OLD.lead_id, OLD.customer_id)) THEN
+    <<reschedule_chain>>
+DECLARE
+    v_mode constant pg_catalog.text := 'correct';
+    v_row pg_catalog.text := NEW.id::pg_catalog.text;
+    v_pairs pg_catalog.jsonb;
+BEGIN
+    -- This row moved to another lead or customer (an AFTER trigger: a statement
+    -- that moves a whole chain is checked once every row of it has moved).
+    -- Every link from or to it that now crosses leads, as the rows are now.
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'appointment_id', x.s_id, 'rescheduled_from_id', x.p_id,
+               'lead_id', x.s_lead, 'customer_id', x.s_customer,
+               'predecessor_lead_id', x.p_lead, 'predecessor_customer_id', x.p_customer) ORDER BY x.s_id)
+      INTO v_pairs
+      FROM (SELECT s.id AS s_id, s.lead_id AS s_lead, s.customer_id AS s_customer,
+                   p.id AS p_id, p.lead_id AS p_lead, p.customer_id AS p_customer
+              FROM public.appointments s JOIN public.appointments p ON p.id = s.rescheduled_from_id
+             WHERE s.id = NEW.id
+            UNION ALL
+            SELECT s.id, s.lead_id, s.customer_id, p.id, p.lead_id, p.customer_id
+              FROM public.appointments p JOIN public.appointments s ON s.rescheduled_from_id = p.id
+             WHERE p.id = NEW.id AND s.id <> p.id) x
+     WHERE NOT coalesce(x.s_lead = x.p_lead OR x.s_customer = x.p_customer, false)
+       AND coalesce(x.s_lead <> x.p_lead OR x.s_customer <> x.p_customer, false);
+    IF v_pairs IS NOT NULL AND dbguard.rule_violation('reschedule_chain', v_mode, '23Q05',
+           'reschedule_chain_violation', 'appointment', v_row,
+           pg_catalog.format('dbguard: public.appointments row %s moved to lead %s / customer %s; these '
+                             'reschedule links now cross leads: %s',
+                             v_row, coalesce(NEW.lead_id::pg_catalog.text, 'NULL'),
+                             coalesce(NEW.customer_id::pg_catalog.text, 'NULL'), v_pairs),
+           'a reschedule chain belongs to one lead or customer',
+           'Move the whole chain in one statement, or clear rescheduled_from_id of the appointments that '
+           'should leave it first.',
+           pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'links', v_pairs,
+                                         'problem', 'moved to another lead/customer'),
+           'public.appointments', 'lead_id') THEN
+        UPDATE public.appointments a
+           SET rescheduled_from_id = NULL
+         WHERE a.id IN (SELECT (x ->> 'appointment_id')::pg_catalog.int8
+                          FROM pg_catalog.jsonb_array_elements(v_pairs) x);
+    END IF;
+END reschedule_chain;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: tg_appointments__before_row(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_appointments__before_row() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Compiled by dbguard.compile_rules() from dbguard.rule_fragments: do not edit;
+-- change a rule's mode (dbguard rules set-mode) or its source instead.
+BEGIN
+    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__before_row() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
+    IF (TG_OP = 'INSERT') THEN
+    <<creation_metadata>>
+DECLARE
+    v_derived record;
+    v_source_booking pg_catalog.text;
+    v_source_actor pg_catalog.text;
+BEGIN
+    -- The written value, else the setting, else what the row's source says
+    -- (dbguard.source_lifecycle), else 'unknown'. A setting that is a legacy
+    -- source such as 'cal.com' is mapped too.
+    IF NEW.source IS NOT NULL
+       AND ((NEW.booking_source IS NULL AND NULLIF(pg_catalog.current_setting('dbguard.source', true), '') IS NULL)
+            OR (NEW.created_by IS NULL AND NULLIF(pg_catalog.current_setting('dbguard.actor', true), '') IS NULL)) THEN
+        v_derived := dbguard.source_lifecycle(NEW.source);
+        v_source_booking := v_derived.booking_source;
+        v_source_actor := v_derived.created_by;
+    END IF;
+    NEW.booking_source := coalesce(NEW.booking_source,
+                                   dbguard.mapped_booking_source(NULLIF(pg_catalog.current_setting('dbguard.source', true), '')),
+                                   NULLIF(pg_catalog.current_setting('dbguard.source', true), ''),
+                                   v_source_booking, 'unknown');
+    NEW.created_by := coalesce(NEW.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''),
+                               v_source_actor, 'unknown');
+
+    IF NOT (dbguard.in_vocabulary('booking_source', NEW.booking_source) AND dbguard.in_vocabulary('actor', NEW.created_by)) THEN
+        IF NOT dbguard.in_vocabulary('booking_source', NEW.booking_source) THEN
+            NEW.booking_source := dbguard.vocabulary_value('creation_metadata', 'correct', 'booking_source', NEW.booking_source, 'unknown',
+                                                           'appointment', 'public.appointments', 'booking_source', NEW.id::pg_catalog.text);
+        END IF;
+        IF NOT dbguard.in_vocabulary('actor', NEW.created_by) THEN
+            NEW.created_by := dbguard.vocabulary_value('creation_metadata', 'correct', 'actor', NEW.created_by, 'unknown',
+                                                       'appointment', 'public.appointments', 'created_by', NEW.id::pg_catalog.text);
+        END IF;
+    END IF;
+    -- source is the legacy free-text channel: kept as written, else the booking source.
+    NEW.source := coalesce(NEW.source, NEW.booking_source);
+    EXIT creation_metadata;
+END creation_metadata;
+    END IF;
+
+    IF (TG_OP = 'INSERT' AND (NEW.metadata IS NOT NULL))
+       OR (TG_OP = 'UPDATE' AND NEW.metadata IS DISTINCT FROM OLD.metadata) THEN
+    <<pii_redaction>>
+DECLARE
+    v_value pg_catalog.jsonb;
+    v_redacted pg_catalog.jsonb;
+    v_json pg_catalog.text;
+    v_text pg_catalog.text;
+BEGIN
+    v_value := NEW.metadata;
+    v_json := v_value::pg_catalog.text;
+    -- The first test: an '@', a phone-like key, or the tail of a phone number
+    -- JSON without any of them cannot hold PII.
+    IF v_json IS NULL
+       OR v_json !~ '@' AND v_json !~* '(phone|mobile|msisdn|whatsapp|fax|"tel")'
+          AND v_json !~ ('[0-9](?:[ ()\-/]{0,2}[0-9]){6}(?![0-9A-Za-z_\-])'
+                         '|\+[0-9](?:[ ().\-/]{0,2}[0-9]){6}'
+                         '|[0-9]{3}[ .\-][0-9]{4}(?![0-9A-Za-z_\-])') THEN
+        EXIT pii_redaction;
+    END IF;
+    IF v_json !~ '@' AND v_json !~* '(phone|mobile|msisdn|whatsapp|fax|"tel")' THEN
+        -- A second test for what the tail test leaves: a fraction joined to a
+        -- negative UTC offset ('.000001-08:00') looks like a phone's tail.
+        IF pg_catalog.regexp_replace(v_json,
+               '"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?"', '', 'g')
+           !~ '([0-9][^0-9]*){6}' THEN
+            EXIT pii_redaction;
+        END IF;
+        -- The string values, each as stored (unescaped), joined by a space.
+        v_text := (SELECT pg_catalog.string_agg(x.item #>> '{}', ' ')
+                     FROM pg_catalog.jsonb_path_query(v_value, 'strict $.**') AS x (item)
+                    WHERE pg_catalog.jsonb_typeof(x.item) = 'string');
+        IF v_text IS NULL OR dbguard.redact_pii_text(v_text) = v_text THEN
+            EXIT pii_redaction;
+        END IF;
+    END IF;
+    v_redacted := dbguard.redact_pii(v_value);
+    IF v_redacted IS NOT DISTINCT FROM v_value THEN
+        EXIT pii_redaction;
+    END IF;
+    NEW.metadata := v_redacted;
+    EXIT pii_redaction;
+END pii_redaction;
+    END IF;
+
+    IF (TG_OP = 'INSERT' AND (NEW.status IS NOT DISTINCT FROM 'cancelled' OR NEW.cancelled_at IS NOT NULL OR NEW.cancelled_by IS NOT NULL OR (NEW.status_changed_at IS NULL AND NEW.status IS NOT NULL)))
+       OR (TG_OP = 'UPDATE' AND (NEW.status IS DISTINCT FROM OLD.status OR NEW.cancelled_at IS DISTINCT FROM OLD.cancelled_at OR NEW.cancelled_by IS DISTINCT FROM OLD.cancelled_by OR (NEW.status IS NOT DISTINCT FROM 'cancelled') <> (NEW.cancelled_at IS NOT NULL))) THEN
+    <<cancellation_metadata>>
+DECLARE
+    v_mode constant pg_catalog.text := 'correct';
+    v_insert boolean := TG_OP = 'INSERT';
+    v_was_cancelled boolean := TG_OP = 'UPDATE' AND OLD.status IS NOT DISTINCT FROM 'cancelled';
+    v_at_written boolean;
+    v_row pg_catalog.text := NEW.id::pg_catalog.text;
+    v_details pg_catalog.jsonb;
+BEGIN
     v_at_written := NEW.cancelled_at IS NOT NULL
                     AND (v_insert OR NEW.cancelled_at IS DISTINCT FROM OLD.cancelled_at);
     v_details := pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'status', NEW.status,
@@ -1994,67 +2220,200 @@ BEGIN
     ELSIF NEW.status IS DISTINCT FROM OLD.status AND NEW.status_changed_at IS NOT DISTINCT FROM OLD.status_changed_at THEN
         NEW.status_changed_at := pg_catalog.now();
     END IF;
-    RETURN NEW;
-END
-$$;
+    EXIT cancellation_metadata;
+END cancellation_metadata;
+    END IF;
 
-
---
--- Name: tg_appointments__creation_metadata(); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.tg_appointments__creation_metadata() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    IF (TG_OP = 'UPDATE' AND NEW.starts_at IS DISTINCT FROM OLD.starts_at AND (OLD.starts_at IS NOT NULL AND NEW.starts_at IS NOT NULL)) THEN
+    <<reschedule_metadata>>
 DECLARE
-    v_mode text;
-    v_derived record;
-    v_source_booking text;
-    v_source_actor text;
+    v_mode constant pg_catalog.text := 'correct';
 BEGIN
-    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__creation_metadata() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    IF NEW.rescheduled_at IS NOT DISTINCT FROM OLD.rescheduled_at THEN
+        NEW.rescheduled_at := pg_catalog.now();
     END IF;
-    IF dbguard.rule_mode('creation_metadata') = 'off' THEN
-        RETURN NEW;
+    IF NEW.rescheduled_by IS NOT DISTINCT FROM OLD.rescheduled_by THEN
+        NEW.rescheduled_by := coalesce(NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'system');
+    END IF;
+    IF NEW.rescheduled_by_user_id IS NOT DISTINCT FROM OLD.rescheduled_by_user_id THEN
+        -- The user of this reschedule, or NULL: an earlier reschedule's user is not this one.
+        NEW.rescheduled_by_user_id := CASE WHEN pg_catalog.current_setting('dbguard.user_id', true) <> '' THEN dbguard.acting_user_id() END;
+    END IF;
+    IF NEW.ends_at IS NOT DISTINCT FROM OLD.ends_at AND OLD.ends_at IS NOT NULL THEN
+        NEW.ends_at := NEW.starts_at + (OLD.ends_at - OLD.starts_at);
+    END IF;
+    IF NOT (NEW.rescheduled_by IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'actor' AND v.code = NEW.rescheduled_by)) THEN
+        NEW.rescheduled_by := dbguard.vocabulary_value('reschedule_metadata', v_mode, 'actor', NEW.rescheduled_by, 'unknown',
+                                                       'appointment', 'public.appointments', 'rescheduled_by', NEW.id::pg_catalog.text);
+    END IF;
+    EXIT reschedule_metadata;
+END reschedule_metadata;
     END IF;
 
-    -- The written value, else the setting, else what the row's source says
-    -- (dbguard.source_lifecycle), else 'unknown'. A setting that is a legacy
-    -- source such as 'cal.com' is mapped too.
-    IF NEW.source IS NOT NULL
-       AND ((NEW.booking_source IS NULL AND NULLIF(pg_catalog.current_setting('dbguard.source', true), '') IS NULL)
-            OR (NEW.created_by IS NULL AND NULLIF(pg_catalog.current_setting('dbguard.actor', true), '') IS NULL)) THEN
-        v_derived := dbguard.source_lifecycle(NEW.source);
-        v_source_booking := v_derived.booking_source;
-        v_source_actor := v_derived.created_by;
+    IF (TG_OP = 'INSERT' AND (NEW.rescheduled_from_id IS NOT NULL))
+       OR (TG_OP = 'UPDATE' AND NEW.rescheduled_from_id IS DISTINCT FROM OLD.rescheduled_from_id AND (NEW.rescheduled_from_id IS NOT NULL)) THEN
+    <<reschedule_chain>>
+DECLARE
+    v_mode constant pg_catalog.text := 'correct';
+    v_row pg_catalog.text := NEW.id::pg_catalog.text;
+    v_pred record;
+    v_problem pg_catalog.text;
+    v_detail pg_catalog.text;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        -- Two links written at once (A -> B, B -> A) would each miss the other
+        -- and close a cycle: changes of existing links take turns, and the
+        -- checks below, as new statements, then see the committed links.
+        PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dbguard.reschedule_chain'));
     END IF;
-    NEW.booking_source := coalesce(NEW.booking_source,
-                                   dbguard.mapped_booking_source(NULLIF(pg_catalog.current_setting('dbguard.source', true), '')),
-                                   NULLIF(pg_catalog.current_setting('dbguard.source', true), ''),
-                                   v_source_booking, 'unknown');
-    NEW.created_by := coalesce(NEW.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''),
-                               v_source_actor, 'unknown');
 
-    IF NOT (dbguard.in_vocabulary('booking_source', NEW.booking_source) AND dbguard.in_vocabulary('actor', NEW.created_by)) THEN
-        v_mode := dbguard.rule_mode('creation_metadata');
-        IF NOT dbguard.in_vocabulary('booking_source', NEW.booking_source) THEN
-            NEW.booking_source := dbguard.vocabulary_value('creation_metadata', v_mode, 'booking_source', NEW.booking_source, 'unknown',
-                                                           'appointment', 'public.appointments', 'booking_source', NEW.id::text);
+    SELECT a.id, a.lead_id, a.customer_id, a.status,
+           coalesce(v.is_active, false) AS is_active
+      INTO v_pred
+      FROM public.appointments a
+      LEFT JOIN dbguard.vocabularies v ON v.vocabulary = 'appointment_status' AND v.code = a.status
+     WHERE a.id = NEW.rescheduled_from_id;
+
+    IF NEW.rescheduled_from_id = NEW.id THEN
+        v_problem := 'points to itself';
+        v_detail := 'an appointment cannot replace itself';
+    ELSIF NOT FOUND THEN
+        IF TG_OP = 'UPDATE' OR v_mode = 'alert' THEN
+            -- A missing predecessor is the foreign key's to refuse.
+            EXIT reschedule_chain;
         END IF;
-        IF NOT dbguard.in_vocabulary('actor', NEW.created_by) THEN
-            NEW.created_by := dbguard.vocabulary_value('creation_metadata', v_mode, 'actor', NEW.created_by, 'unknown',
-                                                       'appointment', 'public.appointments', 'created_by', NEW.id::text);
+        v_problem := 'names an appointment that does not exist (yet)';
+        v_detail := 'the appointment this one replaces must be written first: in an earlier statement, '
+                    'or earlier in the same INSERT';
+    ELSIF NOT coalesce(NEW.lead_id = v_pred.lead_id OR NEW.customer_id = v_pred.customer_id, false)
+          AND coalesce(NEW.lead_id <> v_pred.lead_id OR NEW.customer_id <> v_pred.customer_id, false) THEN
+        v_problem := pg_catalog.format('points to appointment %s of another lead/customer', v_pred.id);
+        v_detail := pg_catalog.format('this row: lead %s, customer %s; appointment %s: lead %s, customer %s',
+                                      coalesce(NEW.lead_id::pg_catalog.text, 'NULL'), coalesce(NEW.customer_id::pg_catalog.text, 'NULL'), v_pred.id,
+                                      coalesce(v_pred.lead_id::pg_catalog.text, 'NULL'), coalesce(v_pred.customer_id::pg_catalog.text, 'NULL'));
+    ELSIF TG_OP = 'UPDATE' AND EXISTS (
+            WITH RECURSIVE chain (id, rescheduled_from_id) AS (
+                SELECT a.id, a.rescheduled_from_id FROM public.appointments a WHERE a.id = NEW.rescheduled_from_id
+                UNION
+                SELECT a.id, a.rescheduled_from_id FROM public.appointments a JOIN chain c ON a.id = c.rescheduled_from_id)
+            SELECT 1 FROM chain WHERE chain.id = NEW.id) THEN
+        v_problem := pg_catalog.format('makes a cycle through appointment %s', NEW.rescheduled_from_id);
+        v_detail := 'following rescheduled_from_id from this row leads back to it';
+    END IF;
+
+    IF v_problem IS NOT NULL THEN
+        IF dbguard.rule_violation('reschedule_chain', v_mode, '23Q05', 'reschedule_chain_violation', 'appointment', v_row,
+               pg_catalog.format('dbguard: public.appointments row %s: rescheduled_from_id = %s %s',
+                                 v_row, NEW.rescheduled_from_id, v_problem),
+               v_detail,
+               'rescheduled_from_id must name the earlier appointment of the same lead or customer that this one replaces.',
+               pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'rescheduled_from_id', NEW.rescheduled_from_id,
+                                             'problem', v_problem),
+               'public.appointments', 'rescheduled_from_id') THEN
+            NEW.rescheduled_from_id := CASE WHEN TG_OP = 'UPDATE' THEN OLD.rescheduled_from_id END;
+        END IF;
+        EXIT reschedule_chain;
+    END IF;
+    NEW.lead_id := coalesce(NEW.lead_id, v_pred.lead_id);
+    NEW.customer_id := coalesce(NEW.customer_id, v_pred.customer_id);
+    -- Version 2: take the locks in the order every other write takes them --
+    -- the appointment row, then the call, then the lead. v1 retired the
+    -- predecessor (its update refreshes the lead's rollup: a lock on the lead)
+    -- before this row's appointment_link_sync locked the call, and deadlocked
+    -- with a booking on the same call and lead. Locking the predecessor also
+    -- re-reads its status: one cancelled meanwhile stays cancelled.
+    IF v_pred.is_active THEN
+        SELECT coalesce(v.is_active, false) INTO v_pred.is_active
+          FROM public.appointments a
+          LEFT JOIN dbguard.vocabularies v ON v.vocabulary = 'appointment_status' AND v.code = a.status
+         WHERE a.id = v_pred.id
+           FOR NO KEY UPDATE OF a;
+    END IF;
+    IF v_pred.is_active THEN
+        PERFORM 1 FROM public.calls c WHERE c.id = NEW.call_id FOR NO KEY UPDATE OF c;
+        UPDATE public.appointments a
+           SET status = 'rescheduled',
+               rescheduled_at = pg_catalog.now(),
+               rescheduled_by = dbguard.vocabulary_value('reschedule_chain', v_mode, 'actor', coalesce(dbguard.acting('actor'), 'system'), 'unknown',
+                                                         'appointment', 'public.appointments', 'rescheduled_by', v_pred.id::pg_catalog.text),
+               rescheduled_by_user_id = dbguard.acting_user_id()
+         WHERE a.id = v_pred.id;
+    END IF;
+    EXIT reschedule_chain;
+END reschedule_chain;
+    END IF;
+
+    IF (TG_OP = 'INSERT' AND (NEW.calcom_host_id IS NOT NULL AND NEW.staff_id IS NULL))
+       OR (TG_OP = 'UPDATE' AND ROW(NEW.calcom_host_id, NEW.company_id) IS DISTINCT FROM ROW(OLD.calcom_host_id, OLD.company_id) AND (NEW.calcom_host_id IS NOT NULL AND NEW.staff_id IS NULL)) THEN
+    <<host_staff_assignment>>
+DECLARE
+    v_mapping  record;
+BEGIN
+    IF NEW.company_id IS NULL THEN
+        EXIT host_staff_assignment;
+    END IF;
+    SELECT m.id, m.staff_id INTO v_mapping FROM public.calcom_host_mappings m
+     WHERE m.id = dbguard.active_host_mapping(NEW.company_id, NEW.calcom_host_id);
+    IF NOT FOUND THEN
+        EXIT host_staff_assignment;
+    END IF;
+    NEW.staff_id := v_mapping.staff_id;
+    EXIT host_staff_assignment;
+END host_staff_assignment;
+    END IF;
+
+    IF (TG_OP = 'INSERT' AND (NEW.staff_id IS NOT NULL))
+       OR (TG_OP = 'UPDATE' AND ROW(NEW.staff_id, NEW.company_id, NEW.calcom_host_id) IS DISTINCT FROM ROW(OLD.staff_id, OLD.company_id, OLD.calcom_host_id) AND (NEW.staff_id IS NOT NULL)) THEN
+    <<staff_tenant_isolation>>
+DECLARE
+    v_mode           constant pg_catalog.text := 'correct';
+    v_staff_id       pg_catalog.uuid := NEW.staff_id;
+    v_staff_company  bigint;
+    v_is_mapping     constant boolean := false;
+    v_fix            pg_catalog.text;
+BEGIN
+    SELECT s.company_id INTO v_staff_company FROM public.staff s WHERE s.id = v_staff_id;
+    IF v_is_mapping AND NEW.company_id IS NULL THEN
+        NEW.company_id := v_staff_company;
+    END IF;
+    IF v_staff_company IS NULL OR NEW.company_id IS NULL OR v_staff_company = NEW.company_id THEN
+        EXIT staff_tenant_isolation;
+    END IF;
+
+    IF v_mode = 'enforce' THEN
+        RAISE EXCEPTION 'dbguard: public.% row %: staff_id % is staff of company %, not of company %',
+                        TG_TABLE_NAME, NEW.id, v_staff_id, v_staff_company, NEW.company_id
+            USING ERRCODE = '23Q04',
+                  DETAIL = pg_catalog.format('public.%s.company_id = %s; public.staff.company_id = %s for staff %s',
+                                             TG_TABLE_NAME, NEW.company_id, v_staff_company, v_staff_id),
+                  HINT = 'Assign staff of the same company (public.staff.company_id), or fix the company_id.',
+                  SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'staff_id';
+    END IF;
+    IF v_mode = 'correct' THEN
+        IF v_is_mapping THEN
+            NULL;  -- not a mapping
+            v_fix := 'mapping deactivated';
+        ELSE
+            NEW.staff_id := NULL;
+            v_fix := 'staff_id cleared';
         END IF;
     END IF;
-    -- source is the legacy free-text channel: kept as written, else the booking source.
-    NEW.source := coalesce(NEW.source, NEW.booking_source);
+    PERFORM dbguard.raise_alert(
+        'cross_tenant_staff', 'critical',
+        CASE WHEN v_is_mapping THEN 'calcom_host_mapping' ELSE 'appointment' END, NEW.id::pg_catalog.text,
+        pg_catalog.format('public.%s row %s of company %s has staff %s of company %s%s',
+                          TG_TABLE_NAME, NEW.id, NEW.company_id, v_staff_id, v_staff_company,
+                          coalesce('; ' || v_fix, '')),
+        pg_catalog.jsonb_build_object('table', TG_TABLE_NAME, 'id', NEW.id, 'company_id', NEW.company_id,
+                                      'staff_id', v_staff_id, 'staff_company_id', v_staff_company,
+                                      'correction', v_fix),
+        'trigger', v_mode = 'correct', 'staff_tenant_isolation');
+    EXIT staff_tenant_isolation;
+END staff_tenant_isolation;
+    END IF;
     RETURN NEW;
 END
-$$;
+$_$;
 
 
 --
@@ -2190,48 +2549,6 @@ BEGIN
       FROM pg_catalog.jsonb_array_elements(v_events) WITH ORDINALITY AS x(e, ord)
      ORDER BY x.ord;
     RETURN NULL;
-END
-$$;
-
-
---
--- Name: tg_appointments__host_staff_assignment(); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.tg_appointments__host_staff_assignment() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-DECLARE
-    v_mode     text := dbguard.rule_mode('host_staff_assignment');
-    v_mapping  record;
-BEGIN
-    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__host_staff_assignment() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF v_mode = 'off' OR NEW.company_id IS NULL
-       OR (TG_OP = 'UPDATE' AND (NEW.calcom_host_id, NEW.company_id) IS NOT DISTINCT FROM (OLD.calcom_host_id, OLD.company_id)) THEN
-        RETURN NEW;
-    END IF;
-    SELECT m.id, m.staff_id INTO v_mapping FROM public.calcom_host_mappings m
-     WHERE m.id = dbguard.active_host_mapping(NEW.company_id, NEW.calcom_host_id);
-    IF NOT FOUND THEN
-        RETURN NEW;
-    END IF;
-    IF v_mode = 'alert' THEN
-        PERFORM dbguard.raise_alert(
-            'unassigned_staff', 'info', 'appointment', NEW.id::text,
-            pg_catalog.format('appointment %s has calendar host %s, mapped to staff %s (mapping %s), but no staff_id',
-                              NEW.id, NEW.calcom_host_id, v_mapping.staff_id, v_mapping.id),
-            pg_catalog.jsonb_build_object('calcom_host_id', NEW.calcom_host_id, 'mapping_id', v_mapping.id,
-                                          'staff_id', v_mapping.staff_id, 'company_id', NEW.company_id),
-            'trigger', false, 'host_staff_assignment');
-    ELSE
-        NEW.staff_id := v_mapping.staff_id;
-    END IF;
-    RETURN NEW;
 END
 $$;
 
@@ -2476,196 +2793,6 @@ $$;
 
 
 --
--- Name: tg_appointments__reschedule_chain(); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.tg_appointments__reschedule_chain() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-DECLARE
-    v_mode pg_catalog.text := dbguard.rule_mode('reschedule_chain');
-    v_row pg_catalog.text := NEW.id::pg_catalog.text;
-    v_pred record;
-    v_problem pg_catalog.text;
-    v_detail pg_catalog.text;
-    v_pairs pg_catalog.jsonb;
-BEGIN
-    -- Runs as its owner: only on the table(s) it was written for.
-    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__reschedule_chain() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF v_mode = 'off' THEN
-        RETURN NEW;
-    END IF;
-
-    IF TG_WHEN = 'AFTER' THEN
-        -- This row moved to another lead or customer (an AFTER trigger: a statement
-        -- that moves a whole chain is checked once every row of it has moved).
-        -- Every link from or to it that now crosses leads, as the rows are now.
-        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                   'appointment_id', x.s_id, 'rescheduled_from_id', x.p_id,
-                   'lead_id', x.s_lead, 'customer_id', x.s_customer,
-                   'predecessor_lead_id', x.p_lead, 'predecessor_customer_id', x.p_customer) ORDER BY x.s_id)
-          INTO v_pairs
-          FROM (SELECT s.id AS s_id, s.lead_id AS s_lead, s.customer_id AS s_customer,
-                       p.id AS p_id, p.lead_id AS p_lead, p.customer_id AS p_customer
-                  FROM public.appointments s JOIN public.appointments p ON p.id = s.rescheduled_from_id
-                 WHERE s.id = NEW.id
-                UNION ALL
-                SELECT s.id, s.lead_id, s.customer_id, p.id, p.lead_id, p.customer_id
-                  FROM public.appointments p JOIN public.appointments s ON s.rescheduled_from_id = p.id
-                 WHERE p.id = NEW.id AND s.id <> p.id) x
-         WHERE NOT coalesce(x.s_lead = x.p_lead OR x.s_customer = x.p_customer, false)
-           AND coalesce(x.s_lead <> x.p_lead OR x.s_customer <> x.p_customer, false);
-        IF v_pairs IS NOT NULL AND dbguard.rule_violation('reschedule_chain', v_mode, '23Q05',
-               'reschedule_chain_violation', 'appointment', v_row,
-               pg_catalog.format('dbguard: public.appointments row %s moved to lead %s / customer %s; these '
-                                 'reschedule links now cross leads: %s',
-                                 v_row, coalesce(NEW.lead_id::pg_catalog.text, 'NULL'),
-                                 coalesce(NEW.customer_id::pg_catalog.text, 'NULL'), v_pairs),
-               'a reschedule chain belongs to one lead or customer',
-               'Move the whole chain in one statement, or clear rescheduled_from_id of the appointments that '
-               'should leave it first.',
-               pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'links', v_pairs,
-                                             'problem', 'moved to another lead/customer'),
-               'public.appointments', 'lead_id') THEN
-            UPDATE public.appointments a
-               SET rescheduled_from_id = NULL
-             WHERE a.id IN (SELECT (x ->> 'appointment_id')::pg_catalog.int8
-                              FROM pg_catalog.jsonb_array_elements(v_pairs) x);
-        END IF;
-        RETURN NULL;
-    END IF;
-
-    IF TG_OP = 'UPDATE' THEN
-        -- Two links written at once (A -> B, B -> A) would each miss the other
-        -- and close a cycle: changes of existing links take turns, and the
-        -- checks below, as new statements, then see the committed links.
-        PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dbguard.reschedule_chain'));
-    END IF;
-
-    SELECT a.id, a.lead_id, a.customer_id, a.status,
-           coalesce(v.is_active, false) AS is_active
-      INTO v_pred
-      FROM public.appointments a
-      LEFT JOIN dbguard.vocabularies v ON v.vocabulary = 'appointment_status' AND v.code = a.status
-     WHERE a.id = NEW.rescheduled_from_id;
-
-    IF NEW.rescheduled_from_id = NEW.id THEN
-        v_problem := 'points to itself';
-        v_detail := 'an appointment cannot replace itself';
-    ELSIF NOT FOUND THEN
-        IF TG_OP = 'UPDATE' OR v_mode = 'alert' THEN
-            -- A missing predecessor is the foreign key's to refuse.
-            RETURN NEW;
-        END IF;
-        v_problem := 'names an appointment that does not exist (yet)';
-        v_detail := 'the appointment this one replaces must be written first: in an earlier statement, '
-                    'or earlier in the same INSERT';
-    ELSIF NOT coalesce(NEW.lead_id = v_pred.lead_id OR NEW.customer_id = v_pred.customer_id, false)
-          AND coalesce(NEW.lead_id <> v_pred.lead_id OR NEW.customer_id <> v_pred.customer_id, false) THEN
-        v_problem := pg_catalog.format('points to appointment %s of another lead/customer', v_pred.id);
-        v_detail := pg_catalog.format('this row: lead %s, customer %s; appointment %s: lead %s, customer %s',
-                                      coalesce(NEW.lead_id::pg_catalog.text, 'NULL'), coalesce(NEW.customer_id::pg_catalog.text, 'NULL'), v_pred.id,
-                                      coalesce(v_pred.lead_id::pg_catalog.text, 'NULL'), coalesce(v_pred.customer_id::pg_catalog.text, 'NULL'));
-    ELSIF TG_OP = 'UPDATE' AND EXISTS (
-            WITH RECURSIVE chain (id, rescheduled_from_id) AS (
-                SELECT a.id, a.rescheduled_from_id FROM public.appointments a WHERE a.id = NEW.rescheduled_from_id
-                UNION
-                SELECT a.id, a.rescheduled_from_id FROM public.appointments a JOIN chain c ON a.id = c.rescheduled_from_id)
-            SELECT 1 FROM chain WHERE chain.id = NEW.id) THEN
-        v_problem := pg_catalog.format('makes a cycle through appointment %s', NEW.rescheduled_from_id);
-        v_detail := 'following rescheduled_from_id from this row leads back to it';
-    END IF;
-
-    IF v_problem IS NOT NULL THEN
-        IF dbguard.rule_violation('reschedule_chain', v_mode, '23Q05', 'reschedule_chain_violation', 'appointment', v_row,
-               pg_catalog.format('dbguard: public.appointments row %s: rescheduled_from_id = %s %s',
-                                 v_row, NEW.rescheduled_from_id, v_problem),
-               v_detail,
-               'rescheduled_from_id must name the earlier appointment of the same lead or customer that this one replaces.',
-               pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'rescheduled_from_id', NEW.rescheduled_from_id,
-                                             'problem', v_problem),
-               'public.appointments', 'rescheduled_from_id') THEN
-            NEW.rescheduled_from_id := CASE WHEN TG_OP = 'UPDATE' THEN OLD.rescheduled_from_id END;
-        END IF;
-        RETURN NEW;
-    END IF;
-    NEW.lead_id := coalesce(NEW.lead_id, v_pred.lead_id);
-    NEW.customer_id := coalesce(NEW.customer_id, v_pred.customer_id);
-    -- Version 2: take the locks in the order every other write takes them --
-    -- the appointment row, then the call, then the lead. v1 retired the
-    -- predecessor (its update refreshes the lead's rollup: a lock on the lead)
-    -- before this row's appointment_link_sync locked the call, and deadlocked
-    -- with a booking on the same call and lead. Locking the predecessor also
-    -- re-reads its status: one cancelled meanwhile stays cancelled.
-    IF v_pred.is_active THEN
-        SELECT coalesce(v.is_active, false) INTO v_pred.is_active
-          FROM public.appointments a
-          LEFT JOIN dbguard.vocabularies v ON v.vocabulary = 'appointment_status' AND v.code = a.status
-         WHERE a.id = v_pred.id
-           FOR NO KEY UPDATE OF a;
-    END IF;
-    IF v_pred.is_active THEN
-        PERFORM 1 FROM public.calls c WHERE c.id = NEW.call_id FOR NO KEY UPDATE OF c;
-        UPDATE public.appointments a
-           SET status = 'rescheduled',
-               rescheduled_at = pg_catalog.now(),
-               rescheduled_by = dbguard.vocabulary_value('reschedule_chain', v_mode, 'actor', coalesce(dbguard.acting('actor'), 'system'), 'unknown',
-                                                         'appointment', 'public.appointments', 'rescheduled_by', v_pred.id::pg_catalog.text),
-               rescheduled_by_user_id = dbguard.acting_user_id()
-         WHERE a.id = v_pred.id;
-    END IF;
-    RETURN NEW;
-END
-$$;
-
-
---
--- Name: tg_appointments__reschedule_metadata(); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.tg_appointments__reschedule_metadata() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-DECLARE
-    v_mode text := dbguard.rule_mode('reschedule_metadata');
-BEGIN
-    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__reschedule_metadata() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF v_mode = 'off' THEN
-        RETURN NEW;
-    END IF;
-    IF NEW.rescheduled_at IS NOT DISTINCT FROM OLD.rescheduled_at THEN
-        NEW.rescheduled_at := pg_catalog.now();
-    END IF;
-    IF NEW.rescheduled_by IS NOT DISTINCT FROM OLD.rescheduled_by THEN
-        NEW.rescheduled_by := coalesce(NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'system');
-    END IF;
-    IF NEW.rescheduled_by_user_id IS NOT DISTINCT FROM OLD.rescheduled_by_user_id THEN
-        -- The user of this reschedule, or NULL: an earlier reschedule's user is not this one.
-        NEW.rescheduled_by_user_id := CASE WHEN pg_catalog.current_setting('dbguard.user_id', true) <> '' THEN dbguard.acting_user_id() END;
-    END IF;
-    IF NEW.ends_at IS NOT DISTINCT FROM OLD.ends_at AND OLD.ends_at IS NOT NULL THEN
-        NEW.ends_at := NEW.starts_at + (OLD.ends_at - OLD.starts_at);
-    END IF;
-    IF NOT (NEW.rescheduled_by IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'actor' AND v.code = NEW.rescheduled_by)) THEN
-        NEW.rescheduled_by := dbguard.vocabulary_value('reschedule_metadata', v_mode, 'actor', NEW.rescheduled_by, 'unknown',
-                                                       'appointment', 'public.appointments', 'rescheduled_by', NEW.id::text);
-    END IF;
-    RETURN NEW;
-END
-$$;
-
-
---
 -- Name: tg_calcom_host_mappings__audit(); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -2750,6 +2877,76 @@ BEGIN
         (mapping_id, action, old_values, new_values, changed_by, reason, actor, db_user)
     VALUES ((v_row ->> 'id')::bigint, v_action, v_old, v_new, v_user_id, v_reason, v_actor, session_user);
     RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: tg_calcom_host_mappings__before_row(); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.tg_calcom_host_mappings__before_row() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Compiled by dbguard.compile_rules() from dbguard.rule_fragments: do not edit;
+-- change a rule's mode (dbguard rules set-mode) or its source instead.
+BEGIN
+    IF TG_RELID <> 'public.calcom_host_mappings'::pg_catalog.regclass THEN
+        RAISE EXCEPTION 'dbguard: dbguard.tg_calcom_host_mappings__before_row() is a trigger of public.calcom_host_mappings only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
+    END IF;
+    IF (TG_OP = 'INSERT' AND (NEW.staff_id IS NOT NULL))
+       OR (TG_OP = 'UPDATE' AND ROW(NEW.staff_id, NEW.company_id, NEW.is_active) IS DISTINCT FROM ROW(OLD.staff_id, OLD.company_id, OLD.is_active) AND (NEW.staff_id IS NOT NULL)) THEN
+    <<staff_tenant_isolation>>
+DECLARE
+    v_mode           constant pg_catalog.text := 'correct';
+    v_staff_id       pg_catalog.uuid := NEW.staff_id;
+    v_staff_company  bigint;
+    v_is_mapping     constant boolean := true;
+    v_fix            pg_catalog.text;
+BEGIN
+    SELECT s.company_id INTO v_staff_company FROM public.staff s WHERE s.id = v_staff_id;
+    IF v_is_mapping AND NEW.company_id IS NULL THEN
+        NEW.company_id := v_staff_company;
+    END IF;
+    IF v_staff_company IS NULL OR NEW.company_id IS NULL OR v_staff_company = NEW.company_id THEN
+        EXIT staff_tenant_isolation;
+    END IF;
+
+    IF v_mode = 'enforce' THEN
+        RAISE EXCEPTION 'dbguard: public.% row %: staff_id % is staff of company %, not of company %',
+                        TG_TABLE_NAME, NEW.id, v_staff_id, v_staff_company, NEW.company_id
+            USING ERRCODE = '23Q04',
+                  DETAIL = pg_catalog.format('public.%s.company_id = %s; public.staff.company_id = %s for staff %s',
+                                             TG_TABLE_NAME, NEW.company_id, v_staff_company, v_staff_id),
+                  HINT = 'Assign staff of the same company (public.staff.company_id), or fix the company_id.',
+                  SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'staff_id';
+    END IF;
+    IF v_mode = 'correct' THEN
+        IF v_is_mapping THEN
+            NEW.is_active := false;
+            v_fix := 'mapping deactivated';
+        ELSE
+            NEW.staff_id := NULL;
+            v_fix := 'staff_id cleared';
+        END IF;
+    END IF;
+    PERFORM dbguard.raise_alert(
+        'cross_tenant_staff', 'critical',
+        CASE WHEN v_is_mapping THEN 'calcom_host_mapping' ELSE 'appointment' END, NEW.id::pg_catalog.text,
+        pg_catalog.format('public.%s row %s of company %s has staff %s of company %s%s',
+                          TG_TABLE_NAME, NEW.id, NEW.company_id, v_staff_id, v_staff_company,
+                          coalesce('; ' || v_fix, '')),
+        pg_catalog.jsonb_build_object('table', TG_TABLE_NAME, 'id', NEW.id, 'company_id', NEW.company_id,
+                                      'staff_id', v_staff_id, 'staff_company_id', v_staff_company,
+                                      'correction', v_fix),
+        'trigger', v_mode = 'correct', 'staff_tenant_isolation');
+    EXIT staff_tenant_isolation;
+END staff_tenant_isolation;
+    END IF;
+    RETURN NEW;
 END
 $$;
 
@@ -3054,98 +3251,6 @@ $_$;
 
 
 --
--- Name: tg_json__pii_redaction(); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.tg_json__pii_redaction() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
-DECLARE
-    v_mode pg_catalog.text;
-    v_appointments boolean;
-    v_column pg_catalog.text;
-    v_value pg_catalog.jsonb;
-    v_redacted pg_catalog.jsonb;
-    v_json pg_catalog.text;
-    v_text pg_catalog.text;
-BEGIN
-    -- Runs as its owner: only on the table(s) it was written for.
-    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass AND TG_RELID <> 'public.appointment_events'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_json__pii_redaction() is a trigger of public.appointments and public.appointment_events only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    -- One branch per table: each table lacks the other's column, and a field
-    -- reference is resolved only when its statement runs. (OLD is NULL on INSERT.)
-    IF TG_TABLE_NAME = 'appointments' THEN
-        IF TG_OP = 'UPDATE' AND NEW.metadata IS NOT DISTINCT FROM OLD.metadata THEN
-            RETURN NEW;
-        END IF;
-        v_value := NEW.metadata;
-    ELSE
-        IF TG_OP = 'UPDATE' AND NEW.details IS NOT DISTINCT FROM OLD.details THEN
-            RETURN NEW;
-        END IF;
-        v_value := NEW.details;
-    END IF;
-    v_json := v_value::pg_catalog.text;
-    -- The first test: an '@', a phone-like key, or the tail of a phone number
-    -- (v7, above). JSON without any of them cannot hold PII.
-    IF v_json IS NULL
-       OR v_json !~ '@' AND v_json !~* '(phone|mobile|msisdn|whatsapp|fax|"tel")'
-          AND v_json !~ ('[0-9](?:[ ()\-/]{0,2}[0-9]){6}(?![0-9A-Za-z_\-])'
-                         '|\+[0-9](?:[ ().\-/]{0,2}[0-9]){6}'
-                         '|[0-9]{3}[ .\-][0-9]{4}(?![0-9A-Za-z_\-])') THEN
-        RETURN NEW;
-    END IF;
-    v_appointments := TG_TABLE_NAME = 'appointments';
-    IF v_json !~ '@' AND v_json !~* '(phone|mobile|msisdn|whatsapp|fax|"tel")' THEN
-        -- The v3 test for what the tail test leaves: a fraction joined to a
-        -- negative UTC offset ('.000001-08:00') looks like a phone's tail.
-        IF pg_catalog.regexp_replace(v_json,
-               '"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)?"', '', 'g')
-           !~ '([0-9][^0-9]*){6}' THEN
-            RETURN NEW;
-        END IF;
-        -- The string values, each as stored (unescaped), joined by a space.
-        v_text := (SELECT pg_catalog.string_agg(x.item #>> '{}', ' ')
-                     FROM pg_catalog.jsonb_path_query(v_value, 'strict $.**') AS x (item)
-                    WHERE pg_catalog.jsonb_typeof(x.item) = 'string');
-        IF v_text IS NULL OR dbguard.redact_pii_text(v_text) = v_text THEN
-            RETURN NEW;
-        END IF;
-    END IF;
-    -- Read only now: 'off' must still store the payload as written.
-    v_mode := dbguard.rule_mode('pii_redaction');
-    IF v_mode = 'off' THEN
-        RETURN NEW;
-    END IF;
-    -- Named only past the first test: most rows (every history row) stop there.
-    v_column := CASE WHEN v_appointments THEN 'metadata' ELSE 'details' END;
-    v_redacted := dbguard.redact_pii(v_value);
-    IF v_redacted IS NOT DISTINCT FROM v_value THEN
-        RETURN NEW;
-    END IF;
-
-    IF v_mode = 'correct' THEN
-        RETURN pg_catalog.jsonb_populate_record(NEW, pg_catalog.jsonb_build_object(v_column, v_redacted));
-    END IF;
-    PERFORM dbguard.rule_violation('pii_redaction', v_mode, '23Q01', 'pii_in_metadata',
-        CASE WHEN v_appointments THEN 'appointment' ELSE 'appointment_event' END, NEW.id::pg_catalog.text,
-        pg_catalog.format('dbguard: %s.%s row %s: %s contains e-mail addresses or phone numbers',
-                          TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.id, v_column),
-        'raw provider payloads must not keep personal data',
-        pg_catalog.format('Store the payload through dbguard.redact_pii(...), or switch rule pii_redaction to correct '
-                          '(dbguard rules set-mode pii_redaction correct) to redact on write.'),
-        pg_catalog.jsonb_build_object('table', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, 'column', v_column, 'row_id', NEW.id),
-        TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, v_column);
-    RETURN NEW;
-END
-$_$;
-
-
---
 -- Name: tg_lookup_tables__lookup_functions(); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -3186,72 +3291,6 @@ CREATE FUNCTION dbguard.tg_rule_settings__rule_mode() RETURNS trigger
 BEGIN
     PERFORM dbguard.write_rule_mode();
     RETURN NULL;
-END
-$$;
-
-
---
--- Name: tg_staff__tenant_isolation(); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.tg_staff__tenant_isolation() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-DECLARE
-    v_mode           pg_catalog.text := dbguard.rule_mode('staff_tenant_isolation');
-    v_staff_id       pg_catalog.uuid := NEW.staff_id;
-    v_staff_company  bigint;
-    v_is_mapping     boolean := TG_TABLE_NAME = 'calcom_host_mappings';
-    v_fix            pg_catalog.text;
-BEGIN
-    IF TG_RELID NOT IN ('public.appointments'::pg_catalog.regclass, 'public.calcom_host_mappings'::pg_catalog.regclass) THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_staff__tenant_isolation() is a trigger of public.appointments and public.calcom_host_mappings only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF v_mode = 'off' THEN
-        RETURN NEW;
-    END IF;
-    SELECT s.company_id INTO v_staff_company FROM public.staff s WHERE s.id = v_staff_id;
-    IF v_is_mapping AND NEW.company_id IS NULL THEN
-        NEW.company_id := v_staff_company;
-    END IF;
-    IF v_staff_company IS NULL OR NEW.company_id IS NULL OR v_staff_company = NEW.company_id THEN
-        RETURN NEW;
-    END IF;
-
-    IF v_mode = 'enforce' THEN
-        RAISE EXCEPTION 'dbguard: public.% row %: staff_id % is staff of company %, not of company %',
-                        TG_TABLE_NAME, NEW.id, v_staff_id, v_staff_company, NEW.company_id
-            USING ERRCODE = '23Q04',
-                  DETAIL = pg_catalog.format('public.%s.company_id = %s; public.staff.company_id = %s for staff %s',
-                                             TG_TABLE_NAME, NEW.company_id, v_staff_company, v_staff_id),
-                  HINT = 'Assign staff of the same company (public.staff.company_id), or fix the company_id.',
-                  SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'staff_id';
-    END IF;
-    IF v_mode = 'correct' THEN
-        IF v_is_mapping THEN
-            -- Through jsonb: appointments have no is_active, and plpgsql_check
-            -- checks every field reference against every table of the trigger.
-            NEW := pg_catalog.jsonb_populate_record(NEW, '{"is_active": false}'::pg_catalog.jsonb);
-            v_fix := 'mapping deactivated';
-        ELSE
-            NEW.staff_id := NULL;
-            v_fix := 'staff_id cleared';
-        END IF;
-    END IF;
-    PERFORM dbguard.raise_alert(
-        'cross_tenant_staff', 'critical',
-        CASE WHEN v_is_mapping THEN 'calcom_host_mapping' ELSE 'appointment' END, NEW.id::pg_catalog.text,
-        pg_catalog.format('public.%s row %s of company %s has staff %s of company %s%s',
-                          TG_TABLE_NAME, NEW.id, NEW.company_id, v_staff_id, v_staff_company,
-                          coalesce('; ' || v_fix, '')),
-        pg_catalog.jsonb_build_object('table', TG_TABLE_NAME, 'id', NEW.id, 'company_id', NEW.company_id,
-                                      'staff_id', v_staff_id, 'staff_company_id', v_staff_company,
-                                      'correction', v_fix),
-        'trigger', v_mode = 'correct', 'staff_tenant_isolation');
-    RETURN NEW;
 END
 $$;
 
@@ -4416,7 +4455,9 @@ COMMENT ON COLUMN dbguard.rule_settings.updated_by IS 'Database user who set it.
 
 CREATE VIEW dbguard.rule_status AS
  WITH compiled AS (
-         SELECT c_1.function_name,
+         SELECT c_1.table_name,
+            c_1.timing,
+            c_1.function_name,
             c_1.function_body
            FROM dbguard.compiled_rules() c_1(table_name, timing, function_name, trigger_name, rules, function_body, statements, trigger_statement)
         )
@@ -4431,7 +4472,7 @@ CREATE VIEW dbguard.rule_status AS
             WHEN ((f.oid IS NULL) AND g.compiled AND (c.function_body IS NULL)) THEN 'none'::text
             WHEN (f.oid IS NULL) THEN 'missing'::text
             WHEN (dbguard.function_fingerprint((f.oid)::regprocedure) <> r.definition_md5) THEN 'modified'::text
-            WHEN (g.compiled AND (f.prosrc IS DISTINCT FROM c.function_body)) THEN 'modified'::text
+            WHEN (g.compiled AND g.stale) THEN 'modified'::text
             WHEN ((t.triggers IS NULL) OR (NOT (t.triggers @> COALESCE(r.triggers, '{}'::text[])))) THEN 'trigger_missing'::text
             WHEN t.disabled THEN 'trigger_disabled'::text
             ELSE 'none'::text
@@ -4443,13 +4484,29 @@ CREATE VIEW dbguard.rule_status AS
    FROM ((((dbguard.installed_rules r
      LEFT JOIN pg_proc f ON ((f.oid = (to_regprocedure(r.function_name))::oid)))
      LEFT JOIN compiled c ON ((c.function_name = r.function_name)))
-     LEFT JOIN LATERAL ( SELECT (EXISTS ( SELECT 1
-                   FROM dbguard.rule_fragments x
-                  WHERE (x.rule = r.rule))) AS compiled) g ON (true))
-     LEFT JOIN LATERAL ( SELECT dbguard.rule_triggers((f.oid)::regprocedure) AS triggers,
+     LEFT JOIN LATERAL ( SELECT (count(*) > 0) AS compiled,
+            bool_or((p.prosrc IS DISTINCT FROM x.function_body)) AS stale,
+            array_agg(p.oid) FILTER (WHERE (p.oid IS NOT NULL)) AS functions
+           FROM ((( SELECT DISTINCT fr_1.table_name,
+                    fr_1.timing
+                   FROM dbguard.rule_fragments fr_1
+                  WHERE (fr_1.rule = r.rule)) fr
+             JOIN compiled x ON ((((x.table_name)::oid = (fr.table_name)::oid) AND (x.timing = fr.timing))))
+             LEFT JOIN pg_proc p ON ((p.oid = (to_regprocedure(x.function_name))::oid)))) g ON (true))
+     LEFT JOIN LATERAL ( SELECT ( SELECT array_agg(DISTINCT tr.tr ORDER BY tr.tr) AS array_agg
+                   FROM unnest(
+                        CASE
+                            WHEN g.compiled THEN g.functions
+                            ELSE ARRAY[f.oid]
+                        END) fn(fn),
+                    LATERAL unnest(dbguard.rule_triggers((fn.fn)::regprocedure)) tr(tr)) AS triggers,
             (EXISTS ( SELECT 1
                    FROM pg_trigger tg
-                  WHERE ((tg.tgfoid = f.oid) AND (NOT tg.tgisinternal) AND (tg.tgenabled = 'D'::"char")))) AS disabled) t ON (true));
+                  WHERE ((tg.tgfoid = ANY (
+                        CASE
+                            WHEN g.compiled THEN g.functions
+                            ELSE ARRAY[f.oid]
+                        END)) AND (NOT tg.tgisinternal) AND (tg.tgenabled = 'D'::"char")))) AS disabled) t ON (true));
 
 
 --
@@ -7366,6 +7423,20 @@ CREATE TRIGGER dbguard_050_appointment_history_id BEFORE UPDATE OF id ON public.
 
 
 --
+-- Name: appointments dbguard_100_before_row; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dbguard_100_before_row BEFORE INSERT OR UPDATE ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__before_row();
+
+
+--
+-- Name: TRIGGER dbguard_100_before_row ON appointments; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER dbguard_100_before_row ON public.appointments IS 'dbguard compiled 5acac9c85f445fc114e591a28571c965';
+
+
+--
 -- Name: calls dbguard_100_before_row; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -7380,101 +7451,45 @@ COMMENT ON TRIGGER dbguard_100_before_row ON public.calls IS 'dbguard compiled 3
 
 
 --
--- Name: appointments dbguard_100_creation_metadata; Type: TRIGGER; Schema: public; Owner: -
+-- Name: appointment_events dbguard_150_before_row; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_100_creation_metadata BEFORE INSERT ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__creation_metadata();
-
-
---
--- Name: appointment_events dbguard_150_pii_redaction; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER dbguard_150_pii_redaction BEFORE INSERT ON public.appointment_events FOR EACH ROW EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+CREATE TRIGGER dbguard_150_before_row BEFORE INSERT OR UPDATE OF details ON public.appointment_events FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointment_events__before_row();
 
 
 --
--- Name: appointments dbguard_150_pii_redaction; Type: TRIGGER; Schema: public; Owner: -
+-- Name: TRIGGER dbguard_150_before_row ON appointment_events; Type: COMMENT; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_150_pii_redaction BEFORE INSERT ON public.appointments FOR EACH ROW WHEN ((new.metadata IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
-
-
---
--- Name: appointment_events dbguard_150_pii_redaction_update; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER dbguard_150_pii_redaction_update BEFORE UPDATE OF details ON public.appointment_events FOR EACH ROW EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
+COMMENT ON TRIGGER dbguard_150_before_row ON public.appointment_events IS 'dbguard compiled 98a180346a70741b2cea65a8830afebc';
 
 
 --
--- Name: appointments dbguard_150_pii_redaction_update; Type: TRIGGER; Schema: public; Owner: -
+-- Name: appointments dbguard_400_after_row; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_150_pii_redaction_update BEFORE UPDATE OF metadata ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_json__pii_redaction();
-
-
---
--- Name: appointments dbguard_200_cancellation_metadata; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER dbguard_200_cancellation_metadata BEFORE INSERT ON public.appointments FOR EACH ROW WHEN (((NOT (new.status IS DISTINCT FROM 'cancelled'::text)) OR (new.cancelled_at IS NOT NULL) OR (new.cancelled_by IS NOT NULL) OR ((new.status_changed_at IS NULL) AND (new.status IS NOT NULL)))) EXECUTE FUNCTION dbguard.tg_appointments__cancellation_metadata();
+CREATE TRIGGER dbguard_400_after_row AFTER UPDATE OF customer_id, lead_id ON public.appointments FOR EACH ROW EXECUTE FUNCTION dbguard.tg_appointments__after_row();
 
 
 --
--- Name: appointments dbguard_200_cancellation_metadata_update; Type: TRIGGER; Schema: public; Owner: -
+-- Name: TRIGGER dbguard_400_after_row ON appointments; Type: COMMENT; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_200_cancellation_metadata_update BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.status IS DISTINCT FROM old.status) OR (new.cancelled_at IS DISTINCT FROM old.cancelled_at) OR (new.cancelled_by IS DISTINCT FROM old.cancelled_by) OR ((NOT (new.status IS DISTINCT FROM 'cancelled'::text)) <> (new.cancelled_at IS NOT NULL)))) EXECUTE FUNCTION dbguard.tg_appointments__cancellation_metadata();
-
-
---
--- Name: appointments dbguard_300_reschedule_metadata; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER dbguard_300_reschedule_metadata BEFORE UPDATE ON public.appointments FOR EACH ROW WHEN (((new.starts_at IS DISTINCT FROM old.starts_at) AND (old.starts_at IS NOT NULL) AND (new.starts_at IS NOT NULL))) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_metadata();
+COMMENT ON TRIGGER dbguard_400_after_row ON public.appointments IS 'dbguard compiled 48f707dcd514d5558585b13b8330f115';
 
 
 --
--- Name: appointments dbguard_400_reschedule_chain; Type: TRIGGER; Schema: public; Owner: -
+-- Name: calcom_host_mappings dbguard_500_before_row; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_400_reschedule_chain BEFORE INSERT ON public.appointments FOR EACH ROW WHEN ((new.rescheduled_from_id IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
-
-
---
--- Name: appointments dbguard_400_reschedule_chain_moved; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER dbguard_400_reschedule_chain_moved AFTER UPDATE OF lead_id, customer_id ON public.appointments FOR EACH ROW WHEN (((new.lead_id IS DISTINCT FROM old.lead_id) OR (new.customer_id IS DISTINCT FROM old.customer_id))) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
+CREATE TRIGGER dbguard_500_before_row BEFORE INSERT OR UPDATE OF company_id, is_active, staff_id ON public.calcom_host_mappings FOR EACH ROW EXECUTE FUNCTION dbguard.tg_calcom_host_mappings__before_row();
 
 
 --
--- Name: appointments dbguard_400_reschedule_chain_update; Type: TRIGGER; Schema: public; Owner: -
+-- Name: TRIGGER dbguard_500_before_row ON calcom_host_mappings; Type: COMMENT; Schema: public; Owner: -
 --
 
-CREATE TRIGGER dbguard_400_reschedule_chain_update BEFORE UPDATE OF rescheduled_from_id ON public.appointments FOR EACH ROW WHEN (((new.rescheduled_from_id IS NOT NULL) AND (new.rescheduled_from_id IS DISTINCT FROM old.rescheduled_from_id))) EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
-
-
---
--- Name: appointments dbguard_450_host_staff_assignment; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER dbguard_450_host_staff_assignment BEFORE INSERT OR UPDATE OF calcom_host_id, company_id ON public.appointments FOR EACH ROW WHEN (((new.calcom_host_id IS NOT NULL) AND (new.staff_id IS NULL))) EXECUTE FUNCTION dbguard.tg_appointments__host_staff_assignment();
-
-
---
--- Name: appointments dbguard_500_staff_tenant_isolation; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER dbguard_500_staff_tenant_isolation BEFORE INSERT OR UPDATE OF staff_id, company_id, calcom_host_id ON public.appointments FOR EACH ROW WHEN ((new.staff_id IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_staff__tenant_isolation();
-
-
---
--- Name: calcom_host_mappings dbguard_500_staff_tenant_isolation; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER dbguard_500_staff_tenant_isolation BEFORE INSERT OR UPDATE OF staff_id, company_id, is_active ON public.calcom_host_mappings FOR EACH ROW WHEN ((new.staff_id IS NOT NULL)) EXECUTE FUNCTION dbguard.tg_staff__tenant_isolation();
+COMMENT ON TRIGGER dbguard_500_before_row ON public.calcom_host_mappings IS 'dbguard compiled 652e581aac1e840ee2e5670484d3cd45';
 
 
 --

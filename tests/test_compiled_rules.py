@@ -56,7 +56,8 @@ def test_render_rules_prints_what_is_installed(conn, dsn):
     conn.commit()
     text = compiler.render_rules(conn)
     assert text.count("CREATE OR REPLACE FUNCTION dbguard.tg_calls__before_row()") == 1
-    start = text.index("AS $compiled$") + len("AS $compiled$")
+    start = text.index("AS $compiled$", text.index("CREATE OR REPLACE FUNCTION dbguard.tg_calls__before_row()"))
+    start += len("AS $compiled$")
     assert text[start:text.index("$compiled$", start)] == _body(conn)
     for trigger in _compiled_triggers(conn):
         assert f"CREATE OR REPLACE TRIGGER {trigger}" in text

@@ -50,11 +50,11 @@ def _in_thread(work) -> tuple[threading.Thread, list[BaseException]]:
 
 
 def _rule_state(dsn: str) -> tuple:
-    """(recorded source checksum of reschedule_chain, a function body replaced by hand is there)."""
+    """(recorded source checksum of lead_rollup, a function body replaced by hand is there)."""
     with psycopg.connect(dsn) as c:
         return (
-            c.execute("SELECT source_sha256 FROM dbguard.installed_rules WHERE rule = 'reschedule_chain'").fetchone()[0],
-            STALE in c.execute("SELECT prosrc FROM pg_proc WHERE proname = 'tg_appointments__reschedule_chain'"
+            c.execute("SELECT source_sha256 FROM dbguard.installed_rules WHERE rule = 'lead_rollup'").fetchone()[0],
+            STALE in c.execute("SELECT prosrc FROM pg_proc WHERE proname = 'tg_appointments__lead_rollup'"
                                ).fetchone()[0],
         )
 
@@ -64,9 +64,9 @@ def test_a_migration_killed_while_waiting_for_its_lock_leaves_nothing_and_the_ne
     dbguard.migrate(blank_dsn, **quiet)
     with psycopg.connect(blank_dsn, autocommit=True) as c:
         # What an older release left: another body and another recorded source; migrate re-installs the rule.
-        c.execute(f"""CREATE OR REPLACE FUNCTION dbguard.tg_appointments__reschedule_chain() RETURNS trigger
+        c.execute(f"""CREATE OR REPLACE FUNCTION dbguard.tg_appointments__lead_rollup() RETURNS trigger
                       LANGUAGE plpgsql AS $$ BEGIN /* {STALE} */ RETURN NEW; END $$""")
-        c.execute("UPDATE dbguard.installed_rules SET source_sha256 = 'older' WHERE rule = 'reschedule_chain'")
+        c.execute("UPDATE dbguard.installed_rules SET source_sha256 = 'older' WHERE rule = 'lead_rollup'")
     assert _rule_state(blank_dsn) == ("older", True)
 
     holder = psycopg.connect(blank_dsn)
@@ -74,7 +74,7 @@ def test_a_migration_killed_while_waiting_for_its_lock_leaves_nothing_and_the_ne
     thread, errors = _in_thread(lambda: dbguard.migrate(blank_dsn, lock_timeout="60s", **quiet))
     with psycopg.connect(blank_dsn, autocommit=True) as monitor:
         migrating = _blocked_by(monitor, holder.info.backend_pid)
-        assert "reschedule_chain" in monitor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s",
+        assert "lead_rollup" in monitor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s",
                                                      (migrating,)).fetchone()[0]
         assert monitor.execute("SELECT pg_terminate_backend(%s)", (migrating,)).fetchone()[0]
     thread.join(60)
@@ -85,8 +85,8 @@ def test_a_migration_killed_while_waiting_for_its_lock_leaves_nothing_and_the_ne
     # the install's transaction died with its backend: the old rule, still recorded as the old one
     assert _rule_state(blank_dsn) == ("older", True)
     result = dbguard.migrate(blank_dsn, **quiet)
-    assert result.reinstalled == ["rule reschedule_chain"]
-    assert _rule_state(blank_dsn) == (Rule.load("reschedule_chain").checksum, False)
+    assert result.reinstalled == ["rule lead_rollup"]
+    assert _rule_state(blank_dsn) == (Rule.load("lead_rollup").checksum, False)
 
 
 def _claims_without_appointment(conn: psycopg.Connection, n: int) -> list[int]:

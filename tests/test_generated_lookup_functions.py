@@ -95,14 +95,13 @@ def test_mapped_booking_source_says_what_the_table_says(conn):
                         ).fetchone() == (None, None)
 
 
-@pytest.mark.parametrize("function, rule", [("tg_appointments__creation_metadata", None),
+@pytest.mark.parametrize("function, rule", [("tg_appointments__before_row", "creation_metadata"),
                                             ("tg_calls__before_row", "outcome_flag_sync")])
 def test_the_rules_check_codes_without_a_query(conn, function, rule):
-    # creation_metadata and outcome_flag_sync (its block of the compiled function): no statement
+    # creation_metadata and outcome_flag_sync (their blocks of the compiled functions): no statement
     # of their own (their rare paths call dbguard.vocabulary_value / raise_alert, which do query).
     body = conn.execute("SELECT prosrc FROM pg_proc WHERE oid = %s::regproc", (f"dbguard.{function}",)).fetchone()[0]
-    if rule:
-        body = body[body.index(f"<<{rule}>>"):body.index(f"END {rule};")]
+    body = body[body.index(f"<<{rule}>>"):body.index(f"END {rule};")]
     code = "\n".join(line.split("--")[0] for line in body.splitlines()).upper()
     assert not re.search(r"(?<!DISTINCT )\bFROM\s+(?!OLD\.|NEW\.)[A-Z_]+\.", code)   # no table read
     assert "DBGUARD.IN_VOCABULARY(" in code

@@ -1,7 +1,7 @@
-"""pii_redaction makes its first test in the function, ahead of the
-mode read, and keeps its WHEN clauses to a NULL test (PostgreSQL parses and plans a WHEN clause
-again for every statement). Writes that cannot carry PII still call nothing or return at once;
-writes that can are still redacted. Function calls are counted with track_functions."""
+"""pii_redaction makes its first test in its block of the compiled function, and keeps
+its fast paths to a NULL test (the compiled triggers have no WHEN clause: PostgreSQL parses
+and plans a WHEN clause again for every statement). Writes that cannot carry PII never walk
+the JSON; writes that can are still redacted. Function calls are counted with track_functions."""
 
 from __future__ import annotations
 
@@ -10,22 +10,18 @@ from psycopg.types.json import Jsonb
 
 from .plugins.calls import new_appointment, row, update
 
-PII = "tg_json__pii_redaction"
-
-
 def test_an_appointment_without_metadata_calls_no_pii_function(conn, counted):
     new_appointment(conn, None, status="scheduled")
-    # The history row (details always set) calls it once and it stops at the first test.
-    assert counted(PII) == 1
+    # The history row (details always set) enters the rule's block and stops at the first test.
     assert counted("redact_pii") == 0 and counted("redact_pii_text") == 0
 
 
 def test_an_update_that_does_not_set_metadata_calls_no_pii_function(conn, counted):
     appointment = new_appointment(conn, None, status="scheduled", metadata=Jsonb({"note": "ask for ann@example.com"}))
-    before = counted(PII)
+    before = counted("redact_pii"), counted("redact_pii_text")
     update(conn, "appointments", appointment, status="cancelled")
-    # Only the cancellation's history row.
-    assert counted(PII) == before + 1
+    # The cancellation's history row stops at the first test; the metadata is not looked at again.
+    assert (counted("redact_pii"), counted("redact_pii_text")) == before
     assert row(conn, "appointments", appointment)["metadata"] == {"note": "ask for [email]"}
 
 
@@ -63,13 +59,14 @@ def test_off_mode_still_stores_pii_metadata_as_written(conn, set_mode):
     assert row(conn, "appointments", appointment)["metadata"] == {"email": "ann@example.com"}
 
 
-def test_no_pii_trigger_carries_more_than_a_null_test(conn):
-    clauses = dict(conn.execute(
-        "SELECT c.relname || '.' || t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
-        "JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname LIKE 'dbguard_150_pii_redaction%'").fetchall())
-    assert len(clauses) == 4
-    assert "WHEN ((new.metadata IS NOT NULL))" in clauses["appointments.dbguard_150_pii_redaction"]
-    assert "WHEN" not in clauses["appointment_events.dbguard_150_pii_redaction"]
-    assert "BEFORE UPDATE OF metadata ON" in clauses["appointments.dbguard_150_pii_redaction_update"]
-    assert "BEFORE UPDATE OF details ON" in clauses["appointment_events.dbguard_150_pii_redaction_update"]
-    assert all("WHEN" not in d for k, d in clauses.items() if k.endswith("_update"))
+def test_no_pii_fast_path_carries_more_than_a_null_test(conn):
+    paths = {table: rest for table, *rest in conn.execute(
+        "SELECT table_name::text, insert_when, update_of, update_when FROM dbguard.rule_fragments "
+        "WHERE rule = 'pii_redaction' AND mode = 'correct'")}
+    assert paths == {"appointments": ["NEW.metadata IS NOT NULL", ["metadata"], None],
+                     "appointment_events": [None, ["details"], None]}
+    # and the compiled triggers that run it carry no WHEN clause at all
+    defs = [d for (d,) in conn.execute(
+        "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE t.tgfoid IN "
+        "('dbguard.tg_appointments__before_row()'::regprocedure, 'dbguard.tg_appointment_events__before_row()'::regprocedure)")]
+    assert len(defs) == 2 and all(" WHEN " not in d for d in defs)

@@ -55,14 +55,22 @@ BEGIN
     LOOP
         EXECUTE pg_catalog.format('DROP FUNCTION %s CASCADE', v_stale.fn);
     END LOOP;
+    -- function_name: the rule's first function (BEFORE before AFTER); triggers:
+    -- those of every compiled function the rule has code in.
     UPDATE dbguard.installed_rules r
        SET function_name = x.function_name,
            definition_md5 = coalesce(dbguard.function_fingerprint(pg_catalog.to_regprocedure(x.function_name)), ''),
-           triggers = dbguard.rule_triggers(pg_catalog.to_regprocedure(x.function_name))
-      FROM (SELECT DISTINCT ON (f.rule) f.rule, c.function_name
-              FROM dbguard.rule_fragments f
+           triggers = x.triggers
+      FROM (SELECT f.rule,
+                   (pg_catalog.array_agg(c.function_name ORDER BY f.timing <> 'before_row', f.trigger_order,
+                                        f.table_name::pg_catalog.text))[1]
+                       AS function_name,
+                   (SELECT pg_catalog.array_agg(DISTINCT t ORDER BY t)
+                      FROM pg_catalog.unnest(pg_catalog.array_agg(c.function_name)) fn,
+                           pg_catalog.unnest(dbguard.rule_triggers(pg_catalog.to_regprocedure(fn))) t) AS triggers
+              FROM (SELECT DISTINCT fr.rule, fr.table_name, fr.timing, fr.trigger_order FROM dbguard.rule_fragments fr) f
               JOIN dbguard.compiled_rules() c ON c.table_name = f.table_name AND c.timing = f.timing
-             ORDER BY f.rule, f.trigger_order, f.timing) x
+             GROUP BY f.rule) x
      WHERE r.rule = x.rule;
 END
 $$;

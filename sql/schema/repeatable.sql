@@ -11,7 +11,7 @@
 -- is the rules switched off, not drift.
 CREATE OR REPLACE VIEW dbguard.rule_status AS
 WITH compiled AS (
-    SELECT c.function_name, c.function_body FROM dbguard.compiled_rules() c
+    SELECT c.table_name, c.timing, c.function_name, c.function_body FROM dbguard.compiled_rules() c
 )
 SELECT r.rule,
        r.version,
@@ -24,7 +24,7 @@ SELECT r.rule,
            WHEN f.oid IS NULL AND g.compiled AND c.function_body IS NULL THEN 'none'
            WHEN f.oid IS NULL THEN 'missing'
            WHEN dbguard.function_fingerprint(f.oid::regprocedure) <> r.definition_md5 THEN 'modified'
-           WHEN g.compiled AND f.prosrc IS DISTINCT FROM c.function_body THEN 'modified'
+           WHEN g.compiled AND g.stale THEN 'modified'
            WHEN t.triggers IS NULL OR NOT (t.triggers @> coalesce(r.triggers, '{}')) THEN 'trigger_missing'
            WHEN t.disabled THEN 'trigger_disabled'
            ELSE 'none'
@@ -35,13 +35,23 @@ SELECT r.rule,
          ON f.oid = pg_catalog.to_regprocedure(r.function_name)
   LEFT JOIN compiled c ON c.function_name = r.function_name
   LEFT JOIN LATERAL (
-        SELECT EXISTS (SELECT 1 FROM dbguard.rule_fragments x WHERE x.rule = r.rule) AS compiled
+        -- A compiled rule runs in the function of each table and timing it has a
+        -- fragment for; each must be what the compiler produces for the current modes.
+        SELECT pg_catalog.count(*) > 0 AS compiled,
+               pg_catalog.bool_or(p.prosrc IS DISTINCT FROM x.function_body) AS stale,
+               pg_catalog.array_agg(p.oid) FILTER (WHERE p.oid IS NOT NULL) AS functions
+          FROM (SELECT DISTINCT fr.table_name, fr.timing FROM dbguard.rule_fragments fr WHERE fr.rule = r.rule) fr
+          JOIN compiled x ON x.table_name = fr.table_name AND x.timing = fr.timing
+          LEFT JOIN pg_catalog.pg_proc p ON p.oid = pg_catalog.to_regprocedure(x.function_name)
   ) g ON true
   LEFT JOIN LATERAL (
         -- rule_triggers pins search_path, so names compare equal whatever the caller's is.
-        SELECT dbguard.rule_triggers(f.oid::regprocedure) AS triggers,
+        SELECT (SELECT pg_catalog.array_agg(DISTINCT tr ORDER BY tr)
+                  FROM pg_catalog.unnest(CASE WHEN g.compiled THEN g.functions ELSE ARRAY[f.oid] END) fn,
+                       pg_catalog.unnest(dbguard.rule_triggers(fn::regprocedure)) tr) AS triggers,
                EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
-                        WHERE tg.tgfoid = f.oid AND NOT tg.tgisinternal AND tg.tgenabled = 'D') AS disabled
+                        WHERE tg.tgfoid = ANY (CASE WHEN g.compiled THEN g.functions ELSE ARRAY[f.oid] END)
+                          AND NOT tg.tgisinternal AND tg.tgenabled = 'D') AS disabled
   ) t ON true;
 
 -- Pinned vocabulary codes cannot be deleted, renamed or truncated away

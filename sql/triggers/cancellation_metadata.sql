@@ -1,34 +1,32 @@
 -- rule: cancellation_metadata
--- version: 5
--- function: dbguard.tg_appointments__cancellation_metadata()
+-- version: 6
+-- tables: appointments
+-- timing: before insert or update on appointments
 -- guarantees: status 'cancelled' if and only if cancelled_at is set; a cancellation fills cancelled_at, cancelled_by (explicit, else dbguard.actor, else 'system'), cancelled_by_user_id (dbguard.user_id) and cancellation_reason (dbguard.reason); a reactivation clears them; status_changed_at follows every status change.
+-- modes: off: nothing; alert: a contradiction is alerted and the row kept; correct: the derived columns follow the status, a contradiction is repaired with an alert and a WARNING (23Q07); enforce: a contradiction is refused (23Q07).
 
 -- Keeps status, cancelled_at and who cancelled in agreement. Decisions
 -- (docs/rules/cancellation_metadata.md): a status change decides for the
 -- derived columns silently; a newly written cancelled_at on a row that is not
 -- cancelled means "cancel it" (correct: status becomes 'cancelled'); any other
 -- disagreement is a contradiction reported in the rule's mode (23Q07).
-CREATE OR REPLACE FUNCTION dbguard.tg_appointments__cancellation_metadata()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+-- On insert the rule only acts on a cancellation, a cancelled_by to check
+-- against its vocabulary, or a status without status_changed_at (written as
+-- NULL explicitly: the column default fills it otherwise); on update, only on
+-- updates that touch the cancellation, or rows that already disagree.
+
+-- fragment: appointments before row 200
+-- insert when: NEW.status IS NOT DISTINCT FROM 'cancelled' OR NEW.cancelled_at IS NOT NULL OR NEW.cancelled_by IS NOT NULL OR (NEW.status_changed_at IS NULL AND NEW.status IS NOT NULL)
+-- update:
+-- update when: NEW.status IS DISTINCT FROM OLD.status OR NEW.cancelled_at IS DISTINCT FROM OLD.cancelled_at OR NEW.cancelled_by IS DISTINCT FROM OLD.cancelled_by OR (NEW.status IS NOT DISTINCT FROM 'cancelled') <> (NEW.cancelled_at IS NOT NULL)
 DECLARE
-    v_mode text := dbguard.rule_mode('cancellation_metadata');
+    v_mode constant pg_catalog.text := '{{ mode }}';
     v_insert boolean := TG_OP = 'INSERT';
     v_was_cancelled boolean := TG_OP = 'UPDATE' AND OLD.status IS NOT DISTINCT FROM 'cancelled';
     v_at_written boolean;
-    v_row text := NEW.id::text;
-    v_details jsonb;
+    v_row pg_catalog.text := NEW.id::pg_catalog.text;
+    v_details pg_catalog.jsonb;
 BEGIN
-    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__cancellation_metadata() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF v_mode = 'off' THEN
-        RETURN NEW;
-    END IF;
     v_at_written := NEW.cancelled_at IS NOT NULL
                     AND (v_insert OR NEW.cancelled_at IS DISTINCT FROM OLD.cancelled_at);
     v_details := pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'status', NEW.status,
@@ -113,27 +111,3 @@ BEGIN
     END IF;
     RETURN NEW;
 END
-$$;
-REVOKE ALL ON FUNCTION dbguard.tg_appointments__cancellation_metadata() FROM PUBLIC;
-
--- On insert the function only acts on a cancellation, a cancelled_by to check
--- against its vocabulary, or a status without status_changed_at (written as
--- NULL explicitly: the column default fills it otherwise).
-CREATE OR REPLACE TRIGGER dbguard_200_cancellation_metadata
-    BEFORE INSERT ON public.appointments
-    FOR EACH ROW
-    WHEN (NEW.status IS NOT DISTINCT FROM 'cancelled'
-          OR NEW.cancelled_at IS NOT NULL
-          OR NEW.cancelled_by IS NOT NULL
-          OR (NEW.status_changed_at IS NULL AND NEW.status IS NOT NULL))
-    EXECUTE FUNCTION dbguard.tg_appointments__cancellation_metadata();
-
--- Only updates that touch the cancellation, or rows that already disagree.
-CREATE OR REPLACE TRIGGER dbguard_200_cancellation_metadata_update
-    BEFORE UPDATE ON public.appointments
-    FOR EACH ROW
-    WHEN (NEW.status IS DISTINCT FROM OLD.status
-          OR NEW.cancelled_at IS DISTINCT FROM OLD.cancelled_at
-          OR NEW.cancelled_by IS DISTINCT FROM OLD.cancelled_by
-          OR (NEW.status IS NOT DISTINCT FROM 'cancelled') <> (NEW.cancelled_at IS NOT NULL))
-    EXECUTE FUNCTION dbguard.tg_appointments__cancellation_metadata();

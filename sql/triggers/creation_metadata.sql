@@ -1,30 +1,20 @@
 -- rule: creation_metadata
--- version: 6
--- function: dbguard.tg_appointments__creation_metadata()
+-- version: 7
+-- tables: appointments
+-- timing: before insert on appointments
 -- guarantees: a new appointment has created_by (explicit, else dbguard.actor, else derived from source via dbguard.source_lifecycle(), else 'unknown'), booking_source (explicit, else dbguard.source, else derived from source via dbguard.source_lifecycle(), else 'unknown') and source, each within its vocabulary.
+-- modes: off: nothing is filled or checked; alert, correct and enforce fill the columns, and an unknown code goes through dbguard.vocabulary_value in the rule's mode (alert: kept and alerted; correct: its case/blank variant, else refused (23Q02); enforce: refused (23Q02)).
 
 -- Fills who created an appointment and through which channel, from the row
 -- itself, else the acting settings, else the documented fallbacks (DESIGN.md §1.3).
-CREATE OR REPLACE FUNCTION dbguard.tg_appointments__creation_metadata()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    v_mode text;
-    v_derived record;
-    v_source_booking text;
-    v_source_actor text;
-BEGIN
-    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__creation_metadata() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF dbguard.rule_mode('creation_metadata') = 'off' THEN
-        RETURN NEW;
-    END IF;
 
+-- fragment: appointments before row 100
+-- insert:
+DECLARE
+    v_derived record;
+    v_source_booking pg_catalog.text;
+    v_source_actor pg_catalog.text;
+BEGIN
     -- The written value, else the setting, else what the row's source says
     -- (dbguard.source_lifecycle), else 'unknown'. A setting that is a legacy
     -- source such as 'cal.com' is mapped too.
@@ -43,24 +33,16 @@ BEGIN
                                v_source_actor, 'unknown');
 
     IF NOT (dbguard.in_vocabulary('booking_source', NEW.booking_source) AND dbguard.in_vocabulary('actor', NEW.created_by)) THEN
-        v_mode := dbguard.rule_mode('creation_metadata');
         IF NOT dbguard.in_vocabulary('booking_source', NEW.booking_source) THEN
-            NEW.booking_source := dbguard.vocabulary_value('creation_metadata', v_mode, 'booking_source', NEW.booking_source, 'unknown',
-                                                           'appointment', 'public.appointments', 'booking_source', NEW.id::text);
+            NEW.booking_source := dbguard.vocabulary_value('creation_metadata', '{{ mode }}', 'booking_source', NEW.booking_source, 'unknown',
+                                                           'appointment', 'public.appointments', 'booking_source', NEW.id::pg_catalog.text);
         END IF;
         IF NOT dbguard.in_vocabulary('actor', NEW.created_by) THEN
-            NEW.created_by := dbguard.vocabulary_value('creation_metadata', v_mode, 'actor', NEW.created_by, 'unknown',
-                                                       'appointment', 'public.appointments', 'created_by', NEW.id::text);
+            NEW.created_by := dbguard.vocabulary_value('creation_metadata', '{{ mode }}', 'actor', NEW.created_by, 'unknown',
+                                                       'appointment', 'public.appointments', 'created_by', NEW.id::pg_catalog.text);
         END IF;
     END IF;
     -- source is the legacy free-text channel: kept as written, else the booking source.
     NEW.source := coalesce(NEW.source, NEW.booking_source);
     RETURN NEW;
 END
-$$;
-REVOKE ALL ON FUNCTION dbguard.tg_appointments__creation_metadata() FROM PUBLIC;
-
-CREATE OR REPLACE TRIGGER dbguard_100_creation_metadata
-    BEFORE INSERT ON public.appointments
-    FOR EACH ROW
-    EXECUTE FUNCTION dbguard.tg_appointments__creation_metadata();

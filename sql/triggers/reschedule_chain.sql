@@ -1,75 +1,29 @@
 -- rule: reschedule_chain
--- version: 4
--- function: dbguard.tg_appointments__reschedule_chain()
+-- version: 5
+-- tables: appointments
+-- timing: before insert or update of rescheduled_from_id; after update of lead_id, customer_id on appointments
 -- guarantees: rescheduled_from_id points to an earlier-written appointment of the same lead or customer and never makes a cycle, also after either end moves to another lead/customer; the successor inherits a missing lead/customer; an active predecessor becomes 'rescheduled' with rescheduled_at/by/user_id.
+-- modes: off: nothing; alert: a broken link is alerted and kept; correct: a broken link is dropped (back to its previous value when the UPDATE changed it) with an alert and a WARNING (23Q05); enforce: a broken link is refused (23Q05).
 
 -- Validates the link to the appointment this one replaces and retires the
 -- predecessor. A broken link is reported in the rule's mode (23Q05); in
 -- 'correct' mode the link is dropped (back to its previous value when this
 -- UPDATE changed it).
-CREATE OR REPLACE FUNCTION dbguard.tg_appointments__reschedule_chain()
-RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+-- BEFORE: a new link is checked (an insert with one, an update that changes
+-- it). AFTER: a row that moved to another lead or customer is checked once every
+-- row of its statement has moved, so a statement that moves a whole chain passes.
+
+-- fragment: appointments before row 400
+-- insert when: NEW.rescheduled_from_id IS NOT NULL
+-- update of: rescheduled_from_id
+-- update when: NEW.rescheduled_from_id IS NOT NULL
 DECLARE
-    v_mode pg_catalog.text := dbguard.rule_mode('reschedule_chain');
+    v_mode constant pg_catalog.text := '{{ mode }}';
     v_row pg_catalog.text := NEW.id::pg_catalog.text;
     v_pred record;
     v_problem pg_catalog.text;
     v_detail pg_catalog.text;
-    v_pairs pg_catalog.jsonb;
 BEGIN
-    -- Runs as its owner: only on the table(s) it was written for.
-    IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
-        RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__reschedule_chain() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = '42501',
-                  HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF v_mode = 'off' THEN
-        RETURN NEW;
-    END IF;
-
-    IF TG_WHEN = 'AFTER' THEN
-        -- This row moved to another lead or customer (an AFTER trigger: a statement
-        -- that moves a whole chain is checked once every row of it has moved).
-        -- Every link from or to it that now crosses leads, as the rows are now.
-        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                   'appointment_id', x.s_id, 'rescheduled_from_id', x.p_id,
-                   'lead_id', x.s_lead, 'customer_id', x.s_customer,
-                   'predecessor_lead_id', x.p_lead, 'predecessor_customer_id', x.p_customer) ORDER BY x.s_id)
-          INTO v_pairs
-          FROM (SELECT s.id AS s_id, s.lead_id AS s_lead, s.customer_id AS s_customer,
-                       p.id AS p_id, p.lead_id AS p_lead, p.customer_id AS p_customer
-                  FROM public.appointments s JOIN public.appointments p ON p.id = s.rescheduled_from_id
-                 WHERE s.id = NEW.id
-                UNION ALL
-                SELECT s.id, s.lead_id, s.customer_id, p.id, p.lead_id, p.customer_id
-                  FROM public.appointments p JOIN public.appointments s ON s.rescheduled_from_id = p.id
-                 WHERE p.id = NEW.id AND s.id <> p.id) x
-         WHERE NOT coalesce(x.s_lead = x.p_lead OR x.s_customer = x.p_customer, false)
-           AND coalesce(x.s_lead <> x.p_lead OR x.s_customer <> x.p_customer, false);
-        IF v_pairs IS NOT NULL AND dbguard.rule_violation('reschedule_chain', v_mode, '23Q05',
-               'reschedule_chain_violation', 'appointment', v_row,
-               pg_catalog.format('dbguard: public.appointments row %s moved to lead %s / customer %s; these '
-                                 'reschedule links now cross leads: %s',
-                                 v_row, coalesce(NEW.lead_id::pg_catalog.text, 'NULL'),
-                                 coalesce(NEW.customer_id::pg_catalog.text, 'NULL'), v_pairs),
-               'a reschedule chain belongs to one lead or customer',
-               'Move the whole chain in one statement, or clear rescheduled_from_id of the appointments that '
-               'should leave it first.',
-               pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'links', v_pairs,
-                                             'problem', 'moved to another lead/customer'),
-               'public.appointments', 'lead_id') THEN
-            UPDATE public.appointments a
-               SET rescheduled_from_id = NULL
-             WHERE a.id IN (SELECT (x ->> 'appointment_id')::pg_catalog.int8
-                              FROM pg_catalog.jsonb_array_elements(v_pairs) x);
-        END IF;
-        RETURN NULL;
-    END IF;
-
     IF TG_OP = 'UPDATE' THEN
         -- Two links written at once (A -> B, B -> A) would each miss the other
         -- and close a cycle: changes of existing links take turns, and the
@@ -151,24 +105,46 @@ BEGIN
     END IF;
     RETURN NEW;
 END
-$$;
-REVOKE ALL ON FUNCTION dbguard.tg_appointments__reschedule_chain() FROM PUBLIC;
-
-CREATE OR REPLACE TRIGGER dbguard_400_reschedule_chain
-    BEFORE INSERT ON public.appointments
-    FOR EACH ROW
-    WHEN (NEW.rescheduled_from_id IS NOT NULL)
-    EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
-
-CREATE OR REPLACE TRIGGER dbguard_400_reschedule_chain_update
-    BEFORE UPDATE OF rescheduled_from_id ON public.appointments
-    FOR EACH ROW
-    WHEN (NEW.rescheduled_from_id IS NOT NULL AND NEW.rescheduled_from_id IS DISTINCT FROM OLD.rescheduled_from_id)
-    EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
-
--- After the statement's rows moved: a chain moved as a whole passes.
-CREATE OR REPLACE TRIGGER dbguard_400_reschedule_chain_moved
-    AFTER UPDATE OF lead_id, customer_id ON public.appointments
-    FOR EACH ROW
-    WHEN (NEW.lead_id IS DISTINCT FROM OLD.lead_id OR NEW.customer_id IS DISTINCT FROM OLD.customer_id)
-    EXECUTE FUNCTION dbguard.tg_appointments__reschedule_chain();
+-- fragment: appointments after row 400
+-- update of: lead_id, customer_id
+DECLARE
+    v_mode constant pg_catalog.text := '{{ mode }}';
+    v_row pg_catalog.text := NEW.id::pg_catalog.text;
+    v_pairs pg_catalog.jsonb;
+BEGIN
+    -- This row moved to another lead or customer (an AFTER trigger: a statement
+    -- that moves a whole chain is checked once every row of it has moved).
+    -- Every link from or to it that now crosses leads, as the rows are now.
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'appointment_id', x.s_id, 'rescheduled_from_id', x.p_id,
+               'lead_id', x.s_lead, 'customer_id', x.s_customer,
+               'predecessor_lead_id', x.p_lead, 'predecessor_customer_id', x.p_customer) ORDER BY x.s_id)
+      INTO v_pairs
+      FROM (SELECT s.id AS s_id, s.lead_id AS s_lead, s.customer_id AS s_customer,
+                   p.id AS p_id, p.lead_id AS p_lead, p.customer_id AS p_customer
+              FROM public.appointments s JOIN public.appointments p ON p.id = s.rescheduled_from_id
+             WHERE s.id = NEW.id
+            UNION ALL
+            SELECT s.id, s.lead_id, s.customer_id, p.id, p.lead_id, p.customer_id
+              FROM public.appointments p JOIN public.appointments s ON s.rescheduled_from_id = p.id
+             WHERE p.id = NEW.id AND s.id <> p.id) x
+     WHERE NOT coalesce(x.s_lead = x.p_lead OR x.s_customer = x.p_customer, false)
+       AND coalesce(x.s_lead <> x.p_lead OR x.s_customer <> x.p_customer, false);
+    IF v_pairs IS NOT NULL AND dbguard.rule_violation('reschedule_chain', v_mode, '23Q05',
+           'reschedule_chain_violation', 'appointment', v_row,
+           pg_catalog.format('dbguard: public.appointments row %s moved to lead %s / customer %s; these '
+                             'reschedule links now cross leads: %s',
+                             v_row, coalesce(NEW.lead_id::pg_catalog.text, 'NULL'),
+                             coalesce(NEW.customer_id::pg_catalog.text, 'NULL'), v_pairs),
+           'a reschedule chain belongs to one lead or customer',
+           'Move the whole chain in one statement, or clear rescheduled_from_id of the appointments that '
+           'should leave it first.',
+           pg_catalog.jsonb_build_object('appointment_id', NEW.id, 'links', v_pairs,
+                                         'problem', 'moved to another lead/customer'),
+           'public.appointments', 'lead_id') THEN
+        UPDATE public.appointments a
+           SET rescheduled_from_id = NULL
+         WHERE a.id IN (SELECT (x ->> 'appointment_id')::pg_catalog.int8
+                          FROM pg_catalog.jsonb_array_elements(v_pairs) x);
+    END IF;
+END

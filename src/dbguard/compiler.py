@@ -142,7 +142,7 @@ def install_sql(rule: str, version: int, checksum: str, guarantees: str, fragmen
                 sql.Literal(f.order), sql.Literal(f.on_insert), sql.Literal(f.insert_when),
                 sql.Literal(f.on_update), sql.Literal(list(f.update_of) or None), sql.Literal(f.update_when),
                 sql.Literal(f.on_delete), sql.Literal(f.delete_when), sql.Literal(f.render(mode)))))
-    first = min(fragments, key=lambda f: (f.order, f.timing))
+    first = min(fragments, key=lambda f: (f.timing != "before_row", f.order, f.table))
     out.append(_q(sql.SQL(
         "INSERT INTO dbguard.installed_rules AS r (rule, version, function_name, definition_md5, source_sha256, "
         "description)\nVALUES ({}, {}, {}, '', {}, {})\nON CONFLICT (rule) DO UPDATE SET version = EXCLUDED.version, "

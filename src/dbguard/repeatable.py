@@ -71,7 +71,7 @@ class Rule:
             raise ValueError(f"sql/{path}: header lacks {', '.join(sorted(missing))}")
         if header["rule"] != rule:
             raise ValueError(f"sql/{path}: header names rule {header['rule']}")
-        function = (min(fragments, key=lambda f: (f.order, f.timing)).function if fragments
+        function = (min(fragments, key=lambda f: (f.timing != "before_row", f.order, f.table)).function if fragments
                     else header["function"])
         return cls(rule, int(header["version"]), function, header["guarantees"], source, fragments)
 

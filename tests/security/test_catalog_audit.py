@@ -90,10 +90,8 @@ def test_a_new_rule_version_is_made_a_closed_pinned_definer_whatever_its_file_sa
 
 # Rule functions written before types were schema-qualified in definers; their search_path is pinned
 # to pg_catalog first, which is what keeps a temporary type from shadowing theirs.
-UNQUALIFIED_TYPES = {"tg_appointments__cancellation_metadata", "tg_appointments__creation_metadata",
-                     "tg_appointments__lead_rollup", "tg_appointments__link_sync",
-                     "tg_appointments__reschedule_metadata", "tg_calls__booking_requires_appointment",
-                     "tg_appointments__host_staff_assignment", "rollback_booking_flags"}
+UNQUALIFIED_TYPES = {"tg_appointments__lead_rollup", "tg_appointments__link_sync",
+                     "tg_calls__booking_requires_appointment", "rollback_booking_flags"}
 
 
 def _definer_triggers(conn) -> set[tuple[str, str]]:
@@ -108,20 +106,17 @@ def _definer_triggers(conn) -> set[tuple[str, str]]:
 _DEFINER_TRIGGERS = [
     pytest.param(name, table, id=name)
     for name, table in [
-        ("tg_appointments__cancellation_metadata", "public.appointments"),
-        ("tg_appointments__creation_metadata", "public.appointments"),
+        ("tg_appointment_events__before_row", "public.appointment_events"),
+        ("tg_appointments__after_row", "public.appointments"),
+        ("tg_appointments__before_row", "public.appointments"),
         ("tg_appointments__history", "public.appointments"),
-        ("tg_appointments__host_staff_assignment", "public.appointments"),
         ("tg_appointments__lead_rollup", "public.appointments"),
         ("tg_appointments__lead_rollup_at_commit", "public.appointments"),
         ("tg_appointments__link_sync", "public.appointments"),
-        ("tg_appointments__reschedule_chain", "public.appointments"),
-        ("tg_appointments__reschedule_metadata", "public.appointments"),
         ("tg_calcom_host_mappings__audit", "public.calcom_host_mappings"),
         ("tg_calls__booking_requires_appointment", "public.calls"),
+        ("tg_calcom_host_mappings__before_row", "public.calcom_host_mappings"),
         ("tg_calls__before_row", "public.calls"),
-        ("tg_json__pii_redaction", "public.appointments"),
-        ("tg_staff__tenant_isolation", "public.appointments"),
     ]]
 
 
