@@ -15,6 +15,9 @@ remains the measure of throughput; this one says where the server's work goes.
              turn and reports what the booking saves without it (its WHEN clause, its function
              and the statements it runs).
 --setup F    SQL files applied to the guarded database before measuring (try a change).
+--off R ...  also counts the guarded database with each named rule 'off' in turn and reports what
+             the booking saves (a compiled rule's code is gone; a rule with triggers of its own
+             still has them called).
 
 It also counts the guarded database with every rule 'off' (all_off) and prints PASS/FAIL
 against the targets: guarded <= 1.50 x hand-written, all rules off <= 1.02 x bare.
@@ -167,6 +170,8 @@ def main() -> int:
     ap.add_argument("--bookings", type=int, default=100)
     ap.add_argument("--attribute", action="store_true", help="also measure each dbguard trigger's share")
     ap.add_argument("--setup", type=Path, nargs="*", default=[], help="SQL files applied to bench_guarded first")
+    ap.add_argument("--off", metavar="RULE", nargs="*", default=[],
+                    help="also count guarded with each of these rules switched off, one at a time")
     ap.add_argument("--out", default=str(HERE / "results" / "instructions-latest.json"))
     args = ap.parse_args()
     if shutil.which("valgrind") is None:
@@ -204,6 +209,16 @@ def main() -> int:
         for name, t in results["targets"].items():
             print(f"{'PASS' if t['pass'] else 'FAIL'}  {name.replace('_vs_', ' / ')} {t['value']}x "
                   f"(target <= {t['target']}x)")
+        if args.off:
+            results["rule_off"] = {}
+            print("\nsaved per booking with one rule off (recompiled, or its own triggers returning at once):")
+            for rule in args.off:
+                off = Path(tmp) / f"off_{rule}.sql"
+                off.write_text(f"UPDATE dbguard.rule_settings SET mode = 'off' WHERE rule = '{rule}';\n")
+                saved = ir["guarded"] - cluster.per_booking("bench_guarded", args.bookings,
+                                                            setup_files=(*args.setup, off))
+                results["rule_off"][rule] = saved
+                print(f"  {rule:45} {saved:>10,}", flush=True)
         if args.attribute:
             results["without_trigger"] = {}
             print("\nsaved per booking without each trigger (its WHEN clause, function and statements):")

@@ -1865,17 +1865,17 @@ $$;
 --
 
 CREATE FUNCTION dbguard.source_lifecycle(p_source text, OUT booking_source text, OUT created_by text) RETURNS record
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-    SELECT m.booking_source, m.created_by
-      FROM (SELECT 1) one
-      LEFT JOIN LATERAL (
-            SELECT sm.booking_source, sm.created_by
-              FROM dbguard.source_mappings sm
-             WHERE pg_catalog.lower(sm.source) = pg_catalog.lower(pg_catalog.btrim(p_source))
-             ORDER BY sm.source = p_source DESC, sm.source
-             LIMIT 1) m ON true
+BEGIN
+    SELECT sm.booking_source, sm.created_by
+      INTO booking_source, created_by
+      FROM dbguard.source_mappings sm
+     WHERE pg_catalog.lower(sm.source) = pg_catalog.lower(pg_catalog.btrim(p_source))
+     ORDER BY sm.source = p_source DESC, sm.source
+     LIMIT 1;
+END
 $$;
 
 
