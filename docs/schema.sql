@@ -139,6 +139,39 @@ $$;
 
 
 --
+-- Name: apply_rule_triggers(text); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.apply_rule_triggers(p_rule text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    v_off boolean := dbguard.compiled_mode(p_rule) = 'off';
+    v_definition pg_catalog.text;
+    v_table pg_catalog.regclass;
+    v_name pg_catalog.text;
+BEGIN
+    FOR v_definition IN
+        SELECT d FROM dbguard.installed_rules r, pg_catalog.unnest(r.trigger_definitions) d WHERE r.rule = p_rule
+    LOOP
+        -- pg_get_triggerdef: CREATE [CONSTRAINT] TRIGGER <name> <timing> <events> ON <schema.table> ...
+        v_name := pg_catalog.substring(v_definition, '^CREATE (?:CONSTRAINT )?TRIGGER (\S+) ');
+        v_table := pg_catalog.to_regclass(pg_catalog.substring(v_definition, ' ON (\S+) '));
+        CONTINUE WHEN v_name IS NULL OR v_table IS NULL;
+        IF NOT v_off THEN
+            IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = v_table AND t.tgname = v_name) THEN
+                EXECUTE v_definition;
+            END IF;
+        ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = v_table AND t.tgname = v_name) THEN
+            EXECUTE pg_catalog.format('DROP TRIGGER %s ON %s', v_name, v_table);
+        END IF;
+    END LOOP;
+END
+$$;
+
+
+--
 -- Name: assert_unique(regclass, text[]); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -805,6 +838,13 @@ BEGIN
     LOOP
         EXECUTE pg_catalog.format('DROP FUNCTION %s CASCADE', v_stale.fn);
     END LOOP;
+    -- The rules with triggers of their own: none while off.
+    FOR v_stale IN
+        SELECT r.rule FROM dbguard.installed_rules r
+         WHERE NOT EXISTS (SELECT 1 FROM dbguard.rule_fragments f WHERE f.rule = r.rule)
+    LOOP
+        PERFORM dbguard.apply_rule_triggers(v_stale.rule);
+    END LOOP;
     -- function_name: the rule's first function (BEFORE before AFTER); triggers:
     -- those of every compiled function the rule has code in.
     UPDATE dbguard.installed_rules r
@@ -1272,6 +1312,30 @@ DECLARE
 BEGIN
     RAISE EXCEPTION USING MESSAGE = v_msg.message, ERRCODE = '23Q02', DETAIL = v_msg.detail, HINT = v_msg.hint,
               TABLE = p_table, COLUMN = p_column;
+END
+$$;
+
+
+--
+-- Name: record_rule_triggers(text, text[]); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.record_rule_triggers(p_rule text, p_triggers text[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    UPDATE dbguard.installed_rules r
+       SET trigger_definitions = ARRAY(
+               SELECT pg_catalog.pg_get_triggerdef(t.oid)
+                 FROM pg_catalog.unnest(p_triggers) x (name)
+                 JOIN pg_catalog.pg_trigger t
+                   ON t.tgrelid = pg_catalog.to_regclass(pg_catalog.format('%I.%I', pg_catalog.split_part(x.name, '.', 1),
+                                                                          pg_catalog.split_part(x.name, '.', 2)))
+                  AND t.tgname = pg_catalog.split_part(x.name, '.', 3)
+                ORDER BY x.name)
+     WHERE r.rule = p_rule;
+    PERFORM dbguard.apply_rule_triggers(p_rule);
 END
 $$;
 
@@ -3884,6 +3948,7 @@ CREATE TABLE dbguard.installed_rules (
     source_sha256 text NOT NULL,
     description text,
     triggers text[],
+    trigger_definitions text[],
     installed_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT installed_rules_version_check CHECK ((version > 0))
 );
@@ -3943,6 +4008,13 @@ COMMENT ON COLUMN dbguard.installed_rules.description IS 'What the rule guarante
 --
 
 COMMENT ON COLUMN dbguard.installed_rules.triggers IS 'The triggers that run the function, as table.trigger.';
+
+
+--
+-- Name: COLUMN installed_rules.trigger_definitions; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.installed_rules.trigger_definitions IS 'The CREATE TRIGGER statements of every trigger a rule''s source creates, as installed: dropped while the rule is off, created again when it is switched on.';
 
 
 --
@@ -4473,6 +4545,7 @@ CREATE VIEW dbguard.rule_status AS
             WHEN (f.oid IS NULL) THEN 'missing'::text
             WHEN (dbguard.function_fingerprint((f.oid)::regprocedure) <> r.definition_md5) THEN 'modified'::text
             WHEN (g.compiled AND g.stale) THEN 'modified'::text
+            WHEN ((NOT g.compiled) AND (dbguard.compiled_mode(r.rule) = 'off'::text) AND (t.triggers IS NULL)) THEN 'none'::text
             WHEN ((t.triggers IS NULL) OR (NOT (t.triggers @> COALESCE(r.triggers, '{}'::text[])))) THEN 'trigger_missing'::text
             WHEN t.disabled THEN 'trigger_disabled'::text
             ELSE 'none'::text

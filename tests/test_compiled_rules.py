@@ -148,3 +148,38 @@ def test_an_undefined_template_variable_is_an_error():
                                  template="BEGIN\n    {{ nope }};\nEND\n", on_insert=True)
     with pytest.raises(Exception, match="nope"):
         fragment.render("correct")
+
+
+OWN_TRIGGERS = {"lead_rollup": "public.appointments.dbguard_700_lead_rollup",
+                "booking_confirmed_requires_appointment": "public.calls.dbguard_900_booking_confirmed_requires_appointment"}
+
+
+@pytest.mark.parametrize("rule", sorted(OWN_TRIGGERS))
+def test_a_rule_with_triggers_of_its_own_has_none_while_off_and_gets_them_back(conn, rule):
+    def triggers() -> list[str]:
+        return conn.execute("SELECT triggers FROM dbguard.rule_status WHERE rule = %s", (rule,)).fetchone()[0] or []
+
+    before = triggers()
+    assert OWN_TRIGGERS[rule] in before
+    dbguard.set_mode(conn, rule, "off")
+    assert triggers() == []
+    assert {r["rule"]: r["drift"] for r in dbguard.rules(conn)}[rule] == "none"
+    definitions = conn.execute("SELECT trigger_definitions FROM dbguard.installed_rules WHERE rule = %s",
+                               (rule,)).fetchone()[0]
+    dbguard.set_mode(conn, rule, "enforce")
+    assert triggers() == before
+    assert {r["rule"]: r["drift"] for r in dbguard.rules(conn)}[rule] == "none"
+    # every trigger of the rule's source put back as installed (constraint triggers deferred as before)
+    assert definitions and conn.execute(
+        "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND pg_get_triggerdef(oid) = ANY(%s)",
+        (definitions,)).fetchone()[0] == len(definitions)
+
+
+def test_every_rule_off_leaves_no_dbguard_trigger_on_the_domain_tables(conn):
+    conn.execute("UPDATE dbguard.rule_settings SET mode = 'off'")
+    assert conn.execute("SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                        "WHERE NOT t.tgisinternal AND t.tgname LIKE 'dbguard%' "
+                        "AND c.relnamespace = 'public'::regnamespace").fetchone()[0] == 0
+    assert {r["drift"] for r in dbguard.rules(conn)} == {"none"}
+    conn.execute("UPDATE dbguard.rule_settings SET mode = 'correct'")
+    assert {r["drift"] for r in dbguard.rules(conn)} == {"none"}

@@ -19,7 +19,9 @@ from .plugins.lifecycle import row as _row
 def row(conn: psycopg.Connection, table: str, row_id: int):
     """The row; for a lead, after this transaction's rollup step has run (lead_rollup runs it at
     commit; SET CONSTRAINTS ... IMMEDIATE runs it now and after every later statement)."""
-    if table == "leads":
+    # (lead_rollup in off has no trigger to set)
+    if table == "leads" and conn.execute("SELECT EXISTS (SELECT 1 FROM pg_trigger "
+                                         "WHERE tgname = 'dbguard_701_lead_rollup_at_commit')").fetchone()[0]:
         conn.execute("SET CONSTRAINTS dbguard_701_lead_rollup_at_commit IMMEDIATE")
     return _row(conn, table, row_id)
 

@@ -1,5 +1,6 @@
--- Installs what dbguard.compiled_rules() says, in the caller's transaction, and
--- records each compiled rule's function, fingerprint and triggers in
+-- Installs what dbguard.compiled_rules() says, in the caller's transaction,
+-- drops (or puts back) the triggers of the rules that have triggers of their own
+-- by their mode (dbguard.apply_rule_triggers), and records each compiled rule's function, fingerprint and triggers in
 -- dbguard.installed_rules (drift compares against them). Runs as its owner:
 -- replacing a trigger function and a table's trigger needs the owner's rights;
 -- only the owner can execute it, and it is run by the trigger on
@@ -54,6 +55,13 @@ BEGIN
            AND p.oid::pg_catalog.regprocedure::pg_catalog.text NOT IN (SELECT c.function_name FROM dbguard.compiled_rules() c)
     LOOP
         EXECUTE pg_catalog.format('DROP FUNCTION %s CASCADE', v_stale.fn);
+    END LOOP;
+    -- The rules with triggers of their own: none while off.
+    FOR v_stale IN
+        SELECT r.rule FROM dbguard.installed_rules r
+         WHERE NOT EXISTS (SELECT 1 FROM dbguard.rule_fragments f WHERE f.rule = r.rule)
+    LOOP
+        PERFORM dbguard.apply_rule_triggers(v_stale.rule);
     END LOOP;
     -- function_name: the rule's first function (BEFORE before AFTER); triggers:
     -- those of every compiled function the rule has code in.

@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS dbguard.installed_rules (
     description     text,
     -- the triggers that used the function when it was installed (drift: one dropped)
     triggers        text[],
+    -- the CREATE TRIGGER statements of every trigger the rule's source creates:
+    -- a rule with triggers of its own has none while it is off
+    -- (dbguard.apply_rule_triggers)
+    trigger_definitions text[],
     installed_at    timestamptz NOT NULL DEFAULT now()
 );
 

@@ -7,8 +7,9 @@
 -- by hand, or, for a compiled rule, the function is not what the compiler
 -- produces for the current modes), 'missing' (dropped), 'trigger_missing' (one
 -- of the triggers it was installed with is gone) or 'trigger_disabled'. A
--- compiled group whose rules are all off has neither function nor trigger: that
--- is the rules switched off, not drift.
+-- compiled group whose rules are all off has neither function nor trigger, and a
+-- rule with triggers of its own has no trigger while it is off: that is the
+-- rules switched off, not drift.
 CREATE OR REPLACE VIEW dbguard.rule_status AS
 WITH compiled AS (
     SELECT c.table_name, c.timing, c.function_name, c.function_body FROM dbguard.compiled_rules() c
@@ -25,6 +26,8 @@ SELECT r.rule,
            WHEN f.oid IS NULL THEN 'missing'
            WHEN dbguard.function_fingerprint(f.oid::regprocedure) <> r.definition_md5 THEN 'modified'
            WHEN g.compiled AND g.stale THEN 'modified'
+           -- a rule with triggers of its own has none while it is off
+           WHEN NOT g.compiled AND dbguard.compiled_mode(r.rule) = 'off' AND t.triggers IS NULL THEN 'none'
            WHEN t.triggers IS NULL OR NOT (t.triggers @> coalesce(r.triggers, '{}')) THEN 'trigger_missing'
            WHEN t.disabled THEN 'trigger_disabled'
            ELSE 'none'

@@ -94,7 +94,11 @@ class Rule:
         forget = sql.SQL("DO $forget$ BEGIN DELETE FROM dbguard.rule_fragments WHERE rule = {}; "
                          "IF FOUND THEN PERFORM dbguard.compile_rules(); END IF; END $forget$;").format(
             sql.Literal(self.rule))
-        return (self.source.rstrip() + "\n\n" + register.as_string(None) + "\n" + forget.as_string(None) + "\n")
+        # The triggers the file creates, by name: the rule has none while it is off.
+        record = sql.SQL("SELECT dbguard.record_rule_triggers({}, {}::text[]);").format(
+            sql.Literal(self.rule), sql.Literal(sorted(f"{table}.{name}" for name, table in self.triggers())))
+        return (self.source.rstrip() + "\n\n" + register.as_string(None) + "\n" + record.as_string(None) + "\n"
+                + forget.as_string(None) + "\n")
 
     def triggers(self) -> set[tuple[str, str]]:
         """(trigger, schema.table) of every trigger the rule's file creates."""
