@@ -12,7 +12,7 @@ EXPECTED = {
     "call_direction_default": (6, ["calls.dbguard_100_call_direction_default"]),
     "customer_link_sync": (5, ["calls.dbguard_200_customer_link_sync", "calls.dbguard_200_customer_link_sync_update"]),
     "outcome_flag_sync": (6, ["calls.dbguard_300_outcome_flag_sync"]),
-    "appointment_link_sync": (7, ["appointments.dbguard_600_appointment_link_sync",
+    "appointment_link_sync": (8, ["appointments.dbguard_600_appointment_link_sync",
                                   "appointments.dbguard_600_appointment_link_sync_delete",
                                   "appointments.dbguard_600_appointment_link_sync_update",
                                   "calls.dbguard_600_appointment_link_sync",
