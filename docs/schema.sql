@@ -1914,7 +1914,8 @@ BEGIN
                pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                    'booking_source', n.booking_source, 'provider', n.provider, 'ends_at', n.ends_at,
                    'rescheduled_from_id', n.rescheduled_from_id,
-                   'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), '')))
+                   'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), ''),
+                   'recorded_at', CASE WHEN n.created_at < pg_catalog.now() THEN pg_catalog.now() END))
           FROM dbguard_new_rows n;
         -- Rows inserted already cancelled (an import of old rows): the
         -- cancellation, at the row's cancelled_at.
@@ -1930,7 +1931,9 @@ BEGIN
                         LEAST(coalesce(n.cancelled_at, pg_catalog.now()), pg_catalog.now())),
                pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                    'cancelled_at', n.cancelled_at, 'cancellation_reason', n.cancellation_reason,
-                   'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), '')))
+                   'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), ''),
+                   'recorded_at', CASE WHEN n.created_at < pg_catalog.now() OR n.cancelled_at < pg_catalog.now()
+                                       THEN pg_catalog.now() END))
           FROM dbguard_new_rows n
          WHERE n.status = 'cancelled';
         RETURN NULL;
@@ -2006,7 +2009,9 @@ BEGIN
            (x.e ->> 'old_starts_at')::pg_catalog.timestamptz, (x.e ->> 'new_starts_at')::pg_catalog.timestamptz,
            x.e ->> 'actor', x.e ->> 'source', (x.e ->> 'user_id')::bigint,
            (x.e ->> 'occurred_at')::pg_catalog.timestamptz,
-           pg_catalog.jsonb_strip_nulls((x.e -> 'details') || pg_catalog.jsonb_build_object('reason', v_reason))
+           pg_catalog.jsonb_strip_nulls((x.e -> 'details') || pg_catalog.jsonb_build_object('reason', v_reason,
+               'recorded_at', CASE WHEN (x.e ->> 'occurred_at')::pg_catalog.timestamptz < pg_catalog.now()
+                                   THEN pg_catalog.now() END))
       FROM pg_catalog.jsonb_array_elements(v_events) WITH ORDINALITY AS x(e, ord)
      ORDER BY x.ord;
     RETURN NULL;

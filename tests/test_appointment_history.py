@@ -152,3 +152,8 @@ def test_events_carry_the_time_the_row_gives_for_the_change_bounded_by_now(conn)
         ("created", old - timedelta(days=9)), ("status_changed", old - timedelta(days=5)),
         ("rescheduled", old - timedelta(days=3)), ("cancelled", old), ("reactivated", now), ("rescheduled", now)]
     assert [(e["event"], e["occurred_at"]) for e in events(conn, b)] == [("created", now), ("cancelled", now)]
+    # The times are the application's claim; when the history was written is kept next to them.
+    recorded = [(e["event"], e["details"].get("recorded_at") and datetime.fromisoformat(e["details"]["recorded_at"]))
+                for e in events(conn, a) + events(conn, b)]
+    assert recorded == [("created", now), ("status_changed", now), ("rescheduled", now), ("cancelled", now),
+                        ("reactivated", None), ("rescheduled", None), ("created", None), ("cancelled", None)]

@@ -12,8 +12,11 @@
 -- occurred_at: the time the row itself gives for the change (created_at,
 -- cancelled_at, status_changed_at, rescheduled_at when the statement wrote
 -- it), so that imported rows keep their own history times; never later than
--- now() and never NULL. A row inserted already cancelled writes 'created' and
--- then 'cancelled' (at its cancelled_at, not before its creation).
+-- now() and never NULL; an event recorded at an earlier time than now() keeps
+-- the time it was written in details.recorded_at (the row's times are the
+-- application's claim, the history's write time is not). A row inserted
+-- already cancelled writes 'created' and then 'cancelled' (at its cancelled_at,
+-- not before its creation).
 CREATE OR REPLACE FUNCTION dbguard.tg_appointments__history()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -75,7 +78,8 @@ BEGIN
                pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                    'booking_source', n.booking_source, 'provider', n.provider, 'ends_at', n.ends_at,
                    'rescheduled_from_id', n.rescheduled_from_id,
-                   'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), '')))
+                   'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), ''),
+                   'recorded_at', CASE WHEN n.created_at < pg_catalog.now() THEN pg_catalog.now() END))
           FROM dbguard_new_rows n;
         -- Rows inserted already cancelled (an import of old rows): the
         -- cancellation, at the row's cancelled_at.
@@ -91,7 +95,9 @@ BEGIN
                         LEAST(coalesce(n.cancelled_at, pg_catalog.now()), pg_catalog.now())),
                pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                    'cancelled_at', n.cancelled_at, 'cancellation_reason', n.cancellation_reason,
-                   'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), '')))
+                   'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), ''),
+                   'recorded_at', CASE WHEN n.created_at < pg_catalog.now() OR n.cancelled_at < pg_catalog.now()
+                                       THEN pg_catalog.now() END))
           FROM dbguard_new_rows n
          WHERE n.status = 'cancelled';
         RETURN NULL;
@@ -167,7 +173,9 @@ BEGIN
            (x.e ->> 'old_starts_at')::pg_catalog.timestamptz, (x.e ->> 'new_starts_at')::pg_catalog.timestamptz,
            x.e ->> 'actor', x.e ->> 'source', (x.e ->> 'user_id')::bigint,
            (x.e ->> 'occurred_at')::pg_catalog.timestamptz,
-           pg_catalog.jsonb_strip_nulls((x.e -> 'details') || pg_catalog.jsonb_build_object('reason', v_reason))
+           pg_catalog.jsonb_strip_nulls((x.e -> 'details') || pg_catalog.jsonb_build_object('reason', v_reason,
+               'recorded_at', CASE WHEN (x.e ->> 'occurred_at')::pg_catalog.timestamptz < pg_catalog.now()
+                                   THEN pg_catalog.now() END))
       FROM pg_catalog.jsonb_array_elements(v_events) WITH ORDINALITY AS x(e, ord)
      ORDER BY x.ord;
     RETURN NULL;

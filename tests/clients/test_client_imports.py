@@ -154,3 +154,8 @@ def test_a_two_phase_import_of_old_rows_keeps_their_own_times_in_the_history(
         "a cancellation is never recorded before the creation"
     assert conn.execute("SELECT count(*) FROM public.appointment_events WHERE occurred_at IS NULL OR occurred_at > now()"
                         ).fetchone()[0] == 0
+    # When the history was written stays known next to the rows' own times.
+    recorded = conn.execute("SELECT DISTINCT (details ->> 'recorded_at')::timestamptz FROM public.appointment_events "
+                            "WHERE appointment_id = ANY(%s) AND occurred_at < %s",
+                            ([r[0] for r in rows.values()], started)).fetchall()
+    assert len(recorded) == 1 and started <= recorded[0][0] <= now
