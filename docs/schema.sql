@@ -2530,7 +2530,7 @@ BEGIN
         -- after the mode check ('off' must not fail on a bad setting).
         INSERT INTO public.appointment_events
             (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
-             actor, source, user_id, details)
+             actor, source, user_id, occurred_at, details)
         SELECT n.id, n.lead_id, n.call_id, 'created', NULL, n.status,
                -- a successor shows the time it replaces
                CASE WHEN n.rescheduled_from_id IS NOT NULL THEN
@@ -2539,11 +2539,32 @@ BEGIN
                coalesce(n.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'unknown'),
                coalesce(NULLIF(pg_catalog.current_setting('dbguard.source', true), ''), n.booking_source),
                CASE WHEN pg_catalog.current_setting('dbguard.user_id', true) <> '' THEN (SELECT dbguard.acting_user_id()) END,
+               LEAST(coalesce(n.created_at, pg_catalog.now()), pg_catalog.now()),
                pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                    'booking_source', n.booking_source, 'provider', n.provider, 'ends_at', n.ends_at,
                    'rescheduled_from_id', n.rescheduled_from_id,
-                   'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), '')))
+                   'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), ''),
+                   'recorded_at', CASE WHEN n.created_at < pg_catalog.now() THEN pg_catalog.now() END))
           FROM dbguard_new_rows n;
+        -- Rows inserted already cancelled (an import of old rows): the
+        -- cancellation, at the row's cancelled_at.
+        INSERT INTO public.appointment_events
+            (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
+             actor, source, user_id, occurred_at, details)
+        SELECT n.id, n.lead_id, n.call_id, 'cancelled', NULL, n.status, NULL, n.starts_at,
+               coalesce(n.cancelled_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'system'),
+               NULLIF(pg_catalog.current_setting('dbguard.source', true), ''),
+               coalesce(n.cancelled_by_user_id,
+                        CASE WHEN pg_catalog.current_setting('dbguard.user_id', true) <> '' THEN (SELECT dbguard.acting_user_id()) END),
+               GREATEST(LEAST(coalesce(n.created_at, pg_catalog.now()), pg_catalog.now()),
+                        LEAST(coalesce(n.cancelled_at, pg_catalog.now()), pg_catalog.now())),
+               pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'cancelled_at', n.cancelled_at, 'cancellation_reason', n.cancellation_reason,
+                   'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), ''),
+                   'recorded_at', CASE WHEN n.created_at < pg_catalog.now() OR n.cancelled_at < pg_catalog.now()
+                                       THEN pg_catalog.now() END))
+          FROM dbguard_new_rows n
+         WHERE n.status = 'cancelled';
         RETURN NULL;
     END IF;
 
@@ -2555,7 +2576,7 @@ BEGIN
     IF TG_OP = 'DELETE' THEN
         v_row := OLD;
         v_events := v_events || pg_catalog.jsonb_build_object(
-            'event', 'deleted', 'old_status', OLD.status, 'old_starts_at', OLD.starts_at,
+            'event', 'deleted', 'old_status', OLD.status, 'old_starts_at', OLD.starts_at, 'occurred_at', pg_catalog.now(),
             'actor', coalesce(v_actor, 'system'), 'source', v_source, 'user_id', v_user,
             'details', pg_catalog.jsonb_build_object(
                 'booking_source', OLD.booking_source, 'provider', OLD.provider, 'ends_at', OLD.ends_at,
@@ -2569,6 +2590,10 @@ BEGIN
             v_events := v_events || pg_catalog.jsonb_build_object(
                 'event', v_event, 'old_status', OLD.status, 'new_status', NEW.status,
                 'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at,
+                'occurred_at', LEAST(coalesce(CASE WHEN v_event = 'cancelled' THEN NEW.cancelled_at
+                                                   WHEN NEW.status_changed_at IS DISTINCT FROM OLD.status_changed_at
+                                                   THEN NEW.status_changed_at END,
+                                              pg_catalog.now()), pg_catalog.now()),
                 'actor', CASE WHEN v_event = 'cancelled' THEN coalesce(NEW.cancelled_by, v_actor, 'system')
                               ELSE coalesce(v_actor, 'system') END,
                 'source', v_source,
@@ -2586,6 +2611,9 @@ BEGIN
             v_events := v_events || pg_catalog.jsonb_build_object(
                 'event', 'rescheduled', 'old_status', OLD.status, 'new_status', NEW.status,
                 'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at,
+                'occurred_at', LEAST(coalesce(CASE WHEN NEW.rescheduled_at IS DISTINCT FROM OLD.rescheduled_at
+                                                   THEN NEW.rescheduled_at END,
+                                              pg_catalog.now()), pg_catalog.now()),
                 'actor', CASE WHEN OLD.starts_at IS NOT NULL AND NEW.starts_at IS NOT NULL
                               THEN coalesce(NEW.rescheduled_by, v_actor, 'system')
                               ELSE coalesce(v_actor, 'system') END,
@@ -2597,7 +2625,7 @@ BEGIN
         IF NEW.lead_id IS DISTINCT FROM OLD.lead_id THEN
             v_events := v_events || pg_catalog.jsonb_build_object(
                 'event', 'lead_changed', 'old_status', OLD.status, 'new_status', NEW.status,
-                'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at,
+                'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at, 'occurred_at', pg_catalog.now(),
                 'actor', coalesce(v_actor, 'system'), 'source', v_source, 'user_id', v_user,
                 'details', pg_catalog.jsonb_build_object('old_lead_id', OLD.lead_id, 'new_lead_id', NEW.lead_id));
         END IF;
@@ -2605,11 +2633,14 @@ BEGIN
 
     INSERT INTO public.appointment_events
         (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
-         actor, source, user_id, details)
+         actor, source, user_id, occurred_at, details)
     SELECT v_row.id, v_row.lead_id, v_row.call_id, x.e ->> 'event', x.e ->> 'old_status', x.e ->> 'new_status',
            (x.e ->> 'old_starts_at')::pg_catalog.timestamptz, (x.e ->> 'new_starts_at')::pg_catalog.timestamptz,
            x.e ->> 'actor', x.e ->> 'source', (x.e ->> 'user_id')::bigint,
-           pg_catalog.jsonb_strip_nulls((x.e -> 'details') || pg_catalog.jsonb_build_object('reason', v_reason))
+           (x.e ->> 'occurred_at')::pg_catalog.timestamptz,
+           pg_catalog.jsonb_strip_nulls((x.e -> 'details') || pg_catalog.jsonb_build_object('reason', v_reason,
+               'recorded_at', CASE WHEN (x.e ->> 'occurred_at')::pg_catalog.timestamptz < pg_catalog.now()
+                                   THEN pg_catalog.now() END))
       FROM pg_catalog.jsonb_array_elements(v_events) WITH ORDINALITY AS x(e, ord)
      ORDER BY x.ord;
     RETURN NULL;
@@ -2723,14 +2754,11 @@ BEGIN
 
     IF TG_TABLE_NAME = 'calls' THEN
         IF TG_OP = 'INSERT' AND NEW.appointment_link_status IS NULL THEN
-            -- A new call has no appointment yet (the foreign key guarantees it).
-            IF v_mode = 'alert' THEN
-                PERFORM dbguard.raise_alert('link_status_mismatch', 'info', 'call', NEW.id::text,
-                    pg_catalog.format('call %s was inserted without appointment_link_status (correct mode would store unlinked)', NEW.id),
-                    '{}'::jsonb, 'trigger', false, 'appointment_link_sync');
-            ELSE
-                NEW.appointment_link_status := 'unlinked';
-            END IF;
+            -- A new call has no appointment yet (the foreign key guarantees
+            -- it): 'unlinked' is the only value it can derive, in every mode.
+            -- Filling a derived value is maintenance, not a repair: no alert
+            -- (an import of calls would otherwise record one per row).
+            NEW.appointment_link_status := 'unlinked';
         ELSIF NOT (NEW.appointment_link_status IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'link_status' AND v.code = NEW.appointment_link_status)) THEN
             -- An unknown status is treated as not given: derived from the appointments.
             NEW.appointment_link_status := dbguard.vocabulary_value('appointment_link_sync', v_mode, 'link_status',
@@ -4935,7 +4963,9 @@ CREATE TABLE public.appointments (
     notes text,
     metadata jsonb,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT dbguard_appointments_ends_after_starts CHECK ((ends_at > starts_at)),
+    CONSTRAINT dbguard_appointments_not_own_predecessor CHECK ((rescheduled_from_id <> id))
 );
 
 
@@ -5596,7 +5626,8 @@ CREATE TABLE public.calls (
     customer_link_method text,
     customer_link_confidence numeric(5,2),
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT dbguard_calls_customer_link_confidence_range CHECK (((customer_link_confidence >= (0)::numeric) AND (customer_link_confidence <= (100)::numeric)))
 );
 
 
@@ -6510,7 +6541,8 @@ CREATE TABLE public.calcom_host_mappings (
     metadata jsonb,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    company_id bigint
+    company_id bigint,
+    CONSTRAINT dbguard_host_mappings_confidence_range CHECK (((confidence_score >= 0) AND (confidence_score <= 100)))
 );
 
 
@@ -7191,38 +7223,6 @@ ALTER TABLE ONLY public.companies
 
 ALTER TABLE ONLY public.customers
     ADD CONSTRAINT customers_pkey PRIMARY KEY (id);
-
-
---
--- Name: appointments dbguard_appointments_ends_after_starts; Type: CHECK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE public.appointments
-    ADD CONSTRAINT dbguard_appointments_ends_after_starts CHECK ((ends_at > starts_at)) NOT VALID;
-
-
---
--- Name: appointments dbguard_appointments_not_own_predecessor; Type: CHECK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE public.appointments
-    ADD CONSTRAINT dbguard_appointments_not_own_predecessor CHECK ((rescheduled_from_id <> id)) NOT VALID;
-
-
---
--- Name: calls dbguard_calls_customer_link_confidence_range; Type: CHECK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE public.calls
-    ADD CONSTRAINT dbguard_calls_customer_link_confidence_range CHECK (((customer_link_confidence >= (0)::numeric) AND (customer_link_confidence <= (100)::numeric))) NOT VALID;
-
-
---
--- Name: calcom_host_mappings dbguard_host_mappings_confidence_range; Type: CHECK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE public.calcom_host_mappings
-    ADD CONSTRAINT dbguard_host_mappings_confidence_range CHECK (((confidence_score >= 0) AND (confidence_score <= 100))) NOT VALID;
 
 
 --

@@ -132,3 +132,28 @@ def test_mode_off_records_nothing(conn):
     conn.execute("RESET dbguard.user_id")
     update(conn, "appointments", a, status="cancelled")
     assert events(conn, a) == []
+
+
+def test_events_carry_the_time_the_row_gives_for_the_change_bounded_by_now(conn):
+    """A sync that writes an old cancellation, status change or move records it at the row's own
+    cancelled_at / status_changed_at / rescheduled_at; a time in the future becomes now(); a change
+    that gives no time of its own happens now()."""
+    now = conn.execute("SELECT now()").fetchone()[0]
+    old, future = datetime(2024, 2, 1, 12, 0, tzinfo=timezone.utc), datetime(2099, 1, 1, tzinfo=timezone.utc)
+    a = insert(conn, "appointments", starts_at=T0, status="scheduled", created_at=old - timedelta(days=9))["id"]
+    update(conn, "appointments", a, status="confirmed", status_changed_at=old - timedelta(days=5))
+    update(conn, "appointments", a, starts_at=T0 + timedelta(hours=1), rescheduled_at=old - timedelta(days=3))
+    update(conn, "appointments", a, status="cancelled", cancelled_at=old)
+    update(conn, "appointments", a, status="scheduled", status_changed_at=future)
+    update(conn, "appointments", a, starts_at=T0 + timedelta(hours=2))
+    b = insert(conn, "appointments", starts_at=T0, created_at=future, status="cancelled", cancelled_at=future)["id"]
+
+    assert [(e["event"], e["occurred_at"]) for e in events(conn, a)] == [
+        ("created", old - timedelta(days=9)), ("status_changed", old - timedelta(days=5)),
+        ("rescheduled", old - timedelta(days=3)), ("cancelled", old), ("reactivated", now), ("rescheduled", now)]
+    assert [(e["event"], e["occurred_at"]) for e in events(conn, b)] == [("created", now), ("cancelled", now)]
+    # The times are the application's claim; when the history was written is kept next to them.
+    recorded = [(e["event"], e["details"].get("recorded_at") and datetime.fromisoformat(e["details"]["recorded_at"]))
+                for e in events(conn, a) + events(conn, b)]
+    assert recorded == [("created", now), ("status_changed", now), ("rescheduled", now), ("cancelled", now),
+                        ("reactivated", None), ("rescheduled", None), ("created", None), ("cancelled", None)]

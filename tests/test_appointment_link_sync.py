@@ -134,11 +134,35 @@ def test_correct_mode_normalises_a_case_variant_and_refuses_an_unknown_link_stat
         update(conn, "calls", call_id, appointment_link_status="half-linked")
 
 
-def test_a_new_call_without_link_status_is_unlinked(conn, set_mode):
+@pytest.mark.parametrize("mode", ["correct", "alert", "enforce"])
+def test_a_new_call_without_link_status_is_unlinked_silently(conn, set_mode, mode):
+    set_mode(RULE, mode)
     assert call(conn, new_call(conn, appointment_link_status=None))["appointment_link_status"] == "unlinked"
+    assert alerts(conn, RULE) == []
+
+
+def test_an_import_of_calls_without_link_status_in_alert_mode_raises_no_alert_but_a_contradiction_does(
+        conn, set_mode):
+    """1,000 calls copied in with an empty appointment_link_status (what a CSV export gives): filling the
+    derived 'unlinked' is maintenance. An appointment that the call then does not reflect is a contradiction
+    correct mode would repair, and alert mode still records it."""
     set_mode(RULE, "alert")
-    assert call(conn, new_call(conn, appointment_link_status=None))["appointment_link_status"] is None
-    assert [a["alert_type"] for a in alerts(conn, RULE)] == ["link_status_mismatch"]
+    company = conn.execute("INSERT INTO public.companies (name) VALUES ('Import') RETURNING id").fetchone()[0]
+    with conn.cursor().copy("COPY public.calls (company_id, retell_call_id, direction, appointment_link_status) "
+                            "FROM STDIN") as copy:
+        for n in range(1000):
+            copy.write_row((company, f"import-{n}", "inbound", None))
+    statuses = conn.execute("SELECT appointment_link_status, count(*) FROM public.calls "
+                            "WHERE retell_call_id LIKE 'import-%%' GROUP BY 1").fetchall()
+    assert statuses == [("unlinked", 1000)]
+    assert alerts(conn, RULE) == []
+
+    call_id = conn.execute("SELECT id FROM public.calls WHERE retell_call_id = 'import-7'").fetchone()[0]
+    appointment = new_appointment(conn, call_id)
+    [alert] = alerts(conn, RULE)
+    assert (alert["alert_type"], alert["entity_id"], alert["auto_corrected"]) == \
+        ("link_status_mismatch", str(call_id), False)
+    assert alert["details"]["expected"]["appointment_id"] == appointment
 
 
 def test_nulls_do_not_break_the_rule(conn):

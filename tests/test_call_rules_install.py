@@ -13,7 +13,7 @@ EXPECTED = {
     "call_direction_default": (7, ["calls.dbguard_100_before_row"]),
     "customer_link_sync": (6, ["calls.dbguard_100_before_row"]),
     "outcome_flag_sync": (7, ["calls.dbguard_100_before_row"]),
-    "appointment_link_sync": (7, ["appointments.dbguard_600_appointment_link_sync",
+    "appointment_link_sync": (8, ["appointments.dbguard_600_appointment_link_sync",
                                   "appointments.dbguard_600_appointment_link_sync_delete",
                                   "appointments.dbguard_600_appointment_link_sync_update",
                                   "calls.dbguard_600_appointment_link_sync",

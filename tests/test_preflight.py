@@ -12,7 +12,7 @@ import pytest
 
 import dbguard
 from dbguard.errors import MigrationFailed
-from dbguard.preflight import preflight
+from dbguard.preflight import preflight, unvalidated_checks
 
 LEGACY = """
 CREATE TABLE public.calls (id bigserial PRIMARY KEY, retell_call_id text, booking_confirmed integer,
@@ -85,3 +85,47 @@ def test_the_dry_run_shows_the_preflight_problems(blank_dsn):
 
 def test_a_migrated_database_passes_its_own_preflight(conn):
     assert preflight(conn) == []
+
+
+@pytest.mark.commits
+def test_validating_a_check_waits_within_the_lock_timeout_and_does_not_hold_writers_up(conn, dsn):
+    """VALIDATE CONSTRAINT needs SHARE UPDATE EXCLUSIVE: a session holding a conflicting lock makes
+    migrate give up after --lock-timeout, naming the constraint; an open writing transaction does
+    not stop it."""
+    conn.execute("ALTER TABLE public.appointments DROP CONSTRAINT dbguard_appointments_ends_after_starts")
+    conn.execute("ALTER TABLE public.appointments ADD CONSTRAINT dbguard_appointments_ends_after_starts "
+                 "CHECK (ends_at > starts_at) NOT VALID")
+    conn.commit()
+    writer = psycopg.connect(dsn)
+    writer.execute("INSERT INTO public.appointments (starts_at, ends_at) VALUES (now(), now() + interval '1 h')")
+    holder = psycopg.connect(dsn)
+    holder.execute("LOCK TABLE public.appointments IN SHARE UPDATE EXCLUSIVE MODE")
+    try:
+        with pytest.raises(MigrationFailed) as err:
+            dbguard.migrate(dsn, lock_timeout="300ms", **quiet)
+        assert "VALIDATE CONSTRAINT public.appointments.dbguard_appointments_ends_after_starts" in str(err.value)
+        assert "--lock-timeout" in str(err.value)
+    finally:
+        holder.close()
+
+    # The writer's transaction is still open (ROW EXCLUSIVE): validation does not wait for it.
+    result = dbguard.migrate(dsn, lock_timeout="300ms", **quiet)
+    assert result.validated == ["public.appointments.dbguard_appointments_ends_after_starts"]
+    writer.commit()
+    writer.close()
+    assert conn.execute("SELECT convalidated FROM pg_constraint "
+                        "WHERE conname = 'dbguard_appointments_ends_after_starts'").fetchone() == (True,)
+
+
+def test_a_lookalike_check_with_a_function_of_its_own_is_never_evaluated_by_migrate(conn):
+    """A table's owner could put a constraint under one of dbguard's names whose expression calls a
+    function of theirs; migrate (often a superuser) neither counts its offenders nor validates it."""
+    conn.execute("ALTER TABLE public.calls DROP CONSTRAINT dbguard_calls_customer_link_confidence_range")
+    conn.execute("CREATE FUNCTION public.sneaky(numeric) RETURNS boolean LANGUAGE sql AS 'SELECT true'")
+    conn.execute("ALTER TABLE public.calls ADD CONSTRAINT dbguard_calls_customer_link_confidence_range "
+                 "CHECK (public.sneaky(customer_link_confidence)) NOT VALID")
+    conn.execute("ALTER TABLE public.appointments DROP CONSTRAINT dbguard_appointments_ends_after_starts")
+    conn.execute("ALTER TABLE public.appointments ADD CONSTRAINT dbguard_appointments_ends_after_starts "
+                 "CHECK (ends_at > starts_at) NOT VALID")
+    assert [(p.table, p.column, p.rows) for p in unvalidated_checks(conn)] == \
+        [("public.appointments", "dbguard_appointments_ends_after_starts", 0)]

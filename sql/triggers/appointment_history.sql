@@ -1,5 +1,5 @@
 -- rule: appointment_history
--- version: 8
+-- version: 9
 -- function: dbguard.tg_appointments__history()
 -- guarantees: every lifecycle change of an appointment (created, status_changed, cancelled, reactivated, rescheduled, lead_changed, deleted) writes one appointment_events row with old and new status/start, actor, source, user_id, lead_id, call_id and details; an update that changes none of them writes nothing; an appointment's id cannot change (its history would be orphaned, or merged into another id's).
 
@@ -9,6 +9,14 @@
 -- (created_by, cancelled_by, rescheduled_by), else dbguard.actor, else
 -- 'unknown' (created) / 'system'; source: dbguard.source, else the booking
 -- source for 'created'; user_id: the row's *_user_id, else dbguard.user_id.
+-- occurred_at: the time the row itself gives for the change (created_at,
+-- cancelled_at, status_changed_at, rescheduled_at when the statement wrote
+-- it), so that imported rows keep their own history times; never later than
+-- now() and never NULL; an event recorded at an earlier time than now() keeps
+-- the time it was written in details.recorded_at (the row's times are the
+-- application's claim, the history's write time is not). A row inserted
+-- already cancelled writes 'created' and then 'cancelled' (at its cancelled_at,
+-- not before its creation).
 CREATE OR REPLACE FUNCTION dbguard.tg_appointments__history()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -57,7 +65,7 @@ BEGIN
         -- after the mode check ('off' must not fail on a bad setting).
         INSERT INTO public.appointment_events
             (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
-             actor, source, user_id, details)
+             actor, source, user_id, occurred_at, details)
         SELECT n.id, n.lead_id, n.call_id, 'created', NULL, n.status,
                -- a successor shows the time it replaces
                CASE WHEN n.rescheduled_from_id IS NOT NULL THEN
@@ -66,11 +74,32 @@ BEGIN
                coalesce(n.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'unknown'),
                coalesce(NULLIF(pg_catalog.current_setting('dbguard.source', true), ''), n.booking_source),
                CASE WHEN pg_catalog.current_setting('dbguard.user_id', true) <> '' THEN (SELECT dbguard.acting_user_id()) END,
+               LEAST(coalesce(n.created_at, pg_catalog.now()), pg_catalog.now()),
                pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                    'booking_source', n.booking_source, 'provider', n.provider, 'ends_at', n.ends_at,
                    'rescheduled_from_id', n.rescheduled_from_id,
-                   'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), '')))
+                   'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), ''),
+                   'recorded_at', CASE WHEN n.created_at < pg_catalog.now() THEN pg_catalog.now() END))
           FROM dbguard_new_rows n;
+        -- Rows inserted already cancelled (an import of old rows): the
+        -- cancellation, at the row's cancelled_at.
+        INSERT INTO public.appointment_events
+            (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
+             actor, source, user_id, occurred_at, details)
+        SELECT n.id, n.lead_id, n.call_id, 'cancelled', NULL, n.status, NULL, n.starts_at,
+               coalesce(n.cancelled_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''), 'system'),
+               NULLIF(pg_catalog.current_setting('dbguard.source', true), ''),
+               coalesce(n.cancelled_by_user_id,
+                        CASE WHEN pg_catalog.current_setting('dbguard.user_id', true) <> '' THEN (SELECT dbguard.acting_user_id()) END),
+               GREATEST(LEAST(coalesce(n.created_at, pg_catalog.now()), pg_catalog.now()),
+                        LEAST(coalesce(n.cancelled_at, pg_catalog.now()), pg_catalog.now())),
+               pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'cancelled_at', n.cancelled_at, 'cancellation_reason', n.cancellation_reason,
+                   'reason', NULLIF(pg_catalog.current_setting('dbguard.reason', true), ''),
+                   'recorded_at', CASE WHEN n.created_at < pg_catalog.now() OR n.cancelled_at < pg_catalog.now()
+                                       THEN pg_catalog.now() END))
+          FROM dbguard_new_rows n
+         WHERE n.status = 'cancelled';
         RETURN NULL;
     END IF;
 
@@ -82,7 +111,7 @@ BEGIN
     IF TG_OP = 'DELETE' THEN
         v_row := OLD;
         v_events := v_events || pg_catalog.jsonb_build_object(
-            'event', 'deleted', 'old_status', OLD.status, 'old_starts_at', OLD.starts_at,
+            'event', 'deleted', 'old_status', OLD.status, 'old_starts_at', OLD.starts_at, 'occurred_at', pg_catalog.now(),
             'actor', coalesce(v_actor, 'system'), 'source', v_source, 'user_id', v_user,
             'details', pg_catalog.jsonb_build_object(
                 'booking_source', OLD.booking_source, 'provider', OLD.provider, 'ends_at', OLD.ends_at,
@@ -96,6 +125,10 @@ BEGIN
             v_events := v_events || pg_catalog.jsonb_build_object(
                 'event', v_event, 'old_status', OLD.status, 'new_status', NEW.status,
                 'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at,
+                'occurred_at', LEAST(coalesce(CASE WHEN v_event = 'cancelled' THEN NEW.cancelled_at
+                                                   WHEN NEW.status_changed_at IS DISTINCT FROM OLD.status_changed_at
+                                                   THEN NEW.status_changed_at END,
+                                              pg_catalog.now()), pg_catalog.now()),
                 'actor', CASE WHEN v_event = 'cancelled' THEN coalesce(NEW.cancelled_by, v_actor, 'system')
                               ELSE coalesce(v_actor, 'system') END,
                 'source', v_source,
@@ -113,6 +146,9 @@ BEGIN
             v_events := v_events || pg_catalog.jsonb_build_object(
                 'event', 'rescheduled', 'old_status', OLD.status, 'new_status', NEW.status,
                 'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at,
+                'occurred_at', LEAST(coalesce(CASE WHEN NEW.rescheduled_at IS DISTINCT FROM OLD.rescheduled_at
+                                                   THEN NEW.rescheduled_at END,
+                                              pg_catalog.now()), pg_catalog.now()),
                 'actor', CASE WHEN OLD.starts_at IS NOT NULL AND NEW.starts_at IS NOT NULL
                               THEN coalesce(NEW.rescheduled_by, v_actor, 'system')
                               ELSE coalesce(v_actor, 'system') END,
@@ -124,7 +160,7 @@ BEGIN
         IF NEW.lead_id IS DISTINCT FROM OLD.lead_id THEN
             v_events := v_events || pg_catalog.jsonb_build_object(
                 'event', 'lead_changed', 'old_status', OLD.status, 'new_status', NEW.status,
-                'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at,
+                'old_starts_at', OLD.starts_at, 'new_starts_at', NEW.starts_at, 'occurred_at', pg_catalog.now(),
                 'actor', coalesce(v_actor, 'system'), 'source', v_source, 'user_id', v_user,
                 'details', pg_catalog.jsonb_build_object('old_lead_id', OLD.lead_id, 'new_lead_id', NEW.lead_id));
         END IF;
@@ -132,11 +168,14 @@ BEGIN
 
     INSERT INTO public.appointment_events
         (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
-         actor, source, user_id, details)
+         actor, source, user_id, occurred_at, details)
     SELECT v_row.id, v_row.lead_id, v_row.call_id, x.e ->> 'event', x.e ->> 'old_status', x.e ->> 'new_status',
            (x.e ->> 'old_starts_at')::pg_catalog.timestamptz, (x.e ->> 'new_starts_at')::pg_catalog.timestamptz,
            x.e ->> 'actor', x.e ->> 'source', (x.e ->> 'user_id')::bigint,
-           pg_catalog.jsonb_strip_nulls((x.e -> 'details') || pg_catalog.jsonb_build_object('reason', v_reason))
+           (x.e ->> 'occurred_at')::pg_catalog.timestamptz,
+           pg_catalog.jsonb_strip_nulls((x.e -> 'details') || pg_catalog.jsonb_build_object('reason', v_reason,
+               'recorded_at', CASE WHEN (x.e ->> 'occurred_at')::pg_catalog.timestamptz < pg_catalog.now()
+                                   THEN pg_catalog.now() END))
       FROM pg_catalog.jsonb_array_elements(v_events) WITH ORDINALITY AS x(e, ord)
      ORDER BY x.ord;
     RETURN NULL;

@@ -1,5 +1,5 @@
 -- rule: appointment_link_sync
--- version: 7
+-- version: 8
 -- function: dbguard.tg_appointments__link_sync()
 -- guarantees: a call's appointment_link_status, appointment_linked_at, appointment_id, appointment_made and session_outcome follow the appointments that exist for it; calls.appointment_link_status inside its vocabulary.
 
@@ -34,14 +34,11 @@ BEGIN
 
     IF TG_TABLE_NAME = 'calls' THEN
         IF TG_OP = 'INSERT' AND NEW.appointment_link_status IS NULL THEN
-            -- A new call has no appointment yet (the foreign key guarantees it).
-            IF v_mode = 'alert' THEN
-                PERFORM dbguard.raise_alert('link_status_mismatch', 'info', 'call', NEW.id::text,
-                    pg_catalog.format('call %s was inserted without appointment_link_status (correct mode would store unlinked)', NEW.id),
-                    '{}'::jsonb, 'trigger', false, 'appointment_link_sync');
-            ELSE
-                NEW.appointment_link_status := 'unlinked';
-            END IF;
+            -- A new call has no appointment yet (the foreign key guarantees
+            -- it): 'unlinked' is the only value it can derive, in every mode.
+            -- Filling a derived value is maintenance, not a repair: no alert
+            -- (an import of calls would otherwise record one per row).
+            NEW.appointment_link_status := 'unlinked';
         ELSIF NOT (NEW.appointment_link_status IS NULL OR EXISTS (SELECT 1 FROM dbguard.vocabularies v WHERE v.vocabulary = 'link_status' AND v.code = NEW.appointment_link_status)) THEN
             -- An unknown status is treated as not given: derived from the appointments.
             NEW.appointment_link_status := dbguard.vocabulary_value('appointment_link_sync', v_mode, 'link_status',

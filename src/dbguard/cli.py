@@ -197,7 +197,8 @@ def migrate(ctx: Context, dry_run: bool, lock_timeout: str, rule_mode: str | Non
         emit_json({"dry_run": dry_run, "applied": result.applied, "sql": result.sql, "roles": granted,
                    "created_tables": result.created_tables, "extended_tables": result.extended_tables,
                    "new_rule_modes": result.new_rule_modes, "preflight": result.blockers,
-                   "reinstalled": result.reinstalled})
+                   "reinstalled": result.reinstalled, "validated": result.validated,
+                   "not_valid": result.not_valid})
     elif dry_run:
         click.echo("".join(f"-- PREFLIGHT: {b}\n" for b in result.blockers)
                    + ("\n\n".join(result.sql) if result.sql else "-- nothing to apply"))

@@ -75,6 +75,10 @@ class RunResult:
     new_rule_modes: dict[str, str] = field(default_factory=dict)
     # migrate: repeatable objects (re-)installed, as "kind name"
     reinstalled: list[str] = field(default_factory=list)
+    # migrate: dbguard's NOT VALID CHECK constraints it validated, and those old rows still
+    # break (left NOT VALID), as "schema.table.constraint"
+    validated: list[str] = field(default_factory=list)
+    not_valid: list[str] = field(default_factory=list)
 
 
 def load_migrations():
@@ -409,6 +413,7 @@ def migrate(dsn: str, *, dry_run: bool = False, lock_timeout: str = DEFAULT_LOCK
             _seed_modes(lock_conn, mode, known)
         result.reinstalled = _install_repeatable(dsn, budget, attempt, notify, lock_timeout)
         _install_views(dsn, budget, attempt, notify)
+        result.validated, result.not_valid = _validate_checks(dsn, budget, attempt, notify, lock_timeout)
         _report_tables(tables_before, _tables(lock_conn), result, notify)
         new_rules = sorted(_installed_rules(lock_conn) - installed_before)
         result.new_rule_modes = dict(lock_conn.execute(
@@ -425,7 +430,7 @@ def _dry_run(dsn: str, migrations: list, result: RunResult) -> RunResult:
     CONCURRENTLY) with yoyo's and dbguard's bookkeeping, then the repeatable objects.
     Objects the pending migrations would change are shown as they are shipped."""
     from . import repeatable
-    from .preflight import preflight
+    from .preflight import preflight, unvalidated_checks
 
     with connect(dsn, autocommit=True) as conn:
         applied = _applied(conn)
@@ -447,7 +452,17 @@ def _dry_run(dsn: str, migrations: list, result: RunResult) -> RunResult:
             *[repeatable.Object("rule", n, c, s) for n, c, s in repeatable.rules_sql()]]
         if objects:
             result.sql.append("-- repeatable objects\n" + repeatable.script(objects))
+        checks = [] if todo else unvalidated_checks(conn)
     result.sql += _views_dry_run(dsn, everything=bool(todo))
+    result.blockers += [f"warning: {c}" for c in checks if c.rows]
+    clean = [c for c in checks if not c.rows]
+    if todo:
+        result.sql.append("-- then dbguard's CHECK constraints, added NOT VALID, are validated where no row breaks "
+                          "them (ALTER TABLE ... VALIDATE CONSTRAINT)\n")
+    elif clean:
+        result.sql.append("-- CHECK constraints no row breaks any more\n" + "".join(
+            sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {};\n").format(
+                sql.Identifier(*c.table.split(".", 1)), sql.Identifier(c.column)).as_string(None) for c in clean))
     return result
 
 
@@ -480,6 +495,43 @@ def _bookkeeping_sql(migration) -> str:
             sql.Identifier(MIGRATION_SCHEMA), sql.Literal(get_migration_hash(migration.id)), sql.Literal(migration.id),
             sql.Identifier(MIGRATION_SCHEMA), sql.Literal(get_migration_hash(migration.id)), sql.Literal(migration.id),
             sql.Literal(migration.id), sql.Literal(migration_checksum(migration))).as_string(None)
+
+
+def _validate_checks(dsn: str, budget: float, attempt: str, notify: Callable[[str], None],
+                     lock_timeout: str = DEFAULT_LOCK_TIMEOUT) -> tuple[list[str], list[str]]:
+    """VALIDATE dbguard's NOT VALID CHECK constraints that no existing row breaks; report the
+    others (left NOT VALID: they still hold for new and changed rows) with their offenders.
+
+    VALIDATE CONSTRAINT takes SHARE UPDATE EXCLUSIVE: writers go on while it scans the table.
+    It waits for its lock in attempts, like the migrations, within --lock-timeout."""
+    from .preflight import unvalidated_checks
+
+    validated: list[str] = []
+    not_valid: list[str] = []
+    with connect(dsn, autocommit=True, options=f"-c lock_timeout={attempt}") as conn:
+        for check in unvalidated_checks(conn):
+            name = f"{check.table}.{check.column}"
+            if check.rows:
+                notify(f"warning: {check}")
+                not_valid.append(name)
+                continue
+            schema, table = check.table.split(".", 1)
+            statement = sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(
+                sql.Identifier(schema, table), sql.Identifier(check.column))
+            try:
+                _with_lock_retries(lambda: conn.execute(statement), budget, f"validate {name}", notify)
+            except psycopg.errors.CheckViolation:
+                # Offenders counted a moment ago cannot appear (the constraint holds for every
+                # write), but a rolled-back fix can put them back: report as above.
+                notify(f"warning: {check.table}: constraint {check.column} stays NOT VALID: rows break it; "
+                       "run dbguard migrate again after fixing them")
+                not_valid.append(name)
+                continue
+            except psycopg.Error as exc:
+                raise _fail(f"VALIDATE CONSTRAINT {name}", "apply", exc, lock_timeout) from exc
+            notify(f"validated {name}")
+            validated.append(name)
+    return validated, not_valid
 
 
 def _install_repeatable(dsn: str, budget: float, attempt: str, notify: Callable[[str], None],

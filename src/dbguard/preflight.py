@@ -17,6 +17,11 @@ about (an appointment whose call does not exist: the detection rule
 
 Each problem names table, column, a few offending ids or values with the
 total count, and the fix.
+
+After the install, ``unvalidated_checks`` lists dbguard's CHECK constraints that
+are still ``NOT VALID`` (they are added that way so that legacy rows do not block
+the install), each with the rows that break it: ``dbguard migrate`` validates
+those without offending rows and reports the others (docs/migrations.md).
 """
 
 from __future__ import annotations
@@ -195,3 +200,61 @@ def preflight(conn: psycopg.Connection, schema: str = "public") -> list[Problem]
                 f"not blocking: the foreign key is added NOT VALID and the rule appointment_missing_call reports "
                 f"them (dbguard check); set {column} to the right {target} row or NULL", blocking=False))
     return problems
+
+
+# CHECK constraints dbguard adds NOT VALID (sql/schema/04_domain_constraints.sql): name → table.
+_CHECK = re.compile(r"add_constraint_if_missing\('public\.(\w+)', '(\w+)',\s*'CHECK \(")
+# Objects below this oid come with PostgreSQL itself (FirstNormalObjectId).
+_FIRST_NORMAL_OID = 16384
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_checks() -> dict[str, str]:
+    """constraint name → table, for the CHECK constraints dbguard adds NOT VALID."""
+    return {name: table for table, name in _CHECK.findall(read_sql("schema/04_domain_constraints.sql"))}
+
+
+def unvalidated_checks(conn: psycopg.Connection, schema: str = "public") -> list[Problem]:
+    """dbguard's CHECK constraints that are still NOT VALID, one (non-blocking) Problem each, with
+    the rows that break it (``rows == 0``: nothing stops ``VALIDATE CONSTRAINT``). ``column`` is the
+    constraint's name.
+
+    Only constraints dbguard ships, and only while their expression uses nothing but PostgreSQL's
+    own functions, operators and types: migrate evaluates it as the migrating role, and a table's
+    owner could otherwise put a constraint of that name there that runs a function of theirs."""
+    out: list[Problem] = []
+    for table, name, expression in conn.execute(
+            """SELECT c.relname, k.conname, pg_catalog.pg_get_expr(k.conbin, k.conrelid)
+                 FROM pg_catalog.pg_constraint k
+                 JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = %s AND k.contype = 'c' AND NOT k.convalidated AND k.conname = ANY(%s)
+                  AND NOT EXISTS (
+                      SELECT 1 FROM pg_catalog.pg_depend d
+                       WHERE d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objid = k.oid
+                         AND d.refclassid IN ('pg_catalog.pg_proc'::pg_catalog.regclass,
+                                              'pg_catalog.pg_operator'::pg_catalog.regclass,
+                                              'pg_catalog.pg_type'::pg_catalog.regclass,
+                                              'pg_catalog.pg_collation'::pg_catalog.regclass)
+                         AND d.refobjid >= %s)
+                ORDER BY c.relname, k.conname""",
+            (schema, list(shipped_checks()), _FIRST_NORMAL_OID)).fetchall():
+        if shipped_checks()[name] != table:
+            continue
+        target = f"{schema}.{table}"
+        # A CHECK is broken by a row for which it is false (NULL passes), as VALIDATE decides.
+        offenders = conn.execute(sql.SQL(
+            "SELECT count(*) OVER (), id::text FROM {t} WHERE ({e}) IS FALSE ORDER BY id LIMIT {n}").format(
+                t=_qualified(schema, table), e=sql.SQL(expression), n=sql.Literal(_SAMPLE))).fetchall()
+        count = offenders[0][0] if offenders else 0
+        out.append(Problem(
+            target, name,
+            f"CHECK ({expression}) is NOT VALID: {count} existing row(s) break it" if count else
+            f"CHECK ({expression}) is NOT VALID and no existing row breaks it",
+            count, [f"id {r[1]}" for r in offenders],
+            f"not blocking: it holds for every new and changed row, but stays NOT VALID until the old rows are "
+            f"fixed (some tools, e.g. SQLAlchemy's reflection, warn about NOT VALID constraints); list them with "
+            f"SELECT * FROM {target} WHERE ({expression}) IS FALSE, correct them, then run dbguard migrate "
+            f"again: it validates the constraint (VALIDATE CONSTRAINT, which does not block writers)",
+            blocking=False))
+    return out

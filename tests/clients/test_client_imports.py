@@ -104,3 +104,58 @@ def test_a_two_phase_import_restores_the_claim_of_every_call_whose_appointment_a
     assert [(i, rows[i]["booking_confirmed"], rows[i]["appointment_made"], rows[i]["session_outcome"])
             for i in arrived] == [(i, True, True, "appointment_booked") for i in arrived]
     assert [r for r in open_reviews(conn, arrived) if r[1] == 1] == []
+
+
+def test_a_two_phase_import_of_old_rows_keeps_their_own_times_in_the_history(
+        conn, importer, login, all_rules, company_id, tmp_path):
+    """Old rows bring their own created_at / cancelled_at: the history events carry those times
+    (never one in the future, never a cancellation before the creation), not the import's; an
+    imported cancelled row keeps its cancelled_at."""
+    all_rules("correct")
+    started = conn.execute("SELECT now()").fetchone()[0]
+    conn.rollback()
+    day = dt.datetime(2024, 1, 10, 8, 0, tzinfo=dt.timezone.utc)
+    ids = [FIRST_ID + n for n in range(5)]
+    load(importer, login, "calls", CALL_COLUMNS + ["created_at"],
+         [[i, company_id, f"legacy-{i}", "inbound", f"cal-{i}", "t", "t", "appointment_booked",
+           (day - dt.timedelta(hours=1)).isoformat()] for i in ids], tmp_path)
+    future = dt.datetime(2099, 1, 1, tzinfo=dt.timezone.utc)
+    # (status, created_at, status_changed_at, cancelled_at, cancelled_by), one per call
+    old = [("scheduled", day, day, None, None),
+           ("cancelled", day, None, day + dt.timedelta(days=10), "admin_user"),
+           ("cancelled", day, day + dt.timedelta(days=15), None, None),
+           ("scheduled", future, None, None, None),
+           ("cancelled", day, None, day - dt.timedelta(days=40), None)]
+    load(importer, login, "appointments",
+         APPOINTMENT_COLUMNS + ["created_at", "updated_at", "status_changed_at", "cancelled_at", "cancelled_by"],
+         [[company_id, i, START.isoformat(), (START + dt.timedelta(minutes=30)).isoformat(), status,
+           "retell_webhook", f"cal-{i}", created.isoformat(), created.isoformat(),
+           changed and changed.isoformat(), cancelled and cancelled.isoformat(), by]
+          for i, (status, created, changed, cancelled, by) in zip(ids, old)], tmp_path)
+    conn.rollback()
+
+    rows = {r[0]: r[1:] for r in conn.execute(
+        "SELECT call_id, id, cancelled_at, cancelled_by FROM public.appointments WHERE call_id = ANY(%s)", (ids,))}
+    assert rows[ids[1]][1:] == (day + dt.timedelta(days=10), "admin_user"), "an imported cancelled_at is kept"
+    assert rows[ids[2]][1] == day + dt.timedelta(days=15), "cancelled_at from the row's status_changed_at"
+    assert rows[ids[4]][1] == day - dt.timedelta(days=40)
+
+    def history(call_id: int) -> list[tuple]:
+        return conn.execute("SELECT event, occurred_at, actor FROM public.appointment_events "
+                            "WHERE appointment_id = %s ORDER BY occurred_at, id", (rows[call_id][0],)).fetchall()
+
+    assert history(ids[0]) == [("created", day, "retell_ai")]
+    assert history(ids[1]) == [("created", day, "retell_ai"), ("cancelled", day + dt.timedelta(days=10), "admin_user")]
+    assert history(ids[2]) == [("created", day, "retell_ai"), ("cancelled", day + dt.timedelta(days=15), "system")]
+    [(event, at, _actor)] = history(ids[3])
+    now = conn.execute("SELECT now()").fetchone()[0]
+    assert event == "created" and started <= at <= now, "a created_at in the future is recorded as the import's time"
+    assert history(ids[4]) == [("created", day, "retell_ai"), ("cancelled", day, "system")], \
+        "a cancellation is never recorded before the creation"
+    assert conn.execute("SELECT count(*) FROM public.appointment_events WHERE occurred_at IS NULL OR occurred_at > now()"
+                        ).fetchone()[0] == 0
+    # When the history was written stays known next to the rows' own times.
+    recorded = conn.execute("SELECT DISTINCT (details ->> 'recorded_at')::timestamptz FROM public.appointment_events "
+                            "WHERE appointment_id = ANY(%s) AND occurred_at < %s",
+                            ([r[0] for r in rows.values()], started)).fetchall()
+    assert len(recorded) == 1 and started <= recorded[0][0] <= now
