@@ -51,7 +51,7 @@ def test_mixed_concurrent_traffic_leaves_no_violation_no_deadlock_and_only_the_a
     "reschedule_chain reads the predecessor's lead without a lock and locks the row only afterwards, to "
     "retire it: a move of the predecessor not yet committed when the successor is inserted leaves a link "
     "across leads that neither session alerts. Remove this marker when the rule reads the predecessor "
-    "FOR SHARE (or re-checks its lead once it holds the row)."))
+    "with the row lock it takes later to retire it (FOR NO KEY UPDATE) before validating the link."))
 def test_a_reschedule_waiting_for_a_move_of_its_predecessor_to_another_lead_leaves_no_chain_across_leads(
         conn, connect, make_lead):
     """What the soak found under load (catalog: reschedule_chain_cross_lead, no alert). Session 2
