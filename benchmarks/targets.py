@@ -409,6 +409,10 @@ def main() -> int:
     unknown = set(only) - set(SECTIONS)
     if unknown:
         ap.error(f"unknown section(s) {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
+    for item in args.suite_log:  # checked before the measures, which take a quarter of an hour
+        name, sep, path = item.partition("=")
+        if not sep or not name or not Path(path).is_file():
+            ap.error(f"--suite-log {item!r}: give NAME=FILE, FILE the output of a pytest run")
     bindir = args.bindir or instructions.default_bindir()
 
     commit = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True,
