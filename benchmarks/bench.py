@@ -64,8 +64,8 @@ def dsn_for(base: str, dbname: str) -> str:
     return make_conninfo(**params)
 
 
-def prepare(base: str, variant: str) -> str:
-    name = f"bench_{variant}"
+def prepare(base: str, variant: str, prefix: str = "bench") -> str:
+    name = f"{prefix}_{variant}"
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

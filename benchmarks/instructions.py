@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 import psycopg
 
@@ -132,16 +133,20 @@ class Cluster:
         finally:
             shutil.rmtree(data, ignore_errors=True)
 
-    def per_booking(self, database: str, bookings: int, setup: str = "", setup_files: tuple[Path, ...] = ()) -> int:
+    def per_booking(self, database: str, bookings: int, setup: str = "", setup_files: tuple[Path, ...] = (),
+                    prepare: Callable[[psycopg.Connection], None] | None = None) -> int:
+        """Instructions per booking; ``setup_files`` and ``prepare`` (given a connection to ``database``)
+        change a copy of the template first, once for both counts."""
         source = None
-        if setup_files:
-            # Applied once, to a template of its own, for both counts.
+        if setup_files or prepare:
             source = self.copy(self.template, f"setup-{database}")
             dsn = self.start(source).replace("dbname=postgres", f"dbname={database}")
             try:
                 with psycopg.connect(dsn, autocommit=True) as conn:
                     for f in setup_files:
                         conn.execute(f.read_text())
+                    if prepare:
+                        prepare(conn)
             finally:
                 self.stop(source)
         try:
