@@ -165,7 +165,7 @@ def test_two_links_written_at_once_cannot_close_a_cycle(conn, connect, make_lead
     watcher = connect(autocommit=True)
     pid = t2.info.backend_pid
     while thread.is_alive() and not watcher.execute(
-            "SELECT wait_event = 'advisory' FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0]:
+            "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0]:
         watcher.execute("SELECT pg_sleep(0.01)")
     t1.commit()
     thread.join()

@@ -47,11 +47,6 @@ def test_mixed_concurrent_traffic_leaves_no_violation_no_deadlock_and_only_the_a
 
 @pytest.mark.slow
 @pytest.mark.commits
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "reschedule_chain reads the predecessor's lead without a lock and locks the row only afterwards, to "
-    "retire it: a move of the predecessor not yet committed when the successor is inserted leaves a link "
-    "across leads that neither session alerts. Remove this marker when the rule reads the predecessor "
-    "with the row lock it takes later to retire it (FOR NO KEY UPDATE) before validating the link."))
 def test_a_reschedule_waiting_for_a_move_of_its_predecessor_to_another_lead_leaves_no_chain_across_leads(
         conn, connect, make_lead):
     """What the soak found under load (catalog: reschedule_chain_cross_lead, no alert). Session 2

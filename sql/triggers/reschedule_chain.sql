@@ -1,5 +1,5 @@
 -- rule: reschedule_chain
--- version: 5
+-- version: 6
 -- tables: appointments
 -- timing: before insert or update of rescheduled_from_id; after update of lead_id, customer_id on appointments
 -- guarantees: rescheduled_from_id points to an earlier-written appointment of the same lead or customer and never makes a cycle, also after either end moves to another lead/customer; the successor inherits a missing lead/customer; an active predecessor becomes 'rescheduled' with rescheduled_at/by/user_id.
@@ -31,12 +31,17 @@ BEGIN
         PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dbguard.reschedule_chain'));
     END IF;
 
+    -- Locked before its lead is compared: a move of the predecessor to another
+    -- lead that is not yet committed would otherwise pass unseen (each session
+    -- checks against what the other has not committed). NO KEY UPDATE, the lock
+    -- taken anyway to retire it, so two successors of one row do not deadlock.
     SELECT a.id, a.lead_id, a.customer_id, a.status,
            coalesce(v.is_active, false) AS is_active
       INTO v_pred
       FROM public.appointments a
       LEFT JOIN dbguard.vocabularies v ON v.vocabulary = 'appointment_status' AND v.code = a.status
-     WHERE a.id = NEW.rescheduled_from_id;
+     WHERE a.id = NEW.rescheduled_from_id
+       FOR NO KEY UPDATE OF a;
 
     IF NEW.rescheduled_from_id = NEW.id THEN
         v_problem := 'points to itself';
