@@ -757,10 +757,12 @@ $_$;
 --
 
 CREATE FUNCTION dbguard.call_has_appointment(p_call_id bigint) RETURNS boolean
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-    SELECT EXISTS (SELECT 1 FROM public.appointments a WHERE a.call_id = p_call_id)
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM public.appointments a WHERE a.call_id = p_call_id);
+END
 $$;
 
 
@@ -769,21 +771,12 @@ $$;
 --
 
 CREATE FUNCTION dbguard.code_is_active(p_vocabulary text, p_value text) RETURNS boolean
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-    -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
-    -- edit, change dbguard.vocabularies instead.
-    SELECT CASE WHEN p_vocabulary OPERATOR(pg_catalog.=) 'actor' THEN CASE WHEN false THEN false END
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'appointment_status' THEN CASE WHEN false THEN false WHEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['confirmed', 'scheduled']) THEN true WHEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['cancelled', 'completed', 'no_show', 'rescheduled']) THEN false END
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'booking_source' THEN CASE WHEN false THEN false END
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'call_direction' THEN CASE WHEN false THEN false END
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'customer_link_method' THEN CASE WHEN false THEN false END
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'link_status' THEN CASE WHEN false THEN false END
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'mapping_audit_action' THEN CASE WHEN false THEN false END
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'mapping_source' THEN CASE WHEN false THEN false END
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'provider' THEN CASE WHEN false THEN false END
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'session_outcome' THEN CASE WHEN false THEN false END
-           END
+    SELECT v.is_active FROM dbguard.vocabularies v
+     WHERE v.vocabulary OPERATOR(pg_catalog.=) p_vocabulary
+       AND v.code OPERATOR(pg_catalog.=) p_value
 $$;
 
 
@@ -838,12 +831,25 @@ BEGIN
     LOOP
         EXECUTE pg_catalog.format('DROP FUNCTION %s CASCADE', v_stale.fn);
     END LOOP;
-    -- The rules with triggers of their own: none while off.
+    -- The rules with triggers of their own: none while off; otherwise their
+    -- functions as rendered for the mode (dbguard.rule_functions), made
+    -- SECURITY DEFINER or not and pinned again (CREATE OR REPLACE resets both),
+    -- and the fingerprint drift compares against taken of what now runs.
     FOR v_stale IN
-        SELECT r.rule FROM dbguard.installed_rules r
+        SELECT r.rule, r.function_name, dbguard.compiled_mode(r.rule) AS mode FROM dbguard.installed_rules r
          WHERE NOT EXISTS (SELECT 1 FROM dbguard.rule_fragments f WHERE f.rule = r.rule)
+         ORDER BY r.rule
     LOOP
         PERFORM dbguard.apply_rule_triggers(v_stale.rule);
+        CONTINUE WHEN v_stale.mode = 'off';
+        FOR g IN SELECT fn.function_name, fn.definer, fn.statement FROM dbguard.rule_functions fn
+                  WHERE fn.rule = v_stale.rule AND fn.mode = v_stale.mode ORDER BY fn.function_name LOOP
+            EXECUTE g.statement;
+            PERFORM dbguard.secure_function(pg_catalog.to_regprocedure(g.function_name), g.definer);
+        END LOOP;
+        UPDATE dbguard.installed_rules r
+           SET definition_md5 = coalesce(dbguard.function_fingerprint(pg_catalog.to_regprocedure(r.function_name)), '')
+         WHERE r.rule = v_stale.rule;
     END LOOP;
     -- function_name: the rule's first function (BEFORE before AFTER); triggers:
     -- those of every compiled function the rule has code in.
@@ -1091,22 +1097,12 @@ $$;
 
 CREATE FUNCTION dbguard.in_vocabulary(p_vocabulary text, p_value text) RETURNS boolean
     LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-    -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
-    -- edit, change dbguard.vocabularies instead.
     SELECT p_value IS NULL
-           OR CASE WHEN p_vocabulary OPERATOR(pg_catalog.=) 'actor' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['admin_user', 'anonymous', 'cal.com_webhook', 'customer_phone', 'customer_web', 'retell_ai', 'retell_api', 'staff_user', 'system', 'system_cron', 'system_migration', 'unknown'])
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'appointment_status' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['cancelled', 'completed', 'confirmed', 'no_show', 'rescheduled', 'scheduled'])
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'booking_source' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['api_external', 'backfill', 'cal.com_direct', 'cal.com_webhook', 'calendly_webhook', 'ghl_sync', 'manual_admin', 'manual_staff', 'migration', 'reconcile_cron', 'retell_api', 'retell_function_call', 'retell_phone', 'retell_webhook', 'unknown', 'widget_embed'])
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'call_direction' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['inbound', 'outbound'])
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'customer_link_method' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'email_match', 'manual', 'name_match', 'phone_match'])
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'link_status' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['creation_failed', 'linked', 'unlinked'])
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'mapping_audit_action' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['auto_matched', 'created', 'deleted', 'manual_override', 'updated'])
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'mapping_source' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['admin', 'auto_email', 'auto_name', 'manual'])
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'provider' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['calcom', 'calendly', 'ghl', 'manual'])
-                WHEN p_vocabulary OPERATOR(pg_catalog.=) 'session_outcome' THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY['abandoned', 'appointment_booked', 'appointment_cancelled', 'appointment_rescheduled', 'callback_requested', 'creation_failed', 'information_only', 'no_appointment', 'other', 'transferred', 'voicemail'])
-                   ELSE false
-              END
+           OR EXISTS (SELECT 1 FROM dbguard.vocabularies v
+                       WHERE v.vocabulary OPERATOR(pg_catalog.=) p_vocabulary
+                         AND v.code OPERATOR(pg_catalog.=) p_value)
 $$;
 
 
@@ -1145,25 +1141,27 @@ $$;
 --
 
 CREATE FUNCTION dbguard.lead_rollup_pending_ids(p_list text) RETURNS bigint[]
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-    SELECT coalesce(pg_catalog.array_agg(DISTINCT x::bigint), '{}'::bigint[])
-      FROM pg_catalog.unnest(pg_catalog.string_to_array(coalesce(p_list, ''), ',')) x
-     WHERE x ~ '^[0-9]{1,18}$'
+BEGIN
+    RETURN (SELECT coalesce(pg_catalog.array_agg(DISTINCT x::bigint), '{}'::bigint[])
+              FROM pg_catalog.unnest(pg_catalog.string_to_array(coalesce(p_list, ''), ',')) x
+             WHERE x ~ '^[0-9]{1,18}$');
+END
 $_$;
 
 
 --
--- Name: lead_rollup_step(); Type: FUNCTION; Schema: dbguard; Owner: -
+-- Name: lead_rollup_step(text); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
-CREATE FUNCTION dbguard.lead_rollup_step() RETURNS void
+CREATE FUNCTION dbguard.lead_rollup_step(p_mode text) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('lead_rollup');
+    v_mode text := p_mode;
     v_leads bigint[] := dbguard.lead_rollup_pending_ids(pg_catalog.current_setting('dbguard.lead_rollup_leads', true));
     v_lead bigint;
 BEGIN
@@ -1224,11 +1222,11 @@ $$;
 --
 
 CREATE FUNCTION dbguard.mapped_booking_source(p_source text) RETURNS text
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-    -- Written by dbguard.write_lookup_functions() from dbguard.source_mappings: do
-    -- not edit, change dbguard.source_mappings instead.
-    SELECT (ARRAY['api_external', 'backfill', 'cal.com_direct', 'cal.com_direct', 'cal.com_webhook', 'calendly_webhook', 'ghl_sync', 'manual_admin', 'manual_staff', 'migration', 'reconcile_cron', 'retell_api', 'retell_function_call', 'retell_phone', 'retell_webhook', 'unknown', 'widget_embed'])[pg_catalog.array_position(ARRAY['api_external', 'backfill', 'cal.com', 'cal.com_direct', 'cal.com_webhook', 'calendly_webhook', 'ghl_sync', 'manual_admin', 'manual_staff', 'migration', 'reconcile_cron', 'retell_api', 'retell_function_call', 'retell_phone', 'retell_webhook', 'unknown', 'widget_embed'], p_source)]
+    SELECT m.booking_source FROM dbguard.source_mappings m
+     WHERE m.source OPERATOR(pg_catalog.=) p_source
 $$;
 
 
@@ -1830,35 +1828,6 @@ $$;
 
 
 --
--- Name: rule_mode(text); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.rule_mode(p_rule text) RETURNS text
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$
-    -- Written by dbguard.write_rule_mode() from dbguard.rule_settings: do not edit,
-    -- change dbguard.rule_settings (dbguard rules set-mode) instead.
-    SELECT CASE WHEN p_rule OPERATOR(pg_catalog.=) 'appointment_history' THEN 'correct'
-                WHEN p_rule OPERATOR(pg_catalog.=) 'appointment_link_sync' THEN 'correct'
-                WHEN p_rule OPERATOR(pg_catalog.=) 'booking_confirmed_requires_appointment' THEN 'correct'
-                WHEN p_rule OPERATOR(pg_catalog.=) 'call_direction_default' THEN 'correct'
-                WHEN p_rule OPERATOR(pg_catalog.=) 'cancellation_metadata' THEN 'correct'
-                WHEN p_rule OPERATOR(pg_catalog.=) 'creation_metadata' THEN 'correct'
-                WHEN p_rule OPERATOR(pg_catalog.=) 'customer_link_sync' THEN 'correct'
-                WHEN p_rule OPERATOR(pg_catalog.=) 'host_mapping_audit' THEN 'correct'
-                WHEN p_rule OPERATOR(pg_catalog.=) 'host_staff_assignment' THEN 'correct'
-                WHEN p_rule OPERATOR(pg_catalog.=) 'lead_rollup' THEN 'correct'
-                WHEN p_rule OPERATOR(pg_catalog.=) 'outcome_flag_sync' THEN 'correct'
-                WHEN p_rule OPERATOR(pg_catalog.=) 'pii_redaction' THEN 'correct'
-                WHEN p_rule OPERATOR(pg_catalog.=) 'reschedule_chain' THEN 'correct'
-                WHEN p_rule OPERATOR(pg_catalog.=) 'reschedule_metadata' THEN 'correct'
-                WHEN p_rule OPERATOR(pg_catalog.=) 'staff_tenant_isolation' THEN 'correct'
-                ELSE 'correct'
-           END
-$$;
-
-
---
 -- Name: rule_triggers(regprocedure); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -1948,15 +1917,18 @@ $$;
 --
 
 CREATE FUNCTION dbguard.take_pending_lead_rollups(p_limit integer DEFAULT 100) RETURNS SETOF bigint
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+BEGIN
+    RETURN QUERY
     DELETE FROM dbguard.pending_lead_rollups p
      WHERE p.lead_id IN (SELECT q.lead_id FROM dbguard.pending_lead_rollups q
                           ORDER BY q.lead_id
                           LIMIT greatest(1, least(coalesce(p_limit, 100), 10000))
                             FOR UPDATE SKIP LOCKED)
-    RETURNING p.lead_id
+    RETURNING p.lead_id;
+END
 $$;
 
 
@@ -2130,7 +2102,10 @@ BEGIN
     NEW.created_by := coalesce(NEW.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''),
                                v_source_actor, 'unknown');
 
-    IF NOT (dbguard.in_vocabulary('booking_source', NEW.booking_source) AND dbguard.in_vocabulary('actor', NEW.created_by)) THEN
+    -- Both codes in one look-up (neither is NULL here).
+    IF (SELECT pg_catalog.count(*) FROM dbguard.vocabularies v
+         WHERE (v.vocabulary = 'booking_source' AND v.code = NEW.booking_source)
+            OR (v.vocabulary = 'actor' AND v.code = NEW.created_by)) < 2 THEN
         IF NOT dbguard.in_vocabulary('booking_source', NEW.booking_source) THEN
             NEW.booking_source := dbguard.vocabulary_value('creation_metadata', 'correct', 'booking_source', NEW.booking_source, 'unknown',
                                                            'appointment', 'public.appointments', 'booking_source', NEW.id::pg_catalog.text);
@@ -2494,7 +2469,6 @@ CREATE FUNCTION dbguard.tg_appointments__history() RETURNS trigger
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_mode pg_catalog.text;
     v_actor pg_catalog.text;
     v_source pg_catalog.text;
     v_user bigint;
@@ -2511,22 +2485,16 @@ BEGIN
     END IF;
     IF TG_WHEN = 'BEFORE' THEN
         -- The only BEFORE trigger of the rule: an UPDATE of the id.
-        v_mode := dbguard.rule_mode('appointment_history');
-        IF v_mode <> 'off' THEN
-            PERFORM dbguard.rule_violation('appointment_history',
-                CASE WHEN v_mode = 'alert' THEN 'alert' ELSE 'enforce' END, '23Q07', 'appointment_id_changed',
-                'appointment', OLD.id::pg_catalog.text,
-                pg_catalog.format('dbguard: public.appointments row %s: id cannot change (to %s)', OLD.id, NEW.id),
-                'rule appointment_history: the history of an appointment (public.appointment_events) is kept by its id; '
-                'a new id would orphan it, or merge it with the history of another appointment that had that id.',
-                'Keep the id; put an outside identifier into external_id or a provider id column instead.',
-                pg_catalog.jsonb_build_object('old_id', OLD.id, 'new_id', NEW.id),
-                'public.appointments', 'id');
-        END IF;
+        PERFORM dbguard.rule_violation('appointment_history',
+            'enforce', '23Q07', 'appointment_id_changed',
+            'appointment', OLD.id::pg_catalog.text,
+            pg_catalog.format('dbguard: public.appointments row %s: id cannot change (to %s)', OLD.id, NEW.id),
+            'rule appointment_history: the history of an appointment (public.appointment_events) is kept by its id; '
+            'a new id would orphan it, or merge it with the history of another appointment that had that id.',
+            'Keep the id; put an outside identifier into external_id or a provider id column instead.',
+            pg_catalog.jsonb_build_object('old_id', OLD.id, 'new_id', NEW.id),
+            'public.appointments', 'id');
         RETURN NEW;
-    END IF;
-    IF dbguard.rule_mode('appointment_history') = 'off' THEN
-        RETURN NULL;
     END IF;
 
     IF TG_LEVEL = 'STATEMENT' THEN
@@ -2670,9 +2638,6 @@ BEGIN
             USING ERRCODE = '42501',
                   HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
     END IF;
-    IF dbguard.rule_mode('lead_rollup') = 'off' THEN
-        RETURN NULL;
-    END IF;
     IF TG_OP = 'INSERT' THEN
         v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
     ELSIF TG_OP = 'DELETE' THEN
@@ -2702,7 +2667,7 @@ BEGIN
     -- already, before this statement trigger (SET CONSTRAINTS ... IMMEDIATE
     -- fires row events first): run it now, as earlier versions did.
     IF pg_catalog.current_setting('dbguard.lead_rollup_queued', true) IS DISTINCT FROM 'on' THEN
-        PERFORM dbguard.lead_rollup_step();
+        PERFORM dbguard.lead_rollup_step('correct');
     END IF;
     RETURN NULL;
 END
@@ -2723,7 +2688,7 @@ BEGIN
             USING ERRCODE = '42501',
                   HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
     END IF;
-    PERFORM dbguard.lead_rollup_step();
+    PERFORM dbguard.lead_rollup_step('correct');
     RETURN NULL;
 END
 $$;
@@ -2738,7 +2703,7 @@ CREATE FUNCTION dbguard.tg_appointments__link_sync() RETURNS trigger
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('appointment_link_sync');
+    v_mode text := 'correct';
     v_call_ids bigint[];
     v_call_id bigint;
     v_call public.calls;
@@ -2752,9 +2717,6 @@ BEGIN
         RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__link_sync() is a trigger of public.appointments and public.calls only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
             USING ERRCODE = '42501',
                   HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF v_mode = 'off' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     END IF;
 
     IF TG_TABLE_NAME = 'calls' THEN
@@ -2899,7 +2861,7 @@ CREATE FUNCTION dbguard.tg_calcom_host_mappings__audit() RETURNS trigger
     AS $$
 DECLARE
     c_sync_only constant pg_catalog.text[] := ARRAY['updated_at', 'last_synced_at'];
-    v_mode      pg_catalog.text := dbguard.rule_mode('host_mapping_audit');
+    v_mode      pg_catalog.text := 'correct';
     v_resolver  pg_catalog.text := dbguard.acting('resolver');
     v_actor     pg_catalog.text := dbguard.acting('actor');
     v_user_id   bigint;
@@ -2914,9 +2876,6 @@ BEGIN
         RAISE EXCEPTION 'dbguard: dbguard.tg_calcom_host_mappings__audit() is a trigger of public.calcom_host_mappings only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
             USING ERRCODE = '42501',
                   HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF v_mode = 'off' THEN
-        RETURN NULL;
     END IF;
     IF v_resolver IS NOT NULL AND NOT EXISTS (
             SELECT 1 FROM dbguard.resolver_writes w
@@ -3189,15 +3148,22 @@ BEGIN
     v_made_changed := TG_OP = 'INSERT' OR NEW.appointment_made IS DISTINCT FROM OLD.appointment_made;
     v_outcome_changed := TG_OP = 'INSERT' OR NEW.session_outcome IS DISTINCT FROM OLD.session_outcome;
     IF v_outcome_changed THEN
-        IF NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
+        IF NEW.session_outcome IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM dbguard.vocabularies v
+                 WHERE v.vocabulary = 'session_outcome' AND v.code = NEW.session_outcome) THEN
             NEW.session_outcome := dbguard.vocabulary_value('outcome_flag_sync', 'correct', 'session_outcome',
                 NEW.session_outcome, NULL, 'call', 'public.calls', 'session_outcome', NEW.id::pg_catalog.text);
         END IF;
     END IF;
 
     IF (NEW.session_outcome = 'appointment_booked') IS NOT DISTINCT FROM NEW.appointment_made
-       OR (NEW.session_outcome IS NULL AND NOT NEW.appointment_made)
-       OR NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
+       OR (NEW.session_outcome IS NULL AND NOT NEW.appointment_made) THEN
+        EXIT outcome_flag_sync;
+    END IF;
+    -- An outcome outside the vocabulary (kept in alert mode) says nothing about the flag.
+    IF NEW.session_outcome IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM dbguard.vocabularies v
+             WHERE v.vocabulary = 'session_outcome' AND v.code = NEW.session_outcome) THEN
         EXIT outcome_flag_sync;
     END IF;
 
@@ -3270,7 +3236,7 @@ CREATE FUNCTION dbguard.tg_calls__booking_requires_appointment() RETURNS trigger
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
-    v_mode text := dbguard.rule_mode('booking_confirmed_requires_appointment');
+    v_mode text := 'correct';
     v_call_id bigint;
     v_call public.calls;
     v_alert_type text;
@@ -3290,7 +3256,7 @@ BEGIN
     ELSE
         v_call_id := OLD.call_id;
     END IF;
-    IF v_mode = 'off' OR v_call_id IS NULL THEN
+    IF v_call_id IS NULL THEN
         RETURN NULL;
     END IF;
     IF TG_TABLE_NAME = 'calls' AND EXISTS (SELECT 1 FROM public.appointments a WHERE a.call_id = v_call_id) THEN
@@ -3348,21 +3314,6 @@ $_$;
 
 
 --
--- Name: tg_lookup_tables__lookup_functions(); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.tg_lookup_tables__lookup_functions() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-BEGIN
-    PERFORM dbguard.write_lookup_functions();
-    RETURN NULL;
-END
-$$;
-
-
---
 -- Name: tg_rule_settings__compile_rules(); Type: FUNCTION; Schema: dbguard; Owner: -
 --
 
@@ -3372,21 +3323,6 @@ CREATE FUNCTION dbguard.tg_rule_settings__compile_rules() RETURNS trigger
     AS $$
 BEGIN
     PERFORM dbguard.compile_rules();
-    RETURN NULL;
-END
-$$;
-
-
---
--- Name: tg_rule_settings__rule_mode(); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.tg_rule_settings__rule_mode() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-BEGIN
-    PERFORM dbguard.write_rule_mode();
     RETURN NULL;
 END
 $$;
@@ -3557,131 +3493,6 @@ BEGIN
     RETURN CASE WHEN p_mode = 'correct' THEN v_normalised ELSE p_value END;
 END
 $$;
-
-
---
--- Name: write_lookup_functions(); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.write_lookup_functions() RETURNS void
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
-DECLARE
-    v_vocabularies text;
-    v_active text;
-    v_mappings text;
-BEGIN
-    PERFORM dbguard.lock_generated_functions('dbguard.write_lookup_functions',
-        'dbguard.vocabularies and dbguard.source_mappings',
-        'dbguard.in_vocabulary(), dbguard.code_is_active() and dbguard.mapped_booking_source()');
-
-    -- One pass over the vocabularies for both bodies. in_vocabulary: the codes of
-    -- each vocabulary. code_is_active: is_active per code, true, false or NULL (not
-    -- set); a first branch that never applies keeps the inner CASE valid and
-    -- boolean when a list is empty.
-    SELECT pg_catalog.string_agg(
-               pg_catalog.format('WHEN p_vocabulary OPERATOR(pg_catalog.=) %L THEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY[%s])',
-                                 c.vocabulary, c.codes),
-               E'\n                ' ORDER BY c.vocabulary),
-           pg_catalog.string_agg(
-               pg_catalog.format('WHEN p_vocabulary OPERATOR(pg_catalog.=) %L THEN CASE WHEN false THEN false%s%s END',
-                                 c.vocabulary,
-                                 ' WHEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY[' || c.active || ']) THEN true',
-                                 ' WHEN p_value OPERATOR(pg_catalog.=) ANY (ARRAY[' || c.inactive || ']) THEN false'),
-               E'\n                ' ORDER BY c.vocabulary)
-      INTO v_vocabularies, v_active
-      FROM (SELECT v.vocabulary,
-                   pg_catalog.string_agg(pg_catalog.quote_literal(v.code), ', ' ORDER BY v.code) AS codes,
-                   pg_catalog.string_agg(pg_catalog.quote_literal(v.code), ', ' ORDER BY v.code) FILTER (WHERE v.is_active) AS active,
-                   pg_catalog.string_agg(pg_catalog.quote_literal(v.code), ', ' ORDER BY v.code) FILTER (WHERE NOT v.is_active) AS inactive
-              FROM dbguard.vocabularies v
-             GROUP BY v.vocabulary) c;
-    -- Two parallel arrays, sources and their booking sources, and one look-up: a
-    -- CASE with a branch per mapping cost ~30 k instructions a call to set up
-    -- (PL/pgSQL prepares an expression once per transaction).
-    SELECT pg_catalog.format('(ARRAY[%s])[pg_catalog.array_position(ARRAY[%s], p_source)]',
-                             pg_catalog.string_agg(pg_catalog.quote_literal(m.booking_source), ', ' ORDER BY m.source),
-                             pg_catalog.string_agg(pg_catalog.quote_literal(m.source), ', ' ORDER BY m.source))
-      INTO v_mappings
-      FROM dbguard.source_mappings m
-    HAVING pg_catalog.count(*) > 0;          -- no row (NULL) for an empty table
-
-    -- No SET clause and no table in the bodies: that is what lets the planner inline
-    -- the calls (and fold a constant vocabulary name away). Operators, the one
-    -- function and the one type are pg_catalog's, named so; the literals are text.
-    -- Each body is passed as a quoted literal (%L), not between dollar quotes, so
-    -- no code or source, whatever it holds, can end the body early.
-    EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION dbguard.in_vocabulary(p_vocabulary pg_catalog.text, p_value pg_catalog.text) '
-        'RETURNS pg_catalog.bool LANGUAGE sql STABLE PARALLEL SAFE AS %L',
-        pg_catalog.format($body$
-    -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
-    -- edit, change dbguard.vocabularies instead.
-    SELECT p_value IS NULL
-           OR CASE %s
-                   ELSE false
-              END
-$body$, coalesce(v_vocabularies, 'WHEN false THEN false')));
-    EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION dbguard.code_is_active(p_vocabulary pg_catalog.text, p_value pg_catalog.text) '
-        'RETURNS pg_catalog.bool LANGUAGE sql STABLE PARALLEL SAFE AS %L',
-        pg_catalog.format($body$
-    -- Written by dbguard.write_lookup_functions() from dbguard.vocabularies: do not
-    -- edit, change dbguard.vocabularies instead.
-    SELECT CASE %s
-           END
-$body$, coalesce(v_active, 'WHEN false THEN false')));
-    EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION dbguard.mapped_booking_source(p_source pg_catalog.text) '
-        'RETURNS pg_catalog.text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
-        pg_catalog.format($body$
-    -- Written by dbguard.write_lookup_functions() from dbguard.source_mappings: do
-    -- not edit, change dbguard.source_mappings instead.
-    SELECT %s
-$body$, coalesce(v_mappings, 'CAST(NULL AS pg_catalog.text)')));
-    REVOKE ALL ON FUNCTION dbguard.in_vocabulary(pg_catalog.text, pg_catalog.text),
-                           dbguard.code_is_active(pg_catalog.text, pg_catalog.text),
-                           dbguard.mapped_booking_source(pg_catalog.text) FROM PUBLIC;
-END
-$_$;
-
-
---
--- Name: write_rule_mode(); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.write_rule_mode() RETURNS void
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
-DECLARE
-    v_branches text;
-BEGIN
-    PERFORM dbguard.lock_generated_functions('dbguard.write_rule_mode', 'dbguard.rule_settings',
-                                             'dbguard.rule_mode()');
-    SELECT pg_catalog.string_agg(
-               pg_catalog.format('WHEN p_rule OPERATOR(pg_catalog.=) %L THEN %L', s.rule, s.mode),
-               E'\n                ' ORDER BY s.rule)
-      INTO v_branches
-      FROM dbguard.rule_settings s;
-    -- No SET clause and no table in the body: that is what lets the planner inline
-    -- the call and fold it to a constant. Operators are schema-qualified instead.
-    -- The body is passed as a quoted literal (%L), not between dollar quotes,
-    -- so no rule name, whatever it holds, can end the body early.
-    EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule pg_catalog.text) '
-        'RETURNS pg_catalog.text LANGUAGE sql STABLE PARALLEL SAFE AS %L',
-        pg_catalog.format($body$
-    -- Written by dbguard.write_rule_mode() from dbguard.rule_settings: do not edit,
-    -- change dbguard.rule_settings (dbguard rules set-mode) instead.
-    SELECT CASE %s
-                ELSE 'correct'
-           END
-$body$, coalesce(v_branches, 'WHEN false THEN NULL')));
-    REVOKE ALL ON FUNCTION dbguard.rule_mode(pg_catalog.text) FROM PUBLIC;
-END
-$_$;
 
 
 --
@@ -4504,6 +4315,62 @@ COMMENT ON COLUMN dbguard.rule_fragments.delete_when IS 'Its fast path for a del
 --
 
 COMMENT ON COLUMN dbguard.rule_fragments.body IS 'The PL/pgSQL block, mode compiled in; its RETURN NEW made an exit of its labeled block.';
+
+
+--
+-- Name: rule_functions; Type: TABLE; Schema: dbguard; Owner: -
+--
+
+CREATE TABLE dbguard.rule_functions (
+    rule text NOT NULL,
+    mode text NOT NULL,
+    function_name text NOT NULL,
+    definer boolean NOT NULL,
+    statement text NOT NULL,
+    CONSTRAINT rule_functions_mode_check CHECK ((mode = ANY (ARRAY['alert'::text, 'correct'::text, 'enforce'::text])))
+);
+
+
+--
+-- Name: TABLE rule_functions; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON TABLE dbguard.rule_functions IS 'A rule with triggers of its own: each function of its source that depends on the mode, rendered once per mode (alert, correct, enforce); dbguard.compile_rules() installs the renderings of the rule''s current mode.';
+
+
+--
+-- Name: COLUMN rule_functions.rule; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_functions.rule IS 'Rule name.';
+
+
+--
+-- Name: COLUMN rule_functions.mode; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_functions.mode IS 'The mode this rendering is for; a rule in off has no triggers.';
+
+
+--
+-- Name: COLUMN rule_functions.function_name; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_functions.function_name IS 'The function, as a signature (dbguard.tg_<table>__<purpose>()).';
+
+
+--
+-- Name: COLUMN rule_functions.definer; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_functions.definer IS 'Whether it runs as its owner (SECURITY DEFINER).';
+
+
+--
+-- Name: COLUMN rule_functions.statement; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.rule_functions.statement IS 'Its CREATE OR REPLACE FUNCTION statement for the mode.';
 
 
 --
@@ -7143,6 +7010,14 @@ ALTER TABLE ONLY dbguard.rule_fragments
 
 
 --
+-- Name: rule_functions rule_functions_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.rule_functions
+    ADD CONSTRAINT rule_functions_pkey PRIMARY KEY (rule, mode, function_name);
+
+
+--
 -- Name: rule_settings rule_settings_pkey; Type: CONSTRAINT; Schema: dbguard; Owner: -
 --
 
@@ -7459,20 +7334,6 @@ CREATE TRIGGER dbguard_compile_rules AFTER INSERT OR DELETE OR UPDATE OR TRUNCAT
 
 
 --
--- Name: source_mappings dbguard_lookup_functions; Type: TRIGGER; Schema: dbguard; Owner: -
---
-
-CREATE TRIGGER dbguard_lookup_functions AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON dbguard.source_mappings FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_lookup_tables__lookup_functions();
-
-
---
--- Name: vocabularies dbguard_lookup_functions; Type: TRIGGER; Schema: dbguard; Owner: -
---
-
-CREATE TRIGGER dbguard_lookup_functions AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON dbguard.vocabularies FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_lookup_tables__lookup_functions();
-
-
---
 -- Name: vocabularies dbguard_pinned_codes; Type: TRIGGER; Schema: dbguard; Owner: -
 --
 
@@ -7484,13 +7345,6 @@ CREATE TRIGGER dbguard_pinned_codes BEFORE DELETE OR UPDATE ON dbguard.vocabular
 --
 
 CREATE TRIGGER dbguard_pinned_codes_truncate BEFORE TRUNCATE ON dbguard.vocabularies FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_vocabularies__pinned_codes();
-
-
---
--- Name: rule_settings dbguard_rule_mode; Type: TRIGGER; Schema: dbguard; Owner: -
---
-
-CREATE TRIGGER dbguard_rule_mode AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON dbguard.rule_settings FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_rule_settings__rule_mode();
 
 
 --

@@ -70,7 +70,7 @@ def test_application_role_writes_calls_and_appointments_with_triggers_firing(con
     "ALTER TABLE public.appointments DISABLE TRIGGER ALL",
     "TRUNCATE public.calls",
     "DROP TRIGGER dbguard_100_before_row ON public.calls",
-    "CREATE OR REPLACE FUNCTION dbguard.rule_mode(p_rule text) RETURNS text LANGUAGE sql AS $$ SELECT 'off' $$",
+    "CREATE OR REPLACE FUNCTION dbguard.compiled_mode(p_rule text) RETURNS text LANGUAGE sql AS $$ SELECT 'off' $$",
     "SELECT dbguard.breaker_reset('calcom')",
     "SELECT dbguard.unregister_rule('call_direction_default')",
     "SELECT dbguard.raise_alert('t', 'info', 'call', '1', 'x')",
@@ -194,9 +194,9 @@ def test_owner_role_owns_dbguard_objects_and_the_application_still_works(conn, m
     assert refused(conn, "ALTER TABLE public.calls DISABLE TRIGGER USER")
 
 
-def test_the_owner_role_can_change_vocabularies_and_modes_which_rewrite_functions(conn, make_role):
-    # A code, a source mapping or a mode change rewrites in_vocabulary / mapped_booking_source /
-    # rule_mode (migrations 0705, 0707): the owner role must be able to, the application role not.
+def test_the_owner_role_can_change_vocabularies_and_modes_which_recompile_the_rules(conn, make_role):
+    # A mode change recompiles the rules' trigger functions: the owner role must be able to
+    # change modes and vocabularies, the application role not.
     owner, app = make_role("owner"), make_role("app")
     dbguard.roles(conn, app=app, owner=owner)
     conn.commit()
@@ -206,7 +206,7 @@ def test_the_owner_role_can_change_vocabularies_and_modes_which_rewrite_function
                  "VALUES ('front_desk', 'kiosk', 'unknown')")
     conn.execute("UPDATE dbguard.rule_settings SET mode = 'alert' WHERE rule = 'lead_rollup'")
     assert conn.execute("SELECT dbguard.in_vocabulary('booking_source', 'kiosk'), "
-                        "dbguard.mapped_booking_source('front_desk'), dbguard.rule_mode('lead_rollup')"
+                        "dbguard.mapped_booking_source('front_desk'), dbguard.compiled_mode('lead_rollup')"
                         ).fetchone() == (True, "kiosk", "alert")
     conn.rollback()
     as_role(conn, app)

@@ -84,7 +84,7 @@ def test_disabled_or_dropped_rule_is_reported(conn, sabotage, drift):
 
 def test_set_mode_is_stored_and_validated(conn):
     dbguard.set_mode(conn, "call_direction_default", "off")
-    assert conn.execute("SELECT dbguard.rule_mode('call_direction_default')").fetchone()[0] == "off"
+    assert conn.execute("SELECT dbguard.compiled_mode('call_direction_default')").fetchone()[0] == "off"
     with pytest.raises(dbguard.DbguardError, match="unknown rule 'nope'"):
         dbguard.set_mode(conn, "nope", "off")
     with pytest.raises(dbguard.DbguardError, match="unknown mode"):

@@ -1,6 +1,7 @@
 -- Installs what dbguard.compiled_rules() says, in the caller's transaction,
 -- drops (or puts back) the triggers of the rules that have triggers of their own
--- by their mode (dbguard.apply_rule_triggers), and records each compiled rule's function, fingerprint and triggers in
+-- by their mode (dbguard.apply_rule_triggers) and installs their functions as
+-- rendered for that mode (dbguard.rule_functions), and records each compiled rule's function, fingerprint and triggers in
 -- dbguard.installed_rules (drift compares against them). Runs as its owner:
 -- replacing a trigger function and a table's trigger needs the owner's rights;
 -- only the owner can execute it, and it is run by the trigger on
@@ -56,12 +57,25 @@ BEGIN
     LOOP
         EXECUTE pg_catalog.format('DROP FUNCTION %s CASCADE', v_stale.fn);
     END LOOP;
-    -- The rules with triggers of their own: none while off.
+    -- The rules with triggers of their own: none while off; otherwise their
+    -- functions as rendered for the mode (dbguard.rule_functions), made
+    -- SECURITY DEFINER or not and pinned again (CREATE OR REPLACE resets both),
+    -- and the fingerprint drift compares against taken of what now runs.
     FOR v_stale IN
-        SELECT r.rule FROM dbguard.installed_rules r
+        SELECT r.rule, r.function_name, dbguard.compiled_mode(r.rule) AS mode FROM dbguard.installed_rules r
          WHERE NOT EXISTS (SELECT 1 FROM dbguard.rule_fragments f WHERE f.rule = r.rule)
+         ORDER BY r.rule
     LOOP
         PERFORM dbguard.apply_rule_triggers(v_stale.rule);
+        CONTINUE WHEN v_stale.mode = 'off';
+        FOR g IN SELECT fn.function_name, fn.definer, fn.statement FROM dbguard.rule_functions fn
+                  WHERE fn.rule = v_stale.rule AND fn.mode = v_stale.mode ORDER BY fn.function_name LOOP
+            EXECUTE g.statement;
+            PERFORM dbguard.secure_function(pg_catalog.to_regprocedure(g.function_name), g.definer);
+        END LOOP;
+        UPDATE dbguard.installed_rules r
+           SET definition_md5 = coalesce(dbguard.function_fingerprint(pg_catalog.to_regprocedure(r.function_name)), '')
+         WHERE r.rule = v_stale.rule;
     END LOOP;
     -- function_name: the rule's first function (BEFORE before AFTER); triggers:
     -- those of every compiled function the rule has code in.

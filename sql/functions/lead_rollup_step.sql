@@ -1,18 +1,18 @@
 -- lead_rollup's commit step: takes the leads this transaction's appointment writes
 -- recorded (dbguard.lead_rollup_leads), clears them and the "step queued" flag,
--- and by the rule's mode brings their rollups up to date
+-- and by the rule's mode (p_mode, compiled into its callers) brings their rollups up to date
 -- (dbguard.refresh_lead_rollups: ascending ids, no waiting for a lead row another
 -- transaction holds) or, in 'alert', records lead_rollup_drift for each that
 -- differs. Run at commit by the deferred trigger dbguard_701_lead_rollup_at_commit,
 -- or at once by the statement trigger when that trigger already ran in the
 -- statement (SET CONSTRAINTS ... IMMEDIATE).
-CREATE OR REPLACE FUNCTION dbguard.lead_rollup_step()
+CREATE OR REPLACE FUNCTION dbguard.lead_rollup_step(p_mode text)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('lead_rollup');
+    v_mode text := p_mode;
     v_leads bigint[] := dbguard.lead_rollup_pending_ids(pg_catalog.current_setting('dbguard.lead_rollup_leads', true));
     v_lead bigint;
 BEGIN
@@ -37,4 +37,4 @@ BEGIN
     END LOOP;
 END
 $$;
-REVOKE ALL ON FUNCTION dbguard.lead_rollup_step() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dbguard.lead_rollup_step(text) FROM PUBLIC;

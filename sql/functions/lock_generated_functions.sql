@@ -1,8 +1,7 @@
--- Opens a rewrite of functions that dbguard writes from a table (rule_mode from
--- rule_settings, in_vocabulary, code_is_active and mapped_booking_source from
--- vocabularies and source_mappings): refuses a transaction that is not READ COMMITTED and
--- takes the writer's lock, held to commit. p_tables and p_functions only name
--- what is rewritten, for the error message.
+-- Opens a recompile of the trigger functions from dbguard.rule_settings
+-- (dbguard.compile_rules): refuses a transaction that is not READ COMMITTED and
+-- takes the compiler's lock, held to commit. p_tables and p_functions only name
+-- what is read and written, for the error message.
 CREATE OR REPLACE FUNCTION dbguard.lock_generated_functions(p_writer text, p_tables text, p_functions text)
 RETURNS void
 LANGUAGE plpgsql

@@ -11,6 +11,7 @@ BEGIN
 END
 $$;
 DROP TABLE IF EXISTS dbguard.installed_views;
+DROP TABLE IF EXISTS dbguard.rule_functions;
 DROP TABLE IF EXISTS dbguard.rule_fragments;
 DROP TABLE IF EXISTS dbguard.rule_settings;
 DROP TABLE IF EXISTS dbguard.installed_rules;

@@ -68,6 +68,18 @@ CREATE TABLE IF NOT EXISTS dbguard.rule_fragments (
     PRIMARY KEY (rule, table_name, timing, mode)
 );
 
+-- A rule with triggers of its own: each function of its source that depends on
+-- the mode, rendered once per mode; dbguard.compile_rules() installs the
+-- renderings of the rule's current mode (a rule in off has no triggers).
+CREATE TABLE IF NOT EXISTS dbguard.rule_functions (
+    rule           text NOT NULL,
+    mode           text NOT NULL CHECK (mode IN ('alert', 'correct', 'enforce')),
+    function_name  text NOT NULL,
+    definer        boolean NOT NULL,
+    statement      text NOT NULL,
+    PRIMARY KEY (rule, mode, function_name)
+);
+
 -- Which dbguard_audit views are installed, and the sha256 of the rendered
 -- CREATE VIEW text: `dbguard migrate` re-creates a view only when it changed.
 -- definition_md5 fingerprints the view's stored query tree as installed (free of

@@ -27,3 +27,4 @@ $$;
 DELETE FROM dbguard.installed_objects;
 DELETE FROM dbguard.installed_rules;
 DELETE FROM dbguard.rule_fragments;
+DELETE FROM dbguard.rule_functions;

@@ -78,32 +78,10 @@ CREATE OR REPLACE TRIGGER dbguard_compile_rules
     FOR EACH STATEMENT
     EXECUTE FUNCTION dbguard.tg_rule_settings__compile_rules();
 
--- Every statement that writes dbguard.rule_settings rewrites dbguard.rule_mode(),
--- so that rules read their mode without a query. Statement-level: one rewrite per statement.
-CREATE OR REPLACE TRIGGER dbguard_rule_mode
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbguard.rule_settings
-    FOR EACH STATEMENT
-    EXECUTE FUNCTION dbguard.tg_rule_settings__rule_mode();
-
--- Every statement that writes dbguard.vocabularies or dbguard.source_mappings
--- rewrites dbguard.in_vocabulary(), dbguard.code_is_active() and
--- dbguard.mapped_booking_source(). Statement-level: one rewrite per statement.
-CREATE OR REPLACE TRIGGER dbguard_lookup_functions
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbguard.vocabularies
-    FOR EACH STATEMENT
-    EXECUTE FUNCTION dbguard.tg_lookup_tables__lookup_functions();
-
-CREATE OR REPLACE TRIGGER dbguard_lookup_functions
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbguard.source_mappings
-    FOR EACH STATEMENT
-    EXECUTE FUNCTION dbguard.tg_lookup_tables__lookup_functions();
-
 -- dbguard's privilege model (docs/security.md), applied to every function:
 --  * search_path = pg_catalog, pg_temp on every function, the temporary schema
 --    explicitly last: an empty search_path still searches pg_temp first for
---    types and relations, which a session can fill with its own. The four
---    functions the planner inlines (no SET clause allowed) name only pg_catalog
---    objects instead.
+--    types and relations, which a session can fill with its own.
 --  * No function executable by PUBLIC. `dbguard roles --app-role` grants the
 --    client API (contract §2) to the application role.
 --  * Rule trigger functions, and the client functions that write alerts or
@@ -119,25 +97,15 @@ BEGIN
         SELECT p.oid::pg_catalog.regprocedure AS fn,
                (p.oid IN (SELECT pg_catalog.to_regprocedure(r.function_name) FROM dbguard.installed_rules r)
                 OR p.proname IN ('resolve_staff_for_host', 'assign_staff_from_booking', 'rollback_booking_flags'))
-                   AS definer,
-               (n.nspname = 'dbguard'
-                AND p.proname IN ('rule_mode', 'in_vocabulary', 'code_is_active', 'mapped_booking_source')) AS inlined
+                   AS definer
           FROM pg_catalog.pg_proc p
           JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
          WHERE n.nspname IN ('dbguard', 'dbguard_audit')
     LOOP
-        IF f.inlined THEN
-            EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f.fn);
-        ELSE
-            PERFORM dbguard.secure_function(f.fn, f.definer);
-        END IF;
+        PERFORM dbguard.secure_function(f.fn, f.definer);
     END LOOP;
 END
 $$;
-
--- The generated functions, written from the tables they read.
-SELECT dbguard.write_rule_mode();
-SELECT dbguard.write_lookup_functions();
 -- The compiled rules, for the functions above as they are now (the rules'
 -- fragments are re-installed after this file when their source changed).
 SELECT dbguard.compile_rules();

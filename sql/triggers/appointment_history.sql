@@ -24,7 +24,6 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_mode pg_catalog.text;
     v_actor pg_catalog.text;
     v_source pg_catalog.text;
     v_user bigint;
@@ -41,22 +40,16 @@ BEGIN
     END IF;
     IF TG_WHEN = 'BEFORE' THEN
         -- The only BEFORE trigger of the rule: an UPDATE of the id.
-        v_mode := dbguard.rule_mode('appointment_history');
-        IF v_mode <> 'off' THEN
-            PERFORM dbguard.rule_violation('appointment_history',
-                CASE WHEN v_mode = 'alert' THEN 'alert' ELSE 'enforce' END, '23Q07', 'appointment_id_changed',
-                'appointment', OLD.id::pg_catalog.text,
-                pg_catalog.format('dbguard: public.appointments row %s: id cannot change (to %s)', OLD.id, NEW.id),
-                'rule appointment_history: the history of an appointment (public.appointment_events) is kept by its id; '
-                'a new id would orphan it, or merge it with the history of another appointment that had that id.',
-                'Keep the id; put an outside identifier into external_id or a provider id column instead.',
-                pg_catalog.jsonb_build_object('old_id', OLD.id, 'new_id', NEW.id),
-                'public.appointments', 'id');
-        END IF;
+        PERFORM dbguard.rule_violation('appointment_history',
+            '{{ 'alert' if mode == 'alert' else 'enforce' }}', '23Q07', 'appointment_id_changed',
+            'appointment', OLD.id::pg_catalog.text,
+            pg_catalog.format('dbguard: public.appointments row %s: id cannot change (to %s)', OLD.id, NEW.id),
+            'rule appointment_history: the history of an appointment (public.appointment_events) is kept by its id; '
+            'a new id would orphan it, or merge it with the history of another appointment that had that id.',
+            'Keep the id; put an outside identifier into external_id or a provider id column instead.',
+            pg_catalog.jsonb_build_object('old_id', OLD.id, 'new_id', NEW.id),
+            'public.appointments', 'id');
         RETURN NEW;
-    END IF;
-    IF dbguard.rule_mode('appointment_history') = 'off' THEN
-        RETURN NULL;
     END IF;
 
     IF TG_LEVEL = 'STATEMENT' THEN

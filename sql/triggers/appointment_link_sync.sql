@@ -13,7 +13,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('appointment_link_sync');
+    v_mode text := '{{ mode }}';
     v_call_ids bigint[];
     v_call_id bigint;
     v_call public.calls;
@@ -27,9 +27,6 @@ BEGIN
         RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__link_sync() is a trigger of public.appointments and public.calls only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
             USING ERRCODE = '42501',
                   HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF v_mode = 'off' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     END IF;
 
     IF TG_TABLE_NAME = 'calls' THEN

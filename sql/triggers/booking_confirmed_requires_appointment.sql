@@ -28,7 +28,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_mode text := dbguard.rule_mode('booking_confirmed_requires_appointment');
+    v_mode text := '{{ mode }}';
     v_call_id bigint;
     v_call public.calls;
     v_alert_type text;
@@ -48,7 +48,7 @@ BEGIN
     ELSE
         v_call_id := OLD.call_id;
     END IF;
-    IF v_mode = 'off' OR v_call_id IS NULL THEN
+    IF v_call_id IS NULL THEN
         RETURN NULL;
     END IF;
     IF TG_TABLE_NAME = 'calls' AND EXISTS (SELECT 1 FROM public.appointments a WHERE a.call_id = v_call_id) THEN

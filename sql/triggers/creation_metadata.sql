@@ -32,7 +32,10 @@ BEGIN
     NEW.created_by := coalesce(NEW.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''),
                                v_source_actor, 'unknown');
 
-    IF NOT (dbguard.in_vocabulary('booking_source', NEW.booking_source) AND dbguard.in_vocabulary('actor', NEW.created_by)) THEN
+    -- Both codes in one look-up (neither is NULL here).
+    IF (SELECT pg_catalog.count(*) FROM dbguard.vocabularies v
+         WHERE (v.vocabulary = 'booking_source' AND v.code = NEW.booking_source)
+            OR (v.vocabulary = 'actor' AND v.code = NEW.created_by)) < 2 THEN
         IF NOT dbguard.in_vocabulary('booking_source', NEW.booking_source) THEN
             NEW.booking_source := dbguard.vocabulary_value('creation_metadata', '{{ mode }}', 'booking_source', NEW.booking_source, 'unknown',
                                                            'appointment', 'public.appointments', 'booking_source', NEW.id::pg_catalog.text);

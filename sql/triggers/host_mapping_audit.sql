@@ -21,7 +21,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     c_sync_only constant pg_catalog.text[] := ARRAY['updated_at', 'last_synced_at'];
-    v_mode      pg_catalog.text := dbguard.rule_mode('host_mapping_audit');
+    v_mode      pg_catalog.text := '{{ mode }}';
     v_resolver  pg_catalog.text := dbguard.acting('resolver');
     v_actor     pg_catalog.text := dbguard.acting('actor');
     v_user_id   bigint;
@@ -36,9 +36,6 @@ BEGIN
         RAISE EXCEPTION 'dbguard: dbguard.tg_calcom_host_mappings__audit() is a trigger of public.calcom_host_mappings only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
             USING ERRCODE = '42501',
                   HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
-    END IF;
-    IF v_mode = 'off' THEN
-        RETURN NULL;
     END IF;
     IF v_resolver IS NOT NULL AND NOT EXISTS (
             SELECT 1 FROM dbguard.resolver_writes w

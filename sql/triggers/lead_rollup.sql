@@ -18,9 +18,6 @@ BEGIN
             USING ERRCODE = '42501',
                   HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
     END IF;
-    IF dbguard.rule_mode('lead_rollup') = 'off' THEN
-        RETURN NULL;
-    END IF;
     IF TG_OP = 'INSERT' THEN
         v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
     ELSIF TG_OP = 'DELETE' THEN
@@ -50,7 +47,7 @@ BEGIN
     -- already, before this statement trigger (SET CONSTRAINTS ... IMMEDIATE
     -- fires row events first): run it now, as earlier versions did.
     IF pg_catalog.current_setting('dbguard.lead_rollup_queued', true) IS DISTINCT FROM 'on' THEN
-        PERFORM dbguard.lead_rollup_step();
+        PERFORM dbguard.lead_rollup_step('{{ mode }}');
     END IF;
     RETURN NULL;
 END
@@ -70,7 +67,7 @@ BEGIN
             USING ERRCODE = '42501',
                   HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
     END IF;
-    PERFORM dbguard.lead_rollup_step();
+    PERFORM dbguard.lead_rollup_step('{{ mode }}');
     RETURN NULL;
 END
 $$;

@@ -29,15 +29,22 @@ BEGIN
     v_made_changed := TG_OP = 'INSERT' OR NEW.appointment_made IS DISTINCT FROM OLD.appointment_made;
     v_outcome_changed := TG_OP = 'INSERT' OR NEW.session_outcome IS DISTINCT FROM OLD.session_outcome;
     IF v_outcome_changed THEN
-        IF NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
+        IF NEW.session_outcome IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM dbguard.vocabularies v
+                 WHERE v.vocabulary = 'session_outcome' AND v.code = NEW.session_outcome) THEN
             NEW.session_outcome := dbguard.vocabulary_value('outcome_flag_sync', '{{ mode }}', 'session_outcome',
                 NEW.session_outcome, NULL, 'call', 'public.calls', 'session_outcome', NEW.id::pg_catalog.text);
         END IF;
     END IF;
 
     IF (NEW.session_outcome = 'appointment_booked') IS NOT DISTINCT FROM NEW.appointment_made
-       OR (NEW.session_outcome IS NULL AND NOT NEW.appointment_made)
-       OR NOT dbguard.in_vocabulary('session_outcome', NEW.session_outcome) THEN
+       OR (NEW.session_outcome IS NULL AND NOT NEW.appointment_made) THEN
+        RETURN NEW;
+    END IF;
+    -- An outcome outside the vocabulary (kept in alert mode) says nothing about the flag.
+    IF NEW.session_outcome IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM dbguard.vocabularies v
+             WHERE v.vocabulary = 'session_outcome' AND v.code = NEW.session_outcome) THEN
         RETURN NEW;
     END IF;
 

@@ -56,6 +56,11 @@ COMPILED_TRIGGER = re.compile(r"dbguard_\d{3}_(?:before|after)_row")
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
 
+def render_template(template: str, mode: str) -> str:
+    """A rule source (or fragment) with its mode compiled in."""
+    return _ENV.from_string(template).render(mode=mode)
+
+
 @dataclass(frozen=True)
 class Fragment:
     rule: str
@@ -77,7 +82,7 @@ class Fragment:
 
     def render(self, mode: str) -> str:
         """The fragment's PL/pgSQL for one mode, its exits made block exits."""
-        body = _ENV.from_string(self.template).render(mode=mode).strip("\n")
+        body = render_template(self.template, mode).strip("\n")
         returns = r"\bRETURN\s+(?:NEW|OLD|NULL)\s*;" if self.timing == "after_row" else r"\bRETURN\s+NEW\s*;"
         body = re.sub(returns, f"EXIT {self.rule};", body)
         stray = re.search(r"\bRETURN\b(?!\s+NULL\s*;)", body, flags=re.IGNORECASE)

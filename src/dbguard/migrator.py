@@ -629,6 +629,7 @@ def _drop_migration_log(conn: psycopg.Connection, notify: Callable[[str], None])
 
 # dbguard's own bookkeeping and shipped lookup data: rebuilt by migrate, dropped with their rows.
 _REBUILT_TABLES = {"dbguard.migration_checksums", "dbguard.owned_tables", "dbguard.installed_rules", "dbguard.rule_fragments",
+                   "dbguard.rule_functions",
                    "dbguard.installed_views", "dbguard.installed_objects", "dbguard.vocabularies", "dbguard.source_mappings"}
 # rule_settings rows are the DBA's decisions only where they differ from what install writes.
 _DEFAULT_MODE = "correct"

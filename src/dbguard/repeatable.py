@@ -5,10 +5,11 @@ differs from what the database recorded (Flyway's repeatable migrations).
 Order: the functions of sql/functions/ (bodies are not checked at creation, so
 their order does not matter), then sql/schema/repeatable.sql (the objects that
 call them: rule_status, the triggers on dbguard's own tables, the privilege
-model, the generated lookup functions), then the rules of sql/triggers/: a rule with
-``-- fragment:`` sections is compiled (dbguard.compiler: its fragments are
-stored per mode and dbguard.compile_rules() assembles the trigger functions),
-any other creates its own function and triggers. The audit views follow
+model), then the rules of sql/triggers/: a rule with ``-- fragment:`` sections
+is compiled (dbguard.compiler: its fragments are stored per mode and
+dbguard.compile_rules() assembles the trigger functions); any other creates its
+own functions and triggers, and its functions that depend on the mode are stored
+per mode for dbguard.compile_rules() to install. The audit views follow
 (dbguard.views). ``dbguard.installed_objects`` records the
 functions and repeatable.sql; ``dbguard.installed_rules`` records the rules.
 """
@@ -30,12 +31,10 @@ from .steps import statements
 # Called by the versioned migrations, so installed by the baseline (a release
 # that changes one adds a migration), not re-installed here.
 MIGRATION_HELPERS = frozenset({"add_constraint_if_missing", "assert_unique", "drop_invalid_index"})
-# Rewritten at run time from the tables they read (write_rule_mode,
-# write_lookup_functions): their installed definition is expected to differ.
-REWRITTEN_AT_RUN_TIME = frozenset({"rule_mode", "in_vocabulary", "code_is_active", "mapped_booking_source"})
 SCHEMA_OBJECTS = "schema/repeatable.sql"
 
 _HEADER = re.compile(r"^--\s*(rule|version|function|guarantees|tables|timing|modes):\s*(.+?)\s*$", re.MULTILINE)
+_FUNCTION = re.compile(r"^\s*CREATE\s+OR\s+REPLACE\s+FUNCTION\s+([\w.]+)\s*\(([^)]*)\)", re.IGNORECASE)
 _TRIGGER = re.compile(r"^CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\s+(\w+)\s.*?\bON\s+([\w.]+)",
                       re.IGNORECASE | re.DOTALL)
 
@@ -83,6 +82,30 @@ class Rule:
     def checksum(self) -> str:
         return sha256(self.source)
 
+    def render(self, mode: str) -> str:
+        """The source of a rule with triggers of its own, its mode compiled in
+        (a jinja2 template whose one variable is ``mode``)."""
+        return compiler.render_template(self.source, mode)
+
+    def mode_functions(self) -> dict[str, list[tuple[str, bool, str]]]:
+        """mode → (function signature, SECURITY DEFINER, CREATE statement) of each
+        function whose text depends on the mode."""
+        rendered = {mode: [(original, code) for original, code in statements(self.render(mode)) if _FUNCTION.match(code)]
+                    for mode in compiler.COMPILED_MODES}
+        out: dict[str, list[tuple[str, bool, str]]] = {mode: [] for mode in compiler.COMPILED_MODES}
+        for versions in zip(*(rendered[m] for m in compiler.COMPILED_MODES)):
+            if len(set(versions)) == 1:
+                continue
+            for mode, (statement, code) in zip(compiler.COMPILED_MODES, versions):
+                m = _FUNCTION.match(code)
+                if m.group(2).strip():
+                    raise ValueError(f"sql/triggers/{self.rule}.sql: {m.group(1)} depends on the mode and takes "
+                                     "arguments; only trigger functions may")
+                signature = f"{m.group(1)}()"
+                definer = signature == self.function or bool(re.search(r"\bSECURITY\s+DEFINER\b", statement, re.I))
+                out[mode].append((signature, definer, statement.strip()))
+        return out
+
     def install_sql(self) -> str:
         if self.compiled:
             return compiler.install_sql(self.rule, self.version, self.checksum, self.guarantees, self.fragments)
@@ -91,14 +114,23 @@ class Rule:
             sql.Literal(self.checksum), sql.Literal(self.guarantees))
         # A rule compiled before has fragments no longer shipped: they go, and the
         # compiled functions are assembled without them.
-        forget = sql.SQL("DO $forget$ BEGIN DELETE FROM dbguard.rule_fragments WHERE rule = {}; "
-                         "IF FOUND THEN PERFORM dbguard.compile_rules(); END IF; END $forget$;").format(
-            sql.Literal(self.rule))
+        forget = sql.SQL("DELETE FROM dbguard.rule_fragments WHERE rule = {};").format(sql.Literal(self.rule))
+        # The functions that depend on the mode, per mode: dbguard.compile_rules()
+        # installs those of the rule's mode (the file itself is run as 'correct').
+        functions = [sql.SQL("DELETE FROM dbguard.rule_functions WHERE rule = {};").format(sql.Literal(self.rule))]
+        for mode, rows in self.mode_functions().items():
+            for signature, definer, statement in rows:
+                functions.append(sql.SQL(
+                    "INSERT INTO dbguard.rule_functions (rule, mode, function_name, definer, statement) "
+                    "VALUES ({}, {}, {}, {}, {});").format(
+                    sql.Literal(self.rule), sql.Literal(mode), sql.Literal(signature), sql.Literal(definer),
+                    sql.Literal(statement)))
         # The triggers the file creates, by name: the rule has none while it is off.
         record = sql.SQL("SELECT dbguard.record_rule_triggers({}, {}::text[]);").format(
             sql.Literal(self.rule), sql.Literal(sorted(f"{table}.{name}" for name, table in self.triggers())))
-        return (self.source.rstrip() + "\n\n" + register.as_string(None) + "\n" + record.as_string(None) + "\n"
-                + forget.as_string(None) + "\n")
+        return "\n".join([self.render("correct").rstrip() + "\n", register.as_string(None), record.as_string(None),
+                          forget.as_string(None), *(f.as_string(None) for f in functions),
+                          "SELECT dbguard.compile_rules();", ""])
 
     def triggers(self) -> set[tuple[str, str]]:
         """(trigger, schema.table) of every trigger the rule's file creates."""
@@ -186,7 +218,11 @@ def pending(conn: psycopg.Connection) -> list[Object]:
     have = recorded(conn)
     # A function edited or dropped by hand is put back too: what runs is what ships.
     drifted = {d["name"] for d in drift(conn) if d["kind"] == "function" and d["drift"] != "pending"}
-    out = [o for o in functions if have.get(("function", o.name)) != o.checksum or o.name in drifted]
+    # A function the package no longer ships goes, with the triggers that call it.
+    names = {o.name for o in functions} | MIGRATION_HELPERS
+    out = [Object("removed", name, "", _REMOVE.format(name=sql.Literal(name).as_string(None)))
+           for kind, name in sorted(have) if kind == "function" and name not in names]
+    out += [o for o in functions if have.get(("function", o.name)) != o.checksum or o.name in drifted]
     if out or have.get(("schema", "repeatable")) != schema_objects.checksum:
         out.append(schema_objects)
     for r in rules:
@@ -196,9 +232,23 @@ def pending(conn: psycopg.Connection) -> list[Object]:
     return out
 
 
+_REMOVE = """DO $remove$
+DECLARE
+    f pg_catalog.regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid::pg_catalog.regprocedure FROM pg_catalog.pg_proc p
+              WHERE p.pronamespace = 'dbguard'::pg_catalog.regnamespace AND p.proname = {name} LOOP
+        EXECUTE pg_catalog.format('DROP FUNCTION %s CASCADE', f);
+    END LOOP;
+    DELETE FROM dbguard.installed_objects WHERE kind = 'function' AND name = {name};
+END
+$remove$;
+"""
+
+
 def record_sql(obj: Object) -> str:
-    """The bookkeeping of an installed function or repeatable.sql (rules record themselves)."""
-    if obj.kind == "rule":
+    """The bookkeeping of an installed function or repeatable.sql (rules and removals record themselves)."""
+    if obj.kind in ("rule", "removed"):
         return ""
     return sql.SQL(
         "INSERT INTO dbguard.installed_objects (kind, name, checksum) VALUES ({}, {}, {})\n"
@@ -240,8 +290,8 @@ def install(conn: psycopg.Connection) -> list[Object]:
             conn.execute("SET LOCAL check_function_bodies = off")
             for o in objects:
                 conn.execute(o.sql)
-                if o.kind != "rule":
-                    conn.execute(record_sql(o))
+                if record := record_sql(o):
+                    conn.execute(record)
                 if o.kind == "schema":
                     conn.execute(FINGERPRINTS_SQL)
     return objects
@@ -263,7 +313,7 @@ def drift(conn: psycopg.Connection) -> list[dict]:
             "ORDER BY o.kind, o.name"):
         if kind == "function" and current is None:
             state = "missing"
-        elif kind == "function" and name not in REWRITTEN_AT_RUN_TIME and fingerprint and current != fingerprint:
+        elif kind == "function" and fingerprint and current != fingerprint:
             state = "modified"
         elif shipped_sum.get((kind, name)) != checksum:
             state = "pending"

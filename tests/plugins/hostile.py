@@ -133,7 +133,7 @@ def set_modes(conn: psycopg.Connection, modes: dict[str, str], via_update: bool 
             dbguard.set_mode(conn, rule, mode)
     conn.commit()
     for rule, mode in modes.items():
-        assert conn.execute("SELECT dbguard.rule_mode(%s)", (rule,)).fetchone()[0] == mode
+        assert conn.execute("SELECT dbguard.compiled_mode(%s)", (rule,)).fetchone()[0] == mode
     conn.commit()
 
 

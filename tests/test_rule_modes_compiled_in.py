@@ -1,8 +1,8 @@
-"""dbguard.rule_mode() holds no query. A trigger on
-dbguard.rule_settings rewrites it from the table, the planner inlines it and folds it to a
-constant, and cached plans are invalidated when it is rewritten. These tests prove that a
-mode change still reaches every session at once, whichever way it is written, and that the
-rewrite is safe: concurrent changes, rollbacks, isolation levels, a hostile search_path."""
+"""A rule's mode is compiled into its trigger functions: no rule function reads
+dbguard.rule_settings. Writing the table recompiles them in the writer's transaction. These
+tests prove that a mode change still reaches every session at once, whichever way it is
+written, and that the recompile is safe: concurrent changes, rollbacks, isolation levels, a
+hostile search_path, a hostile rule name."""
 
 from __future__ import annotations
 
@@ -17,11 +17,6 @@ from .plugins.calls import commit_behind, new_call
 
 def direction_of_a_new_call(conn: psycopg.Connection) -> str | None:
     return conn.execute("INSERT INTO public.calls DEFAULT VALUES RETURNING direction").fetchone()[0]
-
-
-def test_rule_mode_is_folded_to_a_constant_by_the_planner(conn):
-    plan = conn.execute("EXPLAIN (VERBOSE, COSTS OFF) SELECT dbguard.rule_mode('lead_rollup')").fetchall()
-    assert [line for (line,) in plan if "Output:" in line] == ["  Output: 'correct'::text"]
 
 
 def test_no_rule_function_queries_rule_settings(conn):
@@ -49,7 +44,7 @@ def test_a_plain_update_of_rule_settings_takes_effect_too(conn, connect):
     conn.execute("UPDATE dbguard.rule_settings SET mode = 'off' WHERE rule = 'call_direction_default'")
     conn.commit()
     assert direction_of_a_new_call(other) is None
-    assert conn.execute("SELECT dbguard.rule_mode('call_direction_default')").fetchone()[0] == "off"
+    assert conn.execute("SELECT dbguard.compiled_mode('call_direction_default')").fetchone()[0] == "off"
 
 
 def test_a_mode_change_applies_to_its_own_transaction_and_a_rollback_restores_it(conn, connect):
@@ -65,20 +60,20 @@ def test_a_mode_change_applies_to_its_own_transaction_and_a_rollback_restores_it
 
 def test_a_rule_without_a_settings_row_runs_in_correct(conn):
     conn.execute("DELETE FROM dbguard.rule_settings WHERE rule = 'call_direction_default'")
-    assert conn.execute("SELECT dbguard.rule_mode('call_direction_default')").fetchone()[0] == "correct"
+    assert conn.execute("SELECT dbguard.compiled_mode('call_direction_default')").fetchone()[0] == "correct"
     assert direction_of_a_new_call(conn) == "inbound"
     conn.execute("TRUNCATE dbguard.rule_settings")
-    assert conn.execute("SELECT dbguard.rule_mode('lead_rollup')").fetchone()[0] == "correct"
+    assert conn.execute("SELECT dbguard.compiled_mode('lead_rollup')").fetchone()[0] == "correct"
 
 
 def test_concurrent_mode_changes_of_two_rules_both_take_effect(conn, connect):
     first, second, watcher = connect(), connect(), connect(autocommit=True)
     first.execute("UPDATE dbguard.rule_settings SET mode = 'off' WHERE rule = 'call_direction_default'")
-    # the second rewrite waits for the first
+    # the second recompile waits for the first
     commit_behind(first, second, watcher,
                   "UPDATE dbguard.rule_settings SET mode = 'alert' WHERE rule = 'outcome_flag_sync'")
     modes = dict(watcher.execute(
-        "SELECT r, dbguard.rule_mode(r) FROM unnest(ARRAY['call_direction_default', 'outcome_flag_sync']) r"))
+        "SELECT r, dbguard.compiled_mode(r) FROM unnest(ARRAY['call_direction_default', 'outcome_flag_sync']) r"))
     assert modes == {"call_direction_default": "off", "outcome_flag_sync": "alert"}
     assert direction_of_a_new_call(watcher) is None
 
@@ -91,7 +86,7 @@ def test_a_mode_change_outside_read_committed_is_refused_with_a_hint(conn, isola
     diag = refused.value.diag
     assert "READ COMMITTED" in diag.message_primary and "READ COMMITTED" in diag.message_hint
     conn.rollback()
-    assert conn.execute("SELECT dbguard.rule_mode('call_direction_default')").fetchone()[0] == "correct"
+    assert conn.execute("SELECT dbguard.compiled_mode('call_direction_default')").fetchone()[0] == "correct"
 
 
 def test_a_shadowing_operator_on_the_search_path_cannot_change_a_mode(conn):
@@ -100,13 +95,27 @@ def test_a_shadowing_operator_on_the_search_path_cannot_change_a_mode(conn):
     conn.execute("CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.always)")
     conn.execute("UPDATE dbguard.rule_settings SET mode = 'off' WHERE rule = 'appointment_history'")
     conn.execute("SET search_path = evil, pg_catalog, public")
-    assert conn.execute("SELECT dbguard.rule_mode('call_direction_default')").fetchone()[0] == "correct"
+    assert conn.execute("SELECT dbguard.compiled_mode('call_direction_default')").fetchone()[0] == "correct"
     assert direction_of_a_new_call(conn) == "inbound"
     assert new_call(conn) > 0
 
 
-def test_a_rule_name_with_quotes_is_written_as_a_literal(conn):
+def test_a_rule_name_with_quotes_is_only_data(conn):
     hostile = "it's'); DROP TABLE public.calls; --$body$ $$ %s %L"
     conn.execute("INSERT INTO dbguard.rule_settings (rule, mode) VALUES (%s, 'off')", (hostile,))
-    assert conn.execute("SELECT dbguard.rule_mode(%s)", (hostile,)).fetchone()[0] == "off"
+    assert conn.execute("SELECT dbguard.compiled_mode(%s)", (hostile,)).fetchone()[0] == "off"
     assert conn.execute("SELECT to_regclass('public.calls')").fetchone()[0] is not None
+
+
+@pytest.mark.parametrize("mode", ["alert", "enforce", "correct"])
+def test_a_rule_with_triggers_of_its_own_runs_its_mode_as_a_constant(conn, mode):
+    def body() -> str:
+        return conn.execute("SELECT prosrc FROM pg_proc WHERE oid = 'dbguard.tg_appointments__lead_rollup'::regproc"
+                            ).fetchone()[0]
+
+    dbguard.set_mode(conn, "lead_rollup", mode)
+    assert f"lead_rollup_step('{mode}')" in body() and "rule_settings" not in body()
+    assert conn.execute("SELECT prosecdef, proconfig FROM pg_proc "
+                        "WHERE oid = 'dbguard.tg_appointments__lead_rollup'::regproc").fetchone() == (
+        True, ["search_path=pg_catalog, pg_temp"])
+    assert conn.execute("SELECT rule, drift FROM dbguard.rule_status WHERE drift <> 'none'").fetchall() == []
