@@ -23,7 +23,12 @@ DECLARE
     v_taken bigint[];
     v_serialise boolean;
 BEGIN
-    v_taken := ARRAY(SELECT l FROM dbguard.take_pending_lead_rollups(100) l);
+    -- The queue is nearly always empty: a look costs less than taking from it.
+    IF EXISTS (SELECT 1 FROM dbguard.pending_lead_rollups) THEN
+        v_taken := ARRAY(SELECT l FROM dbguard.take_pending_lead_rollups(100) l);
+    ELSE
+        v_taken := '{}';
+    END IF;
     -- Up to 64 leads a step take turns with other steps (a transaction-level
     -- advisory lock per lead); more (a bulk import) would fill the lock table, so
     -- a large step relies on SKIP LOCKED and the pending queue alone.

@@ -73,6 +73,14 @@ def _blocked(monitor: psycopg.Connection, pid: int) -> bool:
     return bool(monitor.execute("SELECT cardinality(pg_blocking_pids(%s)) > 0", (pid,)).fetchone()[0])
 
 
+def _finished_or_blocked(monitor: psycopg.Connection, pid: int, fut: Future) -> None:
+    deadline = time.monotonic() + STEP_TIMEOUT
+    while not fut.done() and not _blocked(monitor, pid):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"backend {pid} neither finished nor blocked for {STEP_TIMEOUT} s")
+        time.sleep(0.002)
+
+
 def _wait_any(pending: dict[str, tuple[str, Future]], settle: Callable[[str, Future, float], bool]) -> None:
     deadline = time.monotonic() + STEP_TIMEOUT
     while time.monotonic() < deadline:
@@ -110,7 +118,10 @@ def run_permutation(dsn: str, spec: Spec, permutation: tuple[str, ...]) -> Outco
         with ThreadPoolExecutor(max_workers=len(conns)) as pool:
             for step in permutation:
                 session, sql = steps[step]
+                # A session the last step released needs a moment to finish: wait
+                # until each waiting session has finished or is seen waiting again.
                 for other, (other_step, fut) in list(pending.items()):
+                    _finished_or_blocked(monitor, conns[other].info.backend_pid, fut)
                     if fut.done():
                         settle(other_step, fut, 0)
                         del pending[other]
