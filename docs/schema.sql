@@ -2365,11 +2365,11 @@ BEGIN
     END IF;
     NEW.lead_id := coalesce(NEW.lead_id, v_pred.lead_id);
     NEW.customer_id := coalesce(NEW.customer_id, v_pred.customer_id);
-    -- Version 2: take the locks in the order every other write takes them --
-    -- the appointment row, then the call, then the lead. v1 retired the
-    -- predecessor (its update refreshes the lead's rollup: a lock on the lead)
-    -- before this row's appointment_link_sync locked the call, and deadlocked
-    -- with a booking on the same call and lead. Locking the predecessor also
+    -- The locks are taken in the order every other write takes them -- the
+    -- appointment row, then the call, then the lead: retiring the predecessor
+    -- here (its update refreshes the lead's rollup: a lock on the lead) before
+    -- this row's appointment_link_sync locks the call would deadlock with a
+    -- booking on the same call and lead. Locking the predecessor also
     -- re-reads its status: one cancelled meanwhile stays cancelled.
     IF v_pred.is_active THEN
         SELECT coalesce(v.is_active, false) INTO v_pred.is_active

@@ -61,6 +61,14 @@ def test_render_rules_prints_what_is_installed(conn, dsn):
     assert text[start:text.index("$compiled$", start)] == _body(conn)
     for trigger in _compiled_triggers(conn):
         assert f"CREATE OR REPLACE TRIGGER {trigger}" in text
+    # a rule with triggers of its own: its function as installed for its mode
+    dbguard.set_mode(conn, "lead_rollup", "alert")
+    conn.commit()
+    text = compiler.render_rules(conn)
+    installed = conn.execute("SELECT prosrc FROM pg_proc WHERE oid = 'dbguard.tg_appointments__lead_rollup'::regproc"
+                             ).fetchone()[0]
+    assert "-- lead_rollup (alert), a rule with triggers of its own" in text and installed in text
+    assert "lead_rollup_step('alert')" in installed
     out = subprocess.run([sys.executable, "-m", "dbguard", "--dsn", dsn, "render", "--rules"],
                          capture_output=True, text=True, check=True).stdout
     assert out == text

@@ -90,12 +90,35 @@ def test_an_audit_view_changed_by_hand_is_drift_that_migrate_puts_back(conn, dsn
     assert conn.execute(VIEWDEF).fetchone()[0] == before
 
 
-def test_functions_rewritten_at_run_time_are_not_drift(conn):
+def test_a_mode_or_vocabulary_change_is_not_drift(conn):
     dbguard.set_mode(conn, "call_direction_default", "alert")
+    dbguard.set_mode(conn, "lead_rollup", "enforce")
     conn.execute("INSERT INTO dbguard.vocabularies (vocabulary, code) VALUES ('call_direction', 'transfer')")
     conn.commit()
     report = dbguard.status(conn)
     assert report["ok"], report["problems"]
+
+
+def test_a_function_the_package_no_longer_ships_is_dropped_with_its_triggers(conn, dsn):
+    # As an earlier release would have left it: a recorded function and a trigger that calls it.
+    conn.execute("CREATE FUNCTION dbguard.tg_vocabularies__retired() RETURNS trigger LANGUAGE plpgsql "
+                 "SET search_path = pg_catalog, pg_temp AS $$ BEGIN RETURN NULL; END $$")
+    conn.execute("REVOKE ALL ON FUNCTION dbguard.tg_vocabularies__retired() FROM PUBLIC")
+    conn.execute("CREATE TRIGGER dbguard_retired AFTER INSERT ON dbguard.vocabularies "
+                 "FOR EACH STATEMENT EXECUTE FUNCTION dbguard.tg_vocabularies__retired()")
+    conn.execute("INSERT INTO dbguard.installed_objects (kind, name, checksum) "
+                 "VALUES ('function', 'tg_vocabularies__retired', 'shipped once')")
+    conn.commit()
+    assert any("DROP FUNCTION %s CASCADE" in statement and "'tg_vocabularies__retired'" in statement
+               for statement in dbguard.migrate(dsn, dry_run=True).sql)
+
+    assert "removed tg_vocabularies__retired" in dbguard.migrate(dsn, **quiet).reinstalled
+    assert conn.execute("SELECT to_regproc('dbguard.tg_vocabularies__retired')").fetchone()[0] is None
+    assert conn.execute("SELECT count(*) FROM pg_trigger WHERE tgname = 'dbguard_retired'").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM dbguard.installed_objects WHERE name = 'tg_vocabularies__retired'"
+                        ).fetchone()[0] == 0
+    assert dbguard.status(conn)["ok"], dbguard.status(conn)["problems"]
+    assert dbguard.migrate(dsn, **quiet).reinstalled == []
 
 
 def test_dry_run_on_a_current_database_has_nothing_to_apply(dsn):

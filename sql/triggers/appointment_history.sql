@@ -182,7 +182,7 @@ CREATE OR REPLACE TRIGGER dbguard_050_appointment_history_id
     WHEN (NEW.id IS DISTINCT FROM OLD.id)
     EXECUTE FUNCTION dbguard.tg_appointments__history();
 
--- One statement trigger for inserts (v6, above), row triggers for the rest.
+-- One statement trigger for inserts (above), row triggers for the rest.
 CREATE OR REPLACE TRIGGER dbguard_800_appointment_history_insert
     AFTER INSERT ON public.appointments
     REFERENCING NEW TABLE AS dbguard_new_rows

@@ -164,7 +164,8 @@ def install_sql(rule: str, version: int, checksum: str, guarantees: str, fragmen
 
 
 def render_rules(conn: psycopg.Connection) -> str:
-    """The compiled functions and triggers for this database's modes, as
+    """The compiled functions and triggers for this database's modes, and the
+    functions of the rules with triggers of their own as rendered for theirs, as
     ``dbguard.compile_rules()`` installs them (a reviewable script)."""
     rows = conn.execute("SELECT table_name::text, timing, rules, statements, trigger_statement "
                         "FROM dbguard.compiled_rules() ORDER BY 1, 2").fetchall()
@@ -173,4 +174,9 @@ def render_rules(conn: psycopg.Connection) -> str:
         out.append(f"-- {table}, {timing.replace('_', ' ')}: "
                    f"{', '.join(rules) if rules else 'every rule off (no function, no trigger)'}\n")
         out.extend(s + ";\n\n" for s in statements + ([trigger] if trigger else []))
+    # The rules with triggers of their own: their functions as rendered for the mode.
+    for rule, mode, statement in conn.execute(
+            "SELECT f.rule, f.mode, f.statement FROM dbguard.rule_functions f "
+            "WHERE f.mode = dbguard.compiled_mode(f.rule) ORDER BY f.rule, f.function_name"):
+        out.append(f"-- {rule} ({mode}), a rule with triggers of its own\n{statement.rstrip().rstrip(';')};\n\n")
     return "".join(out)

@@ -550,7 +550,7 @@ def _install_repeatable(dsn: str, budget: float, attempt: str, notify: Callable[
     except psycopg.Error as exc:
         raise _fail("functions and rules", "apply", exc, lock_timeout) from exc
     for o in done:
-        notify(f"installed {o.kind} {o.name}")
+        notify(f"dropped function {o.name} (no longer shipped)" if o.kind == "removed" else f"installed {o.kind} {o.name}")
     if not done:
         notify("functions and rules: all up to date")
     return [f"{o.kind} {o.name}" for o in done]

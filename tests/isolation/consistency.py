@@ -27,7 +27,7 @@ def installed_rules(conn: psycopg.Connection) -> set[str]:
 
 
 def require_rules(conn: psycopg.Connection, *rules: str) -> None:
-    """Skip when a rule of the appointment lifecycle (issue 4) is not installed in this build."""
+    """Skip when a rule of the appointment lifecycle is not installed in this build."""
     missing = set(rules) - installed_rules(conn)
     if missing:
         pytest.skip(f"rules not installed in this build: {sorted(missing)}")
