@@ -1145,6 +1145,10 @@ CREATE FUNCTION dbguard.lead_rollup_pending_ids(p_list text) RETURNS bigint[]
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 BEGIN
+    -- As the triggers write it: a cast, without a query.
+    IF p_list ~ '^[0-9]{1,18}(,[0-9]{1,18})*$' THEN
+        RETURN pg_catalog.string_to_array(p_list, ',')::bigint[];
+    END IF;
     RETURN (SELECT coalesce(pg_catalog.array_agg(DISTINCT x::bigint), '{}'::bigint[])
               FROM pg_catalog.unnest(pg_catalog.string_to_array(coalesce(p_list, ''), ',')) x
              WHERE x ~ '^[0-9]{1,18}$');
@@ -1174,7 +1178,7 @@ BEGIN
         PERFORM dbguard.refresh_lead_rollups(v_leads);
         RETURN;
     END IF;
-    FOR v_lead IN SELECT l FROM pg_catalog.unnest(v_leads) l ORDER BY l LOOP
+    FOR v_lead IN SELECT DISTINCT l FROM pg_catalog.unnest(v_leads) l ORDER BY l LOOP
         IF dbguard.refresh_lead_rollup(v_lead, false) THEN
             PERFORM dbguard.raise_alert('lead_rollup_drift', 'warning', 'lead', v_lead::text,
                 pg_catalog.format('lead %s: rollup columns differ from its primary appointment', v_lead),

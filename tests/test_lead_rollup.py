@@ -7,6 +7,7 @@ import threading
 from datetime import datetime, timedelta
 
 import psycopg
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -331,3 +332,23 @@ def test_completed_no_show_and_rescheduled_are_never_primary(conn, make_lead):
     assert _rollup(conn, lead)["appointment_id"] is None
     cancelled = insert(conn, "appointments", lead_id=lead, status="cancelled", starts_at=now - timedelta(days=30))["id"]
     assert _rollup(conn, lead)["appointment_id"] == cancelled
+
+
+@pytest.mark.parametrize("recorded", ["", "not a list", "1,,2", "-5", "99999999999999999999", "1;DROP TABLE x",
+                                      "7,7,7"])
+def test_lead_ids_a_session_writes_into_the_rollup_setting_break_nothing_and_skip_nothing(conn, make_lead,
+                                                                                          recorded):
+    lead = make_lead()
+    conn.execute("SELECT set_config('dbguard.lead_rollup_leads', %s, true)", (recorded,))
+    now = conn.execute("SELECT now()").fetchone()[0]
+    booked = insert(conn, "appointments", lead_id=lead, starts_at=now + timedelta(days=1))
+    assert _rollup(conn, lead)["appointment_id"] == booked["id"]
+
+
+def test_recorded_lead_ids_are_read_as_plain_ids_only(conn):
+    def ids(text):
+        return conn.execute("SELECT dbguard.lead_rollup_pending_ids(%s)", (text,)).fetchone()[0]
+
+    assert ids("3,1,2") == [3, 1, 2]
+    assert sorted(ids("1,x,2,-3,,4")) == [1, 2, 4]
+    assert ids("") == [] and ids(None) == [] and ids("99999999999999999999") == []

@@ -25,7 +25,7 @@ BEGIN
         PERFORM dbguard.refresh_lead_rollups(v_leads);
         RETURN;
     END IF;
-    FOR v_lead IN SELECT l FROM pg_catalog.unnest(v_leads) l ORDER BY l LOOP
+    FOR v_lead IN SELECT DISTINCT l FROM pg_catalog.unnest(v_leads) l ORDER BY l LOOP
         IF dbguard.refresh_lead_rollup(v_lead, false) THEN
             PERFORM dbguard.raise_alert('lead_rollup_drift', 'warning', 'lead', v_lead::text,
                 pg_catalog.format('lead %s: rollup columns differ from its primary appointment', v_lead),
