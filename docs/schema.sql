@@ -1165,16 +1165,12 @@ CREATE FUNCTION dbguard.lead_rollup_step(p_mode text) RETURNS void
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_mode text := p_mode;
     v_leads bigint[] := dbguard.lead_rollup_pending_ids(pg_catalog.current_setting('dbguard.lead_rollup_leads', true));
     v_lead bigint;
 BEGIN
     PERFORM pg_catalog.set_config('dbguard.lead_rollup_leads', '', true);
     PERFORM pg_catalog.set_config('dbguard.lead_rollup_queued', '', true);
-    IF v_mode = 'off' THEN
-        RETURN;
-    END IF;
-    IF v_mode <> 'alert' THEN
+    IF p_mode <> 'alert' THEN
         PERFORM dbguard.refresh_lead_rollups(v_leads);
         RETURN;
     END IF;
@@ -1184,7 +1180,7 @@ BEGIN
                 pg_catalog.format('lead %s: rollup columns differ from its primary appointment', v_lead),
                 pg_catalog.jsonb_build_object('lead_id', v_lead,
                                               'primary_appointment_id', dbguard.lead_primary_appointment(v_lead),
-                                              'mode', v_mode),
+                                              'mode', p_mode),
                 'trigger', false, 'lead_rollup');
         END IF;
     END LOOP;
