@@ -130,3 +130,37 @@ def test_a_listener_without_privileges_hears_no_written_value(attacker, conn, ap
                             "detected_by", "rule"}
     assert conn.execute("SELECT description FROM dbguard.data_consistency_alerts WHERE id = %s",
                         (payload["id"],)).fetchone()[0]
+
+
+# A lead's rollup columns are derived data the application role may write itself (it has UPDATE
+# on public.leads); what the rule guarantees is that a stale rollup never goes unseen: check
+# reports it and reconcile repairs it, however the application left it stale.
+@pytest.mark.parametrize("how", [
+    "writes the rollup columns itself",
+    "sets the rule's queued flag before booking",
+    "empties the rule's lead list after booking",
+])
+def test_a_rollup_the_application_leaves_stale_is_reported_by_check_and_repaired_by_reconcile(
+        attacker, conn, connect, how):
+    company = conn.execute("INSERT INTO public.companies (name) VALUES ('Praxis') RETURNING id").fetchone()[0]
+    lead = conn.execute("INSERT INTO public.leads (company_id) VALUES (%s) RETURNING id", (company,)).fetchone()[0]
+    conn.commit()
+    with attacker.transaction():
+        if how == "sets the rule's queued flag before booking":
+            attacker.execute("SET LOCAL dbguard.lead_rollup_queued = 'on'")
+        booked = attacker.execute(
+            "INSERT INTO public.appointments (company_id, lead_id, starts_at, ends_at, status) "
+            "VALUES (%s, %s, now() + interval '1 day', now() + interval '1 day 30 min', 'scheduled') "
+            "RETURNING id", (company, lead)).fetchone()[0]
+        if how == "empties the rule's lead list after booking":
+            attacker.execute("SELECT set_config('dbguard.lead_rollup_leads', '', true)")
+    if how == "writes the rollup columns itself":
+        attacker.execute("UPDATE public.leads SET appointment_id = NULL WHERE id = %s", (lead,))
+    assert conn.execute("SELECT appointment_id FROM public.leads WHERE id = %s", (lead,)).fetchone()[0] is None
+    conn.commit()
+
+    found = dbguard.check(conn, rules=["lead_rollup_drift"], record=False)
+    assert found.total == 1, found.as_dict()
+    dbguard.reconcile(connect(autocommit=True), rules=["lead_rollup_drift"])
+    assert conn.execute("SELECT appointment_id FROM public.leads WHERE id = %s", (lead,)).fetchone()[0] == booked
+    assert dbguard.check(conn, rules=["lead_rollup_drift"], record=False).total == 0
