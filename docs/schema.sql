@@ -1167,11 +1167,13 @@ CREATE FUNCTION dbguard.lead_rollup_step(p_mode text) RETURNS void
 DECLARE
     v_leads bigint[] := dbguard.lead_rollup_pending_ids(pg_catalog.current_setting('dbguard.lead_rollup_leads', true));
     v_lead bigint;
+    v_ignored text;
 BEGIN
-    PERFORM pg_catalog.set_config('dbguard.lead_rollup_leads', '', true);
-    PERFORM pg_catalog.set_config('dbguard.lead_rollup_queued', '', true);
+    -- Assignments, not PERFORM: a simple expression runs without starting a query.
+    v_ignored := pg_catalog.set_config('dbguard.lead_rollup_leads', '', true);
+    v_ignored := pg_catalog.set_config('dbguard.lead_rollup_queued', '', true);
     IF p_mode <> 'alert' THEN
-        PERFORM dbguard.refresh_lead_rollups(v_leads);
+        v_ignored := dbguard.refresh_lead_rollups(v_leads);
         RETURN;
     END IF;
     FOR v_lead IN SELECT DISTINCT l FROM pg_catalog.unnest(v_leads) l ORDER BY l LOOP
@@ -1434,57 +1436,56 @@ CREATE FUNCTION dbguard.refresh_lead_rollup(p_lead_id bigint, p_write boolean DE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_primary record;
-    v_stored record;
+    v record;
+    v_legacy jsonb;
     v_differs boolean;
 BEGIN
     IF p_write THEN
         PERFORM 1 FROM public.leads l WHERE l.id = p_lead_id FOR NO KEY UPDATE;
     END IF;
 
-    SELECT p.* INTO v_primary
-      FROM (SELECT 1) one
-      LEFT JOIN LATERAL (
-            SELECT a.id, a.starts_at, a.ends_at, a.status, a.cancelled_at, a.provider, a.booking_source
-              FROM public.appointments a
-             WHERE a.id = dbguard.lead_primary_appointment(p_lead_id)) p ON true;
-
+    -- The stored rollup and the primary appointment in one query.
     SELECT l.appointment_id, l.appointment_start_at, l.appointment_end_at, l.appointment_status,
-           l.appointment_canceled_at, l.appointment_provider, l.appointment_source
-      INTO v_stored
+           l.appointment_canceled_at, l.appointment_provider, l.appointment_source,
+           p.id AS primary_id, p.starts_at, p.ends_at, p.status, p.cancelled_at, p.provider, p.booking_source
+      INTO v
       FROM public.leads l
+      LEFT JOIN public.appointments p ON p.id = dbguard.lead_primary_appointment(p_lead_id)
      WHERE l.id = p_lead_id;
     IF NOT FOUND THEN
         RETURN false;
     END IF;
-    v_differs := (v_stored.appointment_id, v_stored.appointment_start_at, v_stored.appointment_end_at,
-                  v_stored.appointment_status, v_stored.appointment_canceled_at, v_stored.appointment_provider,
-                  v_stored.appointment_source)
+    v_differs := (v.appointment_id, v.appointment_start_at, v.appointment_end_at, v.appointment_status,
+                  v.appointment_canceled_at, v.appointment_provider, v.appointment_source)
                  IS DISTINCT FROM
-                 (v_primary.id, v_primary.starts_at, v_primary.ends_at, v_primary.status,
-                  v_primary.cancelled_at, v_primary.provider, v_primary.booking_source);
+                 (v.primary_id, v.starts_at, v.ends_at, v.status, v.cancelled_at, v.provider, v.booking_source);
 
     -- A rollup without appointment_id but with data predates dbguard: it may be
     -- the only record of that appointment (until `dbguard backfill lead-history`
     -- turns it into a row). Its values go into an alert before they are replaced.
-    IF v_differs AND p_write AND v_stored.appointment_id IS NULL
-       AND pg_catalog.jsonb_strip_nulls(pg_catalog.to_jsonb(v_stored)) <> '{}'::jsonb THEN
-        PERFORM dbguard.raise_alert('lead_rollup_legacy_replaced', 'warning', 'lead', p_lead_id::text,
-            pg_catalog.format('lead %s: rollup data without an appointment row was replaced; the old values are in details', p_lead_id),
-            pg_catalog.jsonb_build_object('lead_id', p_lead_id, 'old_rollup', pg_catalog.jsonb_strip_nulls(pg_catalog.to_jsonb(v_stored)),
-                                          'primary_appointment_id', v_primary.id),
-            'trigger', true, 'lead_rollup');
+    IF v_differs AND p_write AND v.appointment_id IS NULL THEN
+        v_legacy := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+            'appointment_start_at', v.appointment_start_at, 'appointment_end_at', v.appointment_end_at,
+            'appointment_status', v.appointment_status, 'appointment_canceled_at', v.appointment_canceled_at,
+            'appointment_provider', v.appointment_provider, 'appointment_source', v.appointment_source));
+        IF v_legacy <> '{}'::jsonb THEN
+            PERFORM dbguard.raise_alert('lead_rollup_legacy_replaced', 'warning', 'lead', p_lead_id::text,
+                pg_catalog.format('lead %s: rollup data without an appointment row was replaced; the old values are in details', p_lead_id),
+                pg_catalog.jsonb_build_object('lead_id', p_lead_id, 'old_rollup', v_legacy,
+                                              'primary_appointment_id', v.primary_id),
+                'trigger', true, 'lead_rollup');
+        END IF;
     END IF;
 
     IF v_differs AND p_write THEN
         UPDATE public.leads l
-           SET appointment_id = v_primary.id,
-               appointment_start_at = v_primary.starts_at,
-               appointment_end_at = v_primary.ends_at,
-               appointment_status = v_primary.status,
-               appointment_canceled_at = v_primary.cancelled_at,
-               appointment_provider = v_primary.provider,
-               appointment_source = v_primary.booking_source,
+           SET appointment_id = v.primary_id,
+               appointment_start_at = v.starts_at,
+               appointment_end_at = v.ends_at,
+               appointment_status = v.status,
+               appointment_canceled_at = v.cancelled_at,
+               appointment_provider = v.provider,
+               appointment_source = v.booking_source,
                appointment_last_checked_at = pg_catalog.now()
          WHERE l.id = p_lead_id;
     END IF;
@@ -1506,6 +1507,8 @@ DECLARE
     v_left integer := 0;
     v_taken bigint[];
     v_serialise boolean;
+    v_ignored text;
+    v_leads bigint[];
 BEGIN
     -- The queue is nearly always empty: a look costs less than taking from it.
     IF EXISTS (SELECT 1 FROM dbguard.pending_lead_rollups) THEN
@@ -1516,19 +1519,25 @@ BEGIN
     -- Up to 64 leads a step take turns with other steps (a transaction-level
     -- advisory lock per lead); more (a bulk import) would fill the lock table, so
     -- a large step relies on SKIP LOCKED and the pending queue alone.
-    v_serialise := pg_catalog.cardinality(coalesce(p_leads, '{}'::bigint[]) || v_taken) <= 64;
-    FOR v_lead IN SELECT DISTINCT l FROM pg_catalog.unnest(coalesce(p_leads, '{}'::bigint[]) || v_taken) l
-                   WHERE l IS NOT NULL ORDER BY l LOOP
+    v_leads := coalesce(p_leads, '{}'::bigint[]) || v_taken;
+    v_serialise := pg_catalog.cardinality(v_leads) <= 64;
+    -- Ascending and distinct; one lead (a booking) is both without a query.
+    IF pg_catalog.cardinality(v_leads) > 1 THEN
+        v_leads := ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(v_leads) l ORDER BY l);
+    END IF;
+    FOREACH v_lead IN ARRAY v_leads LOOP
+        CONTINUE WHEN v_lead IS NULL;
         IF v_serialise THEN
             -- Commit steps of the same lead take turns (held to commit, taken in
             -- ascending order, and only by commit steps: no cycle), so the second
             -- one reads the first one's appointments. The next statement sees what
-            -- the other committed.
-            PERFORM pg_catalog.pg_advisory_xact_lock(1684499314, (v_lead % 2147483647)::integer);
+            -- the other committed. Assignments, not PERFORM: a function call
+            -- starts no query.
+            v_ignored := pg_catalog.pg_advisory_xact_lock(1684499314, (v_lead % 2147483647)::integer);
         END IF;
         PERFORM 1 FROM public.leads l WHERE l.id = v_lead FOR NO KEY UPDATE OF l SKIP LOCKED;
         IF FOUND THEN
-            PERFORM dbguard.refresh_lead_rollup(v_lead);
+            v_ignored := dbguard.refresh_lead_rollup(v_lead);
         ELSIF EXISTS (SELECT 1 FROM public.leads l WHERE l.id = v_lead) THEN
             PERFORM dbguard.queue_pending_lead_rollup(v_lead);
             v_left := v_left + 1;
@@ -2525,7 +2534,11 @@ BEGIN
                    'recorded_at', CASE WHEN n.created_at < pg_catalog.now() THEN pg_catalog.now() END))
           FROM dbguard_new_rows n;
         -- Rows inserted already cancelled (an import of old rows): the
-        -- cancellation, at the row's cancelled_at.
+        -- cancellation, at the row's cancelled_at. Looked for first: a booking
+        -- has none, and the INSERT's start-up costs more than the look.
+        IF NOT EXISTS (SELECT 1 FROM dbguard_new_rows n WHERE n.status = 'cancelled') THEN
+            RETURN NULL;
+        END IF;
         INSERT INTO public.appointment_events
             (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
              actor, source, user_id, occurred_at, details)
@@ -2662,15 +2675,19 @@ BEGIN
         RETURN NULL;
     END IF;
     v_list := coalesce(pg_catalog.current_setting('dbguard.lead_rollup_leads', true), '');
-    IF v_list <> '' THEN
+    IF v_list = '' THEN
+        -- The transaction's first write (a booking): the ids are distinct
+        -- already, and an assignment starts no query.
+        v_list := pg_catalog.set_config('dbguard.lead_rollup_leads', pg_catalog.array_to_string(v_leads, ','), true);
+    ELSE
         v_leads := v_leads || dbguard.lead_rollup_pending_ids(v_list);
+        PERFORM pg_catalog.set_config('dbguard.lead_rollup_leads',
+            (SELECT pg_catalog.string_agg(DISTINCT l::text, ',') FROM pg_catalog.unnest(v_leads) l), true);
     END IF;
-    PERFORM pg_catalog.set_config('dbguard.lead_rollup_leads',
-        (SELECT pg_catalog.string_agg(DISTINCT l::text, ',') FROM pg_catalog.unnest(v_leads) l), true);
     -- Deferred (the default), the step queued by this statement's first row is
     -- still pending and the flag is on. When it is off, that step has run
     -- already, before this statement trigger (SET CONSTRAINTS ... IMMEDIATE
-    -- fires row events first): run it now, as earlier versions did.
+    -- fires row events first): run it now.
     IF pg_catalog.current_setting('dbguard.lead_rollup_queued', true) IS DISTINCT FROM 'on' THEN
         PERFORM dbguard.lead_rollup_step('correct');
     END IF;
@@ -2687,13 +2704,16 @@ CREATE FUNCTION dbguard.tg_appointments__lead_rollup_at_commit() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+DECLARE
+    v_ignored pg_catalog.text;
 BEGIN
     IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
         RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__lead_rollup_at_commit() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
             USING ERRCODE = '42501',
                   HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
     END IF;
-    PERFORM dbguard.lead_rollup_step('correct');
+    -- an assignment, not PERFORM: no query is started for the call
+    v_ignored := dbguard.lead_rollup_step('correct');
     RETURN NULL;
 END
 $$;

@@ -14,11 +14,13 @@ AS $$
 DECLARE
     v_leads bigint[] := dbguard.lead_rollup_pending_ids(pg_catalog.current_setting('dbguard.lead_rollup_leads', true));
     v_lead bigint;
+    v_ignored text;
 BEGIN
-    PERFORM pg_catalog.set_config('dbguard.lead_rollup_leads', '', true);
-    PERFORM pg_catalog.set_config('dbguard.lead_rollup_queued', '', true);
+    -- Assignments, not PERFORM: a simple expression runs without starting a query.
+    v_ignored := pg_catalog.set_config('dbguard.lead_rollup_leads', '', true);
+    v_ignored := pg_catalog.set_config('dbguard.lead_rollup_queued', '', true);
     IF p_mode <> 'alert' THEN
-        PERFORM dbguard.refresh_lead_rollups(v_leads);
+        v_ignored := dbguard.refresh_lead_rollups(v_leads);
         RETURN;
     END IF;
     FOR v_lead IN SELECT DISTINCT l FROM pg_catalog.unnest(v_leads) l ORDER BY l LOOP

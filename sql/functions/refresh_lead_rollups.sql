@@ -22,6 +22,8 @@ DECLARE
     v_left integer := 0;
     v_taken bigint[];
     v_serialise boolean;
+    v_ignored text;
+    v_leads bigint[];
 BEGIN
     -- The queue is nearly always empty: a look costs less than taking from it.
     IF EXISTS (SELECT 1 FROM dbguard.pending_lead_rollups) THEN
@@ -32,19 +34,25 @@ BEGIN
     -- Up to 64 leads a step take turns with other steps (a transaction-level
     -- advisory lock per lead); more (a bulk import) would fill the lock table, so
     -- a large step relies on SKIP LOCKED and the pending queue alone.
-    v_serialise := pg_catalog.cardinality(coalesce(p_leads, '{}'::bigint[]) || v_taken) <= 64;
-    FOR v_lead IN SELECT DISTINCT l FROM pg_catalog.unnest(coalesce(p_leads, '{}'::bigint[]) || v_taken) l
-                   WHERE l IS NOT NULL ORDER BY l LOOP
+    v_leads := coalesce(p_leads, '{}'::bigint[]) || v_taken;
+    v_serialise := pg_catalog.cardinality(v_leads) <= 64;
+    -- Ascending and distinct; one lead (a booking) is both without a query.
+    IF pg_catalog.cardinality(v_leads) > 1 THEN
+        v_leads := ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(v_leads) l ORDER BY l);
+    END IF;
+    FOREACH v_lead IN ARRAY v_leads LOOP
+        CONTINUE WHEN v_lead IS NULL;
         IF v_serialise THEN
             -- Commit steps of the same lead take turns (held to commit, taken in
             -- ascending order, and only by commit steps: no cycle), so the second
             -- one reads the first one's appointments. The next statement sees what
-            -- the other committed.
-            PERFORM pg_catalog.pg_advisory_xact_lock(1684499314, (v_lead % 2147483647)::integer);
+            -- the other committed. Assignments, not PERFORM: a function call
+            -- starts no query.
+            v_ignored := pg_catalog.pg_advisory_xact_lock(1684499314, (v_lead % 2147483647)::integer);
         END IF;
         PERFORM 1 FROM public.leads l WHERE l.id = v_lead FOR NO KEY UPDATE OF l SKIP LOCKED;
         IF FOUND THEN
-            PERFORM dbguard.refresh_lead_rollup(v_lead);
+            v_ignored := dbguard.refresh_lead_rollup(v_lead);
         ELSIF EXISTS (SELECT 1 FROM public.leads l WHERE l.id = v_lead) THEN
             PERFORM dbguard.queue_pending_lead_rollup(v_lead);
             v_left := v_left + 1;

@@ -75,7 +75,11 @@ BEGIN
                    'recorded_at', CASE WHEN n.created_at < pg_catalog.now() THEN pg_catalog.now() END))
           FROM dbguard_new_rows n;
         -- Rows inserted already cancelled (an import of old rows): the
-        -- cancellation, at the row's cancelled_at.
+        -- cancellation, at the row's cancelled_at. Looked for first: a booking
+        -- has none, and the INSERT's start-up costs more than the look.
+        IF NOT EXISTS (SELECT 1 FROM dbguard_new_rows n WHERE n.status = 'cancelled') THEN
+            RETURN NULL;
+        END IF;
         INSERT INTO public.appointment_events
             (appointment_id, lead_id, call_id, event, old_status, new_status, old_starts_at, new_starts_at,
              actor, source, user_id, occurred_at, details)

@@ -37,15 +37,19 @@ BEGIN
         RETURN NULL;
     END IF;
     v_list := coalesce(pg_catalog.current_setting('dbguard.lead_rollup_leads', true), '');
-    IF v_list <> '' THEN
+    IF v_list = '' THEN
+        -- The transaction's first write (a booking): the ids are distinct
+        -- already, and an assignment starts no query.
+        v_list := pg_catalog.set_config('dbguard.lead_rollup_leads', pg_catalog.array_to_string(v_leads, ','), true);
+    ELSE
         v_leads := v_leads || dbguard.lead_rollup_pending_ids(v_list);
+        PERFORM pg_catalog.set_config('dbguard.lead_rollup_leads',
+            (SELECT pg_catalog.string_agg(DISTINCT l::text, ',') FROM pg_catalog.unnest(v_leads) l), true);
     END IF;
-    PERFORM pg_catalog.set_config('dbguard.lead_rollup_leads',
-        (SELECT pg_catalog.string_agg(DISTINCT l::text, ',') FROM pg_catalog.unnest(v_leads) l), true);
     -- Deferred (the default), the step queued by this statement's first row is
     -- still pending and the flag is on. When it is off, that step has run
     -- already, before this statement trigger (SET CONSTRAINTS ... IMMEDIATE
-    -- fires row events first): run it now, as earlier versions did.
+    -- fires row events first): run it now.
     IF pg_catalog.current_setting('dbguard.lead_rollup_queued', true) IS DISTINCT FROM 'on' THEN
         PERFORM dbguard.lead_rollup_step('{{ mode }}');
     END IF;
@@ -61,13 +65,16 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_ignored pg_catalog.text;
 BEGIN
     IF TG_RELID <> 'public.appointments'::pg_catalog.regclass THEN
         RAISE EXCEPTION 'dbguard: dbguard.tg_appointments__lead_rollup_at_commit() is a trigger of public.appointments only, not of %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME
             USING ERRCODE = '42501',
                   HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
     END IF;
-    PERFORM dbguard.lead_rollup_step('{{ mode }}');
+    -- an assignment, not PERFORM: no query is started for the call
+    v_ignored := dbguard.lead_rollup_step('{{ mode }}');
     RETURN NULL;
 END
 $$;
