@@ -62,6 +62,10 @@ def assert_rollups_match(conn: psycopg.Connection, leads: list[int]) -> None:
         stored = conn.execute(f"SELECT {', '.join(ROLLUP)} FROM public.leads WHERE id = %s", (lead,)).fetchone()
         mine = [a for a in appointments if a["lead_id"] == lead]
         assert stored == expected_rollup(mine, now, active), f"lead {lead} with appointments {mine}"
+        # The rule's commit step and dbguard.lead_primary_appointment (the check's and the
+        # isolation tests' oracle) choose the same appointment.
+        primary = conn.execute("SELECT dbguard.lead_primary_appointment(%s)", (lead,)).fetchone()[0]
+        assert stored[0] == primary, f"lead {lead} with appointments {mine}"
     conn.rollback()
 
 

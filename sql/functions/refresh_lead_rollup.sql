@@ -1,5 +1,5 @@
 -- Brings a lead's rollup columns in line with its primary appointment
--- (dbguard.lead_primary_appointment) and says whether they differed.
+-- (the choice of dbguard.lead_primary_appointment) and says whether they differed.
 -- The lead row is locked FOR NO KEY UPDATE before the recomputation, which
 -- then runs as a new statement: under READ COMMITTED a writer that waited for
 -- the lock sees every change committed before it, so concurrent writers never
@@ -23,13 +23,27 @@ BEGIN
         PERFORM 1 FROM public.leads l WHERE l.id = p_lead_id FOR NO KEY UPDATE;
     END IF;
 
-    -- The stored rollup and the primary appointment in one query.
+    -- The stored rollup and the primary appointment in one query. The choice
+    -- of the primary is written out (as in dbguard.lead_primary_appointment and
+    -- sql/catalog/_lead_primary.sql.j2; tests/test_lead_rollup.py holds all of
+    -- them to one oracle): as a call it cost every booking a function call and
+    -- a query of its own.
     SELECT l.appointment_id, l.appointment_start_at, l.appointment_end_at, l.appointment_status,
            l.appointment_canceled_at, l.appointment_provider, l.appointment_source,
            p.id AS primary_id, p.starts_at, p.ends_at, p.status, p.cancelled_at, p.provider, p.booking_source
       INTO v
       FROM public.leads l
-      LEFT JOIN public.appointments p ON p.id = dbguard.lead_primary_appointment(p_lead_id)
+      LEFT JOIN LATERAL (
+            SELECT a.id, a.starts_at, a.ends_at, a.status, a.cancelled_at, a.provider, a.booking_source
+              FROM public.appointments a
+              LEFT JOIN dbguard.vocabularies s
+                ON s.vocabulary = 'appointment_status' AND s.code = a.status AND s.is_active
+             WHERE a.lead_id = l.id AND (s.code IS NOT NULL OR a.status = 'cancelled')
+             ORDER BY CASE WHEN s.code IS NOT NULL AND a.starts_at >= pg_catalog.now() THEN 0
+                           WHEN s.code IS NOT NULL THEN 1 ELSE 2 END,
+                      CASE WHEN s.code IS NOT NULL AND a.starts_at >= pg_catalog.now() THEN a.starts_at END ASC,
+                      a.starts_at DESC NULLS LAST, a.id DESC
+             LIMIT 1) p ON true
      WHERE l.id = p_lead_id;
     IF NOT FOUND THEN
         RETURN false;

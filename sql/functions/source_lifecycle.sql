@@ -17,6 +17,15 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- The source as mapped (the common case): one look-up by the key, without
+    -- lower-casing every mapping.
+    SELECT sm.booking_source, sm.created_by
+      INTO booking_source, created_by
+      FROM dbguard.source_mappings sm
+     WHERE sm.source = p_source;
+    IF FOUND THEN
+        RETURN;
+    END IF;
     SELECT sm.booking_source, sm.created_by
       INTO booking_source, created_by
       FROM dbguard.source_mappings sm

@@ -14,8 +14,8 @@
 -- is verified here, and link_status_mismatch reports a dangling appointment_id.
 -- SQLSTATE 23Q03 (class 23). In 'correct'
 -- the client also gets a WARNING with the enforce message, DETAIL and HINT.
--- The DETAIL no longer says "at commit": the check runs where the deferred
--- trigger runs (commit, or SET CONSTRAINTS ... IMMEDIATE).
+-- The DETAIL names both places the check runs: where the deferred trigger
+-- runs (commit, or SET CONSTRAINTS ... IMMEDIATE).
 
 -- Deferred check at commit of a call's claim of a booking. Fired by writes
 -- to calls that leave a claim, and by appointments leaving a call (delete,
