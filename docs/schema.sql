@@ -1163,12 +1163,21 @@ $_$;
 CREATE FUNCTION dbguard.lead_rollup_step(p_mode text) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    AS $_$
 DECLARE
-    v_leads bigint[] := dbguard.lead_rollup_pending_ids(pg_catalog.current_setting('dbguard.lead_rollup_leads', true));
+    v_list text := pg_catalog.current_setting('dbguard.lead_rollup_leads', true);
+    v_leads bigint[];
     v_lead bigint;
     v_ignored text;
 BEGIN
+    -- The list as the statement trigger writes it is cast here, without a call;
+    -- anything else is read by dbguard.lead_rollup_pending_ids (any session can
+    -- write the setting).
+    IF v_list ~ '^[0-9]{1,18}(,[0-9]{1,18})*$' THEN
+        v_leads := pg_catalog.string_to_array(v_list, ',')::bigint[];
+    ELSE
+        v_leads := dbguard.lead_rollup_pending_ids(v_list);
+    END IF;
     -- Assignments, not PERFORM: a simple expression runs without starting a query.
     v_ignored := pg_catalog.set_config('dbguard.lead_rollup_leads', '', true);
     v_ignored := pg_catalog.set_config('dbguard.lead_rollup_queued', '', true);
@@ -1177,7 +1186,7 @@ BEGIN
         RETURN;
     END IF;
     FOR v_lead IN SELECT DISTINCT l FROM pg_catalog.unnest(v_leads) l ORDER BY l LOOP
-        IF dbguard.refresh_lead_rollup(v_lead, false) THEN
+        IF dbguard.refresh_locked_lead_rollup(v_lead, false) THEN
             PERFORM dbguard.raise_alert('lead_rollup_drift', 'warning', 'lead', v_lead::text,
                 pg_catalog.format('lead %s: rollup columns differ from its primary appointment', v_lead),
                 pg_catalog.jsonb_build_object('lead_id', v_lead,
@@ -1187,7 +1196,7 @@ BEGIN
         END IF;
     END LOOP;
 END
-$$;
+$_$;
 
 
 --
@@ -1435,15 +1444,83 @@ CREATE FUNCTION dbguard.refresh_lead_rollup(p_lead_id bigint, p_write boolean DE
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+BEGIN
+    IF p_write THEN
+        PERFORM 1 FROM public.leads l WHERE l.id = p_lead_id FOR NO KEY UPDATE;
+    END IF;
+    RETURN dbguard.refresh_locked_lead_rollup(p_lead_id, p_write);
+END
+$$;
+
+
+--
+-- Name: refresh_lead_rollups(bigint[]); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.refresh_lead_rollups(p_leads bigint[]) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    v_lead bigint;
+    v_left integer := 0;
+    v_taken bigint[];
+    v_serialise boolean;
+    v_ignored text;
+    v_leads bigint[];
+BEGIN
+    -- The queue is nearly always empty: a look costs less than taking from it.
+    IF EXISTS (SELECT 1 FROM dbguard.pending_lead_rollups) THEN
+        v_taken := ARRAY(SELECT l FROM dbguard.take_pending_lead_rollups(100) l);
+    ELSE
+        v_taken := '{}';
+    END IF;
+    -- Up to 64 leads a step take turns with other steps (a transaction-level
+    -- advisory lock per lead); more (a bulk import) would fill the lock table, so
+    -- a large step relies on SKIP LOCKED and the pending queue alone.
+    v_leads := coalesce(p_leads, '{}'::bigint[]) || v_taken;
+    v_serialise := pg_catalog.cardinality(v_leads) <= 64;
+    -- Ascending and distinct; one lead (a booking) is both without a query.
+    IF pg_catalog.cardinality(v_leads) > 1 THEN
+        v_leads := ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(v_leads) l ORDER BY l);
+    END IF;
+    FOREACH v_lead IN ARRAY v_leads LOOP
+        CONTINUE WHEN v_lead IS NULL;
+        IF v_serialise THEN
+            -- Commit steps of the same lead take turns (held to commit, taken in
+            -- ascending order, and only by commit steps: no cycle), so the second
+            -- one reads the first one's appointments. The next statement sees what
+            -- the other committed. Assignments, not PERFORM: a function call
+            -- starts no query.
+            v_ignored := pg_catalog.pg_advisory_xact_lock(1684499314, (v_lead % 2147483647)::integer);
+        END IF;
+        PERFORM 1 FROM public.leads l WHERE l.id = v_lead FOR NO KEY UPDATE OF l SKIP LOCKED;
+        IF FOUND THEN
+            -- locked above: the work without a second lock
+            v_ignored := dbguard.refresh_locked_lead_rollup(v_lead, true);
+        ELSIF EXISTS (SELECT 1 FROM public.leads l WHERE l.id = v_lead) THEN
+            PERFORM dbguard.queue_pending_lead_rollup(v_lead);
+            v_left := v_left + 1;
+        END IF;
+    END LOOP;
+    RETURN v_left;
+END
+$$;
+
+
+--
+-- Name: refresh_locked_lead_rollup(bigint, boolean); Type: FUNCTION; Schema: dbguard; Owner: -
+--
+
+CREATE FUNCTION dbguard.refresh_locked_lead_rollup(p_lead_id bigint, p_write boolean) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
 DECLARE
     v record;
     v_legacy jsonb;
     v_differs boolean;
 BEGIN
-    IF p_write THEN
-        PERFORM 1 FROM public.leads l WHERE l.id = p_lead_id FOR NO KEY UPDATE;
-    END IF;
-
     -- The stored rollup and the primary appointment in one query. The choice
     -- of the primary is written out (as in dbguard.lead_primary_appointment and
     -- sql/catalog/_lead_primary.sql.j2; tests/test_lead_rollup.py holds all of
@@ -1504,60 +1581,6 @@ BEGIN
          WHERE l.id = p_lead_id;
     END IF;
     RETURN v_differs;
-END
-$$;
-
-
---
--- Name: refresh_lead_rollups(bigint[]); Type: FUNCTION; Schema: dbguard; Owner: -
---
-
-CREATE FUNCTION dbguard.refresh_lead_rollups(p_leads bigint[]) RETURNS integer
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-DECLARE
-    v_lead bigint;
-    v_left integer := 0;
-    v_taken bigint[];
-    v_serialise boolean;
-    v_ignored text;
-    v_leads bigint[];
-BEGIN
-    -- The queue is nearly always empty: a look costs less than taking from it.
-    IF EXISTS (SELECT 1 FROM dbguard.pending_lead_rollups) THEN
-        v_taken := ARRAY(SELECT l FROM dbguard.take_pending_lead_rollups(100) l);
-    ELSE
-        v_taken := '{}';
-    END IF;
-    -- Up to 64 leads a step take turns with other steps (a transaction-level
-    -- advisory lock per lead); more (a bulk import) would fill the lock table, so
-    -- a large step relies on SKIP LOCKED and the pending queue alone.
-    v_leads := coalesce(p_leads, '{}'::bigint[]) || v_taken;
-    v_serialise := pg_catalog.cardinality(v_leads) <= 64;
-    -- Ascending and distinct; one lead (a booking) is both without a query.
-    IF pg_catalog.cardinality(v_leads) > 1 THEN
-        v_leads := ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(v_leads) l ORDER BY l);
-    END IF;
-    FOREACH v_lead IN ARRAY v_leads LOOP
-        CONTINUE WHEN v_lead IS NULL;
-        IF v_serialise THEN
-            -- Commit steps of the same lead take turns (held to commit, taken in
-            -- ascending order, and only by commit steps: no cycle), so the second
-            -- one reads the first one's appointments. The next statement sees what
-            -- the other committed. Assignments, not PERFORM: a function call
-            -- starts no query.
-            v_ignored := pg_catalog.pg_advisory_xact_lock(1684499314, (v_lead % 2147483647)::integer);
-        END IF;
-        PERFORM 1 FROM public.leads l WHERE l.id = v_lead FOR NO KEY UPDATE OF l SKIP LOCKED;
-        IF FOUND THEN
-            v_ignored := dbguard.refresh_lead_rollup(v_lead);
-        ELSIF EXISTS (SELECT 1 FROM public.leads l WHERE l.id = v_lead) THEN
-            PERFORM dbguard.queue_pending_lead_rollup(v_lead);
-            v_left := v_left + 1;
-        END IF;
-    END LOOP;
-    RETURN v_left;
 END
 $$;
 

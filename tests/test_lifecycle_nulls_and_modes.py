@@ -82,8 +82,8 @@ def test_lifecycle_functions_pin_pg_catalog_first_and_run_as_their_owner_only_as
            AND p.proname IN ('tg_appointments__before_row', 'tg_appointment_events__before_row',
                              'tg_appointments__after_row', 'tg_appointments__lead_rollup',
                              'tg_appointments__history', 'redact_pii', 'redact_pii_text', 'rule_violation',
-                             'lead_primary_appointment', 'refresh_lead_rollup')""").fetchall()
-    assert len(rows) == 10
+                             'lead_primary_appointment', 'refresh_lead_rollup', 'refresh_locked_lead_rollup')""").fetchall()
+    assert len(rows) == 11
     # The privilege model (docs/security.md): the rules run as their owner; of the helpers only
     # redact_pii does (the analyst's views call it); none is executable by PUBLIC.
     for name, definer, config in rows:

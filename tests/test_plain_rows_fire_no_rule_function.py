@@ -145,9 +145,9 @@ def test_a_transaction_recounts_each_lead_it_touched_once_at_commit(conn, counte
     new_appointment(conn, None, lead_id=lead, status="scheduled", starts_at=later, ends_at=later + HALF_HOUR)
     new_appointment(conn, None, lead_id=lead, status="no_show", starts_at=soon, ends_at=soon + HALF_HOUR)
     new_appointment(conn, None, lead_id=other_lead, status="scheduled", starts_at=later, ends_at=later + HALF_HOUR)
-    assert counted("refresh_lead_rollup") == 0 and counted("lead_rollup_step") == 0
+    assert counted("refresh_locked_lead_rollup") == 0 and counted("lead_rollup_step") == 0
     assert _rollup(conn, lead) == (first, soon)
-    assert counted("refresh_lead_rollup") == 2 and counted("lead_rollup_step") == 1
+    assert counted("refresh_locked_lead_rollup") == 2 and counted("lead_rollup_step") == 1
     assert _recount_differs(conn, lead) is False and _recount_differs(conn, other_lead) is False
 
 

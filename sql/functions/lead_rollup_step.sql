@@ -12,10 +12,19 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_leads bigint[] := dbguard.lead_rollup_pending_ids(pg_catalog.current_setting('dbguard.lead_rollup_leads', true));
+    v_list text := pg_catalog.current_setting('dbguard.lead_rollup_leads', true);
+    v_leads bigint[];
     v_lead bigint;
     v_ignored text;
 BEGIN
+    -- The list as the statement trigger writes it is cast here, without a call;
+    -- anything else is read by dbguard.lead_rollup_pending_ids (any session can
+    -- write the setting).
+    IF v_list ~ '^[0-9]{1,18}(,[0-9]{1,18})*$' THEN
+        v_leads := pg_catalog.string_to_array(v_list, ',')::bigint[];
+    ELSE
+        v_leads := dbguard.lead_rollup_pending_ids(v_list);
+    END IF;
     -- Assignments, not PERFORM: a simple expression runs without starting a query.
     v_ignored := pg_catalog.set_config('dbguard.lead_rollup_leads', '', true);
     v_ignored := pg_catalog.set_config('dbguard.lead_rollup_queued', '', true);
@@ -24,7 +33,7 @@ BEGIN
         RETURN;
     END IF;
     FOR v_lead IN SELECT DISTINCT l FROM pg_catalog.unnest(v_leads) l ORDER BY l LOOP
-        IF dbguard.refresh_lead_rollup(v_lead, false) THEN
+        IF dbguard.refresh_locked_lead_rollup(v_lead, false) THEN
             PERFORM dbguard.raise_alert('lead_rollup_drift', 'warning', 'lead', v_lead::text,
                 pg_catalog.format('lead %s: rollup columns differ from its primary appointment', v_lead),
                 pg_catalog.jsonb_build_object('lead_id', v_lead,

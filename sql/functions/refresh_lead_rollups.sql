@@ -52,7 +52,8 @@ BEGIN
         END IF;
         PERFORM 1 FROM public.leads l WHERE l.id = v_lead FOR NO KEY UPDATE OF l SKIP LOCKED;
         IF FOUND THEN
-            v_ignored := dbguard.refresh_lead_rollup(v_lead);
+            -- locked above: the work without a second lock
+            v_ignored := dbguard.refresh_locked_lead_rollup(v_lead, true);
         ELSIF EXISTS (SELECT 1 FROM public.leads l WHERE l.id = v_lead) THEN
             PERFORM dbguard.queue_pending_lead_rollup(v_lead);
             v_left := v_left + 1;
