@@ -1479,11 +1479,11 @@ BEGIN
     -- advisory lock per lead); more (a bulk import) would fill the lock table, so
     -- a large step relies on SKIP LOCKED and the pending queue alone.
     v_leads := coalesce(p_leads, '{}'::bigint[]) || v_taken;
-    v_serialise := pg_catalog.cardinality(v_leads) <= 64;
     -- Ascending and distinct; one lead (a booking) is both without a query.
     IF pg_catalog.cardinality(v_leads) > 1 THEN
         v_leads := ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(v_leads) l ORDER BY l);
     END IF;
+    v_serialise := pg_catalog.cardinality(v_leads) <= 64;
     FOREACH v_lead IN ARRAY v_leads LOOP
         CONTINUE WHEN v_lead IS NULL;
         IF v_serialise THEN
@@ -2151,9 +2151,16 @@ BEGIN
     IF NEW.source IS NOT NULL
        AND ((NEW.booking_source IS NULL AND NULLIF(pg_catalog.current_setting('dbguard.source', true), '') IS NULL)
             OR (NEW.created_by IS NULL AND NULLIF(pg_catalog.current_setting('dbguard.actor', true), '') IS NULL)) THEN
-        v_derived := dbguard.source_lifecycle(NEW.source);
-        v_source_booking := v_derived.booking_source;
-        v_source_actor := v_derived.created_by;
+        -- The source as written is source_lifecycle's own first look-up, here
+        -- without a call; a case or blank variant goes through the function.
+        SELECT sm.booking_source, sm.created_by INTO v_source_booking, v_source_actor
+          FROM dbguard.source_mappings sm
+         WHERE sm.source = NEW.source;
+        IF NOT FOUND THEN
+            v_derived := dbguard.source_lifecycle(NEW.source);
+            v_source_booking := v_derived.booking_source;
+            v_source_actor := v_derived.created_by;
+        END IF;
     END IF;
     NEW.booking_source := coalesce(NEW.booking_source,
                                    dbguard.mapped_booking_source(NULLIF(pg_catalog.current_setting('dbguard.source', true), '')),
@@ -2162,8 +2169,11 @@ BEGIN
     NEW.created_by := coalesce(NEW.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''),
                                v_source_actor, 'unknown');
 
-    -- Both codes in one look-up (neither is NULL here).
-    IF (SELECT pg_catalog.count(*) FROM dbguard.vocabularies v
+    -- Codes taken from dbguard.source_mappings are in their vocabularies (its
+    -- foreign keys); any other pair is looked up, both codes in one query
+    -- (neither is NULL here).
+    IF (NEW.booking_source IS DISTINCT FROM v_source_booking OR NEW.created_by IS DISTINCT FROM v_source_actor)
+       AND (SELECT pg_catalog.count(*) FROM dbguard.vocabularies v
          WHERE (v.vocabulary = 'booking_source' AND v.code = NEW.booking_source)
             OR (v.vocabulary = 'actor' AND v.code = NEW.created_by)) < 2 THEN
         IF NOT dbguard.in_vocabulary('booking_source', NEW.booking_source) THEN
@@ -2703,7 +2713,9 @@ BEGIN
                   HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
     END IF;
     IF TG_OP = 'INSERT' THEN
-        v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
+        -- Not made distinct here: the commit step sorts the ids and drops
+        -- repeats, and a booking's one row needs neither.
+        v_leads := ARRAY(SELECT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
     ELSIF TG_OP = 'DELETE' THEN
         v_leads := ARRAY(SELECT DISTINCT o.lead_id FROM dbguard_old_rows o WHERE o.lead_id IS NOT NULL);
     ELSE
@@ -2722,8 +2734,8 @@ BEGIN
     END IF;
     v_list := coalesce(pg_catalog.current_setting('dbguard.lead_rollup_leads', true), '');
     IF v_list = '' THEN
-        -- The transaction's first write (a booking): the ids are distinct
-        -- already, and an assignment starts no query.
+        -- The transaction's first write (a booking): an assignment starts no
+        -- query.
         v_list := pg_catalog.set_config('dbguard.lead_rollup_leads', pg_catalog.array_to_string(v_leads, ','), true);
     ELSE
         v_leads := v_leads || dbguard.lead_rollup_pending_ids(v_list);
@@ -4630,7 +4642,9 @@ COMMENT ON COLUMN dbguard.rule_status.missing_triggers IS 'Triggers the rule ins
 CREATE TABLE dbguard.source_mappings (
     source text NOT NULL,
     booking_source text NOT NULL,
-    created_by text NOT NULL
+    created_by text NOT NULL,
+    booking_source_vocabulary text GENERATED ALWAYS AS ('booking_source'::text) STORED NOT NULL,
+    created_by_vocabulary text GENERATED ALWAYS AS ('actor'::text) STORED NOT NULL
 );
 
 
@@ -4660,6 +4674,20 @@ COMMENT ON COLUMN dbguard.source_mappings.booking_source IS 'The booking_source 
 --
 
 COMMENT ON COLUMN dbguard.source_mappings.created_by IS 'The created_by actor it implies.';
+
+
+--
+-- Name: COLUMN source_mappings.booking_source_vocabulary; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.source_mappings.booking_source_vocabulary IS 'Always ''booking_source'': with booking_source, the foreign key to dbguard.vocabularies.';
+
+
+--
+-- Name: COLUMN source_mappings.created_by_vocabulary; Type: COMMENT; Schema: dbguard; Owner: -
+--
+
+COMMENT ON COLUMN dbguard.source_mappings.created_by_vocabulary IS 'Always ''actor'': with created_by, the foreign key to dbguard.vocabularies.';
 
 
 --
@@ -7612,6 +7640,22 @@ CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment AFT
 --
 
 CREATE CONSTRAINT TRIGGER dbguard_900_booking_confirmed_requires_appointment_insert AFTER INSERT ON public.calls DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.booking_confirmed OR new.appointment_made)) EXECUTE FUNCTION dbguard.tg_calls__booking_requires_appointment();
+
+
+--
+-- Name: source_mappings source_mappings_booking_source_fk; Type: FK CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.source_mappings
+    ADD CONSTRAINT source_mappings_booking_source_fk FOREIGN KEY (booking_source_vocabulary, booking_source) REFERENCES dbguard.vocabularies(vocabulary, code);
+
+
+--
+-- Name: source_mappings source_mappings_created_by_fk; Type: FK CONSTRAINT; Schema: dbguard; Owner: -
+--
+
+ALTER TABLE ONLY dbguard.source_mappings
+    ADD CONSTRAINT source_mappings_created_by_fk FOREIGN KEY (created_by_vocabulary, created_by) REFERENCES dbguard.vocabularies(vocabulary, code);
 
 
 --

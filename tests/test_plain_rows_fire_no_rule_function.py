@@ -100,7 +100,7 @@ def test_a_dba_added_booking_source_still_passes_the_vocabulary_query(conn):
     "DELETE FROM dbguard.vocabularies WHERE vocabulary = 'link_status' AND code = 'unlinked'",
     "UPDATE dbguard.vocabularies SET code = 'in' WHERE vocabulary = 'call_direction' AND code = 'inbound'",
     "UPDATE dbguard.vocabularies SET pinned = false WHERE vocabulary = 'session_outcome' AND code = 'appointment_booked'",
-    "TRUNCATE dbguard.vocabularies",
+    "TRUNCATE dbguard.vocabularies CASCADE",
     "DELETE FROM dbguard.vocabularies WHERE vocabulary = 'booking_source' AND code = 'retell_webhook'",
     "UPDATE dbguard.vocabularies SET code = 'ai' WHERE vocabulary = 'actor' AND code = 'retell_ai'",
 ])

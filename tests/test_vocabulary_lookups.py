@@ -95,6 +95,8 @@ def test_a_code_added_by_the_dba_reaches_a_session_whose_plans_are_cached(conn, 
 def test_a_deleted_code_is_refused_at_once(conn, connect):
     other = connect(autocommit=True)
     assert booking_source_of_a_new_appointment(other, booking_source="widget_embed") == "widget_embed"
+    # the mapping that names the code goes first (source_mappings' foreign keys)
+    conn.execute("DELETE FROM dbguard.source_mappings WHERE booking_source = 'widget_embed'")
     conn.execute("DELETE FROM dbguard.vocabularies WHERE vocabulary = 'booking_source' AND code = 'widget_embed'")
     conn.commit()
     assert not accepted(other, booking_source="widget_embed")
@@ -110,6 +112,39 @@ def test_a_changed_source_mapping_takes_effect_at_once(conn, connect):
                  "VALUES ('front_desk', 'manual_staff', 'staff_user')")
     conn.commit()
     assert booking_source_of_a_new_appointment(other, source="front_desk") == "manual_staff"
+
+
+@pytest.mark.parametrize("column, code", [("booking_source", "front_desk"), ("created_by", "receptionist")])
+def test_a_source_mapping_names_only_codes_of_its_vocabularies(conn, column, code):
+    values = {"booking_source": "manual_staff", "created_by": "staff_user", column: code}
+    with pytest.raises(psycopg.errors.ForeignKeyViolation) as err:
+        conn.execute("INSERT INTO dbguard.source_mappings (source, booking_source, created_by) VALUES ('desk', %s, %s)",
+                     (values["booking_source"], values["created_by"]))
+    assert err.value.diag.constraint_name == f"source_mappings_{column}_fk"
+    assert code in err.value.diag.message_detail
+
+
+@pytest.mark.parametrize("statement", [
+    "DELETE FROM dbguard.vocabularies WHERE vocabulary = 'booking_source' AND code = 'widget_embed'",
+    "UPDATE dbguard.vocabularies SET code = 'widget' WHERE vocabulary = 'booking_source' AND code = 'widget_embed'",
+    "DELETE FROM dbguard.vocabularies WHERE vocabulary = 'actor' AND code = 'staff_user'",
+])
+def test_a_code_a_source_mapping_names_stays_until_the_mapping_goes(conn, statement):
+    conn.execute("INSERT INTO dbguard.source_mappings (source, booking_source, created_by) "
+                 "VALUES ('front_desk', 'manual_staff', 'staff_user')")
+    with pytest.raises(psycopg.errors.ForeignKeyViolation) as err:
+        with conn.transaction():
+            conn.execute(statement)
+    assert "source_mappings" in err.value.diag.message_primary
+    conn.execute("DELETE FROM dbguard.source_mappings WHERE booking_source = 'widget_embed' OR created_by = 'staff_user'")
+    assert conn.execute(statement).rowcount == 1
+
+
+def test_a_mapped_source_and_a_written_code_outside_the_vocabulary_are_still_told_apart(conn):
+    # the mapped pair is taken as it is; a written code that differs is looked up
+    assert booking_source_of_a_new_appointment(conn, source="cal.com") == "cal.com_direct"
+    assert not accepted(conn, source="cal.com", booking_source="cal.com_directly")
+    assert not accepted(conn, source="retell_webhook", created_by="retell")
 
 
 def test_an_empty_mapping_table_maps_nothing(conn):

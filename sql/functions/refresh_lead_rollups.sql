@@ -35,11 +35,11 @@ BEGIN
     -- advisory lock per lead); more (a bulk import) would fill the lock table, so
     -- a large step relies on SKIP LOCKED and the pending queue alone.
     v_leads := coalesce(p_leads, '{}'::bigint[]) || v_taken;
-    v_serialise := pg_catalog.cardinality(v_leads) <= 64;
     -- Ascending and distinct; one lead (a booking) is both without a query.
     IF pg_catalog.cardinality(v_leads) > 1 THEN
         v_leads := ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(v_leads) l ORDER BY l);
     END IF;
+    v_serialise := pg_catalog.cardinality(v_leads) <= 64;
     FOREACH v_lead IN ARRAY v_leads LOOP
         CONTINUE WHEN v_lead IS NULL;
         IF v_serialise THEN

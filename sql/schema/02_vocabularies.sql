@@ -88,10 +88,20 @@ ON CONFLICT (vocabulary, code) DO NOTHING;
 
 -- How a legacy `appointments.source` value translates into the lifecycle
 -- columns (DESIGN.md §1.3 and §3): used by creation_metadata and the backfill.
+-- A mapping names only codes of their vocabularies (the foreign keys, through
+-- the two constant columns): creation_metadata takes a mapped booking source
+-- and actor without looking them up again, and a code cannot be deleted or
+-- renamed while a mapping names it.
 CREATE TABLE IF NOT EXISTS dbguard.source_mappings (
     source          text PRIMARY KEY,
     booking_source  text NOT NULL,
-    created_by      text NOT NULL
+    created_by      text NOT NULL,
+    booking_source_vocabulary text NOT NULL GENERATED ALWAYS AS ('booking_source') STORED,
+    created_by_vocabulary     text NOT NULL GENERATED ALWAYS AS ('actor') STORED,
+    CONSTRAINT source_mappings_booking_source_fk FOREIGN KEY (booking_source_vocabulary, booking_source)
+        REFERENCES dbguard.vocabularies (vocabulary, code),
+    CONSTRAINT source_mappings_created_by_fk FOREIGN KEY (created_by_vocabulary, created_by)
+        REFERENCES dbguard.vocabularies (vocabulary, code)
 );
 
 INSERT INTO dbguard.source_mappings (source, booking_source, created_by) VALUES

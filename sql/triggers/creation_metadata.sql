@@ -1,5 +1,5 @@
 -- rule: creation_metadata
--- version: 7
+-- version: 8
 -- tables: appointments
 -- timing: before insert on appointments
 -- guarantees: a new appointment has created_by (explicit, else dbguard.actor, else derived from source via dbguard.source_lifecycle(), else 'unknown'), booking_source (explicit, else dbguard.source, else derived from source via dbguard.source_lifecycle(), else 'unknown') and source, each within its vocabulary.
@@ -21,9 +21,16 @@ BEGIN
     IF NEW.source IS NOT NULL
        AND ((NEW.booking_source IS NULL AND NULLIF(pg_catalog.current_setting('dbguard.source', true), '') IS NULL)
             OR (NEW.created_by IS NULL AND NULLIF(pg_catalog.current_setting('dbguard.actor', true), '') IS NULL)) THEN
-        v_derived := dbguard.source_lifecycle(NEW.source);
-        v_source_booking := v_derived.booking_source;
-        v_source_actor := v_derived.created_by;
+        -- The source as written is source_lifecycle's own first look-up, here
+        -- without a call; a case or blank variant goes through the function.
+        SELECT sm.booking_source, sm.created_by INTO v_source_booking, v_source_actor
+          FROM dbguard.source_mappings sm
+         WHERE sm.source = NEW.source;
+        IF NOT FOUND THEN
+            v_derived := dbguard.source_lifecycle(NEW.source);
+            v_source_booking := v_derived.booking_source;
+            v_source_actor := v_derived.created_by;
+        END IF;
     END IF;
     NEW.booking_source := coalesce(NEW.booking_source,
                                    dbguard.mapped_booking_source(NULLIF(pg_catalog.current_setting('dbguard.source', true), '')),
@@ -32,8 +39,11 @@ BEGIN
     NEW.created_by := coalesce(NEW.created_by, NULLIF(pg_catalog.current_setting('dbguard.actor', true), ''),
                                v_source_actor, 'unknown');
 
-    -- Both codes in one look-up (neither is NULL here).
-    IF (SELECT pg_catalog.count(*) FROM dbguard.vocabularies v
+    -- Codes taken from dbguard.source_mappings are in their vocabularies (its
+    -- foreign keys); any other pair is looked up, both codes in one query
+    -- (neither is NULL here).
+    IF (NEW.booking_source IS DISTINCT FROM v_source_booking OR NEW.created_by IS DISTINCT FROM v_source_actor)
+       AND (SELECT pg_catalog.count(*) FROM dbguard.vocabularies v
          WHERE (v.vocabulary = 'booking_source' AND v.code = NEW.booking_source)
             OR (v.vocabulary = 'actor' AND v.code = NEW.created_by)) < 2 THEN
         IF NOT dbguard.in_vocabulary('booking_source', NEW.booking_source) THEN

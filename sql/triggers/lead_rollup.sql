@@ -1,5 +1,5 @@
 -- rule: lead_rollup
--- version: 7
+-- version: 8
 -- function: dbguard.tg_appointments__lead_rollup()
 -- guarantees: a lead's rollup columns (appointment_id, appointment_start_at, appointment_end_at, appointment_status, appointment_canceled_at, appointment_provider, appointment_source, appointment_last_checked_at) describe its primary appointment: the next upcoming active one, else the latest active, else the latest cancelled; cleared when there is none. Brought up to date at commit without waiting for a lead row another transaction holds (then by the next commit step, dbguard.refresh_lead_rollups() or reconcile).
 
@@ -19,7 +19,9 @@ BEGIN
                   HINT = 'dbguard''s trigger functions run as their owner and refuse any other table.';
     END IF;
     IF TG_OP = 'INSERT' THEN
-        v_leads := ARRAY(SELECT DISTINCT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
+        -- Not made distinct here: the commit step sorts the ids and drops
+        -- repeats, and a booking's one row needs neither.
+        v_leads := ARRAY(SELECT n.lead_id FROM dbguard_new_rows n WHERE n.lead_id IS NOT NULL);
     ELSIF TG_OP = 'DELETE' THEN
         v_leads := ARRAY(SELECT DISTINCT o.lead_id FROM dbguard_old_rows o WHERE o.lead_id IS NOT NULL);
     ELSE
@@ -38,8 +40,8 @@ BEGIN
     END IF;
     v_list := coalesce(pg_catalog.current_setting('dbguard.lead_rollup_leads', true), '');
     IF v_list = '' THEN
-        -- The transaction's first write (a booking): the ids are distinct
-        -- already, and an assignment starts no query.
+        -- The transaction's first write (a booking): an assignment starts no
+        -- query.
         v_list := pg_catalog.set_config('dbguard.lead_rollup_leads', pg_catalog.array_to_string(v_leads, ','), true);
     ELSE
         v_leads := v_leads || dbguard.lead_rollup_pending_ids(v_list);
