@@ -4,7 +4,7 @@
 
 Builds bench_bare and bench_guarded as benchmarks/bench.py does, then times bench.py's bulk
 appointments INSERT ... SELECT on bare and guarded, run after run in turn (bare, guarded, bare,
-...), and reports the median of the per-pair ratios against the issue's target (<= 2.5 x): a shared
+...), and reports the median of the per-pair ratios against the target (<= 2.0 x, docs/performance.md): a shared
 VM's speed drifts by tens of percent within minutes, and a pair run back to back shares the
 drift. Then, unless --no-attribution, each dbguard trigger of public.appointments and
 public.appointment_events is disabled in turn, again paired with a guarded run, and its share is
