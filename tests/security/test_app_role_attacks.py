@@ -222,3 +222,29 @@ def test_the_application_can_call_every_function_of_the_client_api(conn, attacke
         "resolve_staff_for_host", "assign_staff_from_booking", "validate_appointment_creation",
         "rollback_booking_flags", "enqueue_review", "breaker_allow", "breaker_record_success",
         "breaker_record_failure"}
+
+
+@pytest.mark.parametrize("attack", [
+    # a setting that is not a code, beside a source that maps
+    ("SET LOCAL dbguard.source = 'evil_channel'", {}),
+    ("SET LOCAL dbguard.actor = 'evil_actor'", {}),
+    # a temporary mapping table that maps the source to the written code
+    ("CREATE TEMPORARY TABLE source_mappings (source text, booking_source text, created_by text); "
+     "INSERT INTO pg_temp.source_mappings VALUES ('retell_webhook', 'evil_channel', 'retell_ai')",
+     {"booking_source": "evil_channel"}),
+])
+def test_a_mapped_source_lets_no_unknown_code_past_creation_metadata(conn, attacker, attack):
+    # creation_metadata takes a mapped booking source and actor without a second look-up;
+    # nothing the application writes or sets makes an unknown code pass as mapped.
+    setup, cols = attack
+    company = conn.execute("INSERT INTO public.companies (name) VALUES ('Acme') RETURNING id").fetchone()[0]
+    conn.commit()
+    names = ", ".join(["company_id", "starts_at", "source", *cols])
+    marks = ", ".join(["%s", "now() + interval '1 day'", "'retell_webhook'"] + ["%s"] * len(cols))
+    with pytest.raises(errors.lookup("23Q02")):
+        with attacker.transaction():
+            attacker.execute(setup)
+            attacker.execute(f"INSERT INTO public.appointments ({names}) VALUES ({marks})", [company, *cols.values()])
+    with pytest.raises(errors.InsufficientPrivilege):
+        attacker.execute("INSERT INTO dbguard.source_mappings (source, booking_source, created_by) "
+                         "VALUES ('kiosk', 'widget_embed', 'unknown')")
