@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from psycopg import sql
 
+import dbguard
 from dbguard.errors import VocabularyViolation
 
 from .plugins.calls import MODES, call, new_appointment, new_call, update
@@ -14,10 +15,10 @@ RULES = ("call_direction_default", "customer_link_sync", "outcome_flag_sync", "a
 
 
 @pytest.fixture
-def all_rules(set_mode):
+def all_rules(conn):
     def _all(mode):
-        for rule in RULES:
-            set_mode(rule, mode)
+        dbguard.set_modes(conn, dict.fromkeys(RULES, mode))
+        conn.commit()
     return _all
 
 

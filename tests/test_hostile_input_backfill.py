@@ -85,6 +85,8 @@ def test_malformed_booking_details_never_crash_the_backfill(conn, outcomes, deta
         conn._hostile_services = True
     # Legacy rows: written before the rules (the commit-time check would refuse them).
     dbguard.set_mode(conn, "booking_confirmed_requires_appointment", "off")
+    # Out of this example's way: only its own calls are backfill candidates.
+    conn.execute("UPDATE public.calls SET booking_confirmed = false WHERE booking_confirmed")
     conn.commit()
     calls = []
     for value, booking_id in details:
@@ -118,11 +120,6 @@ def test_malformed_booking_details_never_crash_the_backfill(conn, outcomes, deta
         holder = any(p["id"] == call_id and "already carries booking id" in (p["detail"] or "")
                      for p in result.problems)
         assert has_appointment or queued or holder, call_id
-    # Out of the next examples' way: only this example's calls are backfill candidates.
-    dbguard.set_mode(conn, "booking_confirmed_requires_appointment", "off")
-    conn.execute("UPDATE public.calls SET booking_confirmed = false WHERE booking_confirmed")
-    dbguard.set_mode(conn, "booking_confirmed_requires_appointment", "correct")
-    conn.commit()
 
 
 def _breaker(conn, outcomes: Outcomes, action):

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from .isolation.consistency import assert_calls_follow_appointments, assert_catalog_clean
-from .isolation.runner import Spec, run_spec
+from .isolation.runner import Spec, empty, run_spec
 
 SLOT = "'2030-01-07 09:00+00', '2030-01-07 09:30+00'"
 
@@ -37,8 +37,8 @@ OPERATIONS = {
 
 
 def reset(conn: psycopg.Connection) -> None:
-    conn.execute("TRUNCATE public.appointment_events, public.appointments, public.calls, "
-                 "dbguard.data_consistency_alerts, dbguard.manual_review_queue RESTART IDENTITY CASCADE")
+    empty(conn, "public.appointment_events", "public.appointments", "public.calls",
+          "dbguard.data_consistency_alerts", "dbguard.manual_review_queue")
 
 
 def two_sessions(name: str, first: str, second: str, *, setup: str = SETUP, **kw) -> Spec:
@@ -70,8 +70,12 @@ def test_every_interleaving_of_appointment_writes_on_one_call_keeps_the_calls_co
     assert all(not o.errors for o in outcomes if o.valid)
 
 
-def _set_mode(mode: str) -> str:
-    return f"UPDATE dbguard.rule_settings SET mode = '{mode}' WHERE rule = 'booking_confirmed_requires_appointment';"
+def _set_mode(dsn: str, mode: str) -> None:
+    """Once per spec: the permutations' reset leaves dbguard.rule_settings alone, and every
+    write to it recompiles the rules."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("UPDATE dbguard.rule_settings SET mode = %s WHERE rule = 'booking_confirmed_requires_appointment'",
+                     (mode,))
 
 
 def _claims_were_kept_or_refused(expect_refusal: bool):
@@ -100,7 +104,8 @@ def _claims_were_kept_or_refused(expect_refusal: bool):
 @pytest.mark.slow
 def test_booking_confirmed_toggles_racing_appointment_writes_never_commit_a_claim_without_appointment(
         dsn, mode, toggle, write):
-    setup = SETUP + _set_mode(mode)
+    _set_mode(dsn, mode)
+    setup = SETUP
     if toggle == "unconfirm":
         # call 1 starts confirmed (it has its appointment)
         setup += "UPDATE public.calls SET booking_confirmed = true WHERE id = 1;"

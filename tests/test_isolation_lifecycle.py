@@ -12,7 +12,7 @@ import pytest
 
 from .isolation.consistency import (BOOKING_RULES, assert_calls_follow_appointments, assert_catalog_clean,
                                     require_rules)
-from .isolation.runner import Spec, run_spec
+from .isolation.runner import Spec, empty, run_spec
 from .test_isolation_appointments import reset as reset_calls
 from .test_isolation_appointments import two_sessions
 
@@ -45,7 +45,7 @@ OPERATIONS = {
 
 def reset(conn: psycopg.Connection) -> None:
     reset_calls(conn)
-    conn.execute("TRUNCATE public.leads RESTART IDENTITY CASCADE")
+    empty(conn, "public.leads")
 
 
 def consistent(conn: psycopg.Connection) -> None:

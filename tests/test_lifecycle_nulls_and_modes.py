@@ -37,8 +37,7 @@ def test_all_rules_are_installed_with_their_triggers(conn):
 
 @pytest.mark.parametrize("mode", ["off", "alert", "correct", "enforce"])
 def test_nulls_everywhere_in_every_mode(conn, mode, make_lead):
-    for rule in RULES:
-        dbguard.set_mode(conn, rule, mode)
+    dbguard.set_modes(conn, dict.fromkeys(RULES, mode))
     conn.execute("SET LOCAL dbguard.actor = ''")  # set but empty reads as unset
     a = insert(conn, "appointments", **{c: None for c in NULLABLE})
     update(conn, "appointments", a["id"], **{c: None for c in NULLABLE})

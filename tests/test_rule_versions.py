@@ -91,6 +91,23 @@ def test_set_mode_is_stored_and_validated(conn):
         dbguard.set_mode(conn, "call_direction_default", "loud")
 
 
+
+def test_several_modes_switched_together_compile_the_rules_once_or_not_at_all(conn):
+    conn.execute("SET LOCAL track_functions = 'all'")
+    dbguard.set_modes(conn, {"call_direction_default": "off", "appointment_history": "alert",
+                             "pii_redaction": "enforce"})
+    compiles = conn.execute("SELECT calls FROM pg_stat_xact_user_functions "
+                            "WHERE schemaname = 'dbguard' AND funcname = 'compile_rules'").fetchone()
+    assert compiles == (1,)
+    modes = dict(conn.execute("SELECT rule, dbguard.compiled_mode(rule) FROM unnest(%s::text[]) AS rule",
+                              (["call_direction_default", "appointment_history", "pii_redaction"],)).fetchall())
+    assert modes == {"call_direction_default": "off", "appointment_history": "alert", "pii_redaction": "enforce"}
+    with pytest.raises(dbguard.DbguardError, match="unknown rule 'nope'"):
+        dbguard.set_modes(conn, {"call_direction_default": "enforce", "nope": "off"})
+    with pytest.raises(dbguard.DbguardError, match="unknown mode 'loud' for rule 'pii_redaction'"):
+        dbguard.set_modes(conn, {"call_direction_default": "enforce", "pii_redaction": "loud"})
+    assert conn.execute("SELECT dbguard.compiled_mode('call_direction_default')").fetchone()[0] == "off"
+
 def test_rule_header_must_match_the_file_it_is_loaded_as():
     with pytest.raises(FileNotFoundError):
         Rule.load("no_such_rule")

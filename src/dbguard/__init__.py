@@ -18,7 +18,7 @@ from .bookings import ValidationResult, enqueue_review, rollback_booking_flags, 
 from .connection import connect, resolve_dsn
 from .errors import ConnectionFailed, DbguardError, MigrationFailed
 from .migrator import migrate, rollback
-from .rules import reinstall, rules, set_mode
+from .rules import reinstall, rules, set_mode, set_modes
 from .staff import assign_staff_from_booking, resolve_staff_for_host
 from .status import status
 from .backfill import backfill, backfill_appointments, backfill_lead_history, backfill_metadata
@@ -35,7 +35,7 @@ from .readiness import readiness
 
 __all__ = [
     "acting", "errors", "ConnectionFailed", "DbguardError", "MigrationFailed",
-    "connect", "migrate", "reinstall", "resolve_dsn", "rollback", "rules", "set_mode", "status",
+    "connect", "migrate", "reinstall", "resolve_dsn", "rollback", "rules", "set_mode", "set_modes", "status",
     "assign_staff_from_booking", "resolve_staff_for_host",
     "backfill", "backfill_appointments", "backfill_lead_history", "backfill_metadata",
     "BreakerOpen", "breaker", "breaker_configure", "breaker_reset", "breaker_status",

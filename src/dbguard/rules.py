@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from .connection import is_installed
 from .errors import DbguardError
@@ -60,20 +61,44 @@ def rules(conn: psycopg.Connection) -> list[dict]:
 
 def set_mode(conn: psycopg.Connection, rule: str, mode: str) -> dict:
     """Switch ``rule`` to ``mode``; takes effect for the next statement of every session."""
-    if mode not in MODES:
-        raise DbguardError(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}")
+    set_modes(conn, {rule: mode})
+    return {"rule": rule, "mode": mode}
+
+
+def set_modes(conn: psycopg.Connection, modes: dict[str, str]) -> dict[str, str]:
+    """Switch several rules at once, in one transaction: the rules are compiled once (twice when
+    some of them have no stored setting yet), and every session sees all the new modes from the
+    same moment, or none of them if one is refused."""
+    for rule, mode in modes.items():
+        if mode not in MODES:
+            raise DbguardError(f"unknown mode {mode!r} for rule {rule!r}; use one of: {', '.join(MODES)}")
     if not _installed(conn):
         raise DbguardError("dbguard is not installed in this database; run dbguard migrate first")
     known = [r[0] for r in conn.execute("SELECT rule FROM dbguard.installed_rules ORDER BY rule")]
-    if rule not in known:
-        raise DbguardError(f"unknown rule {rule!r}; installed rules: {', '.join(known) or 'none'}")
+    unknown = sorted(set(modes) - set(known))
+    if unknown:
+        raise DbguardError(f"unknown rule {unknown[0]!r}; installed rules: {', '.join(known) or 'none'}")
+    if not modes:
+        return {}
+    # Every statement on dbguard.rule_settings recompiles the rules, and INSERT ... ON CONFLICT
+    # DO UPDATE fires both the INSERT and the UPDATE statement triggers: so one UPDATE of the
+    # rules that have a setting, and an INSERT only for those that have none yet.
     with conn.transaction():
-        conn.execute(
-            """INSERT INTO dbguard.rule_settings AS s (rule, mode) VALUES (%s, %s)
-               ON CONFLICT (rule) DO UPDATE SET mode = EXCLUDED.mode, updated_at = now(), updated_by = current_user""",
-            (rule, mode),
-        )
-    return {"rule": rule, "mode": mode}
+        stored = {r for (r,) in conn.execute("SELECT rule FROM dbguard.rule_settings WHERE rule = ANY(%s) FOR UPDATE",
+                                             (list(modes),))}
+        for rows, statement in (
+            ({r: m for r, m in modes.items() if r in stored},
+             """UPDATE dbguard.rule_settings s SET mode = m.value, updated_at = now(), updated_by = current_user
+                  FROM jsonb_each_text(%s::jsonb) AS m WHERE s.rule = m.key"""),
+            ({r: m for r, m in modes.items() if r not in stored},
+             """INSERT INTO dbguard.rule_settings (rule, mode)
+                SELECT m.key, m.value FROM jsonb_each_text(%s::jsonb) AS m
+                ON CONFLICT (rule) DO UPDATE SET mode = EXCLUDED.mode, updated_at = now(),
+                                                 updated_by = current_user"""),
+        ):
+            if rows:
+                conn.execute(statement, (Jsonb(rows),))
+    return dict(modes)
 
 
 def reinstall(conn: psycopg.Connection, rule: str) -> dict:

@@ -39,10 +39,10 @@ def login(conn, make_role) -> dict:
 
 @pytest.fixture
 def all_rules(conn):
-    """all_rules(mode): every installed rule in ``mode``, committed (``dbguard rules set-mode`` each)."""
+    """all_rules(mode): every installed rule in ``mode``, committed (``dbguard.set_modes``: one recompile)."""
     def _set(mode: str) -> None:
-        for (rule,) in conn.execute("SELECT rule FROM dbguard.installed_rules ORDER BY rule").fetchall():
-            dbguard.set_mode(conn, rule, mode)
+        rules = conn.execute("SELECT rule FROM dbguard.installed_rules ORDER BY rule").fetchall()
+        dbguard.set_modes(conn, {rule: mode for (rule,) in rules})
         conn.commit()
     return _set
 

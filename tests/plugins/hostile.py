@@ -15,6 +15,7 @@ from typing import Callable
 
 import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -123,17 +124,21 @@ def commit(conn: psycopg.Connection, outcomes: Outcomes) -> str:
 
 
 def set_modes(conn: psycopg.Connection, modes: dict[str, str], via_update: bool = False) -> None:
-    """Switch rules with dbguard.set_mode, or (``via_update``) as a DBA would: UPDATE rule_settings."""
-    for rule, mode in modes.items():
-        if via_update:
-            conn.execute("INSERT INTO dbguard.rule_settings (rule, mode) VALUES (%s, 'correct') "
-                         "ON CONFLICT (rule) DO NOTHING", (rule,))
-            conn.execute("UPDATE dbguard.rule_settings SET mode = %s WHERE rule = %s", (mode, rule))
-        else:
-            dbguard.set_mode(conn, rule, mode)
+    """Switch rules with dbguard.set_modes, or (``via_update``) as a DBA would: one UPDATE of
+    dbguard.rule_settings. Either is one statement, so the rules are compiled once."""
+    if via_update:
+        missing = set(modes) - {r for (r,) in conn.execute("SELECT rule FROM dbguard.rule_settings")}
+        if missing:
+            conn.execute("INSERT INTO dbguard.rule_settings (rule, mode) SELECT unnest(%s::text[]), 'correct'",
+                         (sorted(missing),))
+        conn.execute("UPDATE dbguard.rule_settings s SET mode = m.value FROM jsonb_each_text(%s) AS m "
+                     "WHERE s.rule = m.key", (Jsonb(modes),))
+    else:
+        dbguard.set_modes(conn, modes)
     conn.commit()
-    for rule, mode in modes.items():
-        assert conn.execute("SELECT dbguard.compiled_mode(%s)", (rule,)).fetchone()[0] == mode
+    compiled = dict(conn.execute("SELECT m.key, dbguard.compiled_mode(m.key) FROM jsonb_object_keys(%s) AS m(key)",
+                                 (Jsonb(modes),)).fetchall())
+    assert compiled == modes
     conn.commit()
 
 
