@@ -18,10 +18,18 @@ DECLARE
     g record;
     v_statement pg_catalog.text;
     v_stale record;
+    -- What compiled_rules() produced, kept for the steps after the loop: it
+    -- renders every function, and running it again would cost as much again.
+    v_tables pg_catalog.regclass[] := '{}';
+    v_timings pg_catalog.text[] := '{}';
+    v_functions pg_catalog.text[] := '{}';
 BEGIN
     PERFORM dbguard.lock_generated_functions('dbguard.compile_rules', 'dbguard.rule_settings',
                                              'the compiled trigger functions');
     FOR g IN SELECT * FROM dbguard.compiled_rules() LOOP
+        v_tables := v_tables || g.table_name;
+        v_timings := v_timings || g.timing;
+        v_functions := v_functions || g.function_name;
         -- A trigger of the group's function under another name (the group's
         -- lowest order changed) would run the rules twice.
         FOR v_stale IN
@@ -53,7 +61,7 @@ BEGIN
           FROM pg_catalog.pg_proc p
          WHERE p.pronamespace = 'dbguard'::pg_catalog.regnamespace
            AND p.proname ~ '^tg_.+__(before|after)_row$'
-           AND p.oid::pg_catalog.regprocedure::pg_catalog.text NOT IN (SELECT c.function_name FROM dbguard.compiled_rules() c)
+           AND p.oid::pg_catalog.regprocedure::pg_catalog.text <> ALL (v_functions)
     LOOP
         EXECUTE pg_catalog.format('DROP FUNCTION %s CASCADE', v_stale.fn);
     END LOOP;
@@ -91,7 +99,9 @@ BEGIN
                       FROM pg_catalog.unnest(pg_catalog.array_agg(c.function_name)) fn,
                            pg_catalog.unnest(dbguard.rule_triggers(pg_catalog.to_regprocedure(fn))) t) AS triggers
               FROM (SELECT DISTINCT fr.rule, fr.table_name, fr.timing, fr.trigger_order FROM dbguard.rule_fragments fr) f
-              JOIN dbguard.compiled_rules() c ON c.table_name = f.table_name AND c.timing = f.timing
+              JOIN ROWS FROM (pg_catalog.unnest(v_tables), pg_catalog.unnest(v_timings), pg_catalog.unnest(v_functions))
+                   AS c (table_name, timing, function_name)
+                ON c.table_name = f.table_name AND c.timing = f.timing
              GROUP BY f.rule) x
      WHERE r.rule = x.rule;
 END
