@@ -128,8 +128,9 @@ def empty(conn: psycopg.Connection, *tables: str) -> None:
 
 class _Connections:
     """The sessions' connections and one control connection (reset, setup, lock monitor),
-    kept across a spec's permutations. Between permutations a session is rolled back and
-    DISCARD ALL gives it a new session's state; one a step broke is opened again."""
+    kept across a spec's permutations. A permutation rolls back what its sessions left open;
+    before the next one DISCARD ALL gives each session a new session's state, and a session
+    it cannot reset (a broken connection) is opened again."""
 
     def __init__(self, dsn: str, sessions: Iterable[str]) -> None:
         self.dsn = dsn
@@ -142,17 +143,11 @@ class _Connections:
 
     def fresh(self) -> dict[str, psycopg.Connection]:
         for name, conn in self.sessions.items():
-            if not conn.closed and conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
-                conn.execute("ROLLBACK")
-            if conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            try:
+                conn.execute("DISCARD ALL")
+            except psycopg.Error:
                 conn.close()
-                conn = self.sessions[name] = self._connect()
-            if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-                try:
-                    conn.execute("DISCARD ALL")
-                except psycopg.Error:
-                    conn.close()
-                    self.sessions[name] = self._connect()
+                self.sessions[name] = self._connect()
         return self.sessions
 
     def close(self) -> None:
@@ -160,13 +155,9 @@ class _Connections:
             conn.close()
 
 
-def run_permutation(dsn: str, spec: Spec, permutation: tuple[str, ...],
-                    connections: _Connections | None = None) -> Outcome:
+def run_permutation(spec: Spec, permutation: tuple[str, ...], connections: _Connections) -> Outcome:
     outcome = Outcome(permutation)
     steps = spec.steps()
-    own = connections is None
-    if own:
-        connections = _Connections(dsn, spec.sessions)
     conns = connections.fresh()
     monitor = connections.control
     pending: dict[str, tuple[str, Future]] = {}
@@ -180,50 +171,46 @@ def run_permutation(dsn: str, spec: Spec, permutation: tuple[str, ...],
             outcome.errors[step] = f"{exc.diag.sqlstate}: {exc.diag.message_primary}"
         return True
 
-    try:
-        with ThreadPoolExecutor(max_workers=len(conns)) as pool:
-            for step in permutation:
-                session, sql = steps[step]
-                # A session the last step released needs a moment to finish: wait
-                # until each waiting session has finished or is seen waiting again.
-                for other, (other_step, fut) in list(pending.items()):
-                    _finished_or_blocked(monitor, conns[other].info.backend_pid, fut)
-                    if fut.done():
-                        settle(other_step, fut, 0)
-                        del pending[other]
-                if session in pending and len(pending) == len(conns):
-                    # Every session waits: a lock cycle. PostgreSQL's deadlock
-                    # detector (deadlock_timeout) ends it by failing one of them;
-                    # wait for that, as isolationtester does, and record it.
-                    _wait_any(pending, settle)
-                if session in pending:
-                    outcome.valid = False
+    with ThreadPoolExecutor(max_workers=len(conns)) as pool:
+        for step in permutation:
+            session, sql = steps[step]
+            # A session the last step released needs a moment to finish: wait
+            # until each waiting session has finished or is seen waiting again.
+            for other, (other_step, fut) in list(pending.items()):
+                _finished_or_blocked(monitor, conns[other].info.backend_pid, fut)
+                if fut.done():
+                    settle(other_step, fut, 0)
+                    del pending[other]
+            if session in pending and len(pending) == len(conns):
+                # Every session waits: a lock cycle. PostgreSQL's deadlock
+                # detector (deadlock_timeout) ends it by failing one of them;
+                # wait for that, as isolationtester does, and record it.
+                _wait_any(pending, settle)
+            if session in pending:
+                outcome.valid = False
+                break
+            fut = pool.submit(_execute, conns[session], sql)
+            deadline = time.monotonic() + STEP_TIMEOUT
+            while not fut.done():
+                if _blocked(monitor, conns[session].info.backend_pid):
+                    pending[session] = (step, fut)
                     break
-                fut = pool.submit(_execute, conns[session], sql)
-                deadline = time.monotonic() + STEP_TIMEOUT
-                while not fut.done():
-                    if _blocked(monitor, conns[session].info.backend_pid):
-                        pending[session] = (step, fut)
-                        break
-                    if time.monotonic() > deadline:
-                        raise AssertionError(f"{spec.name} {permutation}: step {step} neither finished nor blocked")
-                    time.sleep(0.002)
-                else:
-                    settle(step, fut, 0)
-            for session, (step, fut) in pending.items():
-                if not outcome.valid:
-                    # The session it waits for will never commit in this permutation.
-                    monitor.execute("SELECT pg_cancel_backend(%s)", (conns[session].info.backend_pid,))
-                if not settle(step, fut, STEP_TIMEOUT):
-                    raise AssertionError(f"{spec.name} {permutation}: step {step} never finished")
-        # What a session left open (a permutation ends before its COMMIT, or is invalid)
-        # is rolled back before the next permutation's reset.
-        for conn in conns.values():
-            if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                conn.execute("ROLLBACK")
-    finally:
-        if own:
-            connections.close()
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{spec.name} {permutation}: step {step} neither finished nor blocked")
+                time.sleep(0.002)
+            else:
+                settle(step, fut, 0)
+        for session, (step, fut) in pending.items():
+            if not outcome.valid:
+                # The session it waits for will never commit in this permutation.
+                monitor.execute("SELECT pg_cancel_backend(%s)", (conns[session].info.backend_pid,))
+            if not settle(step, fut, STEP_TIMEOUT):
+                raise AssertionError(f"{spec.name} {permutation}: step {step} never finished")
+    # What a session left open (a permutation ends before its COMMIT, or is invalid)
+    # is rolled back before the next permutation's reset.
+    for conn in conns.values():
+        if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.execute("ROLLBACK")
     return outcome
 
 
@@ -237,7 +224,7 @@ def run_spec(dsn: str, spec: Spec, reset: Callable[[psycopg.Connection], None]) 
             reset(connections.control)
             if spec.setup:
                 connections.control.execute(spec.setup)
-            outcome = run_permutation(dsn, spec, permutation, connections)
+            outcome = run_permutation(spec, permutation, connections)
             outcomes.append(outcome)
             if not outcome.valid:
                 continue
