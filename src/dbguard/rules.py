@@ -86,18 +86,20 @@ def set_modes(conn: psycopg.Connection, modes: dict[str, str]) -> dict[str, str]
     with conn.transaction():
         stored = {r for (r,) in conn.execute("SELECT rule FROM dbguard.rule_settings WHERE rule = ANY(%s) FOR UPDATE",
                                              (list(modes),))}
-        for rows, statement in (
-            ({r: m for r, m in modes.items() if r in stored},
-             """UPDATE dbguard.rule_settings s SET mode = m.value, updated_at = now(), updated_by = current_user
-                  FROM jsonb_each_text(%s::jsonb) AS m WHERE s.rule = m.key"""),
-            ({r: m for r, m in modes.items() if r not in stored},
-             """INSERT INTO dbguard.rule_settings (rule, mode)
-                SELECT m.key, m.value FROM jsonb_each_text(%s::jsonb) AS m
-                ON CONFLICT (rule) DO UPDATE SET mode = EXCLUDED.mode, updated_at = now(),
-                                                 updated_by = current_user"""),
-        ):
-            if rows:
-                conn.execute(statement, (Jsonb(rows),))
+        stored_modes = {r: m for r, m in modes.items() if r in stored}
+        new_modes = {r: m for r, m in modes.items() if r not in stored}
+        if stored_modes:
+            conn.execute(
+                """UPDATE dbguard.rule_settings s SET mode = m.value, updated_at = now(), updated_by = current_user
+                     FROM jsonb_each_text(%s::jsonb) AS m WHERE s.rule = m.key""",
+                (Jsonb(stored_modes),))
+        if new_modes:
+            conn.execute(
+                """INSERT INTO dbguard.rule_settings (rule, mode)
+                   SELECT m.key, m.value FROM jsonb_each_text(%s::jsonb) AS m
+                   ON CONFLICT (rule) DO UPDATE SET mode = EXCLUDED.mode, updated_at = now(),
+                                                    updated_by = current_user""",
+                (Jsonb(new_modes),))
     return dict(modes)
 
 
