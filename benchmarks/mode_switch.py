@@ -2,7 +2,7 @@
 
     python benchmarks/mode_switch.py --dsn postgresql://postgres@127.0.0.1:5432/postgres
 
-Creates a scratch database, migrates it, then times (median of --runs, committed each time)
+Builds a scratch guarded database as benchmarks/bench.py does (bench.prepare), then times (median of --runs, committed each time)
 `dbguard.set_mode` of one rule, every installed rule switched one by one, and
 `dbguard.set_modes` of every rule at once; drops the database. Prints one line per figure.
 """
@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
-import uuid
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 import dbguard
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench  # noqa: E402
 
 
 def median_ms(runs: int, action) -> float:
@@ -35,12 +38,8 @@ def main() -> None:
     ap.add_argument("--dsn", required=True, help="a server where a scratch database may be created")
     ap.add_argument("--runs", type=int, default=30)
     args = ap.parse_args()
-    name = f"dbguard_mode_switch_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(args.dsn, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    target = bench.prepare(args.dsn, "guarded", prefix="mode_switch")
     try:
-        target = make_conninfo(**{**conninfo_to_dict(args.dsn), "dbname": name})
-        dbguard.migrate(target, notify=lambda message: None)
         with dbguard.connect(target) as conn:
             rules = [r for (r,) in conn.execute("SELECT rule FROM dbguard.installed_rules ORDER BY rule")]
 
@@ -64,7 +63,7 @@ def main() -> None:
             print(f"set_modes, the {len(rules)} rules in one call:     {median_ms(args.runs, together):7.1f} ms")
     finally:
         with psycopg.connect(args.dsn, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier("mode_switch_guarded")))
 
 
 if __name__ == "__main__":

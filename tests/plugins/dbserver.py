@@ -112,7 +112,8 @@ def _dsn(host, port, user, dbname, password=None) -> str:
 def load_dbguard(host, port, user, dbname, password=None, **_) -> None:
     dbguard.migrate(_dsn(host, port, user, dbname, password), notify=lambda _msg: None)
     # Every clone copies the template page by page: migrate leaves the catalogs with the dead
-    # rows of the objects it replaced, and compacting them makes each clone ~40 % cheaper.
+    # rows of the objects it replaced, and compacting them (11 MB -> 8.6 MB) makes each clone
+    # cheaper (PostgreSQL 15: 0.195 -> 0.119 s alone, 0.195 -> 0.172 s within the suite).
     with psycopg.connect(_dsn(host, port, user, dbname, password), autocommit=True) as conn:
         conn.execute("VACUUM (FULL, FREEZE)")
 
